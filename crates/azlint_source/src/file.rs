@@ -1,0 +1,215 @@
+//! Reading inputs: bytes from a path or standard input, checked to be UTF-8 text.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use crate::json::{ParseError, Tree, MAX_LEN};
+use crate::lines::{LineCol, LineIndex};
+
+/// One input's text, under the name the user knows it by.
+#[derive(Debug)]
+pub struct SourceFile {
+    /// Display name: the path as given or found, or the `--stdin-filename`.
+    pub name: String,
+    /// The file on disk, when there is one.
+    pub path: Option<PathBuf>,
+    pub text: String,
+    /// Bytes of the UTF-8 byte-order mark at the start (0 or 3).
+    pub bom: usize,
+    lines: OnceLock<LineIndex>,
+}
+
+impl SourceFile {
+    /// Wraps text that is already in memory (tests, generated inputs).
+    pub fn new(name: impl Into<String>, text: impl Into<String>) -> Self {
+        let text = text.into();
+        let bom = if text.starts_with('\u{feff}') { 3 } else { 0 };
+        SourceFile {
+            name: name.into(),
+            path: None,
+            text,
+            bom,
+            lines: OnceLock::new(),
+        }
+    }
+
+    /// Checks bytes for UTF-8 and wraps them.
+    pub fn from_bytes(name: impl Into<String>, bytes: Vec<u8>) -> Result<Self, InputError> {
+        let name = name.into();
+        if bytes.len() > MAX_LEN {
+            return Err(InputError::at_start(
+                &name,
+                format!("the file is larger than azlint's limit of {MAX_LEN} bytes"),
+            ));
+        }
+        if let Some(encoding) = utf16_bom(&bytes) {
+            return Err(InputError::at_start(
+                &name,
+                format!(
+                    "the file is {encoding} encoded; azlint reads UTF-8. In PowerShell, write the export with `| Out-File -Encoding utf8 FILE` (or `Set-Content -Encoding utf8`) instead of `>`"
+                ),
+            ));
+        }
+        match String::from_utf8(bytes) {
+            Ok(text) => Ok(SourceFile::new(name, text)),
+            Err(e) => {
+                let bytes = e.as_bytes();
+                let at = e.utf8_error().valid_up_to();
+                // The prefix is valid UTF-8, so the position can be computed on it.
+                let prefix = std::str::from_utf8(&bytes[..at]).unwrap_or("");
+                let pos = LineIndex::new(prefix, 0).line_col(prefix, at as u32);
+                Err(InputError {
+                    file: name,
+                    position: Some(pos),
+                    offset: Some(at as u32),
+                    lossy_text: Some(String::from_utf8_lossy(bytes).into_owned()),
+                    message: format!(
+                        "the file is not valid UTF-8 (byte 0x{:02X} at offset {at}); azlint reads UTF-8 JSON",
+                        bytes[at]
+                    ),
+                })
+            }
+        }
+    }
+
+    /// Parses the text as JSON with comments.
+    pub fn parse(&self) -> Result<Tree, ParseError> {
+        Tree::parse(&self.text, self.bom)
+    }
+
+    pub fn line_index(&self) -> &LineIndex {
+        self.lines
+            .get_or_init(|| LineIndex::new(&self.text, self.bom))
+    }
+
+    /// Line and column of a byte offset.
+    pub fn line_col(&self, offset: u32) -> LineCol {
+        self.line_index().line_col(&self.text, offset)
+    }
+}
+
+fn utf16_bom(bytes: &[u8]) -> Option<&'static str> {
+    match bytes {
+        [0xFF, 0xFE, ..] => Some("UTF-16 (little-endian)"),
+        [0xFE, 0xFF, ..] => Some("UTF-16 (big-endian)"),
+        _ => None,
+    }
+}
+
+/// An input that could not be read as text.
+#[derive(Clone, Debug)]
+pub struct InputError {
+    pub file: String,
+    /// Where in the file, when the problem has a place.
+    pub position: Option<LineCol>,
+    /// The byte offset of that place in [`InputError::lossy_text`].
+    pub offset: Option<u32>,
+    /// The file as text with invalid bytes replaced, so the place can be shown.
+    pub lossy_text: Option<String>,
+    pub message: String,
+}
+
+impl InputError {
+    fn at_start(file: &str, message: String) -> Self {
+        InputError {
+            file: file.to_string(),
+            position: None,
+            offset: None,
+            lossy_text: None,
+            message,
+        }
+    }
+}
+
+impl std::fmt::Display for InputError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.position {
+            Some(p) => write!(f, "{}:{}:{}: {}", self.file, p.line, p.column, self.message),
+            None => write!(f, "{}: {}", self.file, self.message),
+        }
+    }
+}
+
+impl std::error::Error for InputError {}
+
+/// Reads a file. `name` is how the user will see it named.
+pub fn read_path(path: &Path, name: impl Into<String>) -> Result<SourceFile, InputError> {
+    let name = name.into();
+    let bytes = std::fs::read(path).map_err(|e| {
+        InputError::at_start(&name, format!("cannot read the file: {}", io_reason(&e)))
+    })?;
+    let mut file = SourceFile::from_bytes(name, bytes)?;
+    file.path = Some(path.to_path_buf());
+    Ok(file)
+}
+
+/// Reads all of standard input.
+pub fn read_stdin(name: impl Into<String>) -> Result<SourceFile, InputError> {
+    let name = name.into();
+    let mut bytes = Vec::new();
+    std::io::stdin()
+        .lock()
+        .take(MAX_LEN as u64 + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| {
+            InputError::at_start(
+                &name,
+                format!("cannot read standard input: {}", io_reason(&e)),
+            )
+        })?;
+    SourceFile::from_bytes(name, bytes)
+}
+
+/// The OS's reason, without the "(os error N)" suffix users do not need.
+fn io_reason(e: &std::io::Error) -> String {
+    use std::io::ErrorKind::*;
+    match e.kind() {
+        NotFound => "no such file or directory".into(),
+        PermissionDenied => "permission denied".into(),
+        IsADirectory => "it is a directory".into(),
+        _ => {
+            let s = e.to_string();
+            match s.find(" (os error") {
+                Some(i) => s[..i].to_string(),
+                None => s,
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn invalid_utf8_is_located() {
+        let e = SourceFile::from_bytes("x.json", b"{\n  \"a\": \"\xff\"}".to_vec()).unwrap_err();
+        let p = e.position.unwrap();
+        assert_eq!((p.line, p.column), (2, 9));
+        assert!(e.message.contains("not valid UTF-8"));
+    }
+
+    #[test]
+    fn utf16_is_named() {
+        let e = SourceFile::from_bytes("x.json", vec![0xFF, 0xFE, b'[', 0, b']', 0]).unwrap_err();
+        assert!(e.message.contains("UTF-16 (little-endian)"), "{e}");
+    }
+
+    #[test]
+    fn bom_is_skipped() {
+        let f = SourceFile::from_bytes("x.json", b"\xEF\xBB\xBF[1]".to_vec()).unwrap();
+        assert_eq!(f.bom, 3);
+        let t = f.parse().unwrap();
+        assert_eq!(t.root(&f.text).len(), 1);
+    }
+
+    #[test]
+    fn missing_file_says_so() {
+        let e = read_path(Path::new("/nonexistent/azlint.json"), "azlint.json").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "azlint.json: cannot read the file: no such file or directory"
+        );
+    }
+}

@@ -1,0 +1,966 @@
+//! JSON as Azure accepts it, parsed into a compact tree that remembers where every value is.
+//!
+//! Azure tooling (ARM, the portal's template editor, `az`) reads JSON leniently: `//` and `/* */`
+//! comments, trailing commas, literal control characters such as tabs inside strings. azlint must
+//! read the same files, and must point at the exact bytes of any value, so it cannot use a plain
+//! `serde_json::Value`. It also must read a 360 MB export in a fraction of the time and memory
+//! that building a `serde_json::Value` takes, so the tree here is a flat array of 12-byte nodes in
+//! document order ("tape"): each node records its kind and byte range in the source, and each
+//! container records where its subtree ends, so that skipping a sibling is one jump. Strings are
+//! not copied: they are slices of the source, decoded only when they contain escapes.
+//!
+//! The parser is iterative (an explicit stack), so nesting depth cannot overflow the call stack;
+//! depth is still capped at [`MAX_DEPTH`] because no Azure document comes close and every later
+//! stage may then walk the tree recursively without risk.
+
+use std::borrow::Cow;
+use std::fmt;
+
+/// Deepest nesting accepted. ARM itself rejects documents far shallower than this.
+pub const MAX_DEPTH: usize = 512;
+
+/// Most nodes one document may have (the node index is stored in 28 bits).
+pub const MAX_NODES: usize = (1 << 28) - 1;
+
+/// Largest document accepted: byte offsets are stored in 32 bits.
+pub const MAX_LEN: usize = u32::MAX as usize - 1;
+
+/// A byte range in one source file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+pub struct Span {
+    pub start: u32,
+    pub end: u32,
+}
+
+impl Span {
+    pub fn new(start: u32, end: u32) -> Self {
+        Span { start, end }
+    }
+    pub fn len(&self) -> u32 {
+        self.end - self.start
+    }
+    pub fn is_empty(&self) -> bool {
+        self.start == self.end
+    }
+    pub fn range(&self) -> std::ops::Range<usize> {
+        self.start as usize..self.end as usize
+    }
+}
+
+/// What a node holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    Null,
+    Bool,
+    Number,
+    String,
+    Array,
+    Object,
+}
+
+const K_NULL: u32 = 0;
+const K_FALSE: u32 = 1;
+const K_TRUE: u32 = 2;
+const K_NUMBER: u32 = 3;
+const K_STRING: u32 = 4;
+const K_STRING_ESC: u32 = 5;
+const K_ARRAY: u32 = 6;
+const K_OBJECT: u32 = 7;
+const KIND_BITS: u32 = 4;
+const KIND_MASK: u32 = (1 << KIND_BITS) - 1;
+
+/// One value (or object key) of the document.
+///
+/// `meta` packs the kind in its low four bits; for containers, the high bits hold the index one
+/// past the container's last descendant.
+#[derive(Clone, Copy, Debug)]
+struct Node {
+    start: u32,
+    end: u32,
+    meta: u32,
+}
+
+impl Node {
+    fn tag(&self) -> u32 {
+        self.meta & KIND_MASK
+    }
+}
+
+/// Why a document could not be read, and where.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ParseError {
+    /// Byte offset the problem was found at.
+    pub offset: u32,
+    /// Where the construct that failed began, when that explains more (an unclosed string).
+    pub opened_at: Option<u32>,
+    pub message: String,
+}
+
+impl fmt::Display for ParseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for ParseError {}
+
+/// A parsed document: the source text and its nodes.
+pub struct Tree {
+    nodes: Vec<Node>,
+}
+
+impl fmt::Debug for Tree {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Tree({} nodes)", self.nodes.len())
+    }
+}
+
+impl Tree {
+    /// Parses `src`, starting at byte `start` (after a byte-order mark, say).
+    pub fn parse(src: &str, start: usize) -> Result<Tree, ParseError> {
+        if src.len() > MAX_LEN {
+            return Err(ParseError {
+                offset: 0,
+                opened_at: None,
+                message: format!("file is larger than azlint's limit of {} bytes", MAX_LEN),
+            });
+        }
+        Parser::new(src.as_bytes(), start).run()
+    }
+
+    /// The root value. Every tree has one.
+    pub fn root<'a>(&'a self, src: &'a str) -> Value<'a> {
+        Value {
+            src,
+            nodes: &self.nodes,
+            idx: 0,
+        }
+    }
+
+    /// Number of nodes (values and keys).
+    pub fn node_count(&self) -> usize {
+        self.nodes.len()
+    }
+
+    /// The value at node `idx`, as handed out by [`Value::index`].
+    pub fn value<'a>(&'a self, src: &'a str, idx: u32) -> Option<Value<'a>> {
+        if (idx as usize) < self.nodes.len() {
+            Some(Value {
+                src,
+                nodes: &self.nodes,
+                idx,
+            })
+        } else {
+            None
+        }
+    }
+}
+
+/// A borrowed view of one value in a [`Tree`]. Cheap to copy.
+#[derive(Clone, Copy)]
+pub struct Value<'a> {
+    src: &'a str,
+    nodes: &'a [Node],
+    idx: u32,
+}
+
+impl fmt::Debug for Value<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let text = &self.src[self.span().range()];
+        if text.len() > 60 {
+            write!(
+                f,
+                "Value({:?}, {}…)",
+                self.kind(),
+                &text[..text.floor_char_boundary(60)]
+            )
+        } else {
+            write!(f, "Value({:?}, {})", self.kind(), text)
+        }
+    }
+}
+
+impl<'a> Value<'a> {
+    fn node(&self) -> &'a Node {
+        &self.nodes[self.idx as usize]
+    }
+
+    /// Node index, stable for the life of the tree: store it to come back to this value.
+    pub fn index(&self) -> u32 {
+        self.idx
+    }
+
+    pub fn kind(&self) -> Kind {
+        match self.node().tag() {
+            K_NULL => Kind::Null,
+            K_FALSE | K_TRUE => Kind::Bool,
+            K_NUMBER => Kind::Number,
+            K_STRING | K_STRING_ESC => Kind::String,
+            K_ARRAY => Kind::Array,
+            _ => Kind::Object,
+        }
+    }
+
+    /// The bytes this value occupies in the source, quotes and brackets included.
+    pub fn span(&self) -> Span {
+        let n = self.node();
+        Span::new(n.start, n.end)
+    }
+
+    /// The source text of this value, exactly as written.
+    pub fn source_text(&self) -> &'a str {
+        &self.src[self.span().range()]
+    }
+
+    pub fn is_null(&self) -> bool {
+        self.node().tag() == K_NULL
+    }
+
+    pub fn as_bool(&self) -> Option<bool> {
+        match self.node().tag() {
+            K_TRUE => Some(true),
+            K_FALSE => Some(false),
+            _ => None,
+        }
+    }
+
+    /// The number as `f64`. Out-of-range literals such as `1e999999` give infinity.
+    pub fn as_f64(&self) -> Option<f64> {
+        if self.node().tag() == K_NUMBER {
+            self.source_text().parse().ok()
+        } else {
+            None
+        }
+    }
+
+    /// The number as `i64`, when it is an integer in range.
+    pub fn as_i64(&self) -> Option<i64> {
+        if self.node().tag() == K_NUMBER {
+            self.source_text().parse().ok()
+        } else {
+            None
+        }
+    }
+
+    /// The string's contents, unescaped. Borrowed from the source unless it has escapes.
+    pub fn as_str(&self) -> Option<Cow<'a, str>> {
+        let n = self.node();
+        let inner = &self.src[n.start as usize + 1..n.end as usize - 1];
+        match n.tag() {
+            K_STRING => Some(Cow::Borrowed(inner)),
+            K_STRING_ESC => Some(Cow::Owned(unescape(inner))),
+            _ => None,
+        }
+    }
+
+    /// Whether this is a string equal to `s` (exactly).
+    pub fn str_eq(&self, s: &str) -> bool {
+        match self.node().tag() {
+            K_STRING => self.raw_inner() == s,
+            K_STRING_ESC => self.as_str().is_some_and(|v| v == s),
+            _ => false,
+        }
+    }
+
+    /// Whether this is a string equal to `s` ignoring ASCII case.
+    pub fn str_eq_ignore_case(&self, s: &str) -> bool {
+        match self.node().tag() {
+            K_STRING => self.raw_inner().eq_ignore_ascii_case(s),
+            K_STRING_ESC => self.as_str().is_some_and(|v| v.eq_ignore_ascii_case(s)),
+            _ => false,
+        }
+    }
+
+    fn raw_inner(&self) -> &'a str {
+        let n = self.node();
+        &self.src[n.start as usize + 1..n.end as usize - 1]
+    }
+
+    pub fn is_object(&self) -> bool {
+        self.node().tag() == K_OBJECT
+    }
+
+    pub fn is_array(&self) -> bool {
+        self.node().tag() == K_ARRAY
+    }
+
+    pub fn is_string(&self) -> bool {
+        matches!(self.node().tag(), K_STRING | K_STRING_ESC)
+    }
+
+    fn at(&self, idx: u32) -> Value<'a> {
+        Value {
+            src: self.src,
+            nodes: self.nodes,
+            idx,
+        }
+    }
+
+    /// Index of the node after this value and all its descendants.
+    fn next_sibling(&self) -> u32 {
+        let n = self.node();
+        match n.tag() {
+            K_ARRAY | K_OBJECT => n.meta >> KIND_BITS,
+            _ => self.idx + 1,
+        }
+    }
+
+    /// The elements of an array (nothing for other kinds).
+    pub fn elements(&self) -> Elements<'a> {
+        let (next, end) = if self.is_array() {
+            (self.idx + 1, self.next_sibling())
+        } else {
+            (0, 0)
+        };
+        Elements {
+            base: *self,
+            next,
+            end,
+        }
+    }
+
+    /// The members of an object as (key, value) pairs, in document order.
+    pub fn members(&self) -> Members<'a> {
+        let (next, end) = if self.is_object() {
+            (self.idx + 1, self.next_sibling())
+        } else {
+            (0, 0)
+        };
+        Members {
+            base: *self,
+            next,
+            end,
+        }
+    }
+
+    /// Number of array elements or object members.
+    pub fn len(&self) -> usize {
+        match self.node().tag() {
+            K_ARRAY => self.elements().count(),
+            K_OBJECT => self.members().count(),
+            _ => 0,
+        }
+    }
+
+    /// Whether this is an empty array or object (or a scalar).
+    pub fn is_empty(&self) -> bool {
+        match self.node().tag() {
+            K_ARRAY | K_OBJECT => self.idx + 1 == self.next_sibling(),
+            _ => true,
+        }
+    }
+
+    /// The member `key` of an object (the last one, should the key repeat).
+    pub fn get(&self, key: &str) -> Option<Value<'a>> {
+        self.members()
+            .filter(|(k, _)| k.str_eq(key))
+            .last()
+            .map(|(_, v)| v)
+    }
+
+    /// The member `key` of an object, with the key compared ignoring ASCII case, as Azure
+    /// Resource Manager compares property names. An exact match wins over a case-folded one.
+    pub fn get_ignore_case(&self, key: &str) -> Option<Value<'a>> {
+        let mut folded = None;
+        let mut exact = None;
+        for (k, v) in self.members() {
+            if k.str_eq(key) {
+                exact = Some(v);
+            } else if k.str_eq_ignore_case(key) {
+                folded = Some(v);
+            }
+        }
+        exact.or(folded)
+    }
+
+    /// Follows a path of object keys (compared ignoring ASCII case).
+    pub fn pointer(&self, path: &[&str]) -> Option<Value<'a>> {
+        let mut v = *self;
+        for key in path {
+            v = v.get_ignore_case(key)?;
+        }
+        Some(v)
+    }
+}
+
+/// Iterator over array elements.
+pub struct Elements<'a> {
+    base: Value<'a>,
+    next: u32,
+    end: u32,
+}
+
+impl<'a> Iterator for Elements<'a> {
+    type Item = Value<'a>;
+    fn next(&mut self) -> Option<Value<'a>> {
+        if self.next >= self.end {
+            return None;
+        }
+        let v = self.base.at(self.next);
+        self.next = v.next_sibling();
+        Some(v)
+    }
+}
+
+/// Iterator over object members.
+pub struct Members<'a> {
+    base: Value<'a>,
+    next: u32,
+    end: u32,
+}
+
+impl<'a> Iterator for Members<'a> {
+    type Item = (Value<'a>, Value<'a>);
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.next >= self.end {
+            return None;
+        }
+        let key = self.base.at(self.next);
+        let value = self.base.at(self.next + 1);
+        self.next = value.next_sibling();
+        Some((key, value))
+    }
+}
+
+/// Decodes JSON string escapes. The input was checked by the parser, so every escape is
+/// well-formed; lone surrogates become U+FFFD as in every lenient JSON reader.
+fn unescape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let bytes = s.as_bytes();
+    let mut i = 0;
+    let mut plain = 0;
+    while i < bytes.len() {
+        if bytes[i] != b'\\' {
+            i += 1;
+            continue;
+        }
+        out.push_str(&s[plain..i]);
+        let esc = bytes.get(i + 1).copied().unwrap_or(b'\\');
+        i += 2;
+        match esc {
+            b'n' => out.push('\n'),
+            b't' => out.push('\t'),
+            b'r' => out.push('\r'),
+            b'b' => out.push('\u{8}'),
+            b'f' => out.push('\u{c}'),
+            b'u' => {
+                let hi = hex4(bytes, i);
+                i += 4;
+                let c = if (0xD800..0xDC00).contains(&hi)
+                    && bytes.get(i) == Some(&b'\\')
+                    && bytes.get(i + 1) == Some(&b'u')
+                {
+                    let lo = hex4(bytes, i + 2);
+                    if (0xDC00..0xE000).contains(&lo) {
+                        i += 6;
+                        char::from_u32(0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00))
+                    } else {
+                        None
+                    }
+                } else {
+                    char::from_u32(hi)
+                };
+                out.push(c.unwrap_or('\u{FFFD}'));
+            }
+            other => out.push(other as char),
+        }
+        plain = i;
+    }
+    out.push_str(&s[plain.min(s.len())..]);
+    out
+}
+
+fn hex4(bytes: &[u8], at: usize) -> u32 {
+    let mut v = 0;
+    for k in 0..4 {
+        let d = bytes
+            .get(at + k)
+            .and_then(|b| (*b as char).to_digit(16))
+            .unwrap_or(0);
+        v = v * 16 + d;
+    }
+    v
+}
+
+#[derive(PartialEq, Eq)]
+enum Step {
+    /// A whole value was read.
+    Complete,
+    /// A container was opened; a value is expected next.
+    Opened,
+}
+
+struct Parser<'s> {
+    src: &'s [u8],
+    pos: usize,
+    nodes: Vec<Node>,
+    /// Open containers: node index and whether it is an object.
+    stack: Vec<(u32, bool)>,
+}
+
+impl<'s> Parser<'s> {
+    fn new(src: &'s [u8], start: usize) -> Self {
+        // Pretty-printed exports carry about one node per 12 bytes; reserving address space up
+        // front costs no memory until it is touched and avoids copies while growing.
+        let estimate = (src.len() / 10).min(MAX_NODES) + 16;
+        Parser {
+            src,
+            pos: start,
+            nodes: Vec::with_capacity(estimate),
+            stack: Vec::new(),
+        }
+    }
+
+    fn err<T>(&self, offset: usize, message: impl Into<String>) -> Result<T, ParseError> {
+        Err(ParseError {
+            offset: offset.min(self.src.len()) as u32,
+            opened_at: None,
+            message: message.into(),
+        })
+    }
+
+    fn run(mut self) -> Result<Tree, ParseError> {
+        self.skip_trivia()?;
+        if self.pos >= self.src.len() {
+            return self.err(self.pos, "the file is empty: expected a JSON value");
+        }
+        loop {
+            if self.value()? == Step::Opened {
+                continue;
+            }
+            // After a value: close containers or move to the next element.
+            loop {
+                let Some(&(top, is_object)) = self.stack.last() else {
+                    self.skip_trivia()?;
+                    if self.pos < self.src.len() {
+                        return self.err(
+                            self.pos,
+                            format!(
+                                "unexpected {} after the end of the JSON value",
+                                describe(self.src, self.pos)
+                            ),
+                        );
+                    }
+                    self.nodes.shrink_to_fit();
+                    return Ok(Tree { nodes: self.nodes });
+                };
+                self.skip_trivia()?;
+                match self.src.get(self.pos) {
+                    Some(b',') => {
+                        self.pos += 1;
+                        self.skip_trivia()?;
+                        let close = if is_object { b'}' } else { b']' };
+                        if self.src.get(self.pos) == Some(&close) {
+                            // Trailing comma, as ARM accepts.
+                            self.close(top)?;
+                            continue;
+                        }
+                        if is_object {
+                            self.key()?;
+                        }
+                        break;
+                    }
+                    Some(b']') if !is_object => self.close(top)?,
+                    Some(b'}') if is_object => self.close(top)?,
+                    _ => {
+                        let expected = if is_object {
+                            "',' or '}'"
+                        } else {
+                            "',' or ']'"
+                        };
+                        let open = self.nodes[top as usize].start;
+                        return Err(ParseError {
+                            offset: self.pos.min(self.src.len()) as u32,
+                            opened_at: Some(open),
+                            message: format!(
+                                "expected {expected}, found {}",
+                                describe(self.src, self.pos)
+                            ),
+                        });
+                    }
+                }
+            }
+        }
+    }
+
+    fn push(&mut self, start: usize, end: usize, tag: u32) -> Result<(), ParseError> {
+        if self.nodes.len() >= MAX_NODES {
+            return self.err(
+                start,
+                format!("the document has more than {MAX_NODES} values, azlint's limit"),
+            );
+        }
+        self.nodes.push(Node {
+            start: start as u32,
+            end: end as u32,
+            meta: tag,
+        });
+        Ok(())
+    }
+
+    fn close(&mut self, top: u32) -> Result<(), ParseError> {
+        self.pos += 1;
+        let next = self.nodes.len() as u32;
+        let n = &mut self.nodes[top as usize];
+        n.end = self.pos as u32;
+        n.meta |= next << KIND_BITS;
+        self.stack.pop();
+        Ok(())
+    }
+
+    /// Parses one value. A non-empty container is opened (its first key read) and left on the
+    /// stack: its contents follow in the main loop, so nesting never recurses.
+    fn value(&mut self) -> Result<Step, ParseError> {
+        let start = self.pos;
+        match self.src.get(self.pos) {
+            Some(b'{') | Some(b'[') => {
+                let is_object = self.src[start] == b'{';
+                if self.stack.len() >= MAX_DEPTH {
+                    return self.err(
+                        start,
+                        format!("nesting is deeper than {MAX_DEPTH} levels, azlint's limit"),
+                    );
+                }
+                let idx = self.nodes.len() as u32;
+                self.push(start, start + 1, if is_object { K_OBJECT } else { K_ARRAY })?;
+                self.stack.push((idx, is_object));
+                self.pos += 1;
+                self.skip_trivia()?;
+                let close = if is_object { b'}' } else { b']' };
+                if self.src.get(self.pos) == Some(&close) {
+                    self.close(idx)?;
+                    return Ok(Step::Complete);
+                }
+                if is_object {
+                    self.key()?;
+                }
+                Ok(Step::Opened)
+            }
+            Some(b'"') => self.string().map(|_| Step::Complete),
+            Some(b't') => self.literal(b"true", K_TRUE).map(|_| Step::Complete),
+            Some(b'f') => self.literal(b"false", K_FALSE).map(|_| Step::Complete),
+            Some(b'n') => self.literal(b"null", K_NULL).map(|_| Step::Complete),
+            Some(b'-' | b'0'..=b'9') => self.number().map(|_| Step::Complete),
+            None => self.err(start, "unexpected end of file: expected a value"),
+            Some(_) => self.err(
+                start,
+                format!("expected a value, found {}", describe(self.src, start)),
+            ),
+        }
+    }
+
+    /// An object key, the colon after it, and the trivia before the value.
+    fn key(&mut self) -> Result<(), ParseError> {
+        if self.src.get(self.pos) != Some(&b'"') {
+            let open = self
+                .stack
+                .last()
+                .map(|&(i, _)| self.nodes[i as usize].start);
+            return Err(ParseError {
+                offset: self.pos.min(self.src.len()) as u32,
+                opened_at: open,
+                message: format!(
+                    "expected a property name in double quotes, found {}",
+                    describe(self.src, self.pos)
+                ),
+            });
+        }
+        self.string()?;
+        self.skip_trivia()?;
+        if self.src.get(self.pos) != Some(&b':') {
+            return self.err(
+                self.pos,
+                format!(
+                    "expected ':' after the property name, found {}",
+                    describe(self.src, self.pos)
+                ),
+            );
+        }
+        self.pos += 1;
+        self.skip_trivia()
+    }
+
+    fn literal(&mut self, word: &[u8], tag: u32) -> Result<(), ParseError> {
+        let start = self.pos;
+        if self.src[start..].starts_with(word) {
+            self.pos += word.len();
+            self.push(start, self.pos, tag)
+        } else {
+            self.err(
+                start,
+                format!("expected a value, found {}", describe(self.src, start)),
+            )
+        }
+    }
+
+    fn string(&mut self) -> Result<(), ParseError> {
+        let start = self.pos;
+        let mut i = start + 1;
+        let mut tag = K_STRING;
+        loop {
+            match memchr::memchr2(b'"', b'\\', &self.src[i..]) {
+                None => {
+                    return Err(ParseError {
+                        offset: self.src.len() as u32,
+                        opened_at: Some(start as u32),
+                        message: "unterminated string: the file ends before its closing quote"
+                            .into(),
+                    })
+                }
+                Some(k) => {
+                    i += k;
+                    if self.src[i] == b'"' {
+                        i += 1;
+                        break;
+                    }
+                    tag = K_STRING_ESC;
+                    match self.src.get(i + 1) {
+                        Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => i += 2,
+                        Some(b'u') => {
+                            let hex = self.src.get(i + 2..i + 6);
+                            if !hex.is_some_and(|h| h.iter().all(u8::is_ascii_hexdigit)) {
+                                return self.err(
+                                    i,
+                                    "invalid unicode escape: expected four hex digits after \\u",
+                                );
+                            }
+                            i += 6;
+                        }
+                        _ => {
+                            return self.err(
+                                i,
+                                format!("invalid escape sequence {}", describe_escape(self.src, i)),
+                            )
+                        }
+                    }
+                }
+            }
+        }
+        self.pos = i;
+        self.push(start, i, tag)
+    }
+
+    fn number(&mut self) -> Result<(), ParseError> {
+        let start = self.pos;
+        let s = self.src;
+        let mut i = start;
+        if s.get(i) == Some(&b'-') {
+            i += 1;
+        }
+        let digits = |i: &mut usize| {
+            let from = *i;
+            while s.get(*i).is_some_and(u8::is_ascii_digit) {
+                *i += 1;
+            }
+            *i > from
+        };
+        if !digits(&mut i) {
+            return self.err(i, "invalid number: expected a digit");
+        }
+        if s.get(i) == Some(&b'.') {
+            i += 1;
+            if !digits(&mut i) {
+                return self.err(
+                    i,
+                    "invalid number: expected a digit after the decimal point",
+                );
+            }
+        }
+        if matches!(s.get(i), Some(b'e' | b'E')) {
+            i += 1;
+            if matches!(s.get(i), Some(b'+' | b'-')) {
+                i += 1;
+            }
+            if !digits(&mut i) {
+                return self.err(i, "invalid number: expected a digit in the exponent");
+            }
+        }
+        self.pos = i;
+        self.push(start, i, K_NUMBER)
+    }
+
+    /// Skips white space and comments.
+    fn skip_trivia(&mut self) -> Result<(), ParseError> {
+        let s = self.src;
+        loop {
+            while let Some(b' ' | b'\n' | b'\r' | b'\t') = s.get(self.pos) {
+                self.pos += 1;
+            }
+            if s.get(self.pos) != Some(&b'/') {
+                return Ok(());
+            }
+            match s.get(self.pos + 1) {
+                Some(b'/') => {
+                    self.pos = match memchr::memchr(b'\n', &s[self.pos..]) {
+                        Some(k) => self.pos + k + 1,
+                        None => s.len(),
+                    };
+                }
+                Some(b'*') => {
+                    let open = self.pos;
+                    match memchr::memmem::find(&s[self.pos + 2..], b"*/") {
+                        Some(k) => self.pos += 2 + k + 2,
+                        None => {
+                            return Err(ParseError {
+                                offset: s.len() as u32,
+                                opened_at: Some(open as u32),
+                                message: "unterminated block comment: no closing */".into(),
+                            })
+                        }
+                    }
+                }
+                _ => return self.err(self.pos, "unexpected '/': comments start with // or /*"),
+            }
+        }
+    }
+}
+
+/// Names what stands at `pos` for an error message.
+fn describe(src: &[u8], pos: usize) -> String {
+    match src.get(pos) {
+        None => "the end of the file".to_string(),
+        Some(&b) if b.is_ascii_graphic() => format!("'{}'", b as char),
+        Some(b'\n' | b'\r') => "a line break".to_string(),
+        Some(_) => {
+            let text = std::str::from_utf8(&src[pos..src.len().min(pos + 4)]).unwrap_or("");
+            match text.chars().next() {
+                Some(c) => format!("{c:?}"),
+                None => "an unexpected byte".to_string(),
+            }
+        }
+    }
+}
+
+fn describe_escape(src: &[u8], pos: usize) -> String {
+    match src.get(pos + 1) {
+        Some(&b) if b.is_ascii_graphic() => format!("'\\{}'", b as char),
+        _ => "'\\'".to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(s: &str) -> Result<Tree, ParseError> {
+        Tree::parse(s, 0)
+    }
+
+    fn to_serde(v: Value<'_>) -> serde_json::Value {
+        match v.kind() {
+            Kind::Null => serde_json::Value::Null,
+            Kind::Bool => serde_json::Value::Bool(v.as_bool().unwrap()),
+            Kind::Number => serde_json::from_str(v.source_text()).unwrap(),
+            Kind::String => serde_json::Value::String(v.as_str().unwrap().into_owned()),
+            Kind::Array => serde_json::Value::Array(v.elements().map(to_serde).collect()),
+            Kind::Object => serde_json::Value::Object(
+                v.members()
+                    .map(|(k, v)| (k.as_str().unwrap().into_owned(), to_serde(v)))
+                    .collect(),
+            ),
+        }
+    }
+
+    #[test]
+    fn agrees_with_serde_json_on_strict_json() {
+        let cases = [
+            r#"{"a": [1, 2.5, -3e2, true, false, null], "b": {"c": "d\n\u00e9\ud83d\ude00"}, "e": []}"#,
+            r#"[{}, [], [[[]]], "x", 0]"#,
+            r#""just a string""#,
+            "42",
+        ];
+        for c in cases {
+            let t = parse(c).unwrap();
+            let ours = to_serde(t.root(c));
+            let theirs: serde_json::Value = serde_json::from_str(c).unwrap();
+            assert_eq!(ours, theirs, "{c}");
+        }
+    }
+
+    #[test]
+    fn spans_cover_exact_bytes() {
+        let src = r#"{ "name" : "vnet-1", "n": [1, {"x": null}] }"#;
+        let t = parse(src).unwrap();
+        let root = t.root(src);
+        assert_eq!(root.span(), Span::new(0, src.len() as u32));
+        assert_eq!(root.get("name").unwrap().source_text(), "\"vnet-1\"");
+        let n = root.get("n").unwrap();
+        assert_eq!(n.source_text(), r#"[1, {"x": null}]"#);
+        let x = n.elements().nth(1).unwrap().get("x").unwrap();
+        assert_eq!(x.source_text(), "null");
+        assert!(x.is_null());
+    }
+
+    #[test]
+    fn accepts_what_azure_accepts() {
+        let src =
+            "// leading\n{\n  /* block */ \"a\": [1, 2,], // tail\n  \"b\": \"tab\there\",\n}\n";
+        let t = parse(src).unwrap();
+        let root = t.root(src);
+        assert_eq!(root.get("a").unwrap().len(), 2);
+        assert_eq!(root.get("b").unwrap().as_str().unwrap(), "tab\there");
+        assert_eq!(root.len(), 2);
+    }
+
+    #[test]
+    fn duplicate_keys_last_wins_and_case_insensitive_lookup() {
+        let src = r#"{"A": 1, "a": 2, "a": 3}"#;
+        let t = parse(src).unwrap();
+        let root = t.root(src);
+        assert_eq!(root.get("a").unwrap().as_i64(), Some(3));
+        assert_eq!(root.get_ignore_case("A").unwrap().as_i64(), Some(1));
+        assert!(root.get_ignore_case("properties").is_none());
+    }
+
+    #[test]
+    fn errors_are_located() {
+        let cases: &[(&str, u32, &str)] = &[
+            ("", 0, "empty"),
+            ("   // only a comment\n", 21, "empty"),
+            ("[1, 2", 5, "expected ',' or ']'"),
+            ("{\"a\" 1}", 5, "expected ':'"),
+            ("{\"a\": 1 \"b\": 2}", 8, "expected ',' or '}'"),
+            ("[1, ]]", 5, "after the end"),
+            ("[\"abc", 5, "unterminated string"),
+            ("[tru]", 1, "expected a value"),
+            ("[1.]", 3, "after the decimal point"),
+            ("[\"\\x\"]", 2, "invalid escape"),
+            ("/* open", 7, "unterminated block comment"),
+            ("{a: 1}", 1, "property name"),
+            ("[1] /", 4, "comments start"),
+        ];
+        for (src, offset, needle) in cases {
+            let e = parse(src).unwrap_err();
+            assert_eq!(e.offset, *offset, "{src:?}: {e}");
+            assert!(e.message.contains(needle), "{src:?}: {e}");
+        }
+    }
+
+    #[test]
+    fn deep_nesting_is_an_error_not_a_crash() {
+        let src = "[".repeat(200_000);
+        let e = parse(&src).unwrap_err();
+        assert!(e.message.contains("nesting"), "{e}");
+        let ok = format!("{}{}", "[".repeat(MAX_DEPTH), "]".repeat(MAX_DEPTH));
+        assert!(parse(&ok).is_ok());
+    }
+
+    #[test]
+    fn huge_numbers_are_numbers() {
+        let src = "[1e999999, -1e999999, 123456789012345678901234567890]";
+        let t = parse(src).unwrap();
+        let v: Vec<f64> = t
+            .root(src)
+            .elements()
+            .map(|e| e.as_f64().unwrap())
+            .collect();
+        assert!(v[0].is_infinite() && v[1].is_infinite() && v[2] > 1e29);
+    }
+
+    #[test]
+    fn unescapes_surrogates_and_lone_surrogates() {
+        assert_eq!(unescape(r"\ud83d\ude00"), "😀");
+        assert_eq!(unescape(r"a\ud83db"), "a\u{FFFD}b");
+        assert_eq!(unescape(r#"\"\\\/\b\f\n\r\t"#), "\"\\/\u{8}\u{c}\n\r\t");
+    }
+}

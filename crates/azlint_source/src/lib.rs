@@ -1,0 +1,54 @@
+//! Where azlint's inputs come from: files and standard input read into [`SourceFile`]s, parsed
+//! into span-carrying [`json::Tree`]s, with a [`lines::LineIndex`] to turn byte offsets into the
+//! line and column numbers users see.
+
+pub mod file;
+pub mod json;
+pub mod lines;
+
+pub use file::{read_path, read_stdin, InputError, SourceFile};
+pub use json::{Kind, ParseError, Span, Tree, Value};
+pub use lines::{LineCol, LineIndex};
+
+use std::sync::Arc;
+
+/// Index of a file in [`Files`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct FileId(pub u32);
+
+/// Every input of a run, readable or not, in the order given. Findings name files by
+/// [`FileId`]; reporters come here for names and text.
+#[derive(Debug, Default)]
+pub struct Files {
+    files: Vec<Arc<SourceFile>>,
+}
+
+impl Files {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn add(&mut self, file: Arc<SourceFile>) -> FileId {
+        self.files.push(file);
+        FileId(self.files.len() as u32 - 1)
+    }
+
+    pub fn get(&self, id: FileId) -> &Arc<SourceFile> {
+        &self.files[id.0 as usize]
+    }
+
+    pub fn len(&self) -> usize {
+        self.files.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.files.is_empty()
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (FileId, &Arc<SourceFile>)> {
+        self.files
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (FileId(i as u32), f))
+    }
+}
