@@ -1,0 +1,172 @@
+//! The one type for what azlint reports: a [`Finding`].
+//!
+//! Input problems (a file that cannot be read or parsed, a shape azlint does not recognise) and
+//! rule results are both findings, so that every reporter treats them alike and the output
+//! order is one sort. Rendering lives in `azlint_report`; nothing here knows about terminals.
+
+use std::cmp::Ordering;
+use std::fmt;
+
+use azlint_source::{FileId, Files, Span};
+
+/// How serious a finding is. Ordered: `Note < Warning < Error`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Severity {
+    Note,
+    Warning,
+    Error,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Note => "note",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A place in an input, with what it shows.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Label {
+    pub file: FileId,
+    /// The bytes pointed at; `None` for a finding about a whole file that has no text.
+    pub span: Option<Span>,
+    pub message: Option<String>,
+}
+
+impl Label {
+    pub fn new(file: FileId, span: Span) -> Self {
+        Label {
+            file,
+            span: Some(span),
+            message: None,
+        }
+    }
+
+    pub fn whole_file(file: FileId) -> Self {
+        Label {
+            file,
+            span: None,
+            message: None,
+        }
+    }
+
+    pub fn with_message(mut self, message: impl Into<String>) -> Self {
+        self.message = Some(message.into());
+        self
+    }
+}
+
+/// Codes of findings about the inputs themselves rather than about Azure resources.
+pub mod input {
+    /// A file or standard input could not be read.
+    pub const UNREADABLE: (&str, &str) = ("IN001", "unreadable-input");
+    /// A file is not JSON (with comments) that azlint can read.
+    pub const INVALID_JSON: (&str, &str) = ("IN002", "invalid-json");
+    /// Valid JSON that is not any Azure export azlint knows.
+    pub const UNRECOGNISED: (&str, &str) = ("IN003", "unrecognised-input");
+    /// A recognised export that is incomplete (a paged result, resources without properties).
+    pub const INCOMPLETE: (&str, &str) = ("IN004", "incomplete-export");
+}
+
+/// One thing azlint tells the user.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Finding {
+    /// Stable code, e.g. `HA002`.
+    pub code: String,
+    /// Kebab-case name, e.g. `vnet-dns-not-public`.
+    pub name: String,
+    pub severity: Severity,
+    /// The rule could not decide because the input lacks a fact. Shown as a note, and only
+    /// on request.
+    pub cannot_tell: bool,
+    /// What is wrong and why it matters.
+    pub message: String,
+    /// What to do about it.
+    pub help: Option<String>,
+    pub primary: Label,
+    /// Other places that explain the finding, possibly in other files.
+    pub secondary: Vec<Label>,
+    /// The Azure resource the finding is about (as written in the input).
+    pub resource_id: Option<String>,
+    /// The property path inside the resource, e.g. `properties.dhcpOptions.dnsServers`.
+    pub path: Option<String>,
+    /// Whether this finding is an input failure that makes the run exit with code 2.
+    pub is_input_error: bool,
+}
+
+impl Finding {
+    pub fn new(
+        (code, name): (&str, &str),
+        severity: Severity,
+        message: impl Into<String>,
+        primary: Label,
+    ) -> Self {
+        Finding {
+            code: code.to_string(),
+            name: name.to_string(),
+            severity,
+            cannot_tell: false,
+            message: message.into(),
+            help: None,
+            primary,
+            secondary: Vec::new(),
+            resource_id: None,
+            path: None,
+            is_input_error: false,
+        }
+    }
+
+    pub fn with_help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    pub fn with_secondary(mut self, label: Label) -> Self {
+        self.secondary.push(label);
+        self
+    }
+
+    pub fn with_resource(mut self, id: Option<impl Into<String>>, path: impl Into<String>) -> Self {
+        self.resource_id = id.map(Into::into);
+        self.path = Some(path.into());
+        self
+    }
+
+    /// Marks an input failure: the run exits with code 2.
+    pub fn input_error(mut self) -> Self {
+        self.is_input_error = true;
+        self
+    }
+
+    /// Marks a "cannot tell": the rule lacked a fact to decide.
+    pub fn cannot_tell(mut self) -> Self {
+        self.cannot_tell = true;
+        self
+    }
+}
+
+/// Sorts findings into the order they are reported in: by file name, position, code and
+/// message. The order never depends on how threads were scheduled.
+pub fn sort_findings(findings: &mut [Finding], files: &Files) {
+    findings.sort_by(|a, b| compare(a, b, files));
+}
+
+fn compare(a: &Finding, b: &Finding, files: &Files) -> Ordering {
+    let name = |f: &Finding| files.get(f.primary.file).name.as_str();
+    name(a)
+        .cmp(name(b))
+        .then(a.primary.file.cmp(&b.primary.file))
+        .then(a.primary.span.cmp(&b.primary.span))
+        .then_with(|| a.code.cmp(&b.code))
+        .then_with(|| a.message.cmp(&b.message))
+        .then_with(|| a.resource_id.cmp(&b.resource_id))
+}

@@ -1,0 +1,280 @@
+//! Finds the resources in one parsed document, whatever its shape.
+
+use std::sync::Arc;
+
+use azlint_diagnostics::{input, Finding, Label, Severity};
+use azlint_source::{FileId, SourceFile, Span, Tree, Value};
+
+use crate::shape::{looks_like_resource, recognise, Shape};
+use crate::{id_key, is_expression, Document, Props, RawResource};
+
+/// A document with its resources found, and what ingest has to tell about it.
+#[derive(Debug)]
+pub struct Ingested {
+    pub document: Document,
+    pub resources: Vec<RawResource>,
+    pub findings: Vec<Finding>,
+}
+
+/// Child resources that Azure embeds in their parent's properties, by parent type: the
+/// property holding them and the child type's last segment.
+const EMBEDDED_CHILDREN: &[(&str, &str, &str)] = &[
+    ("microsoft.network/virtualnetworks", "subnets", "subnets"),
+    ("microsoft.network/routetables", "routes", "routes"),
+    (
+        "microsoft.network/networksecuritygroups",
+        "securityRules",
+        "securityRules",
+    ),
+];
+
+/// Recognises the document's shape and lists its resources.
+pub fn ingest(file: FileId, source: Arc<SourceFile>, tree: Tree) -> Ingested {
+    let shape = recognise(tree.root(&source.text));
+    let document = Document {
+        file,
+        source,
+        tree,
+        shape,
+    };
+    let mut found = Finder {
+        document: &document,
+        resources: Vec::new(),
+        findings: Vec::new(),
+        not_resources: Vec::new(),
+    };
+    let root = document.root();
+    match shape {
+        Shape::ResourceArray => found.array(root),
+        Shape::RestList => {
+            if let Some(v) = root.get("value") {
+                found.array(v)
+            }
+        }
+        Shape::ResourceGraph => found.resource_graph(root),
+        Shape::SingleResource => found.resource(root, None, false),
+        Shape::Template => found.template(root),
+        Shape::Parameters | Shape::Empty => {}
+        Shape::Unrecognised => found.unrecognised(root),
+    }
+    found.report_not_resources();
+    let Finder {
+        resources,
+        findings,
+        ..
+    } = found;
+    Ingested {
+        document,
+        resources,
+        findings,
+    }
+}
+
+struct Finder<'d> {
+    document: &'d Document,
+    resources: Vec<RawResource>,
+    findings: Vec<Finding>,
+    /// Array elements that are not resources, reported together.
+    not_resources: Vec<Span>,
+}
+
+/// The first character of a value: where a finding about a whole (possibly huge) value points.
+fn head(v: Value<'_>) -> Span {
+    let s = v.span();
+    Span::new(s.start, (s.start + 1).min(s.end))
+}
+
+impl<'d> Finder<'d> {
+    fn file(&self) -> FileId {
+        self.document.file
+    }
+
+    fn array(&mut self, arr: Value<'d>) {
+        for element in arr.elements() {
+            if looks_like_resource(element) {
+                self.resource(element, None, false);
+            } else {
+                self.not_resources.push(head(element));
+            }
+        }
+    }
+
+    fn report_not_resources(&mut self) {
+        let Some(first) = self.not_resources.first().copied() else {
+            return;
+        };
+        let n = self.not_resources.len();
+        let what = if n == 1 {
+            "this element is not an Azure resource".to_string()
+        } else {
+            format!("{n} elements of this array are not Azure resources; this is the first")
+        };
+        self.findings.push(
+            Finding::new(
+                input::UNRECOGNISED,
+                Severity::Warning,
+                format!("{what} (no `type` such as \"Microsoft.Network/virtualNetworks\" with an `id` or `name`), so it is not linted"),
+                Label::new(self.file(), first).with_message("not a resource"),
+            )
+            .with_help("export resources with `az resource show --ids ...`, `az graph query` or `az group export`"),
+        );
+    }
+
+    fn resource_graph(&mut self, root: Value<'d>) {
+        if let Some(data) = root.get("data") {
+            self.array(data);
+        }
+        let token = root
+            .get("skip_token")
+            .or_else(|| root.get("skipToken"))
+            .filter(|t| !t.is_null());
+        if let Some(token) = token {
+            let rows = root.get("data").map(|d| d.len()).unwrap_or(0);
+            let total = root
+                .get("total_records")
+                .or_else(|| root.get("totalRecords"))
+                .and_then(|t| t.as_i64());
+            let of_total = total.map(|t| format!(" of {t}")).unwrap_or_default();
+            self.findings.push(
+                Finding::new(
+                    input::INCOMPLETE,
+                    Severity::Warning,
+                    format!(
+                        "this Resource Graph result is one page ({rows} rows{of_total}): resources on other pages are not linted, and checks that need them cannot be complete"
+                    ),
+                    Label::new(self.file(), token.span()).with_message("more pages follow"),
+                )
+                .with_help("fetch every page (`az graph query ... --first 1000 --skip-token TOKEN`) and pass all of them to azlint"),
+            );
+        }
+    }
+
+    fn unrecognised(&mut self, root: Value<'d>) {
+        self.findings.push(
+            Finding::new(
+                input::UNRECOGNISED,
+                Severity::Warning,
+                "this JSON is not an Azure export azlint recognises (a resource or array of resources, a Resource Graph result, a REST list, role assignments, or an ARM template or parameter file), so nothing in it is linted",
+                Label::new(self.file(), head(root)).with_message("unrecognised"),
+            )
+            .with_help("see README.md, \"Exporting from Azure\", for the commands whose output azlint reads"),
+        );
+    }
+
+    /// Adds a resource and the children embedded in it.
+    fn resource(&mut self, v: Value<'d>, embedded_in: Option<(usize, &str)>, template: bool) {
+        let doc = self.document;
+        let own_type = v
+            .get_ignore_case("type")
+            .filter(|t| !(template && is_expression(*t)))
+            .and_then(|t| t.as_str())
+            .map(|t| t.to_lowercase());
+        let parent = embedded_in.map(|(i, _)| &self.resources[i]);
+        let type_lc: Box<str> = match (own_type, embedded_in) {
+            (Some(t), _) => t.into(),
+            (None, Some((_, segment))) => parent
+                .map(|p| format!("{}/{}", p.type_lc, segment.to_lowercase()))
+                .unwrap_or_default()
+                .into(),
+            (None, None) => "".into(),
+        };
+        let literal = |key: &str| {
+            v.get_ignore_case(key)
+                .filter(|x| !(template && is_expression(*x)))
+                .and_then(|x| x.as_str())
+        };
+        let key = match literal("id") {
+            Some(id) => Some(id_key(&id).into_boxed_str()),
+            None => match (
+                parent.and_then(|p| p.key.as_deref()),
+                embedded_in,
+                literal("name"),
+            ) {
+                (Some(pk), Some((_, segment)), Some(name)) => {
+                    Some(format!("{pk}/{}/{}", segment.to_lowercase(), name.to_lowercase()).into())
+                }
+                _ => None,
+            },
+        };
+        let props = match v.get_ignore_case("properties") {
+            Some(p) if p.is_object() => Props::Object(p.index()),
+            Some(p) if p.is_null() => Props::Null(p.index()),
+            Some(p) if template && is_expression(p) => Props::Expression(p.index()),
+            _ => Props::Flattened,
+        };
+        let idx = self.resources.len();
+        self.resources.push(RawResource {
+            node: v.index(),
+            props,
+            type_lc: type_lc.clone(),
+            key,
+            embedded_in: embedded_in.map(|(i, _)| i),
+        });
+        let props_value = match props {
+            Props::Object(n) => doc.value(n),
+            Props::Flattened => v,
+            Props::Null(_) | Props::Expression(_) => return,
+        };
+        for (parent_type, property, segment) in EMBEDDED_CHILDREN {
+            if *type_lc != **parent_type {
+                continue;
+            }
+            if let Some(children) = props_value.get_ignore_case(property) {
+                for child in children.elements().filter(|c| c.is_object()) {
+                    self.resource(child, Some((idx, segment)), template);
+                }
+            }
+        }
+    }
+
+    /// Resources of an ARM template, including child resources nested in `resources`.
+    fn template(&mut self, root: Value<'d>) {
+        if let Some(resources) = root.get_ignore_case("resources") {
+            self.template_resources(resources, None);
+        }
+    }
+
+    fn template_resources(&mut self, resources: Value<'d>, parent: Option<(String, String)>) {
+        // languageVersion 2.0 keys resources by symbolic name; 1.0 lists them.
+        let items: Vec<Value<'d>> = if resources.is_object() {
+            resources.members().map(|(_, v)| v).collect()
+        } else {
+            resources.elements().collect()
+        };
+        for r in items.into_iter().filter(|r| r.is_object()) {
+            let start = self.resources.len();
+            self.resource(r, None, true);
+            let full = self.template_child_type(r, &parent, start);
+            if let Some(nested) = r.get_ignore_case("resources") {
+                self.template_resources(nested, full);
+            }
+        }
+    }
+
+    /// A nested template resource writes its type and name relative to its parent
+    /// (`subnets`, `lan`); the inventory records the full type. Returns this resource's
+    /// full type and name for its own children.
+    fn template_child_type(
+        &mut self,
+        r: Value<'d>,
+        parent: &Option<(String, String)>,
+        idx: usize,
+    ) -> Option<(String, String)> {
+        let own_type = self.resources.get(idx)?.type_lc.to_string();
+        let name = r
+            .get_ignore_case("name")
+            .and_then(|n| n.as_str())
+            .map(|n| n.into_owned())
+            .unwrap_or_default();
+        let (full_type, full_name) = match parent {
+            Some((pt, pn)) if !own_type.contains('/') => {
+                (format!("{pt}/{own_type}"), format!("{pn}/{name}"))
+            }
+            _ => (own_type, name),
+        };
+        if let Some(res) = self.resources.get_mut(idx) {
+            res.type_lc = full_type.clone().into();
+        }
+        Some((full_type, full_name))
+    }
+}

@@ -1,0 +1,413 @@
+//! One inventory of Azure resources from every input of a run.
+//!
+//! Users export the same deployment in many ways (`az resource show`, Resource Graph, flattened
+//! `az network ... show` objects, templates, `az role assignment list`) and pass several files
+//! at once. This crate recognises each document's [`Shape`], finds the resources in it (and the
+//! child resources embedded in them: subnets, routes, security rules), and merges everything into
+//! one [`Inventory`] where a resource is one entry, keyed by its id compared case-insensitively,
+//! however many times and in whichever shape it appeared.
+//!
+//! Values stay in their documents: a [`Resource`] records where it is, not a copy of it, and
+//! lookups return borrowed [`Value`]s that know their exact byte range.
+
+mod ingest;
+pub mod shape;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use azlint_source::{FileId, SourceFile, Tree, Value};
+
+pub use ingest::{ingest, Ingested};
+pub use shape::Shape;
+
+/// A parsed input and what kind of export it is.
+#[derive(Debug)]
+pub struct Document {
+    pub file: FileId,
+    pub source: Arc<SourceFile>,
+    pub tree: Tree,
+    pub shape: Shape,
+}
+
+impl Document {
+    pub fn root(&self) -> Value<'_> {
+        self.tree.root(&self.source.text)
+    }
+
+    /// The value at a node index recorded earlier. Indexes come from this document's tree.
+    pub fn value(&self, node: u32) -> Value<'_> {
+        self.tree
+            .value(&self.source.text, node)
+            .unwrap_or_else(|| self.root())
+    }
+
+    /// Whether values are template language (strings in `[...]` are expressions).
+    pub fn is_template(&self) -> bool {
+        self.shape == Shape::Template
+    }
+}
+
+/// Index of a document in [`Inventory::documents`].
+pub type DocId = u32;
+/// Index of a resource in the inventory.
+pub type ResIdx = u32;
+
+/// Where a value is: a document and a node in its tree.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Place {
+    pub doc: DocId,
+    pub node: u32,
+}
+
+/// Where a resource's properties are.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Props {
+    /// A `properties` object (nested ARM form).
+    Object(u32),
+    /// No `properties` key: the resource is in the flattened form of type-specific CLI
+    /// commands (`az network nic show`), and its top level holds the properties.
+    Flattened,
+    /// `"properties": null`, as `az resource list` gives: the properties were not exported.
+    Null(u32),
+    /// `properties` is a template expression, unknown until the template is evaluated.
+    Expression(u32),
+}
+
+/// One Azure resource (or child resource), however many times the inputs hold it.
+#[derive(Clone, Debug)]
+pub struct Resource {
+    /// The occurrence the inventory reads.
+    pub place: Place,
+    pub props: Props,
+    /// The resource type in lower case, e.g. `microsoft.network/virtualnetworks/subnets`.
+    pub type_lc: Box<str>,
+    /// The resource id in lower case, when the input gives it literally.
+    pub key: Option<Box<str>>,
+    /// The parent resource (a subnet's VNET), when it is in the inventory.
+    pub parent: Option<ResIdx>,
+    /// Whether this occurrence is embedded in its parent's properties.
+    pub embedded: bool,
+    /// Other occurrences of the same resource (another file, embedded and standalone).
+    pub other_places: Vec<Place>,
+}
+
+/// A resource as ingest finds it, before it is merged into the inventory.
+#[derive(Clone, Debug)]
+pub struct RawResource {
+    pub node: u32,
+    pub props: Props,
+    pub type_lc: Box<str>,
+    pub key: Option<Box<str>>,
+    /// Index, in the same document's list, of the resource this one is embedded in.
+    pub embedded_in: Option<usize>,
+}
+
+/// The result of looking a property up.
+#[derive(Clone, Debug)]
+pub enum Lookup<'a> {
+    Found(Value<'a>),
+    /// The property is not there: Azure's default applies.
+    Absent,
+    /// The input cannot say: a rule must answer "cannot tell".
+    Unknown(Unknown<'a>),
+}
+
+/// Why a value cannot be known, and where that shows.
+#[derive(Clone, Debug)]
+pub struct Unknown<'a> {
+    pub reason: String,
+    pub at: Option<Value<'a>>,
+}
+
+/// All resources of a run.
+#[derive(Debug, Default)]
+pub struct Inventory {
+    documents: Vec<Document>,
+    resources: Vec<Resource>,
+    by_key: HashMap<Box<str>, ResIdx>,
+    by_type: HashMap<Box<str>, Vec<ResIdx>>,
+}
+
+impl Inventory {
+    /// Merges ingested documents, in the order given (which decides, among occurrences of one
+    /// resource that are equally complete, which one is read).
+    pub fn build(inputs: Vec<Ingested>) -> Inventory {
+        let mut inv = Inventory::default();
+        for input in inputs {
+            let doc = inv.documents.len() as DocId;
+            inv.documents.push(input.document);
+            let mut local: Vec<ResIdx> = Vec::with_capacity(input.resources.len());
+            for raw in input.resources {
+                let place = Place {
+                    doc,
+                    node: raw.node,
+                };
+                let embedded = raw.embedded_in.is_some();
+                let parent = raw.embedded_in.and_then(|i| local.get(i).copied());
+                let idx = inv.insert(raw, place, embedded, parent);
+                local.push(idx);
+            }
+        }
+        inv.link_parents();
+        inv
+    }
+
+    fn insert(
+        &mut self,
+        raw: RawResource,
+        place: Place,
+        embedded: bool,
+        parent: Option<ResIdx>,
+    ) -> ResIdx {
+        if let Some(&existing) = raw.key.as_ref().and_then(|k| self.by_key.get(k)) {
+            let old = &mut self.resources[existing as usize];
+            let rank = |props: Props, embedded: bool| {
+                (!matches!(props, Props::Null(_)) as u8) * 2 + (!embedded) as u8
+            };
+            if rank(raw.props, embedded) > rank(old.props, old.embedded) {
+                old.other_places.push(old.place);
+                old.place = place;
+                old.props = raw.props;
+                old.embedded = embedded;
+            } else {
+                old.other_places.push(place);
+            }
+            if old.parent.is_none() {
+                old.parent = parent;
+            }
+            return existing;
+        }
+        let idx = self.resources.len() as ResIdx;
+        if let Some(k) = &raw.key {
+            self.by_key.insert(k.clone(), idx);
+        }
+        self.by_type
+            .entry(raw.type_lc.clone())
+            .or_default()
+            .push(idx);
+        self.resources.push(Resource {
+            place,
+            props: raw.props,
+            type_lc: raw.type_lc,
+            key: raw.key,
+            parent,
+            embedded,
+            other_places: Vec::new(),
+        });
+        idx
+    }
+
+    /// Child resources given as separate entries (`az group export`, `.../subnets` lists) find
+    /// their parent by id.
+    fn link_parents(&mut self) {
+        for i in 0..self.resources.len() {
+            let r = &self.resources[i];
+            if r.parent.is_some() || r.type_lc.matches('/').count() < 2 {
+                continue;
+            }
+            let Some(key) = &r.key else { continue };
+            let parent = parent_key(key).and_then(|p| self.by_key.get(p)).copied();
+            self.resources[i].parent = parent;
+        }
+    }
+
+    pub fn documents(&self) -> &[Document] {
+        &self.documents
+    }
+
+    pub fn document(&self, doc: DocId) -> &Document {
+        &self.documents[doc as usize]
+    }
+
+    pub fn len(&self) -> usize {
+        self.resources.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.resources.is_empty()
+    }
+
+    pub fn resource(&self, idx: ResIdx) -> &Resource {
+        &self.resources[idx as usize]
+    }
+
+    /// Every resource, in input order.
+    pub fn iter(&self) -> impl Iterator<Item = (ResIdx, &Resource)> {
+        self.resources
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (i as ResIdx, r))
+    }
+
+    /// Resources of one type, in input order. `type_lc` must be lower case.
+    pub fn of_type(&self, type_lc: &str) -> &[ResIdx] {
+        self.by_type.get(type_lc).map(Vec::as_slice).unwrap_or(&[])
+    }
+
+    /// The resource with this id, compared case-insensitively.
+    pub fn get(&self, id: &str) -> Option<ResIdx> {
+        self.by_key.get(id_key(id).as_str()).copied()
+    }
+
+    /// Children of `parent` of type `type_lc`, in input order.
+    pub fn children(&self, parent: ResIdx, type_lc: &str) -> impl Iterator<Item = ResIdx> + '_ {
+        self.of_type(type_lc)
+            .iter()
+            .copied()
+            .filter(move |&c| self.resources[c as usize].parent == Some(parent))
+    }
+
+    /// The resource object itself.
+    pub fn value(&self, idx: ResIdx) -> Value<'_> {
+        let p = self.resources[idx as usize].place;
+        self.document(p.doc).value(p.node)
+    }
+
+    /// The document a resource is read from.
+    pub fn document_of(&self, idx: ResIdx) -> &Document {
+        self.document(self.resources[idx as usize].place.doc)
+    }
+
+    /// The resource's `name`, as written.
+    pub fn name(&self, idx: ResIdx) -> Option<Value<'_>> {
+        self.value(idx).get_ignore_case("name")
+    }
+
+    /// The resource's id as written, when it has one.
+    pub fn id(&self, idx: ResIdx) -> Option<String> {
+        self.value(idx)
+            .get_ignore_case("id")
+            .and_then(|v| v.as_str())
+            .map(|s| s.into_owned())
+            .or_else(|| {
+                self.resources[idx as usize]
+                    .key
+                    .as_deref()
+                    .map(str::to_string)
+            })
+    }
+
+    /// Looks a property up under the resource's properties (`["dhcpOptions", "dnsServers"]`).
+    pub fn prop(&self, idx: ResIdx, path: &[&str]) -> Lookup<'_> {
+        let r = &self.resources[idx as usize];
+        let doc = self.document(r.place.doc);
+        let start = match r.props {
+            Props::Object(n) => doc.value(n),
+            Props::Flattened => doc.value(r.place.node),
+            Props::Null(n) => {
+                return Lookup::Unknown(Unknown {
+                    reason: "its properties are null in this export (`az resource list` does not export properties; use `az resource show --ids ...`)".into(),
+                    at: Some(doc.value(n)),
+                })
+            }
+            Props::Expression(n) => {
+                return Lookup::Unknown(Unknown {
+                    reason: "its properties are a template expression, unknown until the template is evaluated".into(),
+                    at: Some(doc.value(n)),
+                })
+            }
+        };
+        walk(doc, start, path)
+    }
+
+    /// Looks a value up from the resource object's top level (`["identity", "type"]`).
+    pub fn top(&self, idx: ResIdx, path: &[&str]) -> Lookup<'_> {
+        walk(self.document_of(idx), self.value(idx), path)
+    }
+}
+
+/// Follows `path` from `start`; nested objects may be in nested or flattened form.
+pub fn walk<'a>(doc: &'a Document, start: Value<'a>, path: &[&str]) -> Lookup<'a> {
+    let mut v = start;
+    for key in path {
+        if let Some(u) = unknown_value(doc, v) {
+            return Lookup::Unknown(u);
+        }
+        match v.get_ignore_case(key) {
+            Some(next) => v = next,
+            None => return Lookup::Absent,
+        }
+    }
+    match unknown_value(doc, v) {
+        Some(u) => Lookup::Unknown(u),
+        None => Lookup::Found(v),
+    }
+}
+
+/// The properties of an embedded object (an ipConfiguration, a subnet in a VNET): its
+/// `properties` object in the nested form, or itself in the flattened form.
+pub fn props_of(v: Value<'_>) -> Value<'_> {
+    match v.get_ignore_case("properties") {
+        Some(p) if p.is_object() => p,
+        _ => v,
+    }
+}
+
+/// Whether `v` is a template expression whose value is unknown before evaluation.
+pub fn unknown_value<'a>(doc: &Document, v: Value<'a>) -> Option<Unknown<'a>> {
+    if doc.is_template() && is_expression(v) {
+        Some(Unknown {
+            reason: format!(
+                "`{}` is a template expression, unknown until the template is evaluated",
+                v.as_str().unwrap_or_default()
+            ),
+            at: Some(v),
+        })
+    } else {
+        None
+    }
+}
+
+/// ARM's rule: a string in brackets is an expression, unless it starts with `[[`.
+pub fn is_expression(v: Value<'_>) -> bool {
+    match v.as_str() {
+        Some(s) => {
+            let s = s.trim();
+            s.starts_with('[') && !s.starts_with("[[") && s.ends_with(']')
+        }
+        None => false,
+    }
+}
+
+/// The lookup key of a resource id: lower case, without a trailing slash.
+pub fn id_key(id: &str) -> String {
+    id.trim().trim_end_matches('/').to_lowercase()
+}
+
+/// The id of the parent of a child resource id (`.../virtualNetworks/v/subnets/s` -> `.../v`).
+pub fn parent_key(key: &str) -> Option<&str> {
+    let cut = key.rfind('/')?;
+    let cut = key[..cut].rfind('/')?;
+    let parent = &key[..cut];
+    // The parent must itself be a resource: namespace, type and name after `/providers/`.
+    let after = parent.rfind("/providers/").map(|p| &parent[p + 11..])?;
+    (after.split('/').count() >= 3).then_some(parent)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parent_keys() {
+        assert_eq!(
+            parent_key("/subscriptions/s/resourcegroups/g/providers/microsoft.network/virtualnetworks/v/subnets/a"),
+            Some("/subscriptions/s/resourcegroups/g/providers/microsoft.network/virtualnetworks/v")
+        );
+        assert_eq!(
+            parent_key(
+                "/subscriptions/s/resourcegroups/g/providers/microsoft.network/virtualnetworks/v"
+            ),
+            None
+        );
+    }
+
+    #[test]
+    fn id_keys_ignore_case_and_trailing_slash() {
+        assert_eq!(
+            id_key("/Subscriptions/S/resourceGroups/G/"),
+            "/subscriptions/s/resourcegroups/g"
+        );
+    }
+}

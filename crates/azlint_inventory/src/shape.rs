@@ -1,0 +1,165 @@
+//! Which kind of Azure export a document is, decided from its content alone.
+//!
+//! Users hand azlint whatever `az`, the portal or Resource Graph gave them; none of it says what
+//! it is, so the shape is read from the keys present. Each test below names the tool output it
+//! stands for.
+
+use azlint_source::Value;
+
+/// The shapes azlint reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Shape {
+    /// A JSON array of resources: `az resource show --ids ...`, `az resource list`, a
+    /// Resource Graph 1.x result, `az role assignment list`, `az network ... list`.
+    ResourceArray,
+    /// A REST list, `{"value": [...]}` (`az rest`, the ARM REST API).
+    RestList,
+    /// Azure Resource Graph 2.x: `{"count", "data", "skip_token", "total_records"}`.
+    ResourceGraph,
+    /// One resource object: `az resource show --ids ID`, `az network nic show`, ...
+    SingleResource,
+    /// An ARM template (`az group export`, hand-written, languageVersion 1.0 or 2.0).
+    Template,
+    /// An ARM parameter file.
+    Parameters,
+    /// An empty array: a query that matched nothing.
+    Empty,
+    /// JSON that is none of the above.
+    Unrecognised,
+}
+
+impl Shape {
+    /// How the shape is named to users.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Shape::ResourceArray => "resource array",
+            Shape::RestList => "REST list",
+            Shape::ResourceGraph => "Resource Graph result",
+            Shape::SingleResource => "single resource",
+            Shape::Template => "ARM template",
+            Shape::Parameters => "ARM parameter file",
+            Shape::Empty => "empty array",
+            Shape::Unrecognised => "unrecognised JSON",
+        }
+    }
+}
+
+/// Decides the shape of a document from its root value.
+pub fn recognise(root: Value<'_>) -> Shape {
+    if root.is_array() {
+        if root.is_empty() {
+            return Shape::Empty;
+        }
+        return if root.elements().any(|e| looks_like_resource(e)) {
+            Shape::ResourceArray
+        } else {
+            Shape::Unrecognised
+        };
+    }
+    if !root.is_object() {
+        return Shape::Unrecognised;
+    }
+    let schema = root.get("$schema").and_then(|s| s.as_str());
+    if let Some(schema) = &schema {
+        let schema = schema.to_ascii_lowercase();
+        if schema.contains("deploymentparameters.json") {
+            return Shape::Parameters;
+        }
+        if schema.contains("deploymenttemplate.json") {
+            return Shape::Template;
+        }
+    }
+    let resources = root.get("resources");
+    if resources.is_some_and(|r| r.is_array() || r.is_object())
+        && (root.get("contentVersion").is_some() || root.get("languageVersion").is_some())
+    {
+        return Shape::Template;
+    }
+    if root.get("contentVersion").is_some()
+        && root.get("parameters").is_some_and(|p| p.is_object())
+        && resources.is_none()
+    {
+        return Shape::Parameters;
+    }
+    if root.get("data").is_some_and(|d| d.is_array())
+        && [
+            "count",
+            "total_records",
+            "skip_token",
+            "totalRecords",
+            "skipToken",
+        ]
+        .iter()
+        .any(|k| root.get(k).is_some())
+    {
+        return Shape::ResourceGraph;
+    }
+    if root.get("value").is_some_and(|v| v.is_array()) {
+        return Shape::RestList;
+    }
+    if looks_like_resource(root) {
+        return Shape::SingleResource;
+    }
+    Shape::Unrecognised
+}
+
+/// A resource has a string `type` with a provider namespace (`Microsoft.Network/...`) and an
+/// `id` or a `name`.
+pub fn looks_like_resource(v: Value<'_>) -> bool {
+    if !v.is_object() {
+        return false;
+    }
+    let typed = v
+        .get_ignore_case("type")
+        .and_then(|t| t.as_str())
+        .is_some_and(|t| t.contains('/'));
+    typed && (v.get_ignore_case("id").is_some() || v.get_ignore_case("name").is_some())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use azlint_source::Tree;
+
+    fn shape(src: &str) -> Shape {
+        let t = Tree::parse(src, 0).unwrap();
+        recognise(t.root(src))
+    }
+
+    #[test]
+    fn recognises_every_export() {
+        let res = r#"{"id": "/subscriptions/s/resourceGroups/g/providers/Microsoft.Network/virtualNetworks/v", "name": "v", "type": "Microsoft.Network/virtualNetworks"}"#;
+        assert_eq!(shape(&format!("[{res}]")), Shape::ResourceArray);
+        assert_eq!(shape(&format!("{{\"value\": [{res}]}}")), Shape::RestList);
+        assert_eq!(
+            shape(&format!(
+                "{{\"count\": 1, \"data\": [{res}], \"skip_token\": null, \"total_records\": 1}}"
+            )),
+            Shape::ResourceGraph
+        );
+        assert_eq!(shape(res), Shape::SingleResource);
+        assert_eq!(shape("[]"), Shape::Empty);
+        assert_eq!(
+            shape(
+                r#"{"$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#", "contentVersion": "1.0.0.0", "resources": []}"#
+            ),
+            Shape::Template
+        );
+        assert_eq!(
+            shape(r#"{"languageVersion": "2.0", "contentVersion": "1.0.0.0", "resources": {}}"#),
+            Shape::Template
+        );
+        assert_eq!(
+            shape(
+                r#"{"$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentParameters.json#", "contentVersion": "1.0.0.0", "parameters": {}}"#
+            ),
+            Shape::Parameters
+        );
+        assert_eq!(
+            shape(r#"{"name": "my-app", "version": "1.0.0"}"#),
+            Shape::Unrecognised
+        );
+        assert_eq!(shape(r#"[1, 2]"#), Shape::Unrecognised);
+        assert_eq!(shape(r#""text""#), Shape::Unrecognised);
+    }
+}
