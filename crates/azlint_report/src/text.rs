@@ -1,0 +1,244 @@
+//! Compiler-style text: each finding as a miette report with a code frame.
+//!
+//! miette reads source through [`SourceCode`]; its own implementation for strings scans the
+//! file from the start for every label, which on a 340 MB export with thousands of findings
+//! would be quadratic. [`Window`] answers from azlint's line index instead: only the lines
+//! shown are touched.
+
+use std::fmt;
+
+use azlint_diagnostics::{Finding, Label, Severity};
+use azlint_source::{Files, SourceFile};
+use miette::{
+    Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError,
+    MietteSpanContents, SourceCode, SourceSpan, SpanContents,
+};
+
+/// How text is rendered.
+#[derive(Clone, Copy, Debug)]
+pub struct TextOptions {
+    pub color: bool,
+    /// Line width to wrap messages at.
+    pub width: usize,
+}
+
+impl Default for TextOptions {
+    fn default() -> Self {
+        TextOptions {
+            color: false,
+            width: 100,
+        }
+    }
+}
+
+/// Renders findings as text, one report after another.
+pub fn render_text(findings: &[Finding], files: &Files, opts: TextOptions) -> String {
+    let theme = if opts.color {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::unicode_nocolor()
+    };
+    let handler = GraphicalReportHandler::new_themed(theme)
+        .with_width(opts.width)
+        .with_links(false)
+        .with_context_lines(1);
+    let mut out = String::new();
+    for f in findings {
+        let report = Report::new(f, files);
+        // Writing to a String cannot fail; a renderer error would only drop this one frame.
+        if handler.render_report(&mut out, &report).is_err() {
+            out.push_str(&format!("{}: {}\n", f.code, f.message));
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// Source text as miette reads it, one window of lines at a time.
+struct Window<'a> {
+    file: &'a SourceFile,
+}
+
+impl SourceCode for Window<'_> {
+    fn read_span<'b>(
+        &'b self,
+        span: &SourceSpan,
+        before: usize,
+        after: usize,
+    ) -> Result<Box<dyn SpanContents<'b> + 'b>, MietteError> {
+        let text = &self.file.text;
+        let start = span.offset();
+        let end = start + span.len();
+        if end > text.len() {
+            return Err(MietteError::OutOfBounds);
+        }
+        let index = self.file.line_index();
+        let first_line = index.line_of(start as u32);
+        let name = self.file.name.clone();
+        if before == 0 && after == 0 {
+            // miette asks this way for the position in the frame's header.
+            let pos = self.file.line_col(start as u32);
+            return Ok(Box::new(MietteSpanContents::new_named(
+                name,
+                &text.as_bytes()[start..end],
+                *span,
+                first_line,
+                pos.column as usize - 1,
+                1,
+            )));
+        }
+        let last_line = index.line_of(end.saturating_sub(1).max(start) as u32);
+        let from = first_line.saturating_sub(before);
+        let to = (last_line + after).min(index.len() - 1);
+        let data_start = index.line_start(from) as usize;
+        // Through the last line's line break.
+        let data_end = if to + 1 < index.len() {
+            index.line_start(to + 1) as usize
+        } else {
+            text.len()
+        };
+        Ok(Box::new(MietteSpanContents::new_named(
+            name,
+            &text.as_bytes()[data_start..data_end],
+            SourceSpan::new(data_start.into(), data_end - data_start),
+            from,
+            0,
+            to - from + 1,
+        )))
+    }
+}
+
+/// One finding, or one of its labels in another file, as a miette diagnostic.
+struct Report<'a> {
+    message: String,
+    code: Option<String>,
+    severity: miette::Severity,
+    help: Option<&'a str>,
+    source: Option<Window<'a>>,
+    labels: Vec<LabeledSpan>,
+    related: Vec<Report<'a>>,
+}
+
+impl<'a> Report<'a> {
+    fn new(f: &'a Finding, files: &'a Files) -> Self {
+        let primary_file = files.get(f.primary.file);
+        let same_file: Vec<&Label> = f
+            .secondary
+            .iter()
+            .filter(|l| l.file == f.primary.file && l.span.is_some())
+            .collect();
+        let elsewhere = f
+            .secondary
+            .iter()
+            .filter(|l| l.file != f.primary.file || l.span.is_none());
+        let mut labels = Vec::new();
+        if let Some(span) = f.primary.span {
+            labels.push(LabeledSpan::new_primary_with_span(
+                f.primary.message.clone(),
+                to_miette(span),
+            ));
+        }
+        labels.extend(same_file.iter().filter_map(|l| {
+            l.span
+                .map(|s| LabeledSpan::new_with_span(l.message.clone(), to_miette(s)))
+        }));
+        let message = match f.primary.span {
+            Some(_) => f.message.clone(),
+            None => format!("{}: {}", primary_file.name, f.message),
+        };
+        let prefix = if f.cannot_tell { "cannot tell " } else { "" };
+        Report {
+            message,
+            code: Some(format!("{prefix}{} {}", f.code, f.name)),
+            severity: severity(f.severity),
+            help: f.help.as_deref(),
+            source: f.primary.span.map(|_| Window { file: primary_file }),
+            labels,
+            related: elsewhere.map(|l| Report::related(l, files)).collect(),
+        }
+    }
+
+    /// A secondary label in another file, shown below the main frame.
+    fn related(l: &'a Label, files: &'a Files) -> Self {
+        let file = files.get(l.file);
+        let text = l.message.clone().unwrap_or_else(|| "related".to_string());
+        Report {
+            message: match l.span {
+                Some(_) => text.clone(),
+                None => format!("{}: {text}", file.name),
+            },
+            code: None,
+            severity: miette::Severity::Advice,
+            help: None,
+            source: l.span.map(|_| Window { file }),
+            labels: l
+                .span
+                .map(|s| LabeledSpan::new_primary_with_span(Some(text), to_miette(s)))
+                .into_iter()
+                .collect(),
+            related: Vec::new(),
+        }
+    }
+}
+
+fn to_miette(span: azlint_source::Span) -> SourceSpan {
+    SourceSpan::new((span.start as usize).into(), span.len() as usize)
+}
+
+fn severity(s: Severity) -> miette::Severity {
+    match s {
+        Severity::Error => miette::Severity::Error,
+        Severity::Warning => miette::Severity::Warning,
+        Severity::Note => miette::Severity::Advice,
+    }
+}
+
+impl fmt::Debug for Report<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl fmt::Display for Report<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Report<'_> {}
+
+impl Diagnostic for Report<'_> {
+    fn code<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        self.code
+            .as_ref()
+            .map(|c| Box::new(c) as Box<dyn fmt::Display>)
+    }
+
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(self.severity)
+    }
+
+    fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        self.help.map(|h| Box::new(h) as Box<dyn fmt::Display>)
+    }
+
+    fn source_code(&self) -> Option<&dyn SourceCode> {
+        self.source.as_ref().map(|s| s as &dyn SourceCode)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        if self.labels.is_empty() {
+            None
+        } else {
+            Some(Box::new(self.labels.iter().cloned()))
+        }
+    }
+
+    fn related<'b>(&'b self) -> Option<Box<dyn Iterator<Item = &'b dyn Diagnostic> + 'b>> {
+        if self.related.is_empty() {
+            None
+        } else {
+            Some(Box::new(self.related.iter().map(|r| r as &dyn Diagnostic)))
+        }
+    }
+}

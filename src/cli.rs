@@ -1,0 +1,98 @@
+//! The command line.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "azlint",
+    version,
+    about = "Offline linter for exported Azure resource JSON",
+    long_about = "Offline linter for exported Azure resource JSON.\n\nPoint it at what Azure gives you (`az resource show` arrays, Resource Graph results, `az network ... show` objects, `az role assignment list`, ARM templates) and it reports, at the exact line and column, what breaks high-availability pairs of Cato vSocket appliances.",
+    propagate_version = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Lint exports: files, directories (walked for *.json and *.jsonc) or - for stdin
+    #[command(after_help = CHECK_EXAMPLES)]
+    Check(CheckArgs),
+}
+
+const CHECK_EXAMPLES: &str = "\
+Examples:
+  azlint check fixtures/examples/broken
+  azlint check resources.json roles.json          # one inventory: rules see both files
+  az network vnet show -g RG -n VNET | azlint check - --stdin-filename vnet.json
+  azlint check exports/ --format json -o azlint.json
+  azlint check exports/ --fail-on error           # warnings do not fail the run
+
+Exit codes: 0 no finding at or above --fail-on, 1 findings, 2 usage error or unreadable input.";
+
+#[derive(clap::Args, Debug)]
+pub struct CheckArgs {
+    /// Files, directories or - (standard input). Default: the current directory
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+
+    /// Name to show for standard input in findings
+    #[arg(long, value_name = "NAME", default_value = "<stdin>")]
+    pub stdin_filename: String,
+
+    /// Output format
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+
+    /// Write the report to FILE instead of standard output
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// Colour in text output. `auto` colours a terminal unless NO_COLOR is set
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+
+    /// Lowest severity that makes the run fail (exit code 1)
+    #[arg(long, value_enum, default_value_t = FailOn::Warning)]
+    pub fail_on: FailOn,
+
+    /// Also list the checks that could not be decided from the input ("cannot tell" notes)
+    #[arg(long)]
+    pub show_unknown: bool,
+
+    /// Print findings only: no summary line
+    #[arg(short, long)]
+    pub quiet: bool,
+
+    /// Print how many findings each rule produced instead of each finding (text format)
+    #[arg(long)]
+    pub statistics: bool,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// Compiler-style findings with code frames
+    Text,
+    /// Stable JSON for scripts
+    Json,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FailOn {
+    Error,
+    Warning,
+    Note,
+    /// Never fail because of findings (input errors still exit 2)
+    Never,
+}

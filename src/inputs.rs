@@ -1,0 +1,207 @@
+//! Finding the inputs of a run and loading them, in parallel, each on its own.
+//!
+//! A file that cannot be read or parsed becomes a located finding; the other files are still
+//! loaded. File ids follow the order inputs were found in, never thread timing.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use azlint_diagnostics::{input, Finding, Label, Severity};
+use azlint_inventory::{ingest, Ingested};
+use azlint_source::{FileId, InputError, ParseError, SourceFile, Span};
+use rayon::prelude::*;
+
+/// One input to read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InputSpec {
+    /// How findings name it.
+    pub name: String,
+    /// `None` for standard input.
+    pub path: Option<PathBuf>,
+    /// Size on disk, for progress reporting.
+    pub size: u64,
+}
+
+/// Expands the command-line paths: directories are walked for `*.json` and `*.jsonc`,
+/// honouring `.gitignore`; files are taken as given, whatever their extension. Problems
+/// (a path that does not exist, an unreadable directory) are returned as findings to report.
+pub fn discover(paths: &[PathBuf], stdin_name: &str) -> (Vec<InputSpec>, Vec<(String, String)>) {
+    let mut specs = Vec::new();
+    let mut problems = Vec::new();
+    let defaults = [PathBuf::from(".")];
+    let paths = if paths.is_empty() {
+        &defaults[..]
+    } else {
+        paths
+    };
+    for path in paths {
+        if path.as_os_str() == "-" {
+            specs.push(InputSpec {
+                name: stdin_name.to_string(),
+                path: None,
+                size: 0,
+            });
+        } else if path.is_dir() {
+            walk(path, &mut specs, &mut problems);
+        } else {
+            let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+            specs.push(InputSpec {
+                name: display(path),
+                path: Some(path.clone()),
+                size,
+            });
+        }
+    }
+    // A file named twice (or found by two walks) is one input.
+    let mut seen = std::collections::HashSet::new();
+    specs.retain(|s| seen.insert((s.path.clone(), s.name.clone())));
+    (specs, problems)
+}
+
+fn walk(dir: &Path, specs: &mut Vec<InputSpec>, problems: &mut Vec<(String, String)>) {
+    let mut found = Vec::new();
+    let walker = ignore::WalkBuilder::new(dir)
+        .require_git(false)
+        .follow_links(false)
+        .sort_by_file_name(|a, b| a.cmp(b))
+        .build();
+    for entry in walker {
+        match entry {
+            Ok(e) => {
+                let is_file = e.file_type().is_some_and(|t| t.is_file());
+                if is_file && has_json_extension(e.path()) {
+                    let size = e.metadata().map(|m| m.len()).unwrap_or(0);
+                    found.push(InputSpec {
+                        name: display(e.path()),
+                        path: Some(e.path().to_path_buf()),
+                        size,
+                    });
+                }
+            }
+            Err(err) => {
+                let where_ = match &err {
+                    ignore::Error::WithPath { path, .. } => display(path),
+                    _ => display(dir),
+                };
+                problems.push((where_, walk_reason(&err)));
+            }
+        }
+    }
+    found.sort_by(|a, b| a.name.cmp(&b.name));
+    specs.extend(found);
+}
+
+fn walk_reason(err: &ignore::Error) -> String {
+    let text = match err {
+        ignore::Error::WithPath { err, .. } => err.to_string(),
+        other => other.to_string(),
+    };
+    match text.find(" (os error") {
+        Some(i) => format!("cannot read the directory: {}", &text[..i].to_lowercase()),
+        None => format!("cannot read the directory: {text}"),
+    }
+}
+
+fn has_json_extension(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("json") || e.eq_ignore_ascii_case("jsonc"))
+}
+
+/// The path as users wrote it, with `./` dropped.
+fn display(path: &Path) -> String {
+    let s = path.to_string_lossy();
+    s.strip_prefix("./").unwrap_or(&s).to_string()
+}
+
+/// A loaded input: its text (possibly empty when unreadable) and what came of it.
+pub struct Loaded {
+    pub source: Arc<SourceFile>,
+    pub ingested: Option<Ingested>,
+    /// Reading, parsing and ingest findings.
+    pub findings: Vec<Finding>,
+}
+
+/// Reads, parses and ingests every input, in parallel. `done` is called as each finishes.
+pub fn load_all(specs: &[InputSpec], done: &(dyn Fn(&InputSpec) + Sync)) -> Vec<Loaded> {
+    specs
+        .par_iter()
+        .enumerate()
+        .map(|(i, spec)| {
+            let loaded = load(FileId(i as u32), spec);
+            done(spec);
+            loaded
+        })
+        .collect()
+}
+
+fn load(id: FileId, spec: &InputSpec) -> Loaded {
+    let read = match &spec.path {
+        Some(p) => azlint_source::read_path(p, spec.name.clone()),
+        None => azlint_source::read_stdin(spec.name.clone()),
+    };
+    let source = match read {
+        Ok(s) => Arc::new(s),
+        Err(e) => return unreadable(id, e),
+    };
+    match source.parse() {
+        Ok(tree) => {
+            let mut ingested = ingest(id, source.clone(), tree);
+            let findings = std::mem::take(&mut ingested.findings);
+            Loaded {
+                source,
+                ingested: Some(ingested),
+                findings,
+            }
+        }
+        Err(e) => {
+            let finding = parse_error(id, &source, &e);
+            Loaded {
+                source,
+                ingested: None,
+                findings: vec![finding],
+            }
+        }
+    }
+}
+
+fn unreadable(id: FileId, e: InputError) -> Loaded {
+    let (code, label) = match (e.offset, &e.lossy_text) {
+        (Some(offset), Some(_)) => (
+            input::INVALID_JSON,
+            Label::new(id, Span::new(offset, offset + 3)).with_message("not UTF-8"),
+        ),
+        _ => (input::UNREADABLE, Label::whole_file(id)),
+    };
+    let text = e.lossy_text.unwrap_or_default();
+    let finding = Finding::new(code, Severity::Error, e.message, label).input_error();
+    Loaded {
+        source: Arc::new(SourceFile::new(e.file, text)),
+        ingested: None,
+        findings: vec![finding],
+    }
+}
+
+fn parse_error(id: FileId, source: &SourceFile, e: &ParseError) -> Finding {
+    let len = source.text.len() as u32;
+    let at = e.offset.min(len);
+    let end = source.text[at as usize..]
+        .chars()
+        .next()
+        .map(|c| at + c.len_utf8() as u32)
+        .unwrap_or(at);
+    let mut f = Finding::new(
+        input::INVALID_JSON,
+        Severity::Error,
+        format!("this file is not valid JSON: {}", e.message),
+        Label::new(id, Span::new(at, end)).with_message("here"),
+    )
+    .with_help("fix the JSON (azlint accepts comments and trailing commas, as Azure does); the other inputs are still linted")
+    .input_error();
+    if let Some(open) = e.opened_at {
+        f = f.with_secondary(
+            Label::new(id, Span::new(open, (open + 1).min(len))).with_message("opened here"),
+        );
+    }
+    f
+}

@@ -1,0 +1,21 @@
+//! azlint: an offline linter for exported Azure resource JSON.
+//!
+//! The binary parses the command line and runs the pipeline: inputs are read and parsed in
+//! parallel (`inputs`), merged into one inventory, facts are derived, rules run, findings are
+//! sorted and rendered (`check`, `output`). Exit codes: 0 clean, 1 findings, 2 usage error or
+//! unreadable input.
+
+mod check;
+mod cli;
+mod inputs;
+mod output;
+
+use clap::Parser;
+
+fn main() {
+    let cli = cli::Cli::parse();
+    let outcome = match &cli.command {
+        cli::Command::Check(args) => check::run(args),
+    };
+    std::process::exit(outcome as i32);
+}

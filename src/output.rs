@@ -1,0 +1,85 @@
+//! Where the report goes, and progress while it is made.
+
+use std::io::{IsTerminal, Write};
+use std::path::Path;
+use std::time::Duration;
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use crate::inputs::InputSpec;
+
+/// Writes the report to standard output, or atomically to `path`: a reader of the file never
+/// sees half a report, and a failed run leaves an earlier report intact.
+pub fn write_report(path: Option<&Path>, report: &str) -> Result<(), String> {
+    let Some(path) = path else {
+        let mut out = std::io::stdout().lock();
+        return match out.write_all(report.as_bytes()).and_then(|_| out.flush()) {
+            Ok(()) => Ok(()),
+            // A closed pipe (`azlint check . | head`) is the reader's choice, not an error.
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+            Err(e) => Err(format!("cannot write the report: {e}")),
+        };
+    };
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "report".into());
+    let tmp = dir.join(format!(".{name}.azlint-{}.tmp", std::process::id()));
+    let result = std::fs::write(&tmp, report).and_then(|_| std::fs::rename(&tmp, path));
+    result.map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        format!("cannot write {}: {e}", path.display())
+    })
+}
+
+/// A progress bar on standard error, for long runs in a terminal only: never in pipes or CI.
+pub struct Progress {
+    bar: Option<ProgressBar>,
+}
+
+/// Runs shorter than this (in bytes or files) finish before a bar would help.
+const BIG_RUN_BYTES: u64 = 64 << 20;
+const BIG_RUN_FILES: usize = 200;
+
+impl Progress {
+    pub fn start(specs: &[InputSpec], quiet: bool) -> Progress {
+        let total: u64 = specs.iter().map(|s| s.size).sum();
+        let big = total >= BIG_RUN_BYTES || specs.len() >= BIG_RUN_FILES;
+        let interactive = std::io::stderr().is_terminal() && std::env::var_os("CI").is_none();
+        if quiet || !big || !interactive {
+            return Progress { bar: None };
+        }
+        let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
+        let style = ProgressStyle::with_template(
+            "{spinner} {msg:20} [{bar:30}] {bytes}/{total_bytes} ({elapsed})",
+        )
+        .map(|s| s.progress_chars("=> "))
+        .unwrap_or_else(|_| ProgressStyle::default_bar());
+        bar.set_style(style);
+        bar.set_message("reading inputs");
+        bar.enable_steady_tick(Duration::from_millis(120));
+        Progress { bar: Some(bar) }
+    }
+
+    pub fn file_done(&self, spec: &InputSpec) {
+        if let Some(bar) = &self.bar {
+            bar.inc(spec.size);
+        }
+    }
+
+    pub fn stage(&self, what: &'static str) {
+        if let Some(bar) = &self.bar {
+            bar.set_message(what);
+        }
+    }
+
+    pub fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
+}
