@@ -100,6 +100,11 @@ pub fn run(args: &CheckArgs) -> Outcome {
         FailOn::Note => Some(Severity::Note),
         FailOn::Never => None,
     };
+    // The inputs and inventory may be hundreds of megabytes; the process ends right after
+    // reporting, so freeing them would only cost time.
+    std::mem::forget(inventory);
+    std::mem::forget(files);
+
     let failing = threshold.is_some_and(|t| {
         findings
             .iter()

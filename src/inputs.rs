@@ -183,9 +183,9 @@ fn unreadable(id: FileId, e: InputError) -> Loaded {
 }
 
 fn parse_error(id: FileId, source: &SourceFile, e: &ParseError) -> Finding {
-    let len = source.text.len() as u32;
+    let len = source.text().len() as u32;
     let at = e.offset.min(len);
-    let end = source.text[at as usize..]
+    let end = source.text()[at as usize..]
         .chars()
         .next()
         .map(|c| at + c.len_utf8() as u32)

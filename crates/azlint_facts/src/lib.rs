@@ -10,7 +10,7 @@
 //! the HA rules look only at the sites' resources. When they show no vSocket (a user checking
 //! just the VNET of a site), every resource is the user's subject and is checked.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use azlint_inventory::{id_key, parent_key, props_of, Inventory, Lookup, ResIdx};
 
@@ -37,9 +37,9 @@ pub struct Facts {
     /// NICs attached to a vSocket VM.
     pub vsocket_nics: BTreeSet<ResIdx>,
     /// For each vSocket NIC, its VM.
-    nic_vm: Vec<(ResIdx, ResIdx)>,
-    /// VNETs holding a subnet that a vSocket NIC is in.
-    pub site_vnets: BTreeSet<ResIdx>,
+    nic_vm: BTreeMap<ResIdx, ResIdx>,
+    /// VNETs holding a subnet that a vSocket NIC is in, with those NICs.
+    vnet_nics: BTreeMap<ResIdx, Vec<ResIdx>>,
 }
 
 impl Facts {
@@ -70,14 +70,20 @@ impl Facts {
                 }
             }
         }
-        nic_vm.sort_unstable();
-        nic_vm.dedup();
-        let vsocket_nics: BTreeSet<ResIdx> = nic_vm.iter().map(|&(n, _)| n).collect();
-        let mut site_vnets = BTreeSet::new();
+        // The first VM found for a NIC wins; input order decides, not hashing.
+        let mut by_nic = BTreeMap::new();
+        for (nic, vm) in nic_vm {
+            by_nic.entry(nic).or_insert(vm);
+        }
+        let vsocket_nics: BTreeSet<ResIdx> = by_nic.keys().copied().collect();
+        let mut vnet_nics: BTreeMap<ResIdx, Vec<ResIdx>> = BTreeMap::new();
         for &nic in &vsocket_nics {
             for subnet_id in subnet_ids(inv, nic) {
                 if let Some(vnet) = parent_key(&subnet_id).and_then(|k| inv.get(k)) {
-                    site_vnets.insert(vnet);
+                    let nics = vnet_nics.entry(vnet).or_default();
+                    if !nics.contains(&nic) {
+                        nics.push(nic);
+                    }
                 }
             }
         }
@@ -90,8 +96,8 @@ impl Facts {
             scope,
             vsocket_vms,
             vsocket_nics,
-            nic_vm,
-            site_vnets,
+            nic_vm: by_nic,
+            vnet_nics,
         }
     }
 
@@ -102,28 +108,17 @@ impl Facts {
 
     /// Whether HA rules check this VNET.
     pub fn vnet_in_scope(&self, vnet: ResIdx) -> bool {
-        self.scope == Scope::Everything || self.site_vnets.contains(&vnet)
+        self.scope == Scope::Everything || self.vnet_nics.contains_key(&vnet)
     }
 
     /// The vSocket VM a NIC is attached to.
     pub fn vm_of_nic(&self, nic: ResIdx) -> Option<ResIdx> {
-        self.nic_vm
-            .iter()
-            .find(|&&(n, _)| n == nic)
-            .map(|&(_, vm)| vm)
+        self.nic_vm.get(&nic).copied()
     }
 
     /// vSocket NICs in a subnet of this VNET.
-    pub fn nics_in_vnet<'a>(
-        &'a self,
-        inv: &'a Inventory,
-        vnet: ResIdx,
-    ) -> impl Iterator<Item = ResIdx> + 'a {
-        self.vsocket_nics.iter().copied().filter(move |&nic| {
-            subnet_ids(inv, nic)
-                .iter()
-                .any(|s| parent_key(s).and_then(|k| inv.get(k)) == Some(vnet))
-        })
+    pub fn nics_in_vnet(&self, vnet: ResIdx) -> &[ResIdx] {
+        self.vnet_nics.get(&vnet).map(Vec::as_slice).unwrap_or(&[])
     }
 }
 

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use azlint_diagnostics::{input, Finding, Label, Severity};
 use azlint_source::{FileId, SourceFile, Span, Tree, Value};
 
-use crate::shape::{looks_like_resource, recognise, Shape};
+use crate::shape::{recognise, Fields, Shape};
 use crate::{id_key, is_expression, Document, Props, RawResource};
 
 /// A document with its resources found, and what ingest has to tell about it.
@@ -30,7 +30,7 @@ const EMBEDDED_CHILDREN: &[(&str, &str, &str)] = &[
 
 /// Recognises the document's shape and lists its resources.
 pub fn ingest(file: FileId, source: Arc<SourceFile>, tree: Tree) -> Ingested {
-    let shape = recognise(tree.root(&source.text));
+    let shape = recognise(tree.root(source.text()));
     let document = Document {
         file,
         source,
@@ -52,7 +52,7 @@ pub fn ingest(file: FileId, source: Arc<SourceFile>, tree: Tree) -> Ingested {
             }
         }
         Shape::ResourceGraph => found.resource_graph(root),
-        Shape::SingleResource => found.resource(root, None, false),
+        Shape::SingleResource => found.resource(root, Fields::read(root), None, false),
         Shape::Template => found.template(root),
         Shape::Parameters | Shape::Empty => {}
         Shape::Unrecognised => found.unrecognised(root),
@@ -91,8 +91,9 @@ impl<'d> Finder<'d> {
 
     fn array(&mut self, arr: Value<'d>) {
         for element in arr.elements() {
-            if looks_like_resource(element) {
-                self.resource(element, None, false);
+            let fields = Fields::read(element);
+            if element.is_object() && fields.is_resource() {
+                self.resource(element, fields, None, false);
             } else {
                 self.not_resources.push(head(element));
             }
@@ -162,10 +163,21 @@ impl<'d> Finder<'d> {
     }
 
     /// Adds a resource and the children embedded in it.
-    fn resource(&mut self, v: Value<'d>, embedded_in: Option<(usize, &str)>, template: bool) {
+    fn resource(
+        &mut self,
+        v: Value<'d>,
+        fields: Fields<'d>,
+        embedded_in: Option<(usize, &str)>,
+        template: bool,
+    ) {
         let doc = self.document;
-        let own_type = v
-            .get_ignore_case("type")
+        let Fields {
+            ty: type_field,
+            id: id_field,
+            name: name_field,
+            properties: props_field,
+        } = fields;
+        let own_type = type_field
             .filter(|t| !(template && is_expression(*t)))
             .and_then(|t| t.as_str())
             .map(|t| t.to_lowercase());
@@ -178,17 +190,17 @@ impl<'d> Finder<'d> {
                 .into(),
             (None, None) => "".into(),
         };
-        let literal = |key: &str| {
-            v.get_ignore_case(key)
+        let literal = |field: Option<Value<'d>>| {
+            field
                 .filter(|x| !(template && is_expression(*x)))
                 .and_then(|x| x.as_str())
         };
-        let key = match literal("id") {
+        let key = match literal(id_field) {
             Some(id) => Some(id_key(&id).into_boxed_str()),
             None => match (
                 parent.and_then(|p| p.key.as_deref()),
                 embedded_in,
-                literal("name"),
+                literal(name_field),
             ) {
                 (Some(pk), Some((_, segment)), Some(name)) => {
                     Some(format!("{pk}/{}/{}", segment.to_lowercase(), name.to_lowercase()).into())
@@ -196,7 +208,7 @@ impl<'d> Finder<'d> {
                 _ => None,
             },
         };
-        let props = match v.get_ignore_case("properties") {
+        let props = match props_field {
             Some(p) if p.is_object() => Props::Object(p.index()),
             Some(p) if p.is_null() => Props::Null(p.index()),
             Some(p) if template && is_expression(p) => Props::Expression(p.index()),
@@ -221,7 +233,7 @@ impl<'d> Finder<'d> {
             }
             if let Some(children) = props_value.get_ignore_case(property) {
                 for child in children.elements().filter(|c| c.is_object()) {
-                    self.resource(child, Some((idx, segment)), template);
+                    self.resource(child, Fields::read(child), Some((idx, segment)), template);
                 }
             }
         }
@@ -243,7 +255,7 @@ impl<'d> Finder<'d> {
         };
         for r in items.into_iter().filter(|r| r.is_object()) {
             let start = self.resources.len();
-            self.resource(r, None, true);
+            self.resource(r, Fields::read(r), None, true);
             let full = self.template_child_type(r, &parent, start);
             if let Some(nested) = r.get_ignore_case("resources") {
                 self.template_resources(nested, full);

@@ -13,10 +13,10 @@
 mod ingest;
 pub mod shape;
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use azlint_source::{FileId, SourceFile, Tree, Value};
+use rustc_hash::FxHashMap;
 
 pub use ingest::{ingest, Ingested};
 pub use shape::Shape;
@@ -32,13 +32,13 @@ pub struct Document {
 
 impl Document {
     pub fn root(&self) -> Value<'_> {
-        self.tree.root(&self.source.text)
+        self.tree.root(self.source.text())
     }
 
     /// The value at a node index recorded earlier. Indexes come from this document's tree.
     pub fn value(&self, node: u32) -> Value<'_> {
         self.tree
-            .value(&self.source.text, node)
+            .value(self.source.text(), node)
             .unwrap_or_else(|| self.root())
     }
 
@@ -125,8 +125,8 @@ pub struct Unknown<'a> {
 pub struct Inventory {
     documents: Vec<Document>,
     resources: Vec<Resource>,
-    by_key: HashMap<Box<str>, ResIdx>,
-    by_type: HashMap<Box<str>, Vec<ResIdx>>,
+    by_key: FxHashMap<Box<str>, ResIdx>,
+    by_type: FxHashMap<Box<str>, Vec<ResIdx>>,
 }
 
 impl Inventory {

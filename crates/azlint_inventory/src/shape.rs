@@ -103,17 +103,42 @@ pub fn recognise(root: Value<'_>) -> Shape {
     Shape::Unrecognised
 }
 
-/// A resource has a string `type` with a provider namespace (`Microsoft.Network/...`) and an
-/// `id` or a `name`.
-pub fn looks_like_resource(v: Value<'_>) -> bool {
-    if !v.is_object() {
-        return false;
+/// The top-level fields that identify a resource, read in one pass over its members.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Fields<'a> {
+    pub ty: Option<Value<'a>>,
+    pub id: Option<Value<'a>>,
+    pub name: Option<Value<'a>>,
+    pub properties: Option<Value<'a>>,
+}
+
+impl<'a> Fields<'a> {
+    pub fn read(v: Value<'a>) -> Fields<'a> {
+        let mut found = [None; 4];
+        v.pick_ignore_case(&["type", "id", "name", "properties"], &mut found);
+        let [ty, id, name, properties] = found;
+        Fields {
+            ty,
+            id,
+            name,
+            properties,
+        }
     }
-    let typed = v
-        .get_ignore_case("type")
-        .and_then(|t| t.as_str())
-        .is_some_and(|t| t.contains('/'));
-    typed && (v.get_ignore_case("id").is_some() || v.get_ignore_case("name").is_some())
+
+    /// A resource has a string `type` with a provider namespace (`Microsoft.Network/...`)
+    /// and an `id` or a `name`.
+    pub fn is_resource(&self) -> bool {
+        let typed = self
+            .ty
+            .and_then(|t| t.as_str())
+            .is_some_and(|t| t.contains('/'));
+        typed && (self.id.is_some() || self.name.is_some())
+    }
+}
+
+/// Whether `v` is an object with the fields of a resource.
+pub fn looks_like_resource(v: Value<'_>) -> bool {
+    v.is_object() && Fields::read(v).is_resource()
 }
 
 #[cfg(test)]

@@ -66,14 +66,14 @@ impl SourceCode for Window<'_> {
         before: usize,
         after: usize,
     ) -> Result<Box<dyn SpanContents<'b> + 'b>, MietteError> {
-        let text = &self.file.text;
+        let text = self.file.text();
         let start = span.offset();
         let end = start + span.len();
         if end > text.len() {
             return Err(MietteError::OutOfBounds);
         }
         let index = self.file.line_index();
-        let first_line = index.line_of(start as u32);
+        let first_line = index.line_of(text, start as u32);
         let name = self.file.name.clone();
         if before == 0 && after == 0 {
             // miette asks this way for the position in the frame's header.
@@ -87,13 +87,13 @@ impl SourceCode for Window<'_> {
                 1,
             )));
         }
-        let last_line = index.line_of(end.saturating_sub(1).max(start) as u32);
+        let last_line = index.line_of(text, end.saturating_sub(1).max(start) as u32);
         let from = first_line.saturating_sub(before);
         let to = (last_line + after).min(index.len() - 1);
-        let data_start = index.line_start(from) as usize;
+        let data_start = index.line_start(text, from) as usize;
         // Through the last line's line break.
         let data_end = if to + 1 < index.len() {
-            index.line_start(to + 1) as usize
+            index.line_start(text, to + 1) as usize
         } else {
             text.len()
         };

@@ -256,7 +256,7 @@ impl<'a> Value<'a> {
     /// Whether this is a string equal to `s` (exactly).
     pub fn str_eq(&self, s: &str) -> bool {
         match self.node().tag() {
-            K_STRING => self.raw_inner() == s,
+            K_STRING => self.raw_inner() == s.as_bytes(),
             K_STRING_ESC => self.as_str().is_some_and(|v| v == s),
             _ => false,
         }
@@ -265,15 +265,16 @@ impl<'a> Value<'a> {
     /// Whether this is a string equal to `s` ignoring ASCII case.
     pub fn str_eq_ignore_case(&self, s: &str) -> bool {
         match self.node().tag() {
-            K_STRING => self.raw_inner().eq_ignore_ascii_case(s),
+            K_STRING => self.raw_inner().eq_ignore_ascii_case(s.as_bytes()),
             K_STRING_ESC => self.as_str().is_some_and(|v| v.eq_ignore_ascii_case(s)),
             _ => false,
         }
     }
 
-    fn raw_inner(&self) -> &'a str {
+    /// The bytes between a string's quotes, escapes undecoded.
+    fn raw_inner(&self) -> &'a [u8] {
         let n = self.node();
-        &self.src[n.start as usize + 1..n.end as usize - 1]
+        &self.src.as_bytes()[n.start as usize + 1..n.end as usize - 1]
     }
 
     pub fn is_object(&self) -> bool {
@@ -361,16 +362,40 @@ impl<'a> Value<'a> {
     /// The member `key` of an object, with the key compared ignoring ASCII case, as Azure
     /// Resource Manager compares property names. An exact match wins over a case-folded one.
     pub fn get_ignore_case(&self, key: &str) -> Option<Value<'a>> {
-        let mut folded = None;
-        let mut exact = None;
+        let mut found = [None];
+        self.pick_ignore_case(&[key], &mut found);
+        found[0]
+    }
+
+    /// Looks several keys up in one pass over an object's members (keys compared ignoring
+    /// ASCII case; an exact match wins). `found[i]` receives the value of `keys[i]`.
+    pub fn pick_ignore_case<const N: usize>(
+        &self,
+        keys: &[&str; N],
+        found: &mut [Option<Value<'a>>; N],
+    ) {
+        let mut exact = [false; N];
         for (k, v) in self.members() {
-            if k.str_eq(key) {
-                exact = Some(v);
-            } else if k.str_eq_ignore_case(key) {
-                folded = Some(v);
+            let n = k.node();
+            // Compare lengths before anything else: most keys differ there.
+            let len = (n.end - n.start) as usize;
+            for (i, key) in keys.iter().enumerate() {
+                if len != key.len() + 2 && n.tag() == K_STRING {
+                    continue;
+                }
+                // The case-folded comparison is an inlined loop; an exact one only follows
+                // a match (short keys would otherwise each cost a memcmp call).
+                if !k.str_eq_ignore_case(key) {
+                    continue;
+                }
+                if k.str_eq(key) {
+                    found[i] = Some(v);
+                    exact[i] = true;
+                } else if !exact[i] {
+                    found[i] = Some(v);
+                }
             }
         }
-        exact.or(folded)
     }
 
     /// Follows a path of object keys (compared ignoring ASCII case).
@@ -698,7 +723,7 @@ impl<'s> Parser<'s> {
         let mut i = start + 1;
         let mut tag = K_STRING;
         loop {
-            match memchr::memchr2(b'"', b'\\', &self.src[i..]) {
+            match find_quote_or_backslash(&self.src[i..]) {
                 None => {
                     return Err(ParseError {
                         offset: self.src.len() as u32,
@@ -783,6 +808,13 @@ impl<'s> Parser<'s> {
     fn skip_trivia(&mut self) -> Result<(), ParseError> {
         let s = self.src;
         loop {
+            // Pretty-printed exports indent with runs of spaces: take them eight at a time.
+            while let Some(w) = word_at(s, self.pos) {
+                if w != SPACES {
+                    break;
+                }
+                self.pos += 8;
+            }
             while let Some(b' ' | b'\n' | b'\r' | b'\t') = s.get(self.pos) {
                 self.pos += 1;
             }
@@ -813,6 +845,39 @@ impl<'s> Parser<'s> {
             }
         }
     }
+}
+
+const ONES: u64 = 0x0101_0101_0101_0101;
+const HIGHS: u64 = 0x8080_8080_8080_8080;
+const SPACES: u64 = 0x2020_2020_2020_2020;
+
+/// The eight bytes at `pos` as a little-endian word, when there are eight.
+fn word_at(s: &[u8], pos: usize) -> Option<u64> {
+    let bytes: [u8; 8] = s.get(pos..pos.checked_add(8)?)?.try_into().ok()?;
+    Some(u64::from_le_bytes(bytes))
+}
+
+/// High bit set in each byte of `w` that equals `b`; the lowest set bit is exact.
+fn bytes_equal(w: u64, b: u8) -> u64 {
+    let x = w ^ (ONES * b as u64);
+    x.wrapping_sub(ONES) & !x & HIGHS
+}
+
+/// Position of the first `"` or `\`, eight bytes at a time. Strings are most of an export
+/// and mostly short, where a word-at-a-time scan beats setting up a SIMD search.
+fn find_quote_or_backslash(s: &[u8]) -> Option<usize> {
+    let mut i = 0;
+    while let Some(w) = word_at(s, i) {
+        let hits = bytes_equal(w, b'"') | bytes_equal(w, b'\\');
+        if hits != 0 {
+            return Some(i + (hits.trailing_zeros() / 8) as usize);
+        }
+        i += 8;
+    }
+    s[i..]
+        .iter()
+        .position(|&b| b == b'"' || b == b'\\')
+        .map(|k| i + k)
 }
 
 /// Names what stands at `pos` for an error message.
@@ -955,6 +1020,28 @@ mod tests {
             .map(|e| e.as_f64().unwrap())
             .collect();
         assert!(v[0].is_infinite() && v[1].is_infinite() && v[2] > 1e29);
+    }
+
+    #[test]
+    fn word_scan_finds_the_first_quote_or_backslash() {
+        for text in [
+            "",
+            "abc",
+            "\"",
+            "abcdefgh\"",
+            "abcdefghij\\x\"",
+            "ab\"cdefghijklmnop\"",
+        ] {
+            let expected = text.bytes().position(|b| b == b'"' || b == b'\\');
+            assert_eq!(
+                find_quote_or_backslash(text.as_bytes()),
+                expected,
+                "{text:?}"
+            );
+        }
+        // Non-ASCII bytes around the target must not confuse the bit trick.
+        let t = "ééééé\"".as_bytes();
+        assert_eq!(find_quote_or_backslash(t), Some(10));
     }
 
     #[test]

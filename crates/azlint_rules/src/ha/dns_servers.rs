@@ -126,8 +126,63 @@ fn affected_vms(cx: &Context<'_>, vms: impl Iterator<Item = ResIdx>, what: &str)
         .collect()
 }
 
-const VNET_PATH: &str = "properties.dhcpOptions.dnsServers";
-const NIC_PATH: &str = "properties.dnsSettings.dnsServers";
+/// What differs between the VNET and the NIC rule.
+struct Target {
+    meta: &'static RuleMeta,
+    type_lc: &'static str,
+    what: &'static str,
+    /// Path under `properties`, and the same as shown to users.
+    path: &'static [&'static str],
+    json_path: &'static str,
+    in_scope: fn(&Context<'_>, ResIdx) -> bool,
+    /// vSocket VMs that use the resource.
+    users: fn(&Context<'_>, ResIdx) -> Vec<ResIdx>,
+    only_private: fn(&str, &str) -> String,
+    sentinel: fn(&str) -> (String, &'static str),
+    help: fn(&str, &str) -> String,
+}
+
+fn check(t: &Target, cx: &Context<'_>, out: &mut Vec<Finding>) {
+    for &res in cx.inv.of_type(t.type_lc) {
+        if !(t.in_scope)(cx, res) {
+            continue;
+        }
+        let doc = cx.inv.document_of(res);
+        let list = match cx.inv.prop(res, t.path) {
+            Lookup::Found(list) => list,
+            Lookup::Absent => continue,
+            Lookup::Unknown(u) => {
+                out.push(cannot_tell(t.meta, cx, res, t.what, t.json_path, u));
+                continue;
+            }
+        };
+        let name = || cx.display_name(res);
+        let f = match judge(doc, list) {
+            Verdict::Fine => continue,
+            Verdict::Unknown(u) => {
+                out.push(cannot_tell(t.meta, cx, res, t.what, t.json_path, u));
+                continue;
+            }
+            Verdict::OnlyPrivate(servers) => finding(
+                t.meta,
+                (t.only_private)(&name(), &describe(&servers)),
+                cx.label(doc, list)
+                    .with_message("no Azure or public DNS server here"),
+            ),
+            Verdict::SentinelNotAlone(s) => {
+                let (message, label) = (t.sentinel)(&name());
+                finding(t.meta, message, cx.label(doc, s).with_message(label))
+            }
+        };
+        let id = cx.inv.id(res);
+        let rg = id.as_deref().and_then(resource_group).unwrap_or("RG");
+        let mut f = f
+            .with_help((t.help)(rg, &name()))
+            .with_resource(id.clone(), t.json_path);
+        f.secondary = affected_vms(cx, (t.users)(cx, res).into_iter(), t.what);
+        out.push(f);
+    }
+}
 
 pub struct VnetDns;
 
@@ -140,64 +195,41 @@ static VNET_DNS: RuleMeta = RuleMeta {
     summary: "The vSocket VNET's DNS servers must be Azure-provided or include a public resolver",
 };
 
+static VNET_TARGET: Target = Target {
+    meta: &VNET_DNS,
+    type_lc: VNET,
+    what: "VNET",
+    path: &["dhcpOptions", "dnsServers"],
+    json_path: "properties.dhcpOptions.dnsServers",
+    in_scope: |cx, vnet| cx.facts.vnet_in_scope(vnet),
+    users: |cx, vnet| {
+        cx.facts
+            .nics_in_vnet(vnet)
+            .iter()
+            .filter_map(|&nic| cx.facts.vm_of_nic(nic))
+            .collect()
+    },
+    only_private: |name, servers| {
+        format!("VNET `{name}` uses only private DNS servers: {servers}. The vSocket HA setup must resolve management.azure.com; with no Azure or public resolver, `create_ha_settings` fails to create its role assignments")
+    },
+    sentinel: |name| {
+        (
+            format!("VNET `{name}` lists `AzureProvidedDNS` among other DNS servers; that value is a NIC setting and Azure rejects it in a list"),
+            "not valid here",
+        )
+    },
+    help: |rg, name| {
+        format!("set the VNET's DNS servers to Default (Azure-provided) or add a public resolver, then restart both vSocket VMs. Portal: Virtual network > Settings > DNS servers > Default (Azure-provided). CLI: az network vnet update -g {rg} -n {name} --dns-servers 168.63.129.16")
+    },
+};
+
 impl Rule for VnetDns {
     fn meta(&self) -> &'static RuleMeta {
         &VNET_DNS
     }
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
-        for &vnet in cx.inv.of_type(VNET) {
-            if !cx.facts.vnet_in_scope(vnet) {
-                continue;
-            }
-            let doc = cx.inv.document_of(vnet);
-            let list = match cx.inv.prop(vnet, &["dhcpOptions", "dnsServers"]) {
-                Lookup::Found(list) => list,
-                Lookup::Absent => continue,
-                Lookup::Unknown(u) => {
-                    out.push(cannot_tell(&VNET_DNS, cx, vnet, "VNET", VNET_PATH, u));
-                    continue;
-                }
-            };
-            let name = cx.display_name(vnet);
-            let id = cx.inv.id(vnet);
-            let rg = id
-                .as_deref()
-                .and_then(resource_group)
-                .unwrap_or("RG")
-                .to_string();
-            let vms = cx
-                .facts
-                .nics_in_vnet(cx.inv, vnet)
-                .filter_map(|nic| cx.facts.vm_of_nic(nic));
-            let f = match judge(doc, list) {
-                Verdict::Fine => continue,
-                Verdict::Unknown(u) => {
-                    out.push(cannot_tell(&VNET_DNS, cx, vnet, "VNET", VNET_PATH, u));
-                    continue;
-                }
-                Verdict::OnlyPrivate(servers) => finding(
-                    &VNET_DNS,
-                    format!(
-                        "VNET `{name}` uses only private DNS servers: {}. The vSocket HA setup must resolve management.azure.com; with no Azure or public resolver, `create_ha_settings` fails to create its role assignments",
-                        describe(&servers)
-                    ),
-                    cx.label(doc, list).with_message("no Azure or public DNS server here"),
-                ),
-                Verdict::SentinelNotAlone(s) => finding(
-                    &VNET_DNS,
-                    format!("VNET `{name}` lists `AzureProvidedDNS` among other DNS servers; that value is a NIC setting and Azure rejects it in a list"),
-                    cx.label(doc, s).with_message("not valid here"),
-                ),
-            };
-            let mut f = f
-                .with_help(format!(
-                    "set the VNET's DNS servers to Default (Azure-provided) or add a public resolver, then restart both vSocket VMs. Portal: Virtual network > Settings > DNS servers > Default (Azure-provided). CLI: az network vnet update -g {rg} -n {name} --dns-servers 168.63.129.16"
-                ))
-                .with_resource(id, VNET_PATH);
-            f.secondary = affected_vms(cx, vms, "VNET");
-            out.push(f);
-        }
+        check(&VNET_TARGET, cx, out)
     }
 }
 
@@ -213,59 +245,34 @@ static NIC_DNS: RuleMeta = RuleMeta {
         "A vSocket NIC's DNS servers must be inherited, Azure-provided or include a public resolver",
 };
 
+static NIC_TARGET: Target = Target {
+    meta: &NIC_DNS,
+    type_lc: NIC,
+    what: "NIC",
+    path: &["dnsSettings", "dnsServers"],
+    json_path: "properties.dnsSettings.dnsServers",
+    in_scope: |cx, nic| cx.facts.nic_in_scope(nic),
+    users: |cx, nic| cx.facts.vm_of_nic(nic).into_iter().collect(),
+    only_private: |name, servers| {
+        format!("NIC `{name}` overrides the VNET's DNS with only private servers: {servers}. The vSocket on it cannot resolve management.azure.com, so the HA setup (`create_ha_settings`) fails")
+    },
+    sentinel: |name| {
+        (
+            format!("NIC `{name}` lists `AzureProvidedDNS` with other DNS servers; the sentinel must be the only value, and Azure rejects this list"),
+            "must be the only entry",
+        )
+    },
+    help: |rg, name| {
+        format!("let the NIC inherit the VNET's DNS (or use Azure-provided DNS or a public resolver), then restart the vSocket VM. Portal: Network interface > Settings > DNS servers > Inherit from virtual network. CLI: az network nic update -g {rg} -n {name} --dns-servers 168.63.129.16")
+    },
+};
+
 impl Rule for NicDns {
     fn meta(&self) -> &'static RuleMeta {
         &NIC_DNS
     }
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
-        for &nic in cx.inv.of_type(NIC) {
-            if !cx.facts.nic_in_scope(nic) {
-                continue;
-            }
-            let doc = cx.inv.document_of(nic);
-            let list = match cx.inv.prop(nic, &["dnsSettings", "dnsServers"]) {
-                Lookup::Found(list) => list,
-                Lookup::Absent => continue,
-                Lookup::Unknown(u) => {
-                    out.push(cannot_tell(&NIC_DNS, cx, nic, "NIC", NIC_PATH, u));
-                    continue;
-                }
-            };
-            let name = cx.display_name(nic);
-            let id = cx.inv.id(nic);
-            let rg = id
-                .as_deref()
-                .and_then(resource_group)
-                .unwrap_or("RG")
-                .to_string();
-            let f = match judge(doc, list) {
-                Verdict::Fine => continue,
-                Verdict::Unknown(u) => {
-                    out.push(cannot_tell(&NIC_DNS, cx, nic, "NIC", NIC_PATH, u));
-                    continue;
-                }
-                Verdict::OnlyPrivate(servers) => finding(
-                    &NIC_DNS,
-                    format!(
-                        "NIC `{name}` overrides the VNET's DNS with only private servers: {}. The vSocket on it cannot resolve management.azure.com, so the HA setup (`create_ha_settings`) fails",
-                        describe(&servers)
-                    ),
-                    cx.label(doc, list).with_message("no Azure or public DNS server here"),
-                ),
-                Verdict::SentinelNotAlone(s) => finding(
-                    &NIC_DNS,
-                    format!("NIC `{name}` lists `AzureProvidedDNS` with other DNS servers; the sentinel must be the only value, and Azure rejects this list"),
-                    cx.label(doc, s).with_message("must be the only entry"),
-                ),
-            };
-            let mut f = f
-                .with_help(format!(
-                    "let the NIC inherit the VNET's DNS (or use Azure-provided DNS or a public resolver), then restart the vSocket VM. Portal: Network interface > Settings > DNS servers > Inherit from virtual network. CLI: az network nic update -g {rg} -n {name} --dns-servers 168.63.129.16"
-                ))
-                .with_resource(id, NIC_PATH);
-            f.secondary = affected_vms(cx, cx.facts.vm_of_nic(nic).into_iter(), "NIC");
-            out.push(f);
-        }
+        check(&NIC_TARGET, cx, out)
     }
 }
