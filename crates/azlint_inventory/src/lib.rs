@@ -16,7 +16,7 @@ pub mod shape;
 use std::sync::Arc;
 
 use azlint_source::{FileId, SourceFile, Tree, Value};
-use rustc_hash::FxHashMap;
+use foldhash::HashMap;
 
 pub use ingest::{ingest, Ingested};
 pub use shape::Shape;
@@ -125,8 +125,8 @@ pub struct Unknown<'a> {
 pub struct Inventory {
     documents: Vec<Document>,
     resources: Vec<Resource>,
-    by_key: FxHashMap<Box<str>, ResIdx>,
-    by_type: FxHashMap<Box<str>, Vec<ResIdx>>,
+    by_key: HashMap<Box<str>, ResIdx>,
+    by_type: HashMap<Box<str>, Vec<ResIdx>>,
 }
 
 impl Inventory {
