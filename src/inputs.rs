@@ -183,18 +183,26 @@ fn unreadable(id: FileId, e: InputError) -> Loaded {
 }
 
 fn parse_error(id: FileId, source: &SourceFile, e: &ParseError) -> Finding {
-    let len = source.text().len() as u32;
+    let text = source.text();
+    let len = text.len() as u32;
     let at = e.offset.min(len);
-    let end = source.text()[at as usize..]
-        .chars()
-        .next()
-        .map(|c| at + c.len_utf8() as u32)
-        .unwrap_or(at);
+    // At the end of the file, point at its last character: an empty span there has nothing
+    // to underline.
+    let (span, label) = match text[at as usize..].chars().next() {
+        Some(c) => (Span::new(at, at + c.len_utf8() as u32), "here"),
+        None => match text.char_indices().next_back() {
+            Some((i, c)) => (
+                Span::new(i as u32, i as u32 + c.len_utf8() as u32),
+                "the file ends here",
+            ),
+            None => (Span::new(0, 0), "empty"),
+        },
+    };
     let mut f = Finding::new(
         input::INVALID_JSON,
         Severity::Error,
         format!("this file is not valid JSON: {}", e.message),
-        Label::new(id, Span::new(at, end)).with_message("here"),
+        Label::new(id, span).with_message(label),
     )
     .with_help("fix the JSON (azlint accepts comments and trailing commas, as Azure does); the other inputs are still linted")
     .input_error();

@@ -58,6 +58,7 @@ pub fn ingest(file: FileId, source: Arc<SourceFile>, tree: Tree) -> Ingested {
         Shape::Unrecognised => found.unrecognised(root),
     }
     found.report_not_resources();
+    found.report_null_properties();
     let Finder {
         resources,
         findings,
@@ -121,6 +122,30 @@ impl<'d> Finder<'d> {
         );
     }
 
+    /// `az resource list` exports `"properties": null`: say once per file that those
+    /// resources cannot be checked, rather than let every rule be silently blind.
+    fn report_null_properties(&mut self) {
+        let mut null = self.resources.iter().filter_map(|r| match r.props {
+            Props::Null(n) => Some(n),
+            _ => None,
+        });
+        let Some(first) = null.next() else { return };
+        let n = 1 + null.count();
+        let total = self.resources.len();
+        let first = self.document.value(first);
+        self.findings.push(
+            Finding::new(
+                input::INCOMPLETE,
+                Severity::Note,
+                format!(
+                    "{n} of {total} resources in this file have `\"properties\": null`, as `az resource list` exports them: their settings cannot be checked"
+                ),
+                Label::new(self.file(), first.span()).with_message("no properties exported"),
+            )
+            .with_help("export full resources with `az resource show --ids $(az resource list -g RG --query \"[].id\" -o tsv)`"),
+        );
+    }
+
     fn resource_graph(&mut self, root: Value<'d>) {
         if let Some(data) = root.get("data") {
             self.array(data);
@@ -143,7 +168,7 @@ impl<'d> Finder<'d> {
                     format!(
                         "this Resource Graph result is one page ({rows} rows{of_total}): resources on other pages are not linted, and checks that need them cannot be complete"
                     ),
-                    Label::new(self.file(), token.span()).with_message("more pages follow"),
+                    Label::new(self.file(), head(token)).with_message("more pages follow"),
                 )
                 .with_help("fetch every page (`az graph query ... --first 1000 --skip-token TOKEN`) and pass all of them to azlint"),
             );

@@ -39,7 +39,7 @@ const NON_PUBLIC: &[(&str, &str)] = &[
     ("10.0.0.0/8", "RFC 1918 private"),
     ("172.16.0.0/12", "RFC 1918 private"),
     ("192.168.0.0/16", "RFC 1918 private"),
-    ("100.64.0.0/10", "RFC 6598 shared (CGNAT)"),
+    ("100.64.0.0/10", "CGNAT shared, RFC 6598"),
     ("127.0.0.0/8", "loopback"),
     ("169.254.0.0/16", "link-local"),
     ("0.0.0.0/8", "\"this network\""),
@@ -97,7 +97,7 @@ mod tests {
         assert_eq!(classify("172.32.0.2"), Resolver::Public);
         assert_eq!(
             classify("100.64.0.10"),
-            Resolver::Private("RFC 6598 shared (CGNAT)")
+            Resolver::Private("CGNAT shared, RFC 6598")
         );
         assert_eq!(classify("fd00::53"), Resolver::Private("unique local"));
         assert_eq!(classify("dns.example.com"), Resolver::Invalid);

@@ -210,7 +210,7 @@ static VNET_TARGET: Target = Target {
             .collect()
     },
     only_private: |name, servers| {
-        format!("VNET `{name}` uses only private DNS servers: {servers}. The vSocket HA setup must resolve management.azure.com; with no Azure or public resolver, `create_ha_settings` fails to create its role assignments")
+        format!("VNET `{name}` uses only non-public DNS servers: {servers}. The vSocket HA setup must resolve management.azure.com; with no Azure or public resolver, `create_ha_settings` fails to create its role assignments")
     },
     sentinel: |name| {
         (
@@ -254,7 +254,7 @@ static NIC_TARGET: Target = Target {
     in_scope: |cx, nic| cx.facts.nic_in_scope(nic),
     users: |cx, nic| cx.facts.vm_of_nic(nic).into_iter().collect(),
     only_private: |name, servers| {
-        format!("NIC `{name}` overrides the VNET's DNS with only private servers: {servers}. The vSocket on it cannot resolve management.azure.com, so the HA setup (`create_ha_settings`) fails")
+        format!("NIC `{name}` overrides the VNET's DNS with only non-public servers: {servers}. The vSocket on it cannot resolve management.azure.com, so the HA setup (`create_ha_settings`) fails")
     },
     sentinel: |name| {
         (

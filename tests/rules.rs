@@ -1,0 +1,71 @@
+//! Every rule's fixtures: each case under `fixtures/rules/<rule>/fire/` must produce a finding of
+//! that rule (exit 1), each under `silent/` must produce none (exit 0). The rendered text a
+//! user would read is snapshotted for both.
+
+mod common;
+
+use std::path::Path;
+
+use common::azlint;
+
+fn rule_and_kind(path: &Path) -> (String, String) {
+    let kind = path.parent().and_then(Path::file_name).expect("kind dir");
+    let rule = path
+        .parent()
+        .and_then(Path::parent)
+        .and_then(Path::file_name)
+        .expect("rule dir");
+    (
+        rule.to_string_lossy().into_owned(),
+        kind.to_string_lossy().into_owned(),
+    )
+}
+
+fn relative(path: &Path) -> String {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    path.strip_prefix(root)
+        .unwrap_or(path)
+        .to_string_lossy()
+        .into_owned()
+}
+
+#[test]
+fn rule_fixtures() {
+    insta::glob!("../fixtures/rules", "*/*/*.json", |path| {
+        let (rule, kind) = rule_and_kind(path);
+        let file = relative(path);
+        let run = azlint(&["check", "--color", "never", "--show-unknown", &file]);
+        let fired = run
+            .stdout
+            .lines()
+            .any(|l| l.starts_with("HA") && l.ends_with(&format!(" {rule}")));
+        match kind.as_str() {
+            "fire" => {
+                assert_eq!(run.code, 1, "{file} must fail:\n{}", run.stdout);
+                assert!(fired, "{file} must report {rule}:\n{}", run.stdout);
+            }
+            "silent" => {
+                assert_eq!(run.code, 0, "{file} must pass:\n{}", run.stdout);
+                assert!(!fired, "{file} must not report {rule}:\n{}", run.stdout);
+            }
+            other => panic!("unexpected fixture folder {other} for {file}"),
+        }
+        assert!(run.stderr.is_empty(), "{file}: {}", run.stderr);
+        insta::assert_snapshot!(run.stdout);
+    });
+}
+
+#[test]
+fn every_rule_has_fire_and_silent_fixtures() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/rules");
+    for rule in azlint_rules::all_rules() {
+        let name = rule.meta().name;
+        for kind in ["fire", "silent"] {
+            let dir = root.join(name).join(kind);
+            let cases = std::fs::read_dir(&dir)
+                .map(|d| d.count())
+                .unwrap_or(0);
+            assert!(cases > 0, "rule {name} has no {kind} fixtures in {}", dir.display());
+        }
+    }
+}
