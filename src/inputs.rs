@@ -52,9 +52,11 @@ pub fn discover(paths: &[PathBuf], stdin_name: &str) -> (Vec<InputSpec>, Vec<(St
             });
         }
     }
+    // Inputs are taken in name order, whatever the order on the command line: when the same
+    // resource is in two files, which one is read must not depend on how the user typed them.
     // A file named twice (or found by two walks) is one input.
-    let mut seen = std::collections::HashSet::new();
-    specs.retain(|s| seen.insert((s.path.clone(), s.name.clone())));
+    specs.sort_by(|a, b| a.name.cmp(&b.name).then_with(|| a.path.cmp(&b.path)));
+    specs.dedup();
     (specs, problems)
 }
 
@@ -87,7 +89,6 @@ fn walk(dir: &Path, specs: &mut Vec<InputSpec>, problems: &mut Vec<(String, Stri
             }
         }
     }
-    found.sort_by(|a, b| a.name.cmp(&b.name));
     specs.extend(found);
 }
 

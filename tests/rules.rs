@@ -62,10 +62,12 @@ fn every_rule_has_fire_and_silent_fixtures() {
         let name = rule.meta().name;
         for kind in ["fire", "silent"] {
             let dir = root.join(name).join(kind);
-            let cases = std::fs::read_dir(&dir)
-                .map(|d| d.count())
-                .unwrap_or(0);
-            assert!(cases > 0, "rule {name} has no {kind} fixtures in {}", dir.display());
+            let cases = std::fs::read_dir(&dir).map(|d| d.count()).unwrap_or(0);
+            assert!(
+                cases > 0,
+                "rule {name} has no {kind} fixtures in {}",
+                dir.display()
+            );
         }
     }
 }

@@ -7,17 +7,33 @@ use common::azlint;
 
 /// (file under fixtures/shapes, exit code, findings as (code, line, column)).
 const CASES: &[(&str, i32, &[(&str, u64, u64)])] = &[
-    ("arg-object.json", 1, &[("HA002", 20, 25), ("HA003", 143, 25)]),
-    ("arg-array.json", 1, &[("HA002", 18, 23), ("HA003", 141, 23)]),
+    (
+        "arg-object.json",
+        1,
+        &[("HA002", 20, 25), ("HA003", 143, 25)],
+    ),
+    (
+        "arg-array.json",
+        1,
+        &[("HA002", 18, 23), ("HA003", 141, 23)],
+    ),
     // One page of several: the rules run, and the user is told the rest is missing.
-    ("arg-truncated.json", 1, &[("HA003", 91, 25), ("IN004", 143, 17)]),
+    (
+        "arg-truncated.json",
+        1,
+        &[("HA003", 91, 25), ("IN004", 143, 17)],
+    ),
     ("rest-list.json", 1, &[("HA002", 14, 25)]),
     ("single-resource.json", 1, &[("HA002", 17, 21)]),
     ("cli-vnet-show.json", 1, &[("HA002", 8, 19)]),
     ("cli-nic-show.json", 1, &[("HA003", 9, 19)]),
     ("role-assignments.json", 0, &[]),
     ("arg-role-assignments.json", 0, &[]),
-    ("group-export.json", 1, &[("HA002", 50, 25), ("HA003", 192, 25)]),
+    (
+        "group-export.json",
+        1,
+        &[("HA002", 50, 25), ("HA003", 192, 25)],
+    ),
     // The DNS list is a parameter without a value: "cannot tell", shown on request only.
     ("template-expr-dns.json", 0, &[]),
     ("template-v2.json", 1, &[("HA002", 24, 25)]),
@@ -54,7 +70,11 @@ fn every_shape_is_read_and_located() {
 fn every_shape_file_has_a_case() {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/shapes");
     for entry in std::fs::read_dir(dir).expect("fixtures/shapes") {
-        let name = entry.expect("entry").file_name().to_string_lossy().into_owned();
+        let name = entry
+            .expect("entry")
+            .file_name()
+            .to_string_lossy()
+            .into_owned();
         if name.ends_with(".json") || name.ends_with(".jsonc") {
             assert!(
                 CASES.iter().any(|(f, _, _)| *f == name),
@@ -79,26 +99,46 @@ fn an_unevaluated_expression_is_cannot_tell_never_a_guess() {
 
 #[test]
 fn jsonc_as_azure_accepts_it() {
-    let run = azlint(&["check", "--color", "never", "fixtures/shapes/jsonc-loose.jsonc"]);
+    let run = azlint(&[
+        "check",
+        "--color",
+        "never",
+        "fixtures/shapes/jsonc-loose.jsonc",
+    ]);
     insta::assert_snapshot!(run.stdout);
 }
 
 #[test]
 fn truncated_json_points_at_the_end() {
-    let run = azlint(&["check", "--color", "never", "fixtures/shapes/invalid-truncated.json"]);
+    let run = azlint(&[
+        "check",
+        "--color",
+        "never",
+        "fixtures/shapes/invalid-truncated.json",
+    ]);
     assert_eq!(run.code, 2);
     insta::assert_snapshot!(run.stdout);
 }
 
 #[test]
 fn paged_resource_graph_result_is_a_warning() {
-    let run = azlint(&["check", "--color", "never", "fixtures/shapes/arg-truncated.json"]);
+    let run = azlint(&[
+        "check",
+        "--color",
+        "never",
+        "fixtures/shapes/arg-truncated.json",
+    ]);
     insta::assert_snapshot!(run.stdout);
 }
 
 #[test]
 fn unrecognised_json_is_a_warning_naming_the_file() {
-    let run = azlint(&["check", "--color", "never", "fixtures/shapes/unrecognised.json"]);
+    let run = azlint(&[
+        "check",
+        "--color",
+        "never",
+        "fixtures/shapes/unrecognised.json",
+    ]);
     assert_eq!(run.code, 1);
     insta::assert_snapshot!(run.stdout);
 }

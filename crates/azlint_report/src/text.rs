@@ -44,10 +44,17 @@ pub fn render_text(findings: &[Finding], files: &Files, opts: TextOptions) -> St
         .with_context_lines(1);
     let mut out = String::new();
     for f in findings {
-        let report = Report::new(f, files);
+        let (report, elsewhere) = Report::new(f, files);
         // Writing to a String cannot fail; a renderer error would only drop this one frame.
         if handler.render_report(&mut out, &report).is_err() {
             out.push_str(&format!("{}: {}\n", f.code, f.message));
+        }
+        // Labels in other files follow as frames of their own, under the finding.
+        for related in elsewhere {
+            let mut frame = String::new();
+            if handler.render_report(&mut frame, &related).is_ok() {
+                out.push_str(frame.trim_start_matches('\n'));
+            }
         }
         out.push('\n');
     }
@@ -116,11 +123,11 @@ struct Report<'a> {
     help: Option<&'a str>,
     source: Option<Window<'a>>,
     labels: Vec<LabeledSpan>,
-    related: Vec<Report<'a>>,
 }
 
 impl<'a> Report<'a> {
-    fn new(f: &'a Finding, files: &'a Files) -> Self {
+    /// The finding's report, and one report per label in another file.
+    fn new(f: &'a Finding, files: &'a Files) -> (Self, Vec<Self>) {
         let primary_file = files.get(f.primary.file);
         let same_file: Vec<&Label> = f
             .secondary
@@ -147,15 +154,18 @@ impl<'a> Report<'a> {
             None => format!("{}: {}", primary_file.name, f.message),
         };
         let prefix = if f.cannot_tell { "cannot tell " } else { "" };
-        Report {
+        let report = Report {
             message,
             code: Some(format!("{prefix}{} {}", f.code, f.name)),
             severity: severity(f.severity),
             help: f.help.as_deref(),
             source: f.primary.span.map(|_| Window { file: primary_file }),
             labels,
-            related: elsewhere.map(|l| Report::related(l, files)).collect(),
-        }
+        };
+        (
+            report,
+            elsewhere.map(|l| Report::related(l, files)).collect(),
+        )
     }
 
     /// A secondary label in another file, shown below the main frame.
@@ -173,10 +183,9 @@ impl<'a> Report<'a> {
             source: l.span.map(|_| Window { file }),
             labels: l
                 .span
-                .map(|s| LabeledSpan::new_primary_with_span(Some(text), to_miette(s)))
+                .map(|s| LabeledSpan::new_primary_with_span(None, to_miette(s)))
                 .into_iter()
                 .collect(),
-            related: Vec::new(),
         }
     }
 }
@@ -231,14 +240,6 @@ impl Diagnostic for Report<'_> {
             None
         } else {
             Some(Box::new(self.labels.iter().cloned()))
-        }
-    }
-
-    fn related<'b>(&'b self) -> Option<Box<dyn Iterator<Item = &'b dyn Diagnostic> + 'b>> {
-        if self.related.is_empty() {
-            None
-        } else {
-            Some(Box::new(self.related.iter().map(|r| r as &dyn Diagnostic)))
         }
     }
 }

@@ -1,0 +1,397 @@
+//! The command line as users run it: examples, exit codes, inputs that fail, formats, output
+//! files, directories, standard input and determinism.
+
+mod common;
+
+use std::fs;
+
+use common::{azlint, azlint_in, azlint_stdin};
+
+#[test]
+fn healthy_example_is_clean() {
+    let run = azlint(&["check", "fixtures/examples/healthy"]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert_eq!(
+        run.stdout,
+        "azlint: no problems found in 2 files (44 resources)\n"
+    );
+    assert!(run.stderr.is_empty());
+}
+
+#[test]
+fn broken_example_points_at_the_defects() {
+    let run = azlint(&["check", "--format", "json", "fixtures/examples/broken"]);
+    assert_eq!(run.code, 1);
+    let file = "fixtures/examples/broken/resources.json".to_string();
+    let found = run.located();
+    // DEFECTS.md: S2 on the VNET's dnsServers (line 1033), S3 on ams-wanPrimary (line 1214).
+    assert!(
+        found.contains(&("HA002".into(), file.clone(), 1033, 23)),
+        "{found:?}"
+    );
+    assert!(
+        found.contains(&("HA003".into(), file, 1214, 23)),
+        "{found:?}"
+    );
+}
+
+#[test]
+fn broken_example_text_report() {
+    let run = azlint(&["check", "--color", "never", "fixtures/examples/broken"]);
+    assert_eq!(run.code, 1);
+    insta::assert_snapshot!(run.stdout);
+}
+
+#[test]
+fn one_inventory_across_files() {
+    // The NIC with private DNS is in one file, its vSocket VM in another: the finding names the
+    // VM, with a label in the other file.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let broken = fs::read_to_string("fixtures/examples/broken/resources.json").expect("fixture");
+    let all: serde_json::Value = serde_json::from_str(&broken).expect("fixture JSON");
+    let (vms, rest): (Vec<_>, Vec<_>) = all
+        .as_array()
+        .expect("array")
+        .iter()
+        .cloned()
+        .partition(|r| r["type"] == "Microsoft.Compute/virtualMachines");
+    let write = |name: &str, v: Vec<serde_json::Value>| {
+        let text = serde_json::to_string_pretty(&v).expect("json");
+        fs::write(dir.path().join(name), text).expect("write");
+    };
+    write("vms.json", vms);
+    write("network.json", rest);
+    let run = azlint_in(
+        dir.path(),
+        &["check", "--format", "json", "network.json", "vms.json"],
+        None,
+        &[],
+    );
+    assert_eq!(run.code, 1);
+    let report = run.json();
+    let nic = report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .find(|f| f["code"] == "HA003")
+        .expect("HA003");
+    assert_eq!(nic["location"]["file"], "network.json");
+    assert_eq!(nic["related"][0]["file"], "vms.json");
+    assert_eq!(
+        nic["related"][0]["message"],
+        "vSocket `ams-vSocket-Primary` uses this NIC"
+    );
+}
+
+#[test]
+fn a_broken_file_does_not_stop_the_others() {
+    let run = azlint(&[
+        "check",
+        "--format",
+        "json",
+        "fixtures/shapes/invalid-truncated.json",
+        "fixtures/shapes/cli-nic-show.json",
+        "does/not/exist.json",
+    ]);
+    assert_eq!(run.code, 2, "input errors exit 2");
+    let codes: Vec<(String, String)> = run
+        .located()
+        .into_iter()
+        .map(|(c, f, _, _)| (c, f))
+        .collect();
+    assert_eq!(
+        codes,
+        vec![
+            ("IN001".to_string(), "does/not/exist.json".to_string()),
+            (
+                "HA003".to_string(),
+                "fixtures/shapes/cli-nic-show.json".to_string()
+            ),
+            (
+                "IN002".to_string(),
+                "fixtures/shapes/invalid-truncated.json".to_string()
+            ),
+        ]
+    );
+}
+
+#[test]
+fn missing_file_message() {
+    let run = azlint(&["check", "--color", "never", "nope.json"]);
+    assert_eq!(run.code, 2);
+    insta::assert_snapshot!(run.stdout);
+}
+
+#[test]
+fn hostile_inputs_get_located_errors() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let deep = "[".repeat(200_000);
+    let cases: &[(&str, &[u8], &str)] = &[
+        ("empty.json", b"", "the file is empty"),
+        ("deep.json", deep.as_bytes(), "nesting is deeper"),
+        (
+            "utf16.json",
+            b"\xFF\xFE[\x00]\x00",
+            "UTF-16 (little-endian)",
+        ),
+        ("latin1.json", b"[\"caf\xe9\"]", "not valid UTF-8"),
+        ("random.json", b"\x00\x01\x02garbage", "expected a value"),
+    ];
+    let mut args = vec!["check".to_string(), "--format".into(), "json".into()];
+    for (name, bytes, _) in cases {
+        fs::write(dir.path().join(name), bytes).expect("write");
+        args.push(name.to_string());
+    }
+    fs::write(dir.path().join("huge-number.json"), b"[1e999999]").expect("write");
+    args.push("huge-number.json".into());
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let run = azlint_in(dir.path(), &args, None, &[]);
+    assert_eq!(run.code, 2);
+    let report = run.json();
+    let findings = report["findings"].as_array().expect("findings");
+    for (name, _, needle) in cases {
+        let f = findings
+            .iter()
+            .find(|f| f["location"]["file"] == *name)
+            .unwrap_or_else(|| panic!("no finding for {name}: {report}"));
+        let message = f["message"].as_str().unwrap_or_default();
+        assert!(message.contains(needle), "{name}: {message}");
+    }
+    // A number out of f64 range is still JSON: it gets the unrecognised warning, not an error.
+    let huge = findings
+        .iter()
+        .find(|f| f["location"]["file"] == "huge-number.json")
+        .expect("huge-number.json");
+    assert_eq!(huge["code"], "IN003");
+}
+
+#[test]
+fn invalid_utf8_is_shown_where_it_is() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    fs::write(
+        dir.path().join("latin1.json"),
+        b"{\n  \"name\": \"caf\xe9\"\n}\n",
+    )
+    .expect("write");
+    let run = azlint_in(
+        dir.path(),
+        &["check", "--color", "never", "latin1.json"],
+        None,
+        &[],
+    );
+    assert_eq!(run.code, 2);
+    insta::assert_snapshot!(run.stdout);
+}
+
+#[test]
+fn stdin_with_a_name() {
+    let input = fs::read("fixtures/shapes/cli-vnet-show.json").expect("fixture");
+    let run = azlint_stdin(
+        &[
+            "check",
+            "--format",
+            "json",
+            "-",
+            "--stdin-filename",
+            "vnet.json",
+        ],
+        &input,
+    );
+    assert_eq!(run.code, 1);
+    assert_eq!(
+        run.located(),
+        vec![("HA002".into(), "vnet.json".into(), 8, 19)]
+    );
+    let unnamed = azlint_stdin(&["check", "--format", "json", "-"], &input);
+    assert_eq!(unnamed.located()[0].1, "<stdin>");
+}
+
+#[test]
+fn output_file_is_written_and_stdout_stays_empty() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("report.json");
+    let out_arg = out.to_string_lossy().into_owned();
+    let run = azlint(&[
+        "check",
+        "--format",
+        "json",
+        "-o",
+        &out_arg,
+        "fixtures/examples/broken",
+    ]);
+    assert_eq!(
+        run.code, 1,
+        "the exit code does not depend on where the report goes"
+    );
+    assert!(run.stdout.is_empty());
+    let report: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(&out).expect("report written")).expect("json");
+    assert_eq!(report["summary"]["errors"], 2);
+    assert_eq!(report["tool"]["name"], "azlint");
+    // Nothing else is left in the directory (the write is atomic through a temporary file).
+    assert_eq!(fs::read_dir(dir.path()).expect("dir").count(), 1);
+}
+
+#[test]
+fn unwritable_output_is_an_error() {
+    let run = azlint(&[
+        "check",
+        "-o",
+        "/nonexistent-dir/report.txt",
+        "fixtures/examples/healthy",
+    ]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr
+            .contains("cannot write /nonexistent-dir/report.txt"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn fail_on_decides_the_exit_code() {
+    // unrecognised.json gives one warning.
+    let file = "fixtures/shapes/unrecognised.json";
+    assert_eq!(azlint(&["check", file]).code, 1);
+    assert_eq!(azlint(&["check", "--fail-on", "error", file]).code, 0);
+    assert_eq!(azlint(&["check", "--fail-on", "never", file]).code, 0);
+    // Notes fail only with --fail-on note; cannot-tell notes never do.
+    let nulls = "fixtures/rules/vnet-dns-not-public/silent/properties-null.json";
+    assert_eq!(azlint(&["check", nulls]).code, 0);
+    assert_eq!(azlint(&["check", "--fail-on", "note", nulls]).code, 1);
+    // Input errors exit 2 whatever --fail-on says.
+    let bad = "fixtures/shapes/invalid-truncated.json";
+    assert_eq!(azlint(&["check", "--fail-on", "never", bad]).code, 2);
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let run = azlint(&["check", "--format", "yaml", "x.json"]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains("invalid value 'yaml'"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(azlint(&["frobnicate"]).code, 2);
+}
+
+#[test]
+fn quiet_and_statistics() {
+    let quiet = azlint(&["check", "-q", "fixtures/examples/healthy"]);
+    assert_eq!((quiet.code, quiet.stdout.as_str()), (0, ""));
+    let stats = azlint(&[
+        "check",
+        "--statistics",
+        "fixtures/examples/broken",
+        "fixtures/shapes",
+    ]);
+    insta::assert_snapshot!(stats.stdout);
+}
+
+#[test]
+fn show_unknown_lists_cannot_tell_notes() {
+    let file = "fixtures/shapes/template-expr-dns.json";
+    let hidden = azlint(&["check", file]);
+    assert_eq!(
+        hidden.stdout,
+        "azlint: no problems found in 1 file (4 resources); 1 check could not be decided from the input (--show-unknown lists them)\n"
+    );
+    let shown = azlint(&["check", "--show-unknown", "--format", "json", file]);
+    let report = shown.json();
+    assert_eq!(report["findings"][0]["cannot_tell"], true);
+    assert_eq!(report["findings"][0]["severity"], "note");
+}
+
+#[test]
+fn directories_are_walked_honouring_gitignore() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    fs::create_dir_all(root.join("exports/old")).expect("mkdir");
+    fs::copy(
+        "fixtures/shapes/cli-vnet-show.json",
+        root.join("exports/vnet.json"),
+    )
+    .expect("copy");
+    fs::copy(
+        "fixtures/shapes/cli-nic-show.json",
+        root.join("exports/nic.jsonc"),
+    )
+    .expect("copy");
+    fs::write(root.join("exports/notes.txt"), "not json").expect("write");
+    fs::write(root.join("exports/old/broken.json"), "{").expect("write");
+    fs::write(root.join(".gitignore"), "old/\n").expect("write");
+    let run = azlint_in(root, &["check", "--format", "json", "."], None, &[]);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    let files: Vec<String> = run.located().into_iter().map(|(_, f, _, _)| f).collect();
+    assert_eq!(files, vec!["exports/nic.jsonc", "exports/vnet.json"]);
+    assert_eq!(run.json()["summary"]["files"], 2);
+}
+
+#[cfg(unix)]
+#[test]
+fn a_symlink_loop_does_not_hang() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::os::unix::fs::symlink(dir.path(), dir.path().join("loop")).expect("symlink");
+    fs::copy(
+        "fixtures/shapes/cli-vnet-show.json",
+        dir.path().join("vnet.json"),
+    )
+    .expect("copy");
+    let run = azlint_in(dir.path(), &["check", "-q", "."], None, &[]);
+    assert_eq!(run.code, 1);
+}
+
+#[test]
+fn output_does_not_depend_on_threads_or_argument_order() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let forward = [
+        "check",
+        "--color",
+        "never",
+        "--show-unknown",
+        "fixtures/shapes",
+        "fixtures/examples",
+    ];
+    let backward = [
+        "check",
+        "--color",
+        "never",
+        "--show-unknown",
+        "fixtures/examples",
+        "fixtures/shapes",
+    ];
+    let one = azlint_in(root, &forward, None, &[("RAYON_NUM_THREADS", "1")]);
+    let many = azlint_in(root, &forward, None, &[("RAYON_NUM_THREADS", "8")]);
+    let reordered = azlint_in(root, &backward, None, &[("RAYON_NUM_THREADS", "3")]);
+    assert_eq!(one.stdout, many.stdout);
+    assert_eq!(one.stdout, reordered.stdout);
+    assert_eq!((one.code, many.code, reordered.code), (2, 2, 2));
+}
+
+#[test]
+fn colour_follows_the_flag_and_no_color() {
+    let file = "fixtures/shapes/cli-vnet-show.json";
+    let always = azlint(&["check", "--color", "always", file]);
+    assert!(always.stdout.contains("\u{1b}["), "--color always colours");
+    let never = azlint(&["check", "--color", "never", file]);
+    assert!(!never.stdout.contains("\u{1b}["));
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let auto = azlint_in(root, &["check", file], None, &[("NO_COLOR", "1")]);
+    assert!(!auto.stdout.contains("\u{1b}["));
+}
+
+#[test]
+fn version_and_help() {
+    let version = azlint(&["--version"]);
+    assert_eq!(
+        version.stdout,
+        format!("azlint {}\n", env!("CARGO_PKG_VERSION"))
+    );
+    let help = azlint(&["check", "--help"]);
+    assert_eq!(help.code, 0);
+    assert!(help.stdout.contains("Examples:"));
+    assert!(help.stdout.contains("--stdin-filename"));
+    assert!(help.stdout.contains("Exit codes: 0"));
+}
