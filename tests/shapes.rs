@@ -5,8 +5,11 @@ mod common;
 
 use common::azlint;
 
-/// (file under fixtures/shapes, exit code, findings as (code, line, column)).
-const CASES: &[(&str, i32, &[(&str, u64, u64)])] = &[
+/// A finding: code, line, column.
+type Found = (&'static str, u64, u64);
+
+/// (file under fixtures/shapes, exit code, findings).
+const CASES: &[(&str, i32, &[Found])] = &[
     (
         "arg-object.json",
         1,
