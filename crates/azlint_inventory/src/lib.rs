@@ -411,3 +411,99 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod inventory_tests {
+    use super::*;
+    use azlint_source::{FileId, SourceFile};
+
+    fn inventory(files: &[(&str, &str)]) -> Inventory {
+        let ingested = files
+            .iter()
+            .enumerate()
+            .map(|(i, (name, text))| {
+                let source = Arc::new(SourceFile::new(*name, *text));
+                let tree = source.parse().expect("test JSON");
+                ingest(FileId(i as u32), source, tree)
+            })
+            .collect();
+        Inventory::build(ingested)
+    }
+
+    const VNET: &str = r#"[{"id": "/subscriptions/S/resourceGroups/RG/providers/Microsoft.Network/virtualNetworks/v",
+        "name": "v", "type": "Microsoft.Network/virtualNetworks",
+        "properties": {"subnets": [{"id": "/subscriptions/S/resourceGroups/RG/providers/Microsoft.Network/virtualNetworks/v/subnets/lan",
+                                    "name": "lan", "properties": {"addressPrefix": "10.0.0.0/24"}},
+                                   {"name": "mgmt", "addressPrefix": "10.0.1.0/24"}]}}]"#;
+
+    // The same subnet as a separate resource, as `az group export` or a subnet list gives it,
+    // with the id in another case.
+    const SUBNET: &str = r#"{"id": "/subscriptions/s/resourcegroups/rg/providers/microsoft.network/virtualNetworks/V/subnets/LAN",
+        "name": "lan", "type": "Microsoft.Network/virtualNetworks/subnets",
+        "properties": {"addressPrefix": "10.0.0.0/24", "networkSecurityGroup": {"id": "x"}}}"#;
+
+    #[test]
+    fn embedded_and_standalone_children_are_one_resource() {
+        let inv = inventory(&[("vnet.json", VNET), ("subnet.json", SUBNET)]);
+        let subnets = inv.of_type("microsoft.network/virtualnetworks/subnets");
+        assert_eq!(subnets.len(), 2, "lan (twice, merged) and mgmt");
+        let vnet = inv.of_type("microsoft.network/virtualnetworks")[0];
+        let lan = inv
+            .get("/SUBSCRIPTIONS/S/resourceGroups/RG/providers/Microsoft.Network/virtualNetworks/v/subnets/lan")
+            .expect("lan by id, any case");
+        let r = inv.resource(lan);
+        assert_eq!(r.parent, Some(vnet));
+        assert!(!r.embedded, "the standalone occurrence is read");
+        assert_eq!(r.other_places.len(), 1);
+        assert!(matches!(
+            inv.prop(lan, &["networkSecurityGroup", "id"]),
+            Lookup::Found(_)
+        ));
+        // A flattened embedded subnet without an id gets one from its parent.
+        let mgmt = inv
+            .get("/subscriptions/s/resourcegroups/rg/providers/microsoft.network/virtualnetworks/v/subnets/mgmt")
+            .expect("mgmt");
+        assert!(matches!(
+            inv.prop(mgmt, &["addressPrefix"]),
+            Lookup::Found(_)
+        ));
+        assert_eq!(
+            inv.children(vnet, "microsoft.network/virtualnetworks/subnets")
+                .count(),
+            2
+        );
+    }
+
+    #[test]
+    fn null_properties_and_expressions_are_unknown_not_absent() {
+        let list = r#"[{"id": "/subscriptions/s/resourceGroups/g/providers/Microsoft.Network/virtualNetworks/v",
+            "name": "v", "type": "Microsoft.Network/virtualNetworks", "properties": null}]"#;
+        let template = r#"{"$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+            "contentVersion": "1.0.0.0",
+            "resources": [{"type": "Microsoft.Network/virtualNetworks", "name": "[parameters('n')]",
+                           "properties": {"dhcpOptions": "[variables('dhcp')]"}}]}"#;
+        let inv = inventory(&[("list.json", list), ("t.json", template)]);
+        let vnets = inv.of_type("microsoft.network/virtualnetworks");
+        assert_eq!(vnets.len(), 2);
+        for &v in vnets {
+            match inv.prop(v, &["dhcpOptions", "dnsServers"]) {
+                Lookup::Unknown(u) => assert!(u.at.is_some(), "{}", u.reason),
+                other => panic!("expected unknown, got {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn template_child_resources_get_full_types() {
+        let template = r#"{"$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+            "contentVersion": "1.0.0.0",
+            "resources": [{"type": "Microsoft.Network/virtualNetworks", "name": "v",
+                           "resources": [{"type": "subnets", "name": "lan", "properties": {}}]}]}"#;
+        let inv = inventory(&[("t.json", template)]);
+        assert_eq!(
+            inv.of_type("microsoft.network/virtualnetworks/subnets")
+                .len(),
+            1
+        );
+    }
+}
