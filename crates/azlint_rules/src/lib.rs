@@ -6,6 +6,7 @@
 
 pub mod dns;
 mod ha;
+pub mod path;
 
 use azlint_diagnostics::{Finding, Label, Severity};
 use azlint_facts::Facts;
