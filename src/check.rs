@@ -24,6 +24,9 @@ pub enum Outcome {
 
 pub fn run(args: &CheckArgs) -> Outcome {
     let (specs, walk_problems) = discover(&args.paths, &args.stdin_filename);
+    if specs.is_empty() && walk_problems.is_empty() && !args.quiet {
+        eprintln!("azlint: warning: no *.json or *.jsonc files found in the given paths");
+    }
     let progress = Progress::start(&specs, args.quiet);
     let loaded = load_all(&specs, &|spec| progress.file_done(spec));
 

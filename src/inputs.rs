@@ -56,15 +56,28 @@ pub fn discover(paths: &[PathBuf], stdin_name: &str) -> (Vec<InputSpec>, Vec<(St
     // resource is in two files, which one is read must not depend on how the user typed them.
     // A file named twice (or found by two walks) is one input.
     specs.sort_by(|a, b| a.name.cmp(&b.name).then_with(|| a.path.cmp(&b.path)));
-    specs.dedup();
+    let mut seen = std::collections::HashSet::new();
+    specs.retain(|s| {
+        let key = match &s.path {
+            Some(p) => std::fs::canonicalize(p)
+                .map(|c| c.to_string_lossy().into_owned())
+                .unwrap_or_else(|_| s.name.clone()),
+            None => format!("<stdin>{}", s.name),
+        };
+        seen.insert(key)
+    });
     (specs, problems)
 }
 
 fn walk(dir: &Path, specs: &mut Vec<InputSpec>, problems: &mut Vec<(String, String)>) {
     let mut found = Vec::new();
+    // Hidden files are exports too (`.exported.json`); `.git` is not. Links are followed: a
+    // loop is reported, not walked forever.
     let walker = ignore::WalkBuilder::new(dir)
         .require_git(false)
-        .follow_links(false)
+        .hidden(false)
+        .follow_links(true)
+        .filter_entry(|e| e.file_name() != ".git")
         .sort_by_file_name(|a, b| a.cmp(b))
         .build();
     for entry in walker {
@@ -93,13 +106,21 @@ fn walk(dir: &Path, specs: &mut Vec<InputSpec>, problems: &mut Vec<(String, Stri
 }
 
 fn walk_reason(err: &ignore::Error) -> String {
-    let text = match err {
-        ignore::Error::WithPath { err, .. } => err.to_string(),
-        other => other.to_string(),
-    };
-    match text.find(" (os error") {
-        Some(i) => format!("cannot read the directory: {}", &text[..i].to_lowercase()),
-        None => format!("cannot read the directory: {text}"),
+    match err {
+        ignore::Error::WithPath { err, .. } => walk_reason(err),
+        ignore::Error::WithDepth { err, .. } => walk_reason(err),
+        ignore::Error::Loop { ancestor, child } => format!(
+            "symbolic link loop: {} points back to {}; not followed",
+            display(child),
+            display(ancestor)
+        ),
+        other => {
+            let text = other.to_string();
+            match text.find(" (os error") {
+                Some(i) => format!("cannot read: {}", text[..i].to_lowercase()),
+                None => format!("cannot read: {text}"),
+            }
+        }
     }
 }
 

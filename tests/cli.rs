@@ -339,8 +339,49 @@ fn a_symlink_loop_does_not_hang() {
         dir.path().join("vnet.json"),
     )
     .expect("copy");
-    let run = azlint_in(dir.path(), &["check", "-q", "."], None, &[]);
-    assert_eq!(run.code, 1);
+    let run = azlint_in(dir.path(), &["check", "--format", "json", "."], None, &[]);
+    assert_eq!(run.code, 2, "a loop is reported as an input problem");
+    let found = run.located();
+    assert!(
+        found
+            .iter()
+            .any(|(c, f, _, _)| c == "HA002" && f == "vnet.json"),
+        "{found:?}"
+    );
+    assert!(run.stdout.contains("symbolic link loop"), "{}", run.stdout);
+}
+
+#[test]
+fn hidden_and_linked_exports_are_found_once() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    fs::create_dir_all(root.join("a")).expect("mkdir");
+    fs::copy(
+        "fixtures/shapes/cli-vnet-show.json",
+        root.join("a/.hidden.json"),
+    )
+    .expect("copy");
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(root.join("a/.hidden.json"), root.join("linked.json"))
+        .expect("link");
+    let run = azlint_in(
+        root,
+        &["check", "--format", "json", ".", "a/.hidden.json"],
+        None,
+        &[],
+    );
+    let files: Vec<String> = run.located().into_iter().map(|(_, f, _, _)| f).collect();
+    // The hidden file is found by the walk and named again: linted once. The link is another
+    // name for it, also linted once (its own name), and both name the same VNET: one finding.
+    assert_eq!(files.len(), 1, "{files:?}");
+    let empty = tempfile::tempdir().expect("tempdir");
+    let none = azlint_in(empty.path(), &["check", "."], None, &[]);
+    assert_eq!(none.code, 0);
+    assert!(
+        none.stderr.contains("no *.json or *.jsonc files found"),
+        "{}",
+        none.stderr
+    );
 }
 
 #[test]

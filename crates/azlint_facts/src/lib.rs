@@ -1,23 +1,39 @@
 //! Knowledge derived from the inventory once and shared by every rule.
 //!
-//! For now: which VMs are Cato vSockets, which NICs and VNETs belong to them, and therefore what
-//! the HA rules look at. Recognition follows domain.md 1.1-1.3: a marketplace plan or image from
-//! publisher `catonetworks`, or Cato's naming (`*-vSocket-Primary`), because VMs built from a
-//! VHD carry no plan.
+//! The HA rules need to know what plain JSON does not say: which VMs are Cato vSockets, which
+//! of them is primary, which NIC is management, WAN or LAN, which subnets, route tables and
+//! NSGs belong to a site, what the floating IP is, which identity is the HA identity, and who
+//! holds which role where. Recognition follows domain.md 1.1-1.4: a marketplace plan or image
+//! from publisher `catonetworks`, or Cato's naming (`*-vSocket-Primary`), because VMs built
+//! from a VHD carry no plan; NIC roles from Cato's names (`mng`, `wan`, `lan`) or else from
+//! the order of the VM's NICs (`[mgmt, wan, lan]`, or `[wan, lan]` on 2-NIC sites).
 //!
 //! Scope matters for "no false positives": an enterprise export holds many NICs with custom
 //! DNS that have nothing to do with the vSockets. When the inputs show vSockets and their NICs,
 //! the HA rules look only at the sites' resources. When they show no vSocket (a user checking
 //! just the VNET of a site), every resource is the user's subject and is checked.
 
+mod roles;
+mod site;
+
 use std::collections::{BTreeMap, BTreeSet};
 
 use azlint_inventory::{id_key, parent_key, props_of, Inventory, Lookup, ResIdx};
+
+pub use roles::{
+    RoleAssignment, Roles, CONTRIBUTOR, OWNER, USER_ACCESS_ADMINISTRATOR, VM_CONTRIBUTOR,
+};
+pub use site::{primary_config, NicRole, Site};
 
 pub const VM: &str = "microsoft.compute/virtualmachines";
 pub const NIC: &str = "microsoft.network/networkinterfaces";
 pub const VNET: &str = "microsoft.network/virtualnetworks";
 pub const SUBNET: &str = "microsoft.network/virtualnetworks/subnets";
+pub const ROUTE_TABLE: &str = "microsoft.network/routetables";
+pub const ROUTE: &str = "microsoft.network/routetables/routes";
+pub const NSG: &str = "microsoft.network/networksecuritygroups";
+pub const IDENTITY: &str = "microsoft.managedidentity/userassignedidentities";
+pub const ROLE_ASSIGNMENT: &str = "microsoft.authorization/roleassignments";
 
 /// Which resources the HA rules look at.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -40,6 +56,14 @@ pub struct Facts {
     nic_vm: BTreeMap<ResIdx, ResIdx>,
     /// VNETs holding a subnet that a vSocket NIC is in, with those NICs.
     vnet_nics: BTreeMap<ResIdx, Vec<ResIdx>>,
+    /// The HA sites, each two vSockets (or one, when the other is missing).
+    pub sites: Vec<Site>,
+    /// For each resource that belongs to a site, the site's index.
+    site_of: BTreeMap<ResIdx, usize>,
+    /// Role assignments, indexed by scope.
+    pub roles: Roles,
+    /// Some vSocket's NICs or subnets could not be resolved.
+    incomplete: bool,
 }
 
 impl Facts {
@@ -52,12 +76,8 @@ impl Facts {
             .collect();
         let mut nic_vm = Vec::new();
         for &vm in &vsocket_vms {
-            if let Lookup::Found(list) = inv.prop(vm, &["networkProfile", "networkInterfaces"]) {
-                for nic_ref in list.elements() {
-                    if let Some(nic) = reference(inv, nic_ref) {
-                        nic_vm.push((nic, vm));
-                    }
-                }
+            for nic in vm_nics(inv, vm) {
+                nic_vm.push((nic, vm));
             }
         }
         // NICs name their VM too (`virtualMachine.id`): the VM's list may not have been exported.
@@ -87,18 +107,42 @@ impl Facts {
                 }
             }
         }
-        let scope = if vsocket_nics.is_empty() {
+        // With any vSocket in the inputs, the HA rules look at the sites alone, even when a
+        // site's NICs are missing: checking every VNET of a large export would be noise.
+        let scope = if vsocket_vms.is_empty() {
             Scope::Everything
         } else {
             Scope::Sites
         };
+        let incomplete = vsocket_vms
+            .iter()
+            .any(|&vm| site_unresolved(inv, vm, &by_nic));
+        let sites = site::group(inv, &vsocket_vms, &by_nic);
+        let mut site_of = BTreeMap::new();
+        for (i, s) in sites.iter().enumerate() {
+            for r in s.members(inv) {
+                site_of.entry(r).or_insert(i);
+            }
+        }
         Facts {
             scope,
             vsocket_vms,
             vsocket_nics,
             nic_vm: by_nic,
             vnet_nics,
+            sites,
+            site_of,
+            roles: Roles::collect(inv),
+            incomplete,
         }
+    }
+
+    /// Why a resource outside every site might still belong to one: a vSocket whose NICs or
+    /// subnets the inputs do not show.
+    pub fn unresolved_reason(&self) -> Option<&'static str> {
+        self.incomplete.then_some(
+            "a vSocket's NICs or their subnets are not in the inputs, so which resources belong to its site is unknown",
+        )
     }
 
     /// Whether HA rules check this NIC.
@@ -109,6 +153,16 @@ impl Facts {
     /// Whether HA rules check this VNET.
     pub fn vnet_in_scope(&self, vnet: ResIdx) -> bool {
         self.scope == Scope::Everything || self.vnet_nics.contains_key(&vnet)
+    }
+
+    /// Whether HA rules check this resource: it belongs to a site, or no site is known.
+    pub fn in_scope(&self, res: ResIdx) -> bool {
+        self.scope == Scope::Everything || self.site_of.contains_key(&res)
+    }
+
+    /// The site a resource belongs to.
+    pub fn site_of(&self, res: ResIdx) -> Option<&Site> {
+        self.site_of.get(&res).map(|&i| &self.sites[i])
     }
 
     /// The vSocket VM a NIC is attached to.
@@ -139,8 +193,44 @@ pub fn is_vsocket(inv: &Inventory, vm: ResIdx) -> bool {
             .is_some_and(|n| n.to_ascii_lowercase().contains("vsocket"))
 }
 
+/// Whether a vSocket's site cannot be fully known: its NIC list is unknown, a NIC it lists is
+/// not in the inputs, or a NIC's subnets are unknown.
+fn site_unresolved(inv: &Inventory, vm: ResIdx, nic_vm: &BTreeMap<ResIdx, ResIdx>) -> bool {
+    let listed = match inv.prop(vm, &["networkProfile", "networkInterfaces"]) {
+        Lookup::Found(list) => list.elements().collect::<Vec<_>>(),
+        Lookup::Unknown(_) => return true,
+        Lookup::Absent => Vec::new(),
+    };
+    let mut nics: Vec<ResIdx> = nic_vm
+        .iter()
+        .filter(|&(_, &v)| v == vm)
+        .map(|(&n, _)| n)
+        .collect();
+    for r in &listed {
+        match reference(inv, *r) {
+            Some(n) => nics.push(n),
+            None => return true,
+        }
+    }
+    nics.is_empty()
+        || nics
+            .iter()
+            .any(|&n| !matches!(inv.prop(n, &["ipConfigurations"]), Lookup::Found(_)))
+}
+
+/// The NICs a VM lists, in its order, that are in the inventory.
+pub fn vm_nics(inv: &Inventory, vm: ResIdx) -> Vec<ResIdx> {
+    match inv.prop(vm, &["networkProfile", "networkInterfaces"]) {
+        Lookup::Found(list) => list
+            .elements()
+            .filter_map(|nic_ref| reference(inv, nic_ref))
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
 /// The resource an `{"id": ...}` reference points at, when it is in the inventory.
-fn reference(inv: &Inventory, r: azlint_source::Value<'_>) -> Option<ResIdx> {
+pub fn reference(inv: &Inventory, r: azlint_source::Value<'_>) -> Option<ResIdx> {
     let id = r.get_ignore_case("id").and_then(|i| i.as_str())?;
     inv.get(&id)
 }

@@ -237,7 +237,8 @@ impl<'d> Finder<'d> {
             Some(p) if p.is_object() => Props::Object(p.index()),
             Some(p) if p.is_null() => Props::Null(p.index()),
             Some(p) if template && is_expression(p) => Props::Expression(p.index()),
-            _ => Props::Flattened,
+            Some(p) => Props::Malformed(p.index()),
+            None => Props::Flattened,
         };
         let idx = self.resources.len();
         self.resources.push(RawResource {
@@ -250,7 +251,7 @@ impl<'d> Finder<'d> {
         let props_value = match props {
             Props::Object(n) => doc.value(n),
             Props::Flattened => v,
-            Props::Null(_) | Props::Expression(_) => return,
+            Props::Null(_) | Props::Expression(_) | Props::Malformed(_) => return,
         };
         for (parent_type, property, segment) in EMBEDDED_CHILDREN {
             if *type_lc != **parent_type {

@@ -72,6 +72,8 @@ pub enum Props {
     Null(u32),
     /// `properties` is a template expression, unknown until the template is evaluated.
     Expression(u32),
+    /// `properties` is neither an object nor null (a truncated or mangled export).
+    Malformed(u32),
 }
 
 /// One Azure resource (or child resource), however many times the inputs hold it.
@@ -163,7 +165,7 @@ impl Inventory {
         if let Some(&existing) = raw.key.as_ref().and_then(|k| self.by_key.get(k)) {
             let old = &mut self.resources[existing as usize];
             let rank = |props: Props, embedded: bool| {
-                (!matches!(props, Props::Null(_)) as u8) * 2 + (!embedded) as u8
+                (matches!(props, Props::Object(_) | Props::Flattened) as u8) * 2 + (!embedded) as u8
             };
             if rank(raw.props, embedded) > rank(old.props, old.embedded) {
                 old.other_places.push(old.place);
@@ -304,6 +306,12 @@ impl Inventory {
             Props::Expression(n) => {
                 return Lookup::Unknown(Unknown {
                     reason: "its properties are a template expression, unknown until the template is evaluated".into(),
+                    at: Some(doc.value(n)),
+                })
+            }
+            Props::Malformed(n) => {
+                return Lookup::Unknown(Unknown {
+                    reason: "its `properties` is not an object (is the export truncated?)".into(),
                     at: Some(doc.value(n)),
                 })
             }

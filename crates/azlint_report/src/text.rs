@@ -61,6 +61,27 @@ pub fn render_text(findings: &[Finding], files: &Files, opts: TextOptions) -> St
     out
 }
 
+/// Lines longer than this (in bytes) are shown clipped around the span.
+const LONG_LINE: usize = 400;
+/// Bytes shown on each side of a span in a clipped line.
+const CLIP: usize = 60;
+
+fn floor_boundary(text: &str, mut i: usize) -> usize {
+    i = i.min(text.len());
+    while !text.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+fn ceil_boundary(text: &str, mut i: usize) -> usize {
+    i = i.min(text.len());
+    while !text.is_char_boundary(i) {
+        i += 1;
+    }
+    i
+}
+
 /// Source text as miette reads it, one window of lines at a time.
 struct Window<'a> {
     file: &'a SourceFile,
@@ -95,21 +116,50 @@ impl SourceCode for Window<'_> {
             )));
         }
         let last_line = index.line_of(text, end.saturating_sub(1).max(start) as u32);
-        let from = first_line.saturating_sub(before);
-        let to = (last_line + after).min(index.len() - 1);
-        let data_start = index.line_start(text, from) as usize;
+        // Minified exports put everything on one line: never print more of a long line than
+        // the span and some characters around it, and never a long line as context.
+        let long = |l: usize| index.line_span(text, l).len() as usize > LONG_LINE;
+        let mut from = first_line;
+        if !long(first_line) {
+            for _ in 0..before {
+                if from == 0 || long(from - 1) {
+                    break;
+                }
+                from -= 1;
+            }
+        }
+        let mut to = last_line;
+        if !long(last_line) {
+            for _ in 0..after {
+                if to + 1 >= index.len() || long(to + 1) {
+                    break;
+                }
+                to += 1;
+            }
+        }
+        let mut data_start = index.line_start(text, from) as usize;
         // Through the last line's line break.
-        let data_end = if to + 1 < index.len() {
+        let mut data_end = if to + 1 < index.len() {
             index.line_start(text, to + 1) as usize
         } else {
             text.len()
         };
+        if long(first_line) {
+            data_start = data_start.max(floor_boundary(text, start.saturating_sub(CLIP)));
+        }
+        if long(last_line) {
+            let line_end = index.line_span(text, last_line).end as usize;
+            data_end = line_end.min(ceil_boundary(text, end + CLIP)).max(end);
+        }
+        let column = text[index.line_start(text, from) as usize..data_start]
+            .chars()
+            .count();
         Ok(Box::new(MietteSpanContents::new_named(
             name,
             &text.as_bytes()[data_start..data_end],
             SourceSpan::new(data_start.into(), data_end - data_start),
             from,
-            0,
+            column,
             to - from + 1,
         )))
     }

@@ -69,6 +69,8 @@ pub fn classify(server: &str) -> Resolver {
     let Ok(ip) = s.parse::<IpAddr>() else {
         return Resolver::Invalid;
     };
+    // `::ffff:10.0.0.4` is 10.0.0.4.
+    let ip = ip.to_canonical();
     for (net, name) in NON_PUBLIC {
         if net.parse::<IpNet>().is_ok_and(|n| n.contains(&ip)) {
             return Resolver::Private(name);
@@ -101,5 +103,10 @@ mod tests {
         );
         assert_eq!(classify("fd00::53"), Resolver::Private("unique local"));
         assert_eq!(classify("dns.example.com"), Resolver::Invalid);
+        assert_eq!(
+            classify("::ffff:10.0.0.4"),
+            Resolver::Private("RFC 1918 private")
+        );
+        assert_eq!(classify("::ffff:1.1.1.1"), Resolver::Public);
     }
 }

@@ -210,7 +210,15 @@ impl<'d> Eval<'d> {
             Step::Wildcard => match v.kind() {
                 Kind::Array => out.extend(v.elements()),
                 Kind::Object => out.extend(v.members().map(|(_, m)| m)),
-                _ => {}
+                Kind::Null => {}
+                // A list that is a string or a number is malformed: say so, do not read it
+                // as empty.
+                _ => {
+                    self.unknown.get_or_insert(Unknown {
+                        reason: format!("`{}` should be a list or an object", v.source_text()),
+                        at: Some(v),
+                    });
+                }
             },
             Step::Index(i) => {
                 if let Some(e) = index(v, *i) {

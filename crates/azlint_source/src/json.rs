@@ -168,12 +168,11 @@ impl fmt::Debug for Value<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let text = &self.src[self.span().range()];
         if text.len() > 60 {
-            write!(
-                f,
-                "Value({:?}, {}…)",
-                self.kind(),
-                &text[..text.floor_char_boundary(60)]
-            )
+            let cut = (0..=60)
+                .rev()
+                .find(|&i| text.is_char_boundary(i))
+                .unwrap_or(0);
+            write!(f, "Value({:?}, {}…)", self.kind(), &text[..cut])
         } else {
             write!(f, "Value({:?}, {})", self.kind(), text)
         }
@@ -245,10 +244,11 @@ impl<'a> Value<'a> {
     /// The string's contents, unescaped. Borrowed from the source unless it has escapes.
     pub fn as_str(&self) -> Option<Cow<'a, str>> {
         let n = self.node();
-        let inner = &self.src[n.start as usize + 1..n.end as usize - 1];
+        // Only string nodes have quotes to strip: check the kind before slicing.
+        let inner = || &self.src[n.start as usize + 1..n.end as usize - 1];
         match n.tag() {
-            K_STRING => Some(Cow::Borrowed(inner)),
-            K_STRING_ESC => Some(Cow::Owned(unescape(inner))),
+            K_STRING => Some(Cow::Borrowed(inner())),
+            K_STRING_ESC => Some(Cow::Owned(unescape(inner()))),
             _ => None,
         }
     }
@@ -1008,6 +1008,16 @@ mod tests {
         assert!(e.message.contains("nesting"), "{e}");
         let ok = format!("{}{}", "[".repeat(MAX_DEPTH), "]".repeat(MAX_DEPTH));
         assert!(parse(&ok).is_ok());
+    }
+
+    #[test]
+    fn scalars_are_not_strings() {
+        let src = r#"[5, 0, true, null, {}, []]"#;
+        let t = parse(src).unwrap();
+        for v in t.root(src).elements() {
+            assert!(v.as_str().is_none(), "{v:?}");
+            assert!(!v.str_eq("5") && !v.str_eq_ignore_case(""));
+        }
     }
 
     #[test]

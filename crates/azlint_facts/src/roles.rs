@@ -1,0 +1,114 @@
+//! Role assignments: who holds which built-in role where.
+
+use azlint_inventory::{id_key, Inventory, Lookup, ResIdx};
+
+use crate::ROLE_ASSIGNMENT;
+
+pub const OWNER: &str = "8e3af657-a8ff-443c-a75c-2fe8c4bcb635";
+pub const CONTRIBUTOR: &str = "b24988ac-6180-42a0-ab88-20f7382dd24c";
+pub const USER_ACCESS_ADMINISTRATOR: &str = "18d7d88d-d35e-4fb5-a5c3-7773c20a72d9";
+pub const VM_CONTRIBUTOR: &str = "9980e02c-c2be-4d73-94e8-173b1dc7cf3c";
+
+/// One role assignment, normalised: ids in lower case, the role as its GUID.
+#[derive(Clone, Debug)]
+pub struct RoleAssignment {
+    pub res: ResIdx,
+    pub principal_id: String,
+    pub principal_type: String,
+    /// The role definition's GUID (the trailing segment of `roleDefinitionId`).
+    pub role: String,
+    /// The scope in lower case.
+    pub scope: String,
+}
+
+/// All role assignments of the inputs.
+#[derive(Debug, Default)]
+pub struct Roles {
+    pub assignments: Vec<RoleAssignment>,
+}
+
+fn text(l: Lookup<'_>) -> Option<String> {
+    match l {
+        Lookup::Found(v) => v.as_str().map(|s| s.into_owned()),
+        _ => None,
+    }
+}
+
+impl Roles {
+    pub fn collect(inv: &Inventory) -> Roles {
+        let mut assignments = Vec::new();
+        for &res in inv.of_type(ROLE_ASSIGNMENT) {
+            let Some(principal) = text(inv.prop(res, &["principalId"])) else {
+                continue;
+            };
+            let Some(definition) = text(inv.prop(res, &["roleDefinitionId"])) else {
+                continue;
+            };
+            // `az role assignment list` gives `scope`; otherwise it is the id before
+            // `/providers/Microsoft.Authorization/roleAssignments/...`.
+            let scope = text(inv.prop(res, &["scope"])).or_else(|| {
+                let id = inv.id(res)?;
+                let lower = id.to_ascii_lowercase();
+                let cut = lower.find("/providers/microsoft.authorization/roleassignments/")?;
+                Some(id[..cut].to_string())
+            });
+            let Some(scope) = scope else { continue };
+            assignments.push(RoleAssignment {
+                res,
+                principal_id: principal.trim().to_ascii_lowercase(),
+                principal_type: text(inv.prop(res, &["principalType"])).unwrap_or_default(),
+                role: definition
+                    .trim()
+                    .trim_end_matches('/')
+                    .rsplit('/')
+                    .next()
+                    .unwrap_or_default()
+                    .to_ascii_lowercase(),
+                scope: id_key(&scope),
+            });
+        }
+        Roles { assignments }
+    }
+
+    /// Whether the inputs include any role assignment at all.
+    pub fn exported(&self) -> bool {
+        !self.assignments.is_empty()
+    }
+
+    /// Assignments whose scope is `key` itself or contains it (a resource group, a
+    /// subscription, `/`).
+    pub fn covering<'a>(&'a self, key: &'a str) -> impl Iterator<Item = &'a RoleAssignment> + 'a {
+        self.assignments
+            .iter()
+            .filter(move |a| covers(&a.scope, key))
+    }
+
+    /// Assignments made directly on `key`.
+    pub fn on<'a>(&'a self, key: &'a str) -> impl Iterator<Item = &'a RoleAssignment> + 'a {
+        self.assignments.iter().filter(move |a| a.scope == key)
+    }
+}
+
+/// Whether a scope covers a resource: equal, or a parent at a segment boundary.
+pub fn covers(scope: &str, key: &str) -> bool {
+    let scope = scope.trim_end_matches('/');
+    scope.is_empty()
+        || key == scope
+        || (key.starts_with(scope) && key.as_bytes().get(scope.len()) == Some(&b'/'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::covers;
+
+    #[test]
+    fn scopes_cover_children_at_segment_boundaries() {
+        let nic =
+            "/subscriptions/s/resourcegroups/rg/providers/microsoft.network/networkinterfaces/n";
+        assert!(covers("/subscriptions/s/resourcegroups/rg", nic));
+        assert!(covers("/subscriptions/s", nic));
+        assert!(covers("/", nic));
+        assert!(covers(nic, nic));
+        assert!(!covers("/subscriptions/s/resourcegroups/r", nic));
+    }
+}

@@ -1,0 +1,287 @@
+//! HA sites: two vSockets, their NICs by role, and everything they use.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use azlint_inventory::{id_key, parent_key, props_of, Inventory, Lookup, ResIdx};
+use azlint_source::Value;
+
+use crate::{reference, subnet_ids, vm_nics, ROUTE, ROUTE_TABLE};
+
+/// What a vSocket NIC is for (domain.md 1.2).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum NicRole {
+    Mgmt,
+    Wan,
+    Lan,
+}
+
+impl NicRole {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NicRole::Mgmt => "mgmt",
+            NicRole::Wan => "wan",
+            NicRole::Lan => "lan",
+        }
+    }
+}
+
+/// One HA site.
+#[derive(Clone, Debug, Default)]
+pub struct Site {
+    /// The vSocket VMs, primary first.
+    pub vms: Vec<ResIdx>,
+    /// Each vSocket NIC with its VM and role.
+    pub nics: Vec<(ResIdx, ResIdx, NicRole)>,
+    /// How many NICs each VM lists (2 or 3 for a vSocket).
+    pub nic_counts: BTreeMap<ResIdx, usize>,
+}
+
+impl Site {
+    pub fn primary(&self) -> Option<ResIdx> {
+        self.vms.first().copied()
+    }
+
+    /// The NICs of a role, primary VM's first.
+    pub fn nics_of(&self, role: NicRole) -> impl Iterator<Item = ResIdx> + '_ {
+        self.vms.iter().flat_map(move |&vm| {
+            self.nics
+                .iter()
+                .filter(move |&&(v, _, r)| v == vm && r == role)
+                .map(|&(_, n, _)| n)
+        })
+    }
+
+    /// The role of one of the site's NICs.
+    pub fn role_of(&self, nic: ResIdx) -> Option<NicRole> {
+        self.nics
+            .iter()
+            .find(|&&(_, n, _)| n == nic)
+            .map(|&(_, _, r)| r)
+    }
+
+    /// The VM of one of the site's NICs.
+    pub fn vm_of(&self, nic: ResIdx) -> Option<ResIdx> {
+        self.nics
+            .iter()
+            .find(|&&(_, n, _)| n == nic)
+            .map(|&(v, _, _)| v)
+    }
+
+    /// Subnets (lower-cased ids) the NICs of a role are in, by their primary IP configuration.
+    pub fn subnet_keys(&self, inv: &Inventory, role: NicRole) -> Vec<String> {
+        let mut out = Vec::new();
+        for nic in self.nics_of(role) {
+            if let Some(s) = primary_config(inv, nic).and_then(|c| {
+                props_of(c)
+                    .pointer(&["subnet", "id"])
+                    .and_then(|v| v.as_str())
+                    .map(|s| id_key(&s))
+            }) {
+                if !out.contains(&s) {
+                    out.push(s);
+                }
+            }
+        }
+        out
+    }
+
+    /// Every resource of the site: VMs, NICs, subnets, VNETs, route tables and their routes,
+    /// NSGs, public IPs, identities, disks.
+    pub fn members(&self, inv: &Inventory) -> BTreeSet<ResIdx> {
+        let mut out: BTreeSet<ResIdx> = self.vms.iter().copied().collect();
+        let add_ref = |out: &mut BTreeSet<ResIdx>, v: Option<Value<'_>>| {
+            if let Some(r) = v.and_then(|v| reference(inv, v)) {
+                out.insert(r);
+            }
+        };
+        for &(_, nic, _) in &self.nics {
+            out.insert(nic);
+            add_ref(&mut out, found(inv.prop(nic, &["networkSecurityGroup"])));
+            if let Lookup::Found(configs) = inv.prop(nic, &["ipConfigurations"]) {
+                for c in configs.elements() {
+                    add_ref(&mut out, props_of(c).get_ignore_case("publicIPAddress"));
+                }
+            }
+            for subnet in subnet_ids(inv, nic) {
+                if let Some(s) = inv.get(&subnet) {
+                    out.insert(s);
+                    add_ref(&mut out, found(inv.prop(s, &["routeTable"])));
+                    add_ref(&mut out, found(inv.prop(s, &["networkSecurityGroup"])));
+                    add_ref(&mut out, found(inv.prop(s, &["natGateway"])));
+                }
+                if let Some(vnet) = parent_key(&subnet).and_then(|k| inv.get(k)) {
+                    out.insert(vnet);
+                }
+            }
+        }
+        for &vm in &self.vms {
+            add_ref(
+                &mut out,
+                found(inv.prop(vm, &["storageProfile", "osDisk", "managedDisk"])),
+            );
+            if let Lookup::Found(ids) = inv.top(vm, &["identity", "userAssignedIdentities"]) {
+                for (key, _) in ids.members() {
+                    if let Some(r) = key.as_str().and_then(|k| inv.get(&k)) {
+                        out.insert(r);
+                    }
+                }
+            }
+        }
+        let tables: Vec<ResIdx> = out
+            .iter()
+            .copied()
+            .filter(|&r| &*inv.resource(r).type_lc == ROUTE_TABLE)
+            .collect();
+        for t in tables {
+            out.extend(inv.children(t, ROUTE));
+        }
+        let nsgs: Vec<ResIdx> = out
+            .iter()
+            .copied()
+            .filter(|&r| &*inv.resource(r).type_lc == crate::NSG)
+            .collect();
+        for n in nsgs {
+            out.extend(inv.children(n, "microsoft.network/networksecuritygroups/securityrules"));
+        }
+        out
+    }
+}
+
+fn found(l: Lookup<'_>) -> Option<Value<'_>> {
+    match l {
+        Lookup::Found(v) => Some(v),
+        _ => None,
+    }
+}
+
+/// A NIC's primary IP configuration (the one marked `primary`, else the only one).
+pub fn primary_config(inv: &Inventory, nic: ResIdx) -> Option<Value<'_>> {
+    let Lookup::Found(configs) = inv.prop(nic, &["ipConfigurations"]) else {
+        return None;
+    };
+    let all: Vec<Value<'_>> = configs.elements().collect();
+    all.iter()
+        .copied()
+        .find(|c| {
+            props_of(*c)
+                .get_ignore_case("primary")
+                .and_then(|p| p.as_bool())
+                == Some(true)
+        })
+        .or_else(|| (all.len() == 1).then(|| all[0]))
+}
+
+/// Groups vSocket VMs into sites and gives their NICs roles.
+pub(crate) fn group(
+    inv: &Inventory,
+    vms: &[ResIdx],
+    nic_vm: &BTreeMap<ResIdx, ResIdx>,
+) -> Vec<Site> {
+    // NICs per VM: the VM's own list (in order), then NICs that name the VM.
+    let mut nics_of: BTreeMap<ResIdx, Vec<ResIdx>> = BTreeMap::new();
+    for &vm in vms {
+        nics_of.insert(vm, vm_nics(inv, vm));
+    }
+    for (&nic, &vm) in nic_vm {
+        let list = nics_of.entry(vm).or_default();
+        if !list.contains(&nic) {
+            list.push(nic);
+        }
+    }
+    // Two vSockets of one site share a VNET; without NICs, Cato's naming pairs them.
+    let mut by_key: Vec<(String, Vec<ResIdx>)> = Vec::new();
+    for &vm in vms {
+        let key = nics_of
+            .get(&vm)
+            .and_then(|nics| {
+                nics.iter()
+                    .flat_map(|&n| subnet_ids(inv, n))
+                    .find_map(|s| parent_key(&s).map(str::to_string))
+            })
+            .unwrap_or_else(|| name_stem(inv, vm));
+        match by_key.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, list)) => list.push(vm),
+            None => by_key.push((key, vec![vm])),
+        }
+    }
+    by_key
+        .into_iter()
+        .map(|(_, mut vms)| {
+            // The primary: named so, else not named secondary, else first in the input.
+            let rank = |vm: &ResIdx| {
+                let n = name(inv, *vm);
+                if n.contains("primary") {
+                    0
+                } else if n.contains("secondary") {
+                    2
+                } else {
+                    1
+                }
+            };
+            vms.sort_by_key(rank);
+            let mut site = Site {
+                vms: vms.clone(),
+                ..Site::default()
+            };
+            for &vm in &vms {
+                let list = nics_of.get(&vm).cloned().unwrap_or_default();
+                site.nic_counts.insert(vm, list.len());
+                for (nic, role) in roles(inv, &list) {
+                    site.nics.push((vm, nic, role));
+                }
+            }
+            site
+        })
+        .collect()
+}
+
+fn name(inv: &Inventory, res: ResIdx) -> String {
+    inv.name(res)
+        .and_then(|n| n.as_str().map(|s| s.to_lowercase()))
+        .unwrap_or_default()
+}
+
+/// `ams-vSocket-Primary` and `ams-vSocket-Secondary` share the stem `ams-vsocket-`.
+fn name_stem(inv: &Inventory, vm: ResIdx) -> String {
+    let n = name(inv, vm);
+    for suffix in ["primary", "secondary"] {
+        if let Some(stem) = n.strip_suffix(suffix) {
+            return format!("name:{stem}");
+        }
+    }
+    format!("vm:{vm}")
+}
+
+/// Roles of a VM's NICs: from Cato's names when they tell every NIC apart, else from the
+/// order (`[mgmt, wan, lan]`, or `[wan, lan]` with two NICs).
+fn roles(inv: &Inventory, nics: &[ResIdx]) -> Vec<(ResIdx, NicRole)> {
+    let by_name: Vec<Option<NicRole>> = nics
+        .iter()
+        .map(|&n| {
+            let n = name(inv, n);
+            if n.contains("lan") {
+                Some(NicRole::Lan)
+            } else if n.contains("wan") {
+                Some(NicRole::Wan)
+            } else if n.contains("mng") || n.contains("mgmt") || n.contains("manage") {
+                Some(NicRole::Mgmt)
+            } else {
+                None
+            }
+        })
+        .collect();
+    let distinct: BTreeSet<NicRole> = by_name.iter().flatten().copied().collect();
+    if distinct.len() == nics.len() && by_name.iter().all(Option::is_some) {
+        return nics
+            .iter()
+            .zip(by_name)
+            .filter_map(|(&n, r)| r.map(|r| (n, r)))
+            .collect();
+    }
+    let order: &[NicRole] = match nics.len() {
+        3 => &[NicRole::Mgmt, NicRole::Wan, NicRole::Lan],
+        2 => &[NicRole::Wan, NicRole::Lan],
+        _ => &[],
+    };
+    nics.iter().copied().zip(order.iter().copied()).collect()
+}
