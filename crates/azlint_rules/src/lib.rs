@@ -4,6 +4,7 @@
 //! a check that reads the inventory and the derived facts and pushes findings. Rules run in
 //! parallel; their findings are sorted by the caller, so thread timing never shows in output.
 
+pub mod condition;
 pub mod dns;
 mod ha;
 pub mod path;

@@ -1,0 +1,838 @@
+//! Conditions, modelled on Azure Policy's `if` block, with three-valued answers.
+//!
+//! A condition is `allOf` / `anyOf` / `not`, or a leaf: a subject (`field`, a JSONPath; `fact`,
+//! something azlint derived; `value`, a literal; `count`, how many items of a path satisfy a
+//! `where`) and one operator (`equals`, `in`, `like`, `match`, `exists`, `greater`, `ipPublic`,
+//! ...). As in Azure Policy, string comparisons ignore case, and a leaf over several values
+//! (`[*]`) holds when it holds for every value.
+//!
+//! Answers are true, false or unknown. Unknown comes from the input (a template expression, a
+//! property that was not exported, a fact the export cannot show) and travels with its reason
+//! and place: `allOf` is false if any part is false, else unknown if any part is; `anyOf` is true
+//! if any part is true, else unknown if any part is; `not` keeps unknown. A rule fires on true,
+//! reports "cannot tell" on unknown, and is silent on false.
+
+use std::borrow::Cow;
+use std::net::IpAddr;
+
+use azlint_inventory::{Document, Unknown};
+use azlint_source::{Kind, Value};
+use ipnet::IpNet;
+use regex::Regex;
+use serde::Deserialize;
+
+use crate::dns::{classify, Resolver};
+use crate::path::Path;
+
+/// A condition as written in a rule file.
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RawCondition {
+    all_of: Option<Vec<RawCondition>>,
+    any_of: Option<Vec<RawCondition>>,
+    not: Option<Box<RawCondition>>,
+    field: Option<String>,
+    fact: Option<String>,
+    value: Option<serde_json::Value>,
+    count: Option<Box<RawCount>>,
+    equals: Option<serde_json::Value>,
+    not_equals: Option<serde_json::Value>,
+    #[serde(rename = "in")]
+    in_: Option<serde_json::Value>,
+    not_in: Option<serde_json::Value>,
+    like: Option<String>,
+    not_like: Option<String>,
+    #[serde(rename = "match")]
+    match_: Option<String>,
+    not_match: Option<String>,
+    contains: Option<serde_json::Value>,
+    not_contains: Option<serde_json::Value>,
+    exists: Option<bool>,
+    empty: Option<bool>,
+    greater: Option<serde_json::Value>,
+    greater_or_equals: Option<serde_json::Value>,
+    less: Option<serde_json::Value>,
+    less_or_equals: Option<serde_json::Value>,
+    ip_public: Option<bool>,
+    ip_in: Option<serde_json::Value>,
+    ip_reserved_in: Option<serde_json::Value>,
+    dns_resolves_public: Option<bool>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCount {
+    field: String,
+    #[serde(rename = "where")]
+    where_: Option<RawCondition>,
+}
+
+/// A compiled condition.
+#[derive(Debug)]
+pub enum Condition {
+    All(Vec<Condition>),
+    Any(Vec<Condition>),
+    Not(Box<Condition>),
+    Leaf(Subject, Op),
+}
+
+/// What a leaf examines.
+#[derive(Debug)]
+pub enum Subject {
+    Field(Path),
+    Fact(String),
+    Value(serde_json::Value),
+    Count(Path, Option<Box<Condition>>),
+}
+
+/// Something an operator compares with: a literal, a path or a fact.
+#[derive(Debug)]
+pub enum Operand {
+    Literal(serde_json::Value),
+    Field(Path),
+    Fact(String),
+}
+
+#[derive(Debug)]
+pub enum Op {
+    Equals(Operand),
+    NotEquals(Operand),
+    In(Operand),
+    NotIn(Operand),
+    Like(Regex),
+    NotLike(Regex),
+    Match(Regex),
+    NotMatch(Regex),
+    Contains(Operand),
+    NotContains(Operand),
+    Exists(bool),
+    Empty(bool),
+    Greater(Operand),
+    GreaterOrEquals(Operand),
+    Less(Operand),
+    LessOrEquals(Operand),
+    IpPublic(bool),
+    IpIn(Operand),
+    IpReservedIn(Operand),
+    DnsResolvesPublic(bool),
+}
+
+/// Names the engine accepts in `fact:`; checked when a rule is loaded.
+pub trait FactNames {
+    fn is_fact(&self, name: &str) -> bool;
+}
+
+impl Condition {
+    /// Compiles a condition; errors name the problem (the caller adds the place).
+    pub fn compile(raw: &RawCondition, facts: &dyn FactNames) -> Result<Condition, String> {
+        let groups = [
+            raw.all_of.is_some(),
+            raw.any_of.is_some(),
+            raw.not.is_some(),
+        ]
+        .iter()
+        .filter(|b| **b)
+        .count();
+        let subjects = [
+            raw.field.is_some(),
+            raw.fact.is_some(),
+            raw.value.is_some(),
+            raw.count.is_some(),
+        ]
+        .iter()
+        .filter(|b| **b)
+        .count();
+        if groups + subjects != 1 {
+            return Err(
+                "a condition is exactly one of allOf, anyOf, not, or a leaf with one of field, fact, value or count".into(),
+            );
+        }
+        if let Some(parts) = &raw.all_of {
+            return Ok(Condition::All(compile_all(parts, facts)?));
+        }
+        if let Some(parts) = &raw.any_of {
+            return Ok(Condition::Any(compile_all(parts, facts)?));
+        }
+        if let Some(inner) = &raw.not {
+            return Ok(Condition::Not(Box::new(Condition::compile(inner, facts)?)));
+        }
+        let subject = if let Some(f) = &raw.field {
+            Subject::Field(Path::compile(f)?)
+        } else if let Some(f) = &raw.fact {
+            check_fact(f, facts)?;
+            Subject::Fact(f.clone())
+        } else if let Some(v) = &raw.value {
+            Subject::Value(v.clone())
+        } else if let Some(c) = &raw.count {
+            let filter = match &c.where_ {
+                Some(w) => Some(Box::new(Condition::compile(w, facts)?)),
+                None => None,
+            };
+            Subject::Count(Path::compile(&c.field)?, filter)
+        } else {
+            unreachable!("one subject was counted above")
+        };
+        let op = operator(raw, facts)?;
+        if matches!(subject, Subject::Count(..))
+            && !matches!(
+                op,
+                Op::Equals(_)
+                    | Op::NotEquals(_)
+                    | Op::Greater(_)
+                    | Op::GreaterOrEquals(_)
+                    | Op::Less(_)
+                    | Op::LessOrEquals(_)
+            )
+        {
+            return Err("a count is compared with equals, notEquals, greater, greaterOrEquals, less or lessOrEquals".into());
+        }
+        Ok(Condition::Leaf(subject, op))
+    }
+}
+
+fn compile_all(parts: &[RawCondition], facts: &dyn FactNames) -> Result<Vec<Condition>, String> {
+    if parts.is_empty() {
+        return Err("allOf and anyOf need at least one condition".into());
+    }
+    parts.iter().map(|p| Condition::compile(p, facts)).collect()
+}
+
+fn check_fact(name: &str, facts: &dyn FactNames) -> Result<(), String> {
+    if facts.is_fact(name) {
+        Ok(())
+    } else {
+        Err(format!(
+            "unknown fact `{name}` (`azlint explain facts` lists them)"
+        ))
+    }
+}
+
+fn operand(v: &serde_json::Value, facts: &dyn FactNames) -> Result<Operand, String> {
+    if let Some(obj) = v.as_object() {
+        if obj.len() == 1 {
+            if let Some(f) = obj.get("field").and_then(|f| f.as_str()) {
+                return Ok(Operand::Field(Path::compile(f)?));
+            }
+            if let Some(f) = obj.get("fact").and_then(|f| f.as_str()) {
+                check_fact(f, facts)?;
+                return Ok(Operand::Fact(f.to_string()));
+            }
+        }
+        return Err("an operand is a literal, {field: PATH} or {fact: NAME}".into());
+    }
+    Ok(Operand::Literal(v.clone()))
+}
+
+/// `like` patterns: `*` any run of characters, `?` one character; case-insensitive.
+fn like(pattern: &str) -> Result<Regex, String> {
+    let mut re = String::from("(?is)^");
+    for c in pattern.chars() {
+        match c {
+            '*' => re.push_str(".*"),
+            '?' => re.push('.'),
+            c => re.push_str(&regex::escape(&c.to_string())),
+        }
+    }
+    re.push('$');
+    Regex::new(&re).map_err(|e| format!("invalid like pattern `{pattern}`: {e}"))
+}
+
+/// `match` patterns are regular expressions (the `regex` crate: linear time, no
+/// backtracking), anchored to the whole value.
+fn regex(pattern: &str) -> Result<Regex, String> {
+    regex::RegexBuilder::new(&format!("^(?:{pattern})$"))
+        .size_limit(1 << 20)
+        .build()
+        .map_err(|e| {
+            format!(
+                "invalid regular expression `{pattern}`: {}",
+                one_line(&e.to_string())
+            )
+        })
+}
+
+fn one_line(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn operator(raw: &RawCondition, facts: &dyn FactNames) -> Result<Op, String> {
+    let mut ops = Vec::new();
+    let o = |v: &serde_json::Value| operand(v, facts);
+    if let Some(v) = &raw.equals {
+        ops.push(Op::Equals(o(v)?));
+    }
+    if let Some(v) = &raw.not_equals {
+        ops.push(Op::NotEquals(o(v)?));
+    }
+    if let Some(v) = &raw.in_ {
+        ops.push(Op::In(o(v)?));
+    }
+    if let Some(v) = &raw.not_in {
+        ops.push(Op::NotIn(o(v)?));
+    }
+    if let Some(p) = &raw.like {
+        ops.push(Op::Like(like(p)?));
+    }
+    if let Some(p) = &raw.not_like {
+        ops.push(Op::NotLike(like(p)?));
+    }
+    if let Some(p) = &raw.match_ {
+        ops.push(Op::Match(regex(p)?));
+    }
+    if let Some(p) = &raw.not_match {
+        ops.push(Op::NotMatch(regex(p)?));
+    }
+    if let Some(v) = &raw.contains {
+        ops.push(Op::Contains(o(v)?));
+    }
+    if let Some(v) = &raw.not_contains {
+        ops.push(Op::NotContains(o(v)?));
+    }
+    if let Some(b) = raw.exists {
+        ops.push(Op::Exists(b));
+    }
+    if let Some(b) = raw.empty {
+        ops.push(Op::Empty(b));
+    }
+    if let Some(v) = &raw.greater {
+        ops.push(Op::Greater(o(v)?));
+    }
+    if let Some(v) = &raw.greater_or_equals {
+        ops.push(Op::GreaterOrEquals(o(v)?));
+    }
+    if let Some(v) = &raw.less {
+        ops.push(Op::Less(o(v)?));
+    }
+    if let Some(v) = &raw.less_or_equals {
+        ops.push(Op::LessOrEquals(o(v)?));
+    }
+    if let Some(b) = raw.ip_public {
+        ops.push(Op::IpPublic(b));
+    }
+    if let Some(v) = &raw.ip_in {
+        ops.push(Op::IpIn(o(v)?));
+    }
+    if let Some(v) = &raw.ip_reserved_in {
+        ops.push(Op::IpReservedIn(o(v)?));
+    }
+    if let Some(b) = raw.dns_resolves_public {
+        ops.push(Op::DnsResolvesPublic(b));
+    }
+    match ops.len() {
+        1 => Ok(ops.remove(0)),
+        0 => Err("a leaf condition needs an operator (equals, in, like, match, exists, greater, ipPublic, ...)".into()),
+        _ => Err("a leaf condition has exactly one operator; combine several with allOf or anyOf".into()),
+    }
+}
+
+/// A value a condition looks at: from the input (with its place) or derived.
+#[derive(Clone, Debug)]
+pub struct Item<'a> {
+    pub scalar: Scalar<'a>,
+    /// Where the value is in an input, for findings to point at.
+    pub at: Option<Value<'a>>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Scalar<'a> {
+    Str(Cow<'a, str>),
+    Num(f64),
+    Bool(bool),
+    Null,
+    /// Arrays and objects keep their elements as items.
+    List(Vec<Item<'a>>),
+}
+
+impl PartialEq for Item<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.scalar == other.scalar
+    }
+}
+
+impl<'a> Item<'a> {
+    pub fn text(s: impl Into<Cow<'a, str>>) -> Self {
+        Item {
+            scalar: Scalar::Str(s.into()),
+            at: None,
+        }
+    }
+
+    /// An item for an input value (arrays and objects to a bounded depth).
+    pub fn from_value(v: Value<'a>) -> Self {
+        Item::from_value_depth(v, 4)
+    }
+
+    fn from_value_depth(v: Value<'a>, depth: u32) -> Self {
+        let scalar = match v.kind() {
+            Kind::String => Scalar::Str(v.as_str().unwrap_or_default()),
+            Kind::Number => v.as_f64().map(Scalar::Num).unwrap_or(Scalar::Null),
+            Kind::Bool => Scalar::Bool(v.as_bool().unwrap_or(false)),
+            Kind::Null => Scalar::Null,
+            Kind::Array if depth > 0 => Scalar::List(
+                v.elements()
+                    .map(|e| Item::from_value_depth(e, depth - 1))
+                    .collect(),
+            ),
+            Kind::Object if depth > 0 => Scalar::List(
+                v.members()
+                    .map(|(_, m)| Item::from_value_depth(m, depth - 1))
+                    .collect(),
+            ),
+            _ => Scalar::List(Vec::new()),
+        };
+        Item {
+            scalar,
+            at: Some(v),
+        }
+    }
+
+    fn from_json(v: &serde_json::Value) -> Item<'static> {
+        let scalar = match v {
+            serde_json::Value::String(s) => Scalar::Str(Cow::Owned(s.clone())),
+            serde_json::Value::Number(n) => Scalar::Num(n.as_f64().unwrap_or(0.0)),
+            serde_json::Value::Bool(b) => Scalar::Bool(*b),
+            serde_json::Value::Null => Scalar::Null,
+            serde_json::Value::Array(a) => Scalar::List(a.iter().map(Item::from_json).collect()),
+            serde_json::Value::Object(o) => Scalar::List(o.values().map(Item::from_json).collect()),
+        };
+        Item { scalar, at: None }
+    }
+
+    /// The text shown in messages.
+    pub fn display(&self) -> String {
+        match &self.scalar {
+            Scalar::Str(s) => s.to_string(),
+            Scalar::Num(n) => n.to_string(),
+            Scalar::Bool(b) => b.to_string(),
+            Scalar::Null => "null".into(),
+            Scalar::List(items) => items
+                .iter()
+                .map(Item::display)
+                .collect::<Vec<_>>()
+                .join(", "),
+        }
+    }
+
+    fn as_str(&self) -> Option<&str> {
+        match &self.scalar {
+            Scalar::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+}
+
+/// What a fact gives: values, or why the input cannot say.
+#[derive(Clone, Debug)]
+pub enum FactAnswer<'a> {
+    Known(Vec<Item<'a>>),
+    Unknown(Unknown<'a>),
+}
+
+/// Where a condition is evaluated: the resource, the current item, and the facts.
+pub trait Scope<'a> {
+    fn document(&self) -> &'a Document;
+    fn root(&self) -> Value<'a>;
+    fn current(&self) -> Value<'a>;
+    fn fact(&self, name: &str, current: Value<'a>) -> FactAnswer<'a>;
+    /// The same scope with another current item (inside `count`).
+    fn with_current(&self, current: Value<'a>) -> Box<dyn Scope<'a> + '_>;
+}
+
+/// A three-valued answer.
+#[derive(Clone, Debug)]
+pub enum Truth<'a> {
+    True,
+    False,
+    Unknown(Unknown<'a>),
+}
+
+impl<'a> Truth<'a> {
+    fn from_bool(b: bool) -> Self {
+        if b {
+            Truth::True
+        } else {
+            Truth::False
+        }
+    }
+
+    fn not(self) -> Self {
+        match self {
+            Truth::True => Truth::False,
+            Truth::False => Truth::True,
+            u => u,
+        }
+    }
+}
+
+/// The items a subject or operand stands for, and whether some could not be known.
+struct Items<'a> {
+    items: Vec<Item<'a>>,
+    unknown: Option<Unknown<'a>>,
+}
+
+fn items<'a>(scope: &dyn Scope<'a>, o: &Operand) -> Items<'a> {
+    match o {
+        Operand::Literal(v) => Items {
+            items: match v {
+                // A list literal is a set of values for `in`; as one value elsewhere.
+                serde_json::Value::Array(_) => vec![Item::from_json(v)],
+                _ => vec![Item::from_json(v)],
+            },
+            unknown: None,
+        },
+        Operand::Field(p) => {
+            let s = p.eval(scope.document(), scope.root(), scope.current());
+            Items {
+                items: s.values.into_iter().map(Item::from_value).collect(),
+                unknown: s.unknown,
+            }
+        }
+        Operand::Fact(name) => match scope.fact(name, scope.current()) {
+            FactAnswer::Known(items) => Items {
+                items,
+                unknown: None,
+            },
+            FactAnswer::Unknown(u) => Items {
+                items: Vec::new(),
+                unknown: Some(u),
+            },
+        },
+    }
+}
+
+impl Condition {
+    pub fn eval<'a>(&self, scope: &dyn Scope<'a>) -> Truth<'a> {
+        match self {
+            Condition::All(parts) => {
+                let mut unknown = None;
+                for p in parts {
+                    match p.eval(scope) {
+                        Truth::False => return Truth::False,
+                        Truth::Unknown(u) => {
+                            unknown.get_or_insert(u);
+                        }
+                        Truth::True => {}
+                    }
+                }
+                unknown.map_or(Truth::True, Truth::Unknown)
+            }
+            Condition::Any(parts) => {
+                let mut unknown = None;
+                for p in parts {
+                    match p.eval(scope) {
+                        Truth::True => return Truth::True,
+                        Truth::Unknown(u) => {
+                            unknown.get_or_insert(u);
+                        }
+                        Truth::False => {}
+                    }
+                }
+                unknown.map_or(Truth::False, Truth::Unknown)
+            }
+            Condition::Not(inner) => inner.eval(scope).not(),
+            Condition::Leaf(Subject::Count(path, filter), op) => count(scope, path, filter, op),
+            Condition::Leaf(subject, op) => {
+                let subject = match subject {
+                    Subject::Field(p) => items(scope, &Operand::Field(p.clone())),
+                    Subject::Fact(f) => items(scope, &Operand::Fact(f.clone())),
+                    Subject::Value(v) => items(scope, &Operand::Literal(v.clone())),
+                    Subject::Count(..) => unreachable!("handled above"),
+                };
+                leaf(scope, subject, op)
+            }
+        }
+    }
+}
+
+fn count<'a>(
+    scope: &dyn Scope<'a>,
+    path: &Path,
+    filter: &Option<Box<Condition>>,
+    op: &Op,
+) -> Truth<'a> {
+    let selected = path.eval(scope.document(), scope.root(), scope.current());
+    if let Some(u) = selected.unknown {
+        // Items the path could not reach might exist: the count is not known.
+        return Truth::Unknown(u);
+    }
+    let (mut yes, mut maybe) = (0usize, 0usize);
+    let mut unknown = None;
+    for v in selected.values {
+        let t = match filter {
+            Some(f) => f.eval(&*scope.with_current(v)),
+            None => Truth::True,
+        };
+        match t {
+            Truth::True => yes += 1,
+            Truth::False => {}
+            Truth::Unknown(u) => {
+                maybe += 1;
+                unknown.get_or_insert(u);
+            }
+        }
+    }
+    let target = match op {
+        Op::Equals(o)
+        | Op::NotEquals(o)
+        | Op::Greater(o)
+        | Op::GreaterOrEquals(o)
+        | Op::Less(o)
+        | Op::LessOrEquals(o) => items(scope, o),
+        _ => return Truth::False,
+    };
+    let Some(n) = target.items.first().and_then(number) else {
+        return target.unknown.map_or(Truth::False, Truth::Unknown);
+    };
+    let test = |c: usize| {
+        let c = c as f64;
+        match op {
+            Op::Equals(_) => c == n,
+            Op::NotEquals(_) => c != n,
+            Op::Greater(_) => c > n,
+            Op::GreaterOrEquals(_) => c >= n,
+            Op::Less(_) => c < n,
+            _ => c <= n,
+        }
+    };
+    // Undecided items leave the count between `yes` and `yes + maybe`: the answer is known
+    // only if every count in that range gives the same one.
+    let first = test(yes);
+    if (yes..=yes + maybe).all(|c| test(c) == first) {
+        Truth::from_bool(first)
+    } else {
+        Truth::Unknown(unknown.unwrap_or(Unknown {
+            reason: "some items could not be decided".into(),
+            at: None,
+        }))
+    }
+}
+
+fn leaf<'a>(scope: &dyn Scope<'a>, subject: Items<'a>, op: &Op) -> Truth<'a> {
+    match op {
+        Op::Exists(want) => {
+            if !subject.items.is_empty() {
+                return Truth::from_bool(*want);
+            }
+            return match subject.unknown {
+                Some(u) => Truth::Unknown(u),
+                None => Truth::from_bool(!*want),
+            };
+        }
+        Op::Empty(want) => {
+            let empty = subject.items.iter().all(|i| match &i.scalar {
+                Scalar::List(l) => l.is_empty(),
+                Scalar::Str(s) => s.is_empty(),
+                Scalar::Null => true,
+                _ => false,
+            });
+            if subject.items.is_empty() {
+                if let Some(u) = subject.unknown {
+                    return Truth::Unknown(u);
+                }
+            }
+            return Truth::from_bool(empty == *want);
+        }
+        _ => {}
+    }
+    if subject.items.is_empty() {
+        // Absent: the negative operators hold, the positive ones do not.
+        return match subject.unknown {
+            Some(u) => Truth::Unknown(u),
+            None => Truth::from_bool(matches!(
+                op,
+                Op::NotEquals(_)
+                    | Op::NotIn(_)
+                    | Op::NotLike(_)
+                    | Op::NotMatch(_)
+                    | Op::NotContains(_)
+            )),
+        };
+    }
+    let operand = match op {
+        Op::Equals(o)
+        | Op::NotEquals(o)
+        | Op::In(o)
+        | Op::NotIn(o)
+        | Op::Contains(o)
+        | Op::NotContains(o)
+        | Op::Greater(o)
+        | Op::GreaterOrEquals(o)
+        | Op::Less(o)
+        | Op::LessOrEquals(o)
+        | Op::IpIn(o)
+        | Op::IpReservedIn(o) => Some(items(scope, o)),
+        _ => None,
+    };
+    if let Some(o) = &operand {
+        if o.items.is_empty() {
+            if let Some(u) = &o.unknown {
+                return Truth::Unknown(u.clone());
+            }
+        }
+    }
+    let mut unknown = subject.unknown;
+    for item in &subject.items {
+        match test(item, op, operand.as_ref()) {
+            Some(true) => {}
+            Some(false) => return Truth::False,
+            None => {
+                unknown.get_or_insert(Unknown {
+                    reason: format!("`{}` cannot be compared", item.display()),
+                    at: item.at,
+                });
+            }
+        }
+    }
+    unknown.map_or(Truth::True, Truth::Unknown)
+}
+
+fn eq(a: &Item<'_>, b: &Item<'_>) -> bool {
+    match (&a.scalar, &b.scalar) {
+        (Scalar::Str(x), Scalar::Str(y)) => {
+            x.eq_ignore_ascii_case(y) || x.to_lowercase() == y.to_lowercase()
+        }
+        (Scalar::Num(x), Scalar::Num(y)) => x == y,
+        (Scalar::Bool(x), Scalar::Bool(y)) => x == y,
+        (Scalar::Null, Scalar::Null) => true,
+        (Scalar::List(x), Scalar::List(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(a, b)| eq(a, b))
+        }
+        _ => false,
+    }
+}
+
+/// The values of an operand, with a list literal spread out.
+fn members<'a, 'b>(o: &'b Items<'a>) -> Vec<&'b Item<'a>> {
+    let mut out = Vec::new();
+    for i in &o.items {
+        match &i.scalar {
+            Scalar::List(l) => out.extend(l.iter()),
+            _ => out.push(i),
+        }
+    }
+    out
+}
+
+fn number(i: &Item<'_>) -> Option<f64> {
+    match &i.scalar {
+        Scalar::Num(n) => Some(*n),
+        Scalar::Str(s) => s.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+fn prefixes(o: &Items<'_>) -> Vec<IpNet> {
+    members(o)
+        .iter()
+        .filter_map(|i| i.as_str())
+        .filter_map(|s| {
+            let s = s.trim();
+            s.parse::<IpNet>()
+                .ok()
+                .or_else(|| s.parse::<IpAddr>().ok().map(IpNet::from))
+        })
+        .collect()
+}
+
+/// Tests one subject item; `None` when it cannot be decided.
+fn test(item: &Item<'_>, op: &Op, operand: Option<&Items<'_>>) -> Option<bool> {
+    let o = operand;
+    let text = item.as_str();
+    Some(match op {
+        Op::Equals(_) => o?.items.iter().any(|x| eq(item, x)),
+        Op::NotEquals(_) => !o?.items.iter().any(|x| eq(item, x)),
+        Op::In(_) => members(o?).iter().any(|x| eq(item, x)),
+        Op::NotIn(_) => !members(o?).iter().any(|x| eq(item, x)),
+        Op::Like(re) | Op::Match(re) => text.is_some_and(|t| re.is_match(t)),
+        Op::NotLike(re) | Op::NotMatch(re) => !text.is_some_and(|t| re.is_match(t)),
+        Op::Contains(_) | Op::NotContains(_) => {
+            let found = o?
+                .items
+                .iter()
+                .any(|needle| match (&item.scalar, &needle.scalar) {
+                    (Scalar::Str(h), Scalar::Str(n)) => {
+                        h.to_lowercase().contains(&n.to_lowercase())
+                    }
+                    (Scalar::List(l), _) => l.iter().any(|e| eq(e, needle)),
+                    _ => false,
+                });
+            found == matches!(op, Op::Contains(_))
+        }
+        Op::Greater(_) | Op::GreaterOrEquals(_) | Op::Less(_) | Op::LessOrEquals(_) => {
+            let a = number(item)?;
+            let b = o?.items.first().and_then(number)?;
+            match op {
+                Op::Greater(_) => a > b,
+                Op::GreaterOrEquals(_) => a >= b,
+                Op::Less(_) => a < b,
+                _ => a <= b,
+            }
+        }
+        Op::IpPublic(want) => {
+            let public = text.is_some_and(|t| {
+                t.trim().parse::<IpAddr>().is_ok() && classify(t) == Resolver::Public
+                    || t.trim() == crate::dns::AZURE_DNS
+            });
+            public == *want
+        }
+        Op::DnsResolvesPublic(want) => {
+            text.is_some_and(|t| classify(t).resolves_public_names()) == *want
+        }
+        Op::IpIn(_) => {
+            let ip: IpAddr = text?.trim().parse().ok()?;
+            prefixes(o?).iter().any(|n| n.contains(&ip))
+        }
+        Op::IpReservedIn(_) => {
+            let ip: IpAddr = text?.trim().parse().ok()?;
+            let nets = prefixes(o?);
+            let net = nets.iter().find(|n| n.contains(&ip))?;
+            reserved(net, ip)
+        }
+        Op::Exists(_) | Op::Empty(_) => return None,
+    })
+}
+
+/// Azure reserves the first four addresses and the last one of every subnet.
+fn reserved(net: &IpNet, ip: IpAddr) -> bool {
+    match (net, ip) {
+        (IpNet::V4(n), IpAddr::V4(a)) => {
+            let first = u32::from(n.network());
+            let last = u32::from(n.broadcast());
+            let x = u32::from(a);
+            x < first.saturating_add(4) || x == last
+        }
+        (IpNet::V6(n), IpAddr::V6(a)) => {
+            let first = u128::from(n.network());
+            let last = u128::from(n.broadcast());
+            let x = u128::from(a);
+            x < first.saturating_add(4) || x == last
+        }
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reserved_addresses() {
+        let net: IpNet = "10.20.0.64/27".parse().unwrap();
+        for (ip, r) in [
+            ("10.20.0.64", true),
+            ("10.20.0.67", true),
+            ("10.20.0.68", false),
+            ("10.20.0.95", true),
+            ("10.20.0.94", false),
+        ] {
+            assert_eq!(reserved(&net, ip.parse().unwrap()), r, "{ip}");
+        }
+    }
+
+    #[test]
+    fn like_patterns() {
+        let re = like("*-vSocket-?rimary").unwrap();
+        assert!(re.is_match("ams-VSOCKET-Primary"));
+        assert!(!re.is_match("ams-vSocket-Secondary"));
+    }
+}
