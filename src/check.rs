@@ -7,7 +7,7 @@ use azlint_diagnostics::{input, sort_findings, Finding, Label, Severity};
 use azlint_facts::Facts;
 use azlint_inventory::Inventory;
 use azlint_report::{render_json, render_text, statistics, summary_line, Summary, TextOptions};
-use azlint_rules::{all_rules, Context};
+use azlint_rules::{builtin_rules, Context};
 use azlint_source::{Files, SourceFile};
 
 use crate::cli::{CheckArgs, ColorChoice, FailOn, Format};
@@ -55,7 +55,9 @@ pub fn run(args: &CheckArgs) -> Outcome {
     let inventory = Inventory::build(ingested);
     let facts = Facts::derive(&inventory);
     let cx = Context::new(&inventory, &facts);
-    findings.extend(azlint_rules::run(&all_rules(), &cx));
+    let rules = builtin_rules();
+    let selected: Vec<&azlint_rules::Rule> = rules.iter().collect();
+    findings.extend(azlint_rules::run(&selected, &cx));
     progress.finish();
 
     let input_error = findings.iter().any(|f| f.is_input_error);

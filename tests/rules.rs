@@ -58,8 +58,8 @@ fn rule_fixtures() {
 #[test]
 fn every_rule_has_fire_and_silent_fixtures() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/rules");
-    for rule in azlint_rules::all_rules() {
-        let name = rule.meta().name;
+    for rule in azlint_rules::builtin_rules() {
+        let name = rule.meta.name.as_str();
         for kind in ["fire", "silent"] {
             let dir = root.join(name).join(kind);
             let cases = std::fs::read_dir(&dir).map(|d| d.count()).unwrap_or(0);

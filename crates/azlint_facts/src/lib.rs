@@ -114,9 +114,17 @@ impl Facts {
         } else {
             Scope::Sites
         };
-        let incomplete = vsocket_vms
-            .iter()
-            .any(|&vm| site_unresolved(inv, vm, &by_nic));
+        let mut nics_by_vm: BTreeMap<ResIdx, Vec<ResIdx>> = BTreeMap::new();
+        for (&nic, &vm) in &by_nic {
+            nics_by_vm.entry(vm).or_default().push(nic);
+        }
+        let incomplete = vsocket_vms.iter().any(|&vm| {
+            site_unresolved(
+                inv,
+                vm,
+                nics_by_vm.get(&vm).map(Vec::as_slice).unwrap_or(&[]),
+            )
+        });
         let sites = site::group(inv, &vsocket_vms, &by_nic);
         let mut site_of = BTreeMap::new();
         for (i, s) in sites.iter().enumerate() {
@@ -195,17 +203,13 @@ pub fn is_vsocket(inv: &Inventory, vm: ResIdx) -> bool {
 
 /// Whether a vSocket's site cannot be fully known: its NIC list is unknown, a NIC it lists is
 /// not in the inputs, or a NIC's subnets are unknown.
-fn site_unresolved(inv: &Inventory, vm: ResIdx, nic_vm: &BTreeMap<ResIdx, ResIdx>) -> bool {
+fn site_unresolved(inv: &Inventory, vm: ResIdx, known_nics: &[ResIdx]) -> bool {
     let listed = match inv.prop(vm, &["networkProfile", "networkInterfaces"]) {
         Lookup::Found(list) => list.elements().collect::<Vec<_>>(),
         Lookup::Unknown(_) => return true,
         Lookup::Absent => Vec::new(),
     };
-    let mut nics: Vec<ResIdx> = nic_vm
-        .iter()
-        .filter(|&(_, &v)| v == vm)
-        .map(|(&n, _)| n)
-        .collect();
+    let mut nics: Vec<ResIdx> = known_nics.to_vec();
     for r in &listed {
         match reference(inv, *r) {
             Some(n) => nics.push(n),

@@ -129,6 +129,8 @@ pub struct Inventory {
     resources: Vec<Resource>,
     by_key: HashMap<Box<str>, ResIdx>,
     by_type: HashMap<Box<str>, Vec<ResIdx>>,
+    /// Children of each parent, in input order.
+    by_parent: HashMap<ResIdx, Vec<ResIdx>>,
 }
 
 impl Inventory {
@@ -212,6 +214,11 @@ impl Inventory {
             let parent = parent_key(key).and_then(|p| self.by_key.get(p)).copied();
             self.resources[i].parent = parent;
         }
+        for (i, r) in self.resources.iter().enumerate() {
+            if let Some(p) = r.parent {
+                self.by_parent.entry(p).or_default().push(i as ResIdx);
+            }
+        }
     }
 
     pub fn documents(&self) -> &[Document] {
@@ -253,11 +260,18 @@ impl Inventory {
     }
 
     /// Children of `parent` of type `type_lc`, in input order.
-    pub fn children(&self, parent: ResIdx, type_lc: &str) -> impl Iterator<Item = ResIdx> + '_ {
-        self.of_type(type_lc)
+    pub fn children<'s>(
+        &'s self,
+        parent: ResIdx,
+        type_lc: &'s str,
+    ) -> impl Iterator<Item = ResIdx> + 's {
+        self.by_parent
+            .get(&parent)
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
             .iter()
             .copied()
-            .filter(move |&c| self.resources[c as usize].parent == Some(parent))
+            .filter(move |&c| &*self.resources[c as usize].type_lc == type_lc)
     }
 
     /// The resource object itself.

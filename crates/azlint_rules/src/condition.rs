@@ -16,7 +16,7 @@ use std::borrow::Cow;
 use std::net::IpAddr;
 
 use azlint_inventory::{Document, Unknown};
-use azlint_source::{Kind, Value};
+use azlint_source::{FileId, Kind, Value};
 use ipnet::IpNet;
 use regex::Regex;
 use serde::Deserialize;
@@ -331,6 +331,8 @@ pub struct Item<'a> {
     pub scalar: Scalar<'a>,
     /// Where the value is in an input, for findings to point at.
     pub at: Option<Value<'a>>,
+    /// The input file `at` is in.
+    pub file: Option<FileId>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -354,7 +356,14 @@ impl<'a> Item<'a> {
         Item {
             scalar: Scalar::Str(s.into()),
             at: None,
+            file: None,
         }
+    }
+
+    /// Records the file the item's value is in.
+    pub fn in_file(mut self, file: FileId) -> Self {
+        self.file = Some(file);
+        self
     }
 
     /// An item for an input value (arrays and objects to a bounded depth).
@@ -383,6 +392,7 @@ impl<'a> Item<'a> {
         Item {
             scalar,
             at: Some(v),
+            file: None,
         }
     }
 
@@ -395,7 +405,11 @@ impl<'a> Item<'a> {
             serde_json::Value::Array(a) => Scalar::List(a.iter().map(Item::from_json).collect()),
             serde_json::Value::Object(o) => Scalar::List(o.values().map(Item::from_json).collect()),
         };
-        Item { scalar, at: None }
+        Item {
+            scalar,
+            at: None,
+            file: None,
+        }
     }
 
     /// The text shown in messages.
@@ -482,8 +496,13 @@ fn items<'a>(scope: &dyn Scope<'a>, o: &Operand) -> Items<'a> {
         },
         Operand::Field(p) => {
             let s = p.eval(scope.document(), scope.root(), scope.current());
+            let file = scope.document().file;
             Items {
-                items: s.values.into_iter().map(Item::from_value).collect(),
+                items: s
+                    .values
+                    .into_iter()
+                    .map(|v| Item::from_value(v).in_file(file))
+                    .collect(),
                 unknown: s.unknown,
             }
         }

@@ -1,34 +1,27 @@
-//! azlint's rules and how they run.
+//! azlint's rules: rule files, the language they are written in, and how they run.
 //!
-//! A rule has metadata users see (`code`, `name`, severity, the domain.md check it encodes) and
-//! a check that reads the inventory and the derived facts and pushes findings. Rules run in
-//! parallel; their findings are sorted by the caller, so thread timing never shows in output.
+//! A rule is a YAML file under `rules/<pack>/` (see `rules/README.md`): metadata users see,
+//! documentation, which resources it reads (types, site scope, a vSocket role, `forEach`
+//! items), an Azure-Policy-style condition over JSONPath fields and named facts, and where and
+//! how to report. The built-in packs are embedded at build time; users add their own with
+//! `--rules DIR`. Rules run in parallel; their findings are sorted by the caller, so thread
+//! timing never shows in output.
 
 pub mod condition;
 pub mod dns;
-mod ha;
+mod engine;
+pub mod facts;
+pub mod file;
 pub mod path;
 
-use azlint_diagnostics::{Finding, Label, Severity};
 use azlint_facts::Facts;
-use azlint_inventory::{Document, Inventory, ResIdx};
-use azlint_source::Value;
-use rayon::prelude::*;
+use azlint_inventory::Inventory;
 
-/// What users see of a rule.
-#[derive(Debug)]
-pub struct RuleMeta {
-    /// Stable code, e.g. `HA002`.
-    pub code: &'static str,
-    /// Kebab-case name, e.g. `vnet-dns-not-public`.
-    pub name: &'static str,
-    /// The rule pack.
-    pub pack: &'static str,
-    /// The check of domain.md this rule encodes, e.g. `S2`.
-    pub check: &'static str,
-    pub severity: Severity,
-    /// One line: what the rule checks.
-    pub summary: &'static str,
+pub use engine::run;
+pub use file::{Rule, RuleError, RuleMeta, Status};
+
+mod builtin {
+    include!(concat!(env!("OUT_DIR"), "/builtin_rules.rs"));
 }
 
 /// What a rule reads.
@@ -41,54 +34,41 @@ impl<'a> Context<'a> {
     pub fn new(inv: &'a Inventory, facts: &'a Facts) -> Self {
         Context { inv, facts }
     }
-
-    /// A label at a value of a document.
-    pub fn label(&self, doc: &Document, v: Value<'_>) -> Label {
-        Label::new(doc.file, v.span())
-    }
-
-    /// A label at a resource's `name` (or at the resource when it has none).
-    pub fn name_label(&self, res: ResIdx) -> Label {
-        let doc = self.inv.document_of(res);
-        let v = self.inv.name(res).unwrap_or_else(|| self.inv.value(res));
-        self.label(doc, v)
-    }
-
-    /// The resource's name for messages.
-    pub fn display_name(&self, res: ResIdx) -> String {
-        self.inv
-            .name(res)
-            .and_then(|n| n.as_str().map(|s| s.into_owned()))
-            .unwrap_or_else(|| "(unnamed)".to_string())
-    }
 }
 
-/// A rule.
-pub trait Rule: Send + Sync {
-    fn meta(&self) -> &'static RuleMeta;
-    fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>);
+/// A rule file: where it came from and its text.
+#[derive(Debug, Clone)]
+pub struct RuleSource {
+    pub pack: String,
+    /// The file's name as shown to users: `rules/ha/x.yaml` for built-in rules.
+    pub name: String,
+    pub text: String,
 }
 
-/// Every rule azlint has, in code order.
-pub fn all_rules() -> Vec<&'static dyn Rule> {
-    ha::RULES.to_vec()
-}
-
-/// Runs `rules` and returns their findings (unsorted).
-pub fn run(rules: &[&'static dyn Rule], cx: &Context<'_>) -> Vec<Finding> {
-    rules
-        .par_iter()
-        .flat_map_iter(|rule| {
-            let mut out = Vec::new();
-            rule.check(cx, &mut out);
-            out
+/// The built-in rule files.
+pub fn builtin_sources() -> Vec<RuleSource> {
+    builtin::BUILTIN
+        .iter()
+        .map(|(pack, file, text)| RuleSource {
+            pack: pack.to_string(),
+            name: format!("rules/{pack}/{file}"),
+            text: text.to_string(),
         })
         .collect()
 }
 
-/// Starts a finding of `meta`'s rule at its default severity.
-pub fn finding(meta: &RuleMeta, message: impl Into<String>, primary: Label) -> Finding {
-    Finding::new((meta.code, meta.name), meta.severity, message, primary)
+/// Compiles one rule file.
+pub fn compile(source: &RuleSource) -> Result<Rule, RuleError> {
+    Rule::parse(&source.text, &source.pack, &engine::Facts)
+}
+
+/// The built-in rules, compiled. A built-in rule that does not compile is a bug that the test
+/// suite catches; here it is skipped rather than taking the run down.
+pub fn builtin_rules() -> Vec<Rule> {
+    builtin_sources()
+        .iter()
+        .filter_map(|s| compile(s).ok())
+        .collect()
 }
 
 /// The resource group named in a resource id, for the `az` commands in help texts.
@@ -100,4 +80,35 @@ pub fn resource_group(id: &str) -> Option<&str> {
         }
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_builtin_rule_compiles_and_is_unique() {
+        let sources = builtin_sources();
+        assert!(!sources.is_empty(), "no built-in rules found");
+        let mut codes = std::collections::BTreeSet::new();
+        let mut names = std::collections::BTreeSet::new();
+        for s in &sources {
+            let rule = compile(s).unwrap_or_else(|e| panic!("{}: {e:?}", s.name));
+            assert!(
+                codes.insert(rule.meta.code.clone()),
+                "duplicate id {}",
+                rule.meta.code
+            );
+            assert!(
+                names.insert(rule.meta.name.clone()),
+                "duplicate name {}",
+                rule.meta.name
+            );
+            assert_eq!(
+                s.name,
+                format!("rules/{}/{}.yaml", s.pack, rule.meta.name),
+                "a rule file is named after its rule"
+            );
+        }
+    }
 }

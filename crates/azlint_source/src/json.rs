@@ -377,18 +377,26 @@ impl<'a> Value<'a> {
         let mut exact = [false; N];
         for (k, v) in self.members() {
             let n = k.node();
-            // Compare lengths before anything else: most keys differ there.
-            let len = (n.end - n.start) as usize;
             for (i, key) in keys.iter().enumerate() {
-                if len != key.len() + 2 && n.tag() == K_STRING {
-                    continue;
-                }
-                // The case-folded comparison is an inlined loop; an exact one only follows
-                // a match (short keys would otherwise each cost a memcmp call).
-                if !k.str_eq_ignore_case(key) {
-                    continue;
-                }
-                if k.str_eq(key) {
+                let is_exact = match n.tag() {
+                    // Compare lengths first (most keys differ there), then bytes, folding case
+                    // and noting whether the match is exact, in one inlined pass.
+                    K_STRING => {
+                        if (n.end - n.start) as usize != key.len() + 2 {
+                            continue;
+                        }
+                        match fold_eq(k.raw_inner(), key.as_bytes()) {
+                            Some(e) => e,
+                            None => continue,
+                        }
+                    }
+                    K_STRING_ESC => match k.as_str() {
+                        Some(s) if s.eq_ignore_ascii_case(key) => *s == **key,
+                        _ => continue,
+                    },
+                    _ => continue,
+                };
+                if is_exact {
                     found[i] = Some(v);
                     exact[i] = true;
                 } else if !exact[i] {
@@ -445,6 +453,25 @@ impl<'a> Iterator for Members<'a> {
         self.next = value.next_sibling();
         Some((key, value))
     }
+}
+
+/// `Some(exact)` when `a` equals `b` ignoring ASCII case, `exact` telling whether the bytes
+/// are identical; `None` when they differ.
+#[inline]
+fn fold_eq(a: &[u8], b: &[u8]) -> Option<bool> {
+    if a.len() != b.len() {
+        return None;
+    }
+    let mut exact = true;
+    for (x, y) in a.iter().zip(b) {
+        if x != y {
+            if !x.eq_ignore_ascii_case(y) {
+                return None;
+            }
+            exact = false;
+        }
+    }
+    Some(exact)
 }
 
 /// Decodes JSON string escapes. The input was checked by the parser, so every escape is

@@ -1,0 +1,276 @@
+//! Running compiled rules over the inventory and the facts.
+//!
+//! For each rule: the resources of its types (by the inventory's type index, never a scan),
+//! kept if they belong to a site (or to any, when the rule reads `scope: all`) and have the
+//! selected role; then each `forEach` item; then the condition. True makes a finding at the
+//! `at` path, unknown a "cannot tell" note. Rules run in parallel; the caller sorts.
+
+use azlint_diagnostics::{Finding, Label, Severity};
+use azlint_inventory::{Document, ResIdx, Unknown};
+use azlint_source::Value;
+use rayon::prelude::*;
+
+use crate::condition::{FactAnswer, Item, Scope, Truth};
+use crate::facts::{fact, names as fact_names};
+use crate::file::{Reach, Rule};
+use crate::{resource_group, Context};
+
+/// Runs `rules` and returns their findings (unsorted).
+pub fn run(rules: &[&Rule], cx: &Context<'_>) -> Vec<Finding> {
+    rules
+        .par_iter()
+        .flat_map_iter(|rule| {
+            let mut out = Vec::new();
+            check(rule, cx, &mut out);
+            out
+        })
+        .collect()
+}
+
+struct Eval<'a, 'c> {
+    cx: &'c Context<'a>,
+    res: ResIdx,
+    doc: &'a Document,
+    root: Value<'a>,
+    current: Value<'a>,
+}
+
+impl<'a> Scope<'a> for Eval<'a, '_> {
+    fn document(&self) -> &'a Document {
+        self.doc
+    }
+    fn root(&self) -> Value<'a> {
+        self.root
+    }
+    fn current(&self) -> Value<'a> {
+        self.current
+    }
+    fn fact(&self, name: &str, current: Value<'a>) -> FactAnswer<'a> {
+        fact(self.cx, name, self.res, current)
+    }
+    fn with_current(&self, current: Value<'a>) -> Box<dyn Scope<'a> + '_> {
+        Box::new(Eval {
+            cx: self.cx,
+            res: self.res,
+            doc: self.doc,
+            root: self.root,
+            current,
+        })
+    }
+}
+
+fn role_matches(cx: &Context<'_>, res: ResIdx, role: &str) -> bool {
+    let facts = cx.facts;
+    match role {
+        "vm" => facts.vsocket_vms.contains(&res),
+        "primary" | "secondary" => facts.site_of(res).is_some_and(|s| {
+            let pos = s.vms.iter().position(|&v| v == res);
+            match role {
+                "primary" => pos == Some(0),
+                _ => pos.is_some_and(|p| p > 0),
+            }
+        }),
+        "nic" => facts.vsocket_nics.contains(&res),
+        nic_role => facts
+            .site_of(res)
+            .and_then(|s| s.role_of(res))
+            .is_some_and(|r| r.as_str() == nic_role),
+    }
+}
+
+fn check(rule: &Rule, cx: &Context<'_>, out: &mut Vec<Finding>) {
+    for t in &rule.types {
+        for &res in cx.inv.of_type(t) {
+            if rule.reach == Reach::Site && !cx.facts.in_scope(res) {
+                continue;
+            }
+            if let Some(role) = &rule.role {
+                if !role_matches(cx, res, role) {
+                    continue;
+                }
+            }
+            check_resource(rule, cx, res, out);
+        }
+    }
+}
+
+fn check_resource(rule: &Rule, cx: &Context<'_>, res: ResIdx, out: &mut Vec<Finding>) {
+    let doc = cx.inv.document_of(res);
+    let root = cx.inv.value(res);
+    let items: Vec<Value<'_>> = match &rule.for_each {
+        None => vec![root],
+        Some(p) => {
+            let s = p.eval(doc, root, root);
+            if let Some(u) = s.unknown {
+                if s.values.is_empty() {
+                    out.push(cannot_tell(rule, cx, res, root, u));
+                    return;
+                }
+            }
+            s.values
+        }
+    };
+    for item in items {
+        let scope = Eval {
+            cx,
+            res,
+            doc,
+            root,
+            current: item,
+        };
+        match rule.condition.eval(&scope) {
+            Truth::False => {}
+            Truth::True => out.push(finding(rule, cx, &scope)),
+            Truth::Unknown(u) => out.push(cannot_tell(rule, cx, res, item, u)),
+        }
+    }
+}
+
+/// The values the finding points at: the `at` path's, else the current item (its name, for
+/// a resource).
+fn pointed<'a>(rule: &Rule, scope: &Eval<'a, '_>) -> Vec<Value<'a>> {
+    if let Some(p) = &rule.at {
+        let s = p.eval(scope.doc, scope.root, scope.current);
+        if !s.values.is_empty() {
+            return s.values;
+        }
+    }
+    let item = scope.current;
+    if item.index() == scope.root.index() {
+        if let Some(n) = scope.cx.inv.name(scope.res) {
+            return vec![n];
+        }
+    }
+    vec![item]
+}
+
+fn finding(rule: &Rule, cx: &Context<'_>, scope: &Eval<'_, '_>) -> Finding {
+    let at = pointed(rule, scope);
+    let file = scope.doc.file;
+    let primary = at[0];
+    let value = at
+        .iter()
+        .map(|v| Item::from_value(*v).display())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let render = |t: &str| render(t, cx, scope, &value);
+    let mut f = Finding::new(
+        (&rule.meta.code, &rule.meta.name),
+        rule.meta.severity,
+        render(&rule.message),
+        Label::new(file, primary.span()).with_message(rule.label.clone()),
+    );
+    f.help = rule.help.as_deref().map(render);
+    f.resource_id = cx.inv.id(scope.res);
+    f.path = rule.at.as_ref().map(|p| p.text.clone());
+    for related in &rule.related {
+        if let FactAnswer::Known(items) = fact(cx, &related.fact, scope.res, scope.current) {
+            for item in items {
+                let (Some(v), Some(doc_file)) = (item.at, item.file) else {
+                    continue;
+                };
+                let text = related.label.replace("{value}", &item.display());
+                let label = Label::new(doc_file, v.span()).with_message(text);
+                if !f.secondary.contains(&label) && label.span != Some(primary.span()) {
+                    f.secondary.push(label);
+                }
+            }
+        }
+    }
+    f
+}
+
+fn cannot_tell(
+    rule: &Rule,
+    cx: &Context<'_>,
+    res: ResIdx,
+    item: Value<'_>,
+    u: Unknown<'_>,
+) -> Finding {
+    let doc = cx.inv.document_of(res);
+    // Unknowns found by paths are in the resource's own document.
+    let at = u.at.unwrap_or_else(|| cx.inv.name(res).unwrap_or(item));
+    let file = doc.file;
+    let mut f = Finding::new(
+        (&rule.meta.code, &rule.meta.name),
+        Severity::Note,
+        format!(
+            "cannot tell whether `{}` passes {}: {}",
+            display_name(cx, res),
+            rule.meta.name,
+            u.reason
+        ),
+        Label::new(file, at.span()).with_message("unknown"),
+    )
+    .cannot_tell();
+    f.help = Some(format!("the rule checks: {}", rule.meta.summary));
+    f.resource_id = cx.inv.id(res);
+    f.path = rule.at.as_ref().map(|p| p.text.clone());
+    f
+}
+
+fn display_name(cx: &Context<'_>, res: ResIdx) -> String {
+    cx.inv
+        .name(res)
+        .and_then(|n| n.as_str().map(|s| s.into_owned()))
+        .unwrap_or_else(|| "(unnamed)".to_string())
+}
+
+/// Fills a message's placeholders.
+fn render(template: &str, cx: &Context<'_>, scope: &Eval<'_, '_>, value: &str) -> String {
+    let mut out = String::with_capacity(template.len() + 32);
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        let Some(close) = after.find('}') else {
+            out.push_str(&rest[open..]);
+            return out;
+        };
+        let name = &after[..close];
+        let id = cx.inv.id(scope.res);
+        let text = match name {
+            "name" => display_name(cx, scope.res),
+            "type" => cx.inv.resource(scope.res).type_lc.to_string(),
+            "resourceGroup" => id
+                .as_deref()
+                .and_then(resource_group)
+                .unwrap_or("RG")
+                .to_string(),
+            "value" => value.to_string(),
+            "item" => scope
+                .current
+                .get_ignore_case("name")
+                .and_then(|n| n.as_str().map(|s| s.into_owned()))
+                .unwrap_or_else(|| Item::from_value(scope.current).display()),
+            "vm" => match fact(cx, "vsocket.vm", scope.res, scope.current) {
+                FactAnswer::Known(items) if !items.is_empty() => items[0].display(),
+                _ => "the vSocket".to_string(),
+            },
+            other => match other.strip_prefix("fact:") {
+                Some(f) => match fact(cx, f, scope.res, scope.current) {
+                    FactAnswer::Known(items) => items
+                        .iter()
+                        .map(Item::display)
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    FactAnswer::Unknown(_) => "(unknown)".to_string(),
+                },
+                None => format!("{{{other}}}"),
+            },
+        };
+        out.push_str(&text);
+        rest = &after[close + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The fact names, for rule loading.
+pub struct Facts;
+
+impl crate::condition::FactNames for Facts {
+    fn is_fact(&self, name: &str) -> bool {
+        fact_names().contains(&name)
+    }
+}

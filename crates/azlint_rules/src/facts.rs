@@ -1,0 +1,396 @@
+//! Facts by name: what rules can ask of the engine beyond the JSON of one resource.
+//!
+//! Each fact is answered for the resource a rule is looking at (a NIC's role, the site's
+//! floating IP, who holds a role on this resource). Values that come from an input keep their
+//! place, so a rule can point at them (`related`). A fact the inputs cannot show (role
+//! assignments that were not exported, a subnet that is not in the inputs) is unknown with the
+//! reason, and rules that use it answer "cannot tell".
+
+use azlint_facts::{
+    primary_config, NicRole, Site, CONTRIBUTOR, OWNER, USER_ACCESS_ADMINISTRATOR, VM_CONTRIBUTOR,
+};
+use azlint_inventory::{id_key, props_of, Lookup, ResIdx, Unknown};
+use azlint_source::Value;
+
+use crate::condition::{FactAnswer, Item};
+use crate::Context;
+
+/// Every fact, with what it gives (for `azlint explain facts` and the rule schema).
+pub const FACTS: &[(&str, &str)] = &[
+    ("vsocket.nic_role", "for a vSocket NIC: mgmt, wan or lan"),
+    ("vsocket.vm", "for a vSocket NIC: its VM's name; for a vSocket VM: its own"),
+    ("vsocket.nic_count", "for a vSocket VM: how many NICs it lists"),
+    ("site.vms", "the names of the site's vSocket VMs, primary first"),
+    ("site.vm_count", "how many vSocket VMs the site has"),
+    ("site.lan_ips", "the vSockets' own LAN IPs (primary IP configuration of each LAN NIC)"),
+    ("site.floating_ips", "IPs of secondary (primary: false) IP configurations on LAN NICs: the floating IP"),
+    ("site.lan_subnet_prefixes", "address prefixes of the LAN subnet"),
+    ("site.primary.lan_subnet_id", "the primary vSocket's LAN subnet id"),
+    ("site.primary.mgmt_subnet_id", "the primary vSocket's management subnet id"),
+    ("site.primary.wan_subnet_id", "the primary vSocket's WAN subnet id"),
+    ("site.primary.vm_size", "the primary vSocket's VM size"),
+    ("site.primary.image_version", "the primary vSocket's image version"),
+    ("site.primary.identities", "the user-assigned identities of the primary vSocket"),
+    ("site.ha_principal_ids", "principal ids of the HA identity (the primary vSocket's user-assigned identity)"),
+    ("roles.exported", "true when role assignments are in the inputs"),
+    ("roles.granting_principals", "principals holding Owner, Contributor or Virtual Machine Contributor on this resource (directly or inherited)"),
+    ("roles.direct_identities", "service principals (managed identities) with a role assigned directly on this resource"),
+    ("roles.rg_admins", "principals holding Owner or User Access Administrator on this resource's resource group (or above)"),
+    ("subnet.default_route", "for a NIC: the next hop type of 0.0.0.0/0 on its subnet (Internet when no route table overrides it)"),
+    ("subnet.nat_gateway", "for a NIC: the NAT gateway of its subnet"),
+    ("route.table_roles", "for a route: the vSocket subnet roles (mgmt, wan, lan) whose subnets use its route table"),
+];
+
+pub fn names() -> Vec<&'static str> {
+    FACTS.iter().map(|(n, _)| *n).collect()
+}
+
+fn unknown<'a>(reason: impl Into<String>) -> FactAnswer<'a> {
+    FactAnswer::Unknown(Unknown {
+        reason: reason.into(),
+        at: None,
+    })
+}
+
+fn known<'a>(items: Vec<Item<'a>>) -> FactAnswer<'a> {
+    FactAnswer::Known(items)
+}
+
+fn no_roles<'a>() -> FactAnswer<'a> {
+    unknown("role assignments are not in the inputs (add the output of `az role assignment list --all`)")
+}
+
+/// An item for an input value, with its file.
+fn item<'a>(cx: &Context<'a>, res: ResIdx, v: Value<'a>) -> Item<'a> {
+    Item::from_value(v).in_file(cx.inv.document_of(res).file)
+}
+
+fn found<'a>(l: Lookup<'a>) -> Option<Value<'a>> {
+    match l {
+        Lookup::Found(v) => Some(v),
+        _ => None,
+    }
+}
+
+/// Answers fact `name` for resource `res`.
+pub fn fact<'a>(cx: &Context<'a>, name: &str, res: ResIdx, _current: Value<'a>) -> FactAnswer<'a> {
+    let facts = cx.facts;
+    let inv = cx.inv;
+    let site = facts.site_of(res);
+    let no_site = || unknown("the resource is not part of a recognised vSocket site");
+    match name {
+        "vsocket.nic_role" => match site.and_then(|s| s.role_of(res)) {
+            Some(r) => known(vec![Item::text(r.as_str())]),
+            None => known(Vec::new()),
+        },
+        "vsocket.vm" => {
+            let vm = if facts.vsocket_vms.contains(&res) {
+                Some(res)
+            } else {
+                site.and_then(|s| s.vm_of(res))
+            };
+            known(
+                vm.and_then(|vm| inv.name(vm).map(|n| item(cx, vm, n)))
+                    .into_iter()
+                    .collect(),
+            )
+        }
+        "vsocket.nic_count" => match site.and_then(|s| s.nic_counts.get(&res)) {
+            Some(n) => known(vec![number(*n)]),
+            None => known(Vec::new()),
+        },
+        "roles.exported" => known(vec![Item::text(if facts.roles.exported() {
+            "true"
+        } else {
+            "false"
+        })]),
+        "roles.granting_principals" | "roles.direct_identities" | "roles.rg_admins" => {
+            if !facts.roles.exported() {
+                return no_roles();
+            }
+            let Some(key) = inv.resource(res).key.as_deref() else {
+                return unknown(
+                    "the resource has no literal id to match role assignment scopes against",
+                );
+            };
+            let mut out: Vec<String> = Vec::new();
+            match name {
+                "roles.granting_principals" => {
+                    for a in facts.roles.covering(key) {
+                        if [OWNER, CONTRIBUTOR, VM_CONTRIBUTOR].contains(&a.role.as_str()) {
+                            out.push(a.principal_id.clone());
+                        }
+                    }
+                }
+                "roles.direct_identities" => {
+                    for a in facts.roles.on(key) {
+                        if a.principal_type.eq_ignore_ascii_case("ServicePrincipal") {
+                            out.push(a.principal_id.clone());
+                        }
+                    }
+                }
+                _ => {
+                    let Some(rg) = resource_group_key(key) else {
+                        return unknown("the resource id names no resource group");
+                    };
+                    for a in facts.roles.covering(&rg) {
+                        if [OWNER, USER_ACCESS_ADMINISTRATOR].contains(&a.role.as_str()) {
+                            out.push(a.principal_id.clone());
+                        }
+                    }
+                }
+            }
+            out.sort();
+            out.dedup();
+            known(out.into_iter().map(Item::text).collect())
+        }
+        "subnet.default_route" | "subnet.nat_gateway" => {
+            let Some(subnet_id) = primary_config(inv, res).and_then(|c| {
+                props_of(c)
+                    .pointer(&["subnet", "id"])
+                    .and_then(|v| v.as_str())
+                    .map(|s| s.into_owned())
+            }) else {
+                return unknown("the NIC's subnet is not known");
+            };
+            let Some(subnet) = inv.get(&subnet_id) else {
+                return unknown(format!("the subnet `{subnet_id}` is not in the inputs"));
+            };
+            if name == "subnet.nat_gateway" {
+                return match inv.prop(subnet, &["natGateway", "id"]) {
+                    Lookup::Found(v) => known(vec![item(cx, subnet, v)]),
+                    Lookup::Absent => known(Vec::new()),
+                    Lookup::Unknown(u) => unknown(u.reason),
+                };
+            }
+            default_route(cx, subnet)
+        }
+        "route.table_roles" => {
+            let Some(table) = inv.resource(res).parent else {
+                return known(Vec::new());
+            };
+            let Some(site) = facts.site_of(table) else {
+                return known(Vec::new());
+            };
+            let mut roles = Vec::new();
+            for role in [NicRole::Mgmt, NicRole::Wan, NicRole::Lan] {
+                let uses = site.subnet_keys(inv, role).iter().any(|s| {
+                    inv.get(s).is_some_and(|subnet| {
+                        found(inv.prop(subnet, &["routeTable"]))
+                            .and_then(|r| azlint_facts::reference(inv, r))
+                            == Some(table)
+                    })
+                });
+                if uses {
+                    roles.push(Item::text(role.as_str()));
+                }
+            }
+            known(roles)
+        }
+        _ => {
+            let Some(site) = site else { return no_site() };
+            site_fact(cx, site, name)
+        }
+    }
+}
+
+fn number<'a>(n: usize) -> Item<'a> {
+    Item {
+        scalar: crate::condition::Scalar::Num(n as f64),
+        at: None,
+        file: None,
+    }
+}
+
+/// `/subscriptions/s/resourcegroups/g/...` -> `/subscriptions/s/resourcegroups/g`.
+fn resource_group_key(key: &str) -> Option<String> {
+    let parts: Vec<&str> = key.split('/').collect();
+    let i = parts.iter().position(|p| *p == "resourcegroups")?;
+    (parts.len() > i + 1).then(|| parts[..=i + 1].join("/"))
+}
+
+/// The next hop type for 0.0.0.0/0 from a subnet: its route table's route, else Internet.
+fn default_route<'a>(cx: &Context<'a>, subnet: ResIdx) -> FactAnswer<'a> {
+    let inv = cx.inv;
+    let table = match inv.prop(subnet, &["routeTable"]) {
+        Lookup::Found(r) => match azlint_facts::reference(inv, r) {
+            Some(t) => t,
+            None => return unknown("the subnet's route table is not in the inputs"),
+        },
+        Lookup::Absent => return known(vec![Item::text("Internet")]),
+        Lookup::Unknown(u) => return unknown(u.reason),
+    };
+    let routes: Vec<ResIdx> = inv.children(table, azlint_facts::ROUTE).collect();
+    for route in routes {
+        let prefix = found(inv.prop(route, &["addressPrefix"])).and_then(|p| p.as_str());
+        if prefix.as_deref().map(str::trim) == Some("0.0.0.0/0") {
+            return match inv.prop(route, &["nextHopType"]) {
+                Lookup::Found(v) => known(vec![item(cx, route, v)]),
+                Lookup::Absent => known(Vec::new()),
+                Lookup::Unknown(u) => unknown(u.reason),
+            };
+        }
+    }
+    known(vec![Item::text("Internet")])
+}
+
+fn site_fact<'a>(cx: &Context<'a>, site: &Site, name: &str) -> FactAnswer<'a> {
+    let inv = cx.inv;
+    let primary = site.primary();
+    match name {
+        "site.vms" => known(
+            site.vms
+                .iter()
+                .filter_map(|&vm| inv.name(vm).map(|n| item(cx, vm, n)))
+                .collect(),
+        ),
+        "site.vm_count" => known(vec![number(site.vms.len())]),
+        "site.lan_ips" | "site.floating_ips" => {
+            let secondary = name == "site.floating_ips";
+            let mut out = Vec::new();
+            for nic in site.nics_of(NicRole::Lan) {
+                let Lookup::Found(configs) = inv.prop(nic, &["ipConfigurations"]) else {
+                    continue;
+                };
+                let primary_cfg = primary_config(inv, nic).map(|c| c.index());
+                for c in configs.elements() {
+                    let is_primary = Some(c.index()) == primary_cfg;
+                    if is_primary == secondary {
+                        continue;
+                    }
+                    if let Some(ip) = props_of(c).get_ignore_case("privateIPAddress") {
+                        if ip.is_string() {
+                            out.push(item(cx, nic, ip));
+                        }
+                    }
+                }
+            }
+            known(out)
+        }
+        "site.lan_subnet_prefixes" => {
+            let mut out = Vec::new();
+            for key in site.subnet_keys(inv, NicRole::Lan) {
+                let Some(subnet) = inv.get(&key) else {
+                    return unknown(format!("the LAN subnet `{key}` is not in the inputs"));
+                };
+                match inv.prop(subnet, &["addressPrefix"]) {
+                    Lookup::Found(p) => out.push(item(cx, subnet, p)),
+                    Lookup::Unknown(u) => return unknown(u.reason),
+                    Lookup::Absent => {}
+                }
+                if let Lookup::Found(list) = inv.prop(subnet, &["addressPrefixes"]) {
+                    out.extend(list.elements().map(|p| item(cx, subnet, p)));
+                }
+            }
+            known(out)
+        }
+        "site.primary.lan_subnet_id"
+        | "site.primary.mgmt_subnet_id"
+        | "site.primary.wan_subnet_id" => {
+            let role = match name {
+                "site.primary.lan_subnet_id" => NicRole::Lan,
+                "site.primary.mgmt_subnet_id" => NicRole::Mgmt,
+                _ => NicRole::Wan,
+            };
+            let Some(vm) = primary else {
+                return known(Vec::new());
+            };
+            let nic = site
+                .nics
+                .iter()
+                .find(|&&(v, _, r)| v == vm && r == role)
+                .map(|&(_, n, _)| n);
+            let id = nic.and_then(|n| {
+                primary_config(inv, n)
+                    .and_then(|c| props_of(c).pointer(&["subnet", "id"]))
+                    .map(|v| (n, v))
+            });
+            match id {
+                Some((n, v)) => {
+                    let mut i = item(cx, n, v);
+                    // Ids compare as keys: case and a trailing slash do not matter.
+                    if let Some(s) = v.as_str() {
+                        i.scalar = crate::condition::Scalar::Str(id_key(&s).into());
+                    }
+                    known(vec![i])
+                }
+                None => known(Vec::new()),
+            }
+        }
+        "site.primary.vm_size" => match primary {
+            Some(vm) => from_lookup(cx, vm, inv.prop(vm, &["hardwareProfile", "vmSize"])),
+            None => known(Vec::new()),
+        },
+        "site.primary.image_version" => match primary {
+            Some(vm) => {
+                let exact = inv.prop(vm, &["storageProfile", "imageReference", "exactVersion"]);
+                match exact {
+                    Lookup::Found(_) => from_lookup(cx, vm, exact),
+                    _ => from_lookup(
+                        cx,
+                        vm,
+                        inv.prop(vm, &["storageProfile", "imageReference", "version"]),
+                    ),
+                }
+            }
+            None => known(Vec::new()),
+        },
+        "site.primary.identities" | "site.ha_principal_ids" => {
+            let Some(vm) = primary else {
+                return known(Vec::new());
+            };
+            let ids = match inv.top(vm, &["identity", "userAssignedIdentities"]) {
+                Lookup::Found(v) => v,
+                Lookup::Absent => return known(Vec::new()),
+                Lookup::Unknown(u) => return unknown(u.reason),
+            };
+            let mut out = Vec::new();
+            for (key, value) in ids.members() {
+                if name == "site.primary.identities" {
+                    let mut i = item(cx, vm, key);
+                    if let Some(s) = key.as_str() {
+                        i.scalar = crate::condition::Scalar::Str(id_key(&s).into());
+                    }
+                    out.push(i);
+                    continue;
+                }
+                // The identity resource knows its principal; the VM's copy may be null.
+                let from_identity = key
+                    .as_str()
+                    .and_then(|k| inv.get(&k))
+                    .and_then(|uai| found(inv.prop(uai, &["principalId"])).map(|p| (uai, p)));
+                let principal = from_identity.or_else(|| {
+                    value
+                        .get_ignore_case("principalId")
+                        .filter(|p| p.is_string())
+                        .map(|p| (vm, p))
+                });
+                match principal {
+                    Some((r, p)) if p.is_string() => {
+                        let mut i = item(cx, r, p);
+                        if let Some(s) = p.as_str() {
+                            i.scalar =
+                                crate::condition::Scalar::Str(s.trim().to_ascii_lowercase().into());
+                        }
+                        out.push(i);
+                    }
+                    _ => {
+                        return unknown(
+                            "the HA identity's principal id is not in the inputs (export the user-assigned identity too)",
+                        )
+                    }
+                }
+            }
+            known(out)
+        }
+        _ => unknown(format!("no fact `{name}`")),
+    }
+}
+
+fn from_lookup<'a>(cx: &Context<'a>, res: ResIdx, l: Lookup<'a>) -> FactAnswer<'a> {
+    match l {
+        Lookup::Found(v) => known(vec![item(cx, res, v)]),
+        Lookup::Absent => known(Vec::new()),
+        Lookup::Unknown(u) => unknown(u.reason),
+    }
+}

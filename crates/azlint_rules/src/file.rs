@@ -1,0 +1,399 @@
+//! Rule files: one YAML file per rule, read with positions so that a broken rule is a located
+//! error like any other input.
+
+use azlint_diagnostics::Severity;
+use serde::Deserialize;
+use serde_saphyr::Spanned;
+
+use crate::condition::{Condition, FactNames, RawCondition};
+use crate::path::Path;
+
+/// A rule file as written. Every key is checked: an unknown one is an error at its place.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct RawRule {
+    id: Spanned<String>,
+    name: Spanned<String>,
+    severity: RawSeverity,
+    #[serde(default)]
+    status: RawStatus,
+    #[serde(default)]
+    tags: Vec<String>,
+    check: Option<String>,
+    summary: String,
+    help_uri: Option<String>,
+    docs: RawDocs,
+    resource: OneOrMany,
+    #[serde(default)]
+    scope: RawScope,
+    role: Option<Spanned<String>>,
+    for_each: Option<Spanned<String>>,
+    #[serde(rename = "if")]
+    condition: Spanned<RawCondition>,
+    at: Option<Spanned<String>>,
+    #[serde(default)]
+    related: Vec<RawRelated>,
+    label: Option<String>,
+    message: Spanned<String>,
+    help: Option<Spanned<String>>,
+}
+
+/// A secondary label: the places a fact's values are at, with a text (`{value}` is the value).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRelated {
+    fact: Spanned<String>,
+    label: Option<String>,
+}
+
+/// A compiled secondary label.
+#[derive(Debug, Clone)]
+pub struct Related {
+    pub fact: String,
+    pub label: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum OneOrMany {
+    One(String),
+    Many(Vec<String>),
+}
+
+#[derive(Debug, Deserialize, Clone, Copy)]
+#[serde(rename_all = "lowercase")]
+enum RawSeverity {
+    Error,
+    Warning,
+    Note,
+}
+
+#[derive(Debug, Deserialize, Clone, Copy, Default, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum RawStatus {
+    #[default]
+    Stable,
+    Preview,
+}
+
+#[derive(Debug, Deserialize, Clone, Copy, Default, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+enum RawScope {
+    #[default]
+    Site,
+    All,
+}
+
+#[derive(Debug, Deserialize, Clone, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RawDocs {
+    pub what: String,
+    pub why: String,
+    pub fix: String,
+    pub portal: Option<String>,
+    pub cli: Option<String>,
+}
+
+/// Rule status: `preview` rules may change.
+pub type Status = RawStatus;
+
+/// The documentation of a rule.
+pub type Docs = RawDocs;
+
+/// Which resources a rule reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reach {
+    /// The recognised HA sites' resources (everything, when no site is recognised).
+    Site,
+    /// Every resource of the selected types.
+    All,
+}
+
+/// Roles a rule may select.
+pub const ROLES: &[&str] = &["vm", "primary", "secondary", "mgmt", "wan", "lan", "nic"];
+
+/// Everything users see of a rule.
+#[derive(Debug, Clone)]
+pub struct RuleMeta {
+    pub code: String,
+    pub name: String,
+    pub pack: String,
+    pub check: Option<String>,
+    pub severity: Severity,
+    pub status: Status,
+    pub tags: Vec<String>,
+    pub summary: String,
+    pub help_uri: String,
+    pub docs: Docs,
+}
+
+/// A compiled rule.
+#[derive(Debug)]
+pub struct Rule {
+    pub meta: RuleMeta,
+    /// Lower-cased resource types.
+    pub types: Vec<String>,
+    pub reach: Reach,
+    pub role: Option<String>,
+    pub for_each: Option<Path>,
+    pub condition: Condition,
+    pub at: Option<Path>,
+    pub related: Vec<Related>,
+    pub label: String,
+    pub message: String,
+    pub help: Option<String>,
+}
+
+/// A problem in a rule file: what and where (1-based line and column, when known).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuleError {
+    pub line: Option<u64>,
+    pub column: Option<u64>,
+    pub message: String,
+}
+
+fn at<T>(s: &Spanned<T>, message: impl Into<String>) -> RuleError {
+    RuleError {
+        line: Some(s.referenced.line()),
+        column: Some(s.referenced.column()),
+        message: message.into(),
+    }
+}
+
+/// Placeholders a message may use, besides `{fact:NAME}`.
+const PLACEHOLDERS: &[&str] = &["name", "type", "resourceGroup", "value", "item", "vm"];
+
+fn check_template(t: &Spanned<String>, facts: &dyn FactNames) -> Result<(), RuleError> {
+    let mut rest = t.value.as_str();
+    while let Some(open) = rest.find('{') {
+        let after = &rest[open + 1..];
+        let Some(close) = after.find('}') else {
+            return Err(at(t, "unclosed `{` in the message"));
+        };
+        let name = &after[..close];
+        let ok = match name.strip_prefix("fact:") {
+            Some(f) => facts.is_fact(f),
+            None => PLACEHOLDERS.contains(&name),
+        };
+        if !ok {
+            return Err(at(
+                t,
+                format!(
+                    "unknown placeholder `{{{name}}}`: use {}, or {{fact:NAME}}",
+                    PLACEHOLDERS
+                        .iter()
+                        .map(|p| format!("{{{p}}}"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            ));
+        }
+        rest = &after[close + 1..];
+    }
+    Ok(())
+}
+
+impl Rule {
+    /// Parses and compiles one rule file of pack `pack`.
+    pub fn parse(text: &str, pack: &str, facts: &dyn FactNames) -> Result<Rule, RuleError> {
+        let raw: RawRule = serde_saphyr::from_str(text).map_err(|e| {
+            let e = e.without_snippet();
+            let loc = e.location();
+            RuleError {
+                line: loc.as_ref().map(|l| l.line()),
+                column: loc.as_ref().map(|l| l.column()),
+                message: strip_location(&e.to_string()),
+            }
+        })?;
+        let code_ok =
+            raw.id.value.len() >= 3 && raw.id.value.chars().all(|c| c.is_ascii_alphanumeric());
+        if !code_ok {
+            return Err(at(&raw.id, "an id is letters and digits, like HA002"));
+        }
+        let name_ok = !raw.name.value.is_empty()
+            && raw
+                .name
+                .value
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+        if !name_ok {
+            return Err(at(
+                &raw.name,
+                "a name is kebab-case, like vnet-dns-not-public",
+            ));
+        }
+        if let Some(role) = &raw.role {
+            if !ROLES.contains(&role.value.as_str()) {
+                return Err(at(
+                    role,
+                    format!("unknown role `{}`: one of {}", role.value, ROLES.join(", ")),
+                ));
+            }
+        }
+        let condition =
+            Condition::compile(&raw.condition.value, facts).map_err(|m| at(&raw.condition, m))?;
+        let path = |p: &Option<Spanned<String>>| -> Result<Option<Path>, RuleError> {
+            match p {
+                Some(s) => Path::compile(&s.value).map(Some).map_err(|m| at(s, m)),
+                None => Ok(None),
+            }
+        };
+        let for_each = path(&raw.for_each)?;
+        let at_path = path(&raw.at)?;
+        for r in &raw.related {
+            if !facts.is_fact(&r.fact.value) {
+                return Err(at(&r.fact, format!("unknown fact `{}`", r.fact.value)));
+            }
+        }
+        check_template(&raw.message, facts)?;
+        if let Some(h) = &raw.help {
+            check_template(h, facts)?;
+        }
+        let types = match raw.resource {
+            OneOrMany::One(t) => vec![t],
+            OneOrMany::Many(ts) => ts,
+        };
+        let name = raw.name.value.clone();
+        Ok(Rule {
+            meta: RuleMeta {
+                code: raw.id.value,
+                name: name.clone(),
+                pack: pack.to_string(),
+                check: raw.check,
+                severity: match raw.severity {
+                    RawSeverity::Error => Severity::Error,
+                    RawSeverity::Warning => Severity::Warning,
+                    RawSeverity::Note => Severity::Note,
+                },
+                status: raw.status,
+                tags: raw.tags,
+                summary: raw.summary,
+                help_uri: raw
+                    .help_uri
+                    .unwrap_or_else(|| format!("{DOCS_BASE}/{name}.md")),
+                docs: raw.docs,
+            },
+            types: types.iter().map(|t| t.to_lowercase()).collect(),
+            reach: match raw.scope {
+                RawScope::Site => Reach::Site,
+                RawScope::All => Reach::All,
+            },
+            role: raw.role.map(|r| r.value),
+            for_each,
+            condition,
+            at: at_path,
+            related: raw
+                .related
+                .into_iter()
+                .map(|r| Related {
+                    label: r
+                        .label
+                        .unwrap_or_else(|| format!("{}: {{value}}", r.fact.value)),
+                    fact: r.fact.value,
+                })
+                .collect(),
+            label: raw.label.unwrap_or_else(|| "here".to_string()),
+            message: raw.message.value,
+            help: raw.help.map(|h| h.value),
+        })
+    }
+}
+
+/// Where rule documentation is published.
+pub const DOCS_BASE: &str = "https://github.com/azlint/azlint/blob/main/docs/rules";
+
+/// serde-saphyr appends " at line L, column C"; azlint shows the place itself.
+fn strip_location(s: &str) -> String {
+    let one = s.lines().next().unwrap_or(s).trim();
+    match one.rfind(" at line ") {
+        Some(i) => one[..i].to_string(),
+        None => one.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct NoFacts;
+    impl FactNames for NoFacts {
+        fn is_fact(&self, name: &str) -> bool {
+            name == "vsocket.nic_role"
+        }
+    }
+
+    const GOOD: &str = r#"
+id: HA900
+name: test-rule
+severity: warning
+summary: A test
+docs:
+  what: w
+  why: y
+  fix: f
+resource: Microsoft.Network/networkInterfaces
+role: lan
+if:
+  field: $.properties.enableIPForwarding
+  notEquals: true
+at: $.properties.enableIPForwarding
+message: "NIC `{name}` has IP forwarding off ({fact:vsocket.nic_role})"
+"#;
+
+    #[test]
+    fn parses_a_rule() {
+        let r = Rule::parse(GOOD, "ha", &NoFacts).expect("rule");
+        assert_eq!(r.meta.code, "HA900");
+        assert_eq!(r.types, ["microsoft.network/networkinterfaces"]);
+        assert_eq!(r.meta.help_uri, format!("{DOCS_BASE}/test-rule.md"));
+    }
+
+    #[test]
+    fn errors_are_located() {
+        let cases = [
+            (
+                GOOD.replace("severity: warning", "severity: fatal"),
+                4,
+                "unknown variant",
+            ),
+            (
+                GOOD.replace("summary: A test", "summary: A test\nsumary: typo"),
+                6,
+                "unknown field",
+            ),
+            (
+                GOOD.replace("notEquals: true", "notEquals: true\n  equals: false"),
+                13,
+                "exactly one operator",
+            ),
+            (
+                GOOD.replace("$.properties.enableIPForwarding\nmessage", "$.a[\nmessage"),
+                15,
+                "invalid JSONPath",
+            ),
+            (
+                GOOD.replace("({fact:vsocket.nic_role})", "({nmae})"),
+                16,
+                "unknown placeholder",
+            ),
+            (
+                GOOD.replace("role: lan", "role: lan-nic"),
+                11,
+                "unknown role",
+            ),
+            (
+                GOOD.replace(
+                    "field: $.properties.enableIPForwarding",
+                    "field: $.x\n  match: '('",
+                ),
+                13,
+                "invalid regular expression",
+            ),
+        ];
+        for (text, line, needle) in cases {
+            let e = Rule::parse(&text, "ha", &NoFacts).expect_err(needle);
+            assert_eq!(e.line, Some(line), "{needle}: {e:?}");
+            assert!(e.message.contains(needle), "{needle}: {e:?}");
+        }
+    }
+}
