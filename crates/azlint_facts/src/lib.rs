@@ -168,6 +168,11 @@ impl Facts {
         self.scope == Scope::Everything || self.site_of.contains_key(&res)
     }
 
+    /// The index in [`Facts::sites`] of the site a resource belongs to.
+    pub fn site_index(&self, res: ResIdx) -> Option<usize> {
+        self.site_of.get(&res).copied()
+    }
+
     /// The site a resource belongs to.
     pub fn site_of(&self, res: ResIdx) -> Option<&Site> {
         self.site_of.get(&res).map(|&i| &self.sites[i])

@@ -21,10 +21,11 @@ pub struct RoleAssignment {
     pub scope: String,
 }
 
-/// All role assignments of the inputs.
+/// All role assignments of the inputs, indexed by scope.
 #[derive(Debug, Default)]
 pub struct Roles {
     pub assignments: Vec<RoleAssignment>,
+    by_scope: std::collections::HashMap<String, Vec<usize>>,
 }
 
 fn text(l: Lookup<'_>) -> Option<String> {
@@ -67,7 +68,17 @@ impl Roles {
                 scope: id_key(&scope),
             });
         }
-        Roles { assignments }
+        let mut by_scope: std::collections::HashMap<String, Vec<usize>> = Default::default();
+        for (i, a) in assignments.iter().enumerate() {
+            by_scope
+                .entry(a.scope.trim_end_matches('/').to_string())
+                .or_default()
+                .push(i);
+        }
+        Roles {
+            assignments,
+            by_scope,
+        }
     }
 
     /// Whether the inputs include any role assignment at all.
@@ -78,37 +89,27 @@ impl Roles {
     /// Assignments whose scope is `key` itself or contains it (a resource group, a
     /// subscription, `/`).
     pub fn covering<'a>(&'a self, key: &'a str) -> impl Iterator<Item = &'a RoleAssignment> + 'a {
-        self.assignments
-            .iter()
-            .filter(move |a| covers(&a.scope, key))
+        // The key itself and each ancestor at a segment boundary, up to the root.
+        let key = key.trim_end_matches('/');
+        let mut scopes: Vec<&str> = vec![key];
+        let mut rest = key;
+        while let Some(cut) = rest.rfind('/') {
+            rest = &rest[..cut];
+            scopes.push(rest);
+        }
+        scopes
+            .into_iter()
+            .flat_map(move |s| self.by_scope.get(s).map(Vec::as_slice).unwrap_or(&[]))
+            .map(move |&i| &self.assignments[i])
     }
 
     /// Assignments made directly on `key`.
     pub fn on<'a>(&'a self, key: &'a str) -> impl Iterator<Item = &'a RoleAssignment> + 'a {
-        self.assignments.iter().filter(move |a| a.scope == key)
-    }
-}
-
-/// Whether a scope covers a resource: equal, or a parent at a segment boundary.
-pub fn covers(scope: &str, key: &str) -> bool {
-    let scope = scope.trim_end_matches('/');
-    scope.is_empty()
-        || key == scope
-        || (key.starts_with(scope) && key.as_bytes().get(scope.len()) == Some(&b'/'))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::covers;
-
-    #[test]
-    fn scopes_cover_children_at_segment_boundaries() {
-        let nic =
-            "/subscriptions/s/resourcegroups/rg/providers/microsoft.network/networkinterfaces/n";
-        assert!(covers("/subscriptions/s/resourcegroups/rg", nic));
-        assert!(covers("/subscriptions/s", nic));
-        assert!(covers("/", nic));
-        assert!(covers(nic, nic));
-        assert!(!covers("/subscriptions/s/resourcegroups/r", nic));
+        self.by_scope
+            .get(key.trim_end_matches('/'))
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
+            .iter()
+            .map(move |&i| &self.assignments[i])
     }
 }

@@ -85,6 +85,22 @@ impl Site {
         out
     }
 
+    /// The subnet (lower-cased id) of the primary vSocket's NIC of a role.
+    pub fn primary_subnet_key(&self, inv: &Inventory, role: NicRole) -> Option<String> {
+        let vm = self.primary()?;
+        let nic = self
+            .nics
+            .iter()
+            .find(|&&(v, _, r)| v == vm && r == role)
+            .map(|&(_, n, _)| n)?;
+        primary_config(inv, nic).and_then(|c| {
+            props_of(c)
+                .pointer(&["subnet", "id"])
+                .and_then(|v| v.as_str())
+                .map(|s| id_key(&s))
+        })
+    }
+
     /// Every resource of the site: VMs, NICs, subnets, VNETs, route tables and their routes,
     /// NSGs, public IPs, identities, disks.
     pub fn members(&self, inv: &Inventory) -> BTreeSet<ResIdx> {

@@ -6,6 +6,7 @@
 //! `at` path, unknown a "cannot tell" note. Rules run in parallel; the caller sorts.
 
 use azlint_diagnostics::{Finding, Label, Severity};
+use azlint_facts::NicRole;
 use azlint_inventory::{Document, ResIdx, Unknown};
 use azlint_source::Value;
 use rayon::prelude::*;
@@ -71,10 +72,19 @@ fn role_matches(cx: &Context<'_>, res: ResIdx, role: &str) -> bool {
             }
         }),
         "nic" => facts.vsocket_nics.contains(&res),
-        nic_role => facts
-            .site_of(res)
-            .and_then(|s| s.role_of(res))
-            .is_some_and(|r| r.as_str() == nic_role),
+        role => facts.site_of(res).is_some_and(|s| {
+            // A NIC has its own role; a subnet has the role of the primary vSocket's NIC in it
+            // (the primary defines the site's subnets).
+            match s.role_of(res) {
+                Some(r) => r.as_str() == role,
+                None => cx.inv.resource(res).key.as_deref().is_some_and(|key| {
+                    [NicRole::Mgmt, NicRole::Wan, NicRole::Lan]
+                        .iter()
+                        .filter(|r| r.as_str() == role)
+                        .any(|r| s.primary_subnet_key(cx.inv, *r).as_deref() == Some(key))
+                }),
+            }
+        }),
     }
 }
 
@@ -84,10 +94,8 @@ fn check(rule: &Rule, cx: &Context<'_>, out: &mut Vec<Finding>) {
             if rule.reach == Reach::Site && !cx.facts.in_scope(res) {
                 continue;
             }
-            if let Some(role) = &rule.role {
-                if !role_matches(cx, res, role) {
-                    continue;
-                }
+            if !rule.roles.is_empty() && !rule.roles.iter().any(|r| role_matches(cx, res, r)) {
+                continue;
             }
             check_resource(rule, cx, res, out);
         }
@@ -126,9 +134,21 @@ fn check_resource(rule: &Rule, cx: &Context<'_>, res: ResIdx, out: &mut Vec<Find
     }
 }
 
-/// The values the finding points at: the `at` path's, else the current item (its name, for
-/// a resource).
+/// The values the finding points at: the `at` path's (or `atFact` fact's, when in the same
+/// file), else the current item (its name, for a resource).
 fn pointed<'a>(rule: &Rule, scope: &Eval<'a, '_>) -> Vec<Value<'a>> {
+    if let Some(name) = &rule.at_fact {
+        if let FactAnswer::Known(items) = fact(scope.cx, name, scope.res, scope.current) {
+            let here: Vec<Value<'a>> = items
+                .iter()
+                .filter(|i| i.file == Some(scope.doc.file))
+                .filter_map(|i| i.at)
+                .collect();
+            if !here.is_empty() {
+                return here;
+            }
+        }
+    }
     if let Some(p) = &rule.at {
         let s = p.eval(scope.doc, scope.root, scope.current);
         if !s.values.is_empty() {
@@ -144,7 +164,7 @@ fn pointed<'a>(rule: &Rule, scope: &Eval<'a, '_>) -> Vec<Value<'a>> {
     vec![item]
 }
 
-fn finding(rule: &Rule, cx: &Context<'_>, scope: &Eval<'_, '_>) -> Finding {
+fn finding<'a>(rule: &Rule, cx: &Context<'a>, scope: &Eval<'a, '_>) -> Finding {
     let at = pointed(rule, scope);
     let file = scope.doc.file;
     let primary = at[0];
@@ -217,7 +237,7 @@ fn display_name(cx: &Context<'_>, res: ResIdx) -> String {
 }
 
 /// Fills a message's placeholders.
-fn render(template: &str, cx: &Context<'_>, scope: &Eval<'_, '_>, value: &str) -> String {
+fn render<'a>(template: &str, cx: &Context<'a>, scope: &Eval<'a, '_>, value: &str) -> String {
     let mut out = String::with_capacity(template.len() + 32);
     let mut rest = template;
     while let Some(open) = rest.find('{') {

@@ -20,6 +20,11 @@ pub const FACTS: &[(&str, &str)] = &[
     ("vsocket.nic_role", "for a vSocket NIC: mgmt, wan or lan"),
     ("vsocket.vm", "for a vSocket NIC: its VM's name; for a vSocket VM: its own"),
     ("vsocket.nic_count", "for a vSocket VM: how many NICs it lists"),
+    ("vsocket.management", "for a vSocket NIC: true when it carries management (mgmt, or wan on a 2-NIC vSocket)"),
+    ("vsocket.subnet_id", "for a NIC: the subnet id of its primary IP configuration"),
+    ("vsocket.identities", "for a VM: its user-assigned identity ids"),
+    ("vsocket.image_version", "for a VM: its image version (exactVersion, else version)"),
+    ("input.is_template", "true when the resource comes from an ARM template (not yet deployed)"),
     ("site.vms", "the names of the site's vSocket VMs, primary first"),
     ("site.vm_count", "how many vSocket VMs the site has"),
     ("site.lan_ips", "the vSockets' own LAN IPs (primary IP configuration of each LAN NIC)"),
@@ -28,6 +33,8 @@ pub const FACTS: &[(&str, &str)] = &[
     ("site.primary.lan_subnet_id", "the primary vSocket's LAN subnet id"),
     ("site.primary.mgmt_subnet_id", "the primary vSocket's management subnet id"),
     ("site.primary.wan_subnet_id", "the primary vSocket's WAN subnet id"),
+    ("site.primary.same_role_subnet_id", "for a vSocket NIC: the subnet id of the primary vSocket's NIC of the same role"),
+    ("site.floating_ip_nic_count", "how many LAN NICs carry a secondary IP configuration (the floating IP)"),
     ("site.primary.vm_size", "the primary vSocket's VM size"),
     ("site.primary.image_version", "the primary vSocket's image version"),
     ("site.primary.identities", "the user-assigned identities of the primary vSocket"),
@@ -36,6 +43,7 @@ pub const FACTS: &[(&str, &str)] = &[
     ("roles.granting_principals", "principals holding Owner, Contributor or Virtual Machine Contributor on this resource (directly or inherited)"),
     ("roles.direct_identities", "service principals (managed identities) with a role assigned directly on this resource"),
     ("roles.rg_admins", "principals holding Owner or User Access Administrator on this resource's resource group (or above)"),
+    ("roles.rg_user_contributors", "users holding Contributor on this resource's resource group (or above)"),
     ("subnet.default_route", "for a NIC: the next hop type of 0.0.0.0/0 on its subnet (Internet when no route table overrides it)"),
     ("subnet.nat_gateway", "for a NIC: the NAT gateway of its subnet"),
     ("route.table_roles", "for a route: the vSocket subnet roles (mgmt, wan, lan) whose subnets use its route table"),
@@ -99,12 +107,39 @@ pub fn fact<'a>(cx: &Context<'a>, name: &str, res: ResIdx, _current: Value<'a>) 
             Some(n) => known(vec![number(*n)]),
             None => known(Vec::new()),
         },
+        "vsocket.management" => {
+            let Some(site) = site else {
+                return known(Vec::new());
+            };
+            let management = match site.role_of(res) {
+                Some(NicRole::Mgmt) => true,
+                Some(NicRole::Wan) => site.vm_of(res).is_some_and(|vm| {
+                    !site
+                        .nics
+                        .iter()
+                        .any(|&(v, _, r)| v == vm && r == NicRole::Mgmt)
+                }),
+                _ => false,
+            };
+            known(vec![Item::text(if management { "true" } else { "false" })])
+        }
+        "vsocket.subnet_id" => subnet_id_of(cx, res),
+        "vsocket.identities" => identities(cx, res),
+        "vsocket.image_version" => image_version(cx, res),
+        "input.is_template" => known(vec![Item::text(if inv.document_of(res).is_template() {
+            "true"
+        } else {
+            "false"
+        })]),
         "roles.exported" => known(vec![Item::text(if facts.roles.exported() {
             "true"
         } else {
             "false"
         })]),
-        "roles.granting_principals" | "roles.direct_identities" | "roles.rg_admins" => {
+        "roles.granting_principals"
+        | "roles.direct_identities"
+        | "roles.rg_admins"
+        | "roles.rg_user_contributors" => {
             if !facts.roles.exported() {
                 return no_roles();
             }
@@ -133,8 +168,14 @@ pub fn fact<'a>(cx: &Context<'a>, name: &str, res: ResIdx, _current: Value<'a>) 
                     let Some(rg) = resource_group_key(key) else {
                         return unknown("the resource id names no resource group");
                     };
+                    let users = name == "roles.rg_user_contributors";
                     for a in facts.roles.covering(&rg) {
-                        if [OWNER, USER_ACCESS_ADMINISTRATOR].contains(&a.role.as_str()) {
+                        let wanted = if users {
+                            a.role == CONTRIBUTOR && a.principal_type.eq_ignore_ascii_case("User")
+                        } else {
+                            [OWNER, USER_ACCESS_ADMINISTRATOR].contains(&a.role.as_str())
+                        };
+                        if wanted {
                             out.push(a.principal_id.clone());
                         }
                     }
@@ -187,10 +228,18 @@ pub fn fact<'a>(cx: &Context<'a>, name: &str, res: ResIdx, _current: Value<'a>) 
             }
             known(roles)
         }
-        _ => {
-            let Some(site) = site else { return no_site() };
-            site_fact(cx, site, name)
-        }
+        // Facts of the site as a whole are computed once per site.
+        "site.primary.same_role_subnet_id" => match site {
+            Some(site) => site_fact(cx, site, name, res),
+            None => no_site(),
+        },
+        _ => match facts.site_index(res) {
+            Some(i) => {
+                let site = &facts.sites[i];
+                cx.cached_site_fact(i, name, || site_fact(cx, site, name, res))
+            }
+            None => no_site(),
+        },
     }
 }
 
@@ -234,7 +283,7 @@ fn default_route<'a>(cx: &Context<'a>, subnet: ResIdx) -> FactAnswer<'a> {
     known(vec![Item::text("Internet")])
 }
 
-fn site_fact<'a>(cx: &Context<'a>, site: &Site, name: &str) -> FactAnswer<'a> {
+fn site_fact<'a>(cx: &Context<'a>, site: &Site, name: &str, res: ResIdx) -> FactAnswer<'a> {
     let inv = cx.inv;
     let primary = site.primary();
     match name {
@@ -317,25 +366,43 @@ fn site_fact<'a>(cx: &Context<'a>, site: &Site, name: &str) -> FactAnswer<'a> {
                 None => known(Vec::new()),
             }
         }
+        "site.primary.same_role_subnet_id" => {
+            let (Some(vm), Some(role)) = (primary, site.role_of(res)) else {
+                return known(Vec::new());
+            };
+            match site.nics.iter().find(|&&(v, _, r)| v == vm && r == role) {
+                Some(&(_, nic, _)) => subnet_id_of(cx, nic),
+                None => known(Vec::new()),
+            }
+        }
+        "site.floating_ip_nic_count" => {
+            let n = site
+                .nics_of(NicRole::Lan)
+                .filter(|&nic| {
+                    let primary_cfg = primary_config(inv, nic).map(|c| c.index());
+                    match inv.prop(nic, &["ipConfigurations"]) {
+                        Lookup::Found(configs) => {
+                            configs.elements().any(|c| Some(c.index()) != primary_cfg)
+                        }
+                        _ => false,
+                    }
+                })
+                .count();
+            known(vec![number(n)])
+        }
         "site.primary.vm_size" => match primary {
             Some(vm) => from_lookup(cx, vm, inv.prop(vm, &["hardwareProfile", "vmSize"])),
             None => known(Vec::new()),
         },
         "site.primary.image_version" => match primary {
-            Some(vm) => {
-                let exact = inv.prop(vm, &["storageProfile", "imageReference", "exactVersion"]);
-                match exact {
-                    Lookup::Found(_) => from_lookup(cx, vm, exact),
-                    _ => from_lookup(
-                        cx,
-                        vm,
-                        inv.prop(vm, &["storageProfile", "imageReference", "version"]),
-                    ),
-                }
-            }
+            Some(vm) => image_version(cx, vm),
             None => known(Vec::new()),
         },
-        "site.primary.identities" | "site.ha_principal_ids" => {
+        "site.primary.identities" => match primary {
+            Some(vm) => identities(cx, vm),
+            None => known(Vec::new()),
+        },
+        "site.ha_principal_ids" => {
             let Some(vm) = primary else {
                 return known(Vec::new());
             };
@@ -346,14 +413,6 @@ fn site_fact<'a>(cx: &Context<'a>, site: &Site, name: &str) -> FactAnswer<'a> {
             };
             let mut out = Vec::new();
             for (key, value) in ids.members() {
-                if name == "site.primary.identities" {
-                    let mut i = item(cx, vm, key);
-                    if let Some(s) = key.as_str() {
-                        i.scalar = crate::condition::Scalar::Str(id_key(&s).into());
-                    }
-                    out.push(i);
-                    continue;
-                }
                 // The identity resource knows its principal; the VM's copy may be null.
                 let from_identity = key
                     .as_str()
@@ -392,5 +451,60 @@ fn from_lookup<'a>(cx: &Context<'a>, res: ResIdx, l: Lookup<'a>) -> FactAnswer<'
         Lookup::Found(v) => known(vec![item(cx, res, v)]),
         Lookup::Absent => known(Vec::new()),
         Lookup::Unknown(u) => unknown(u.reason),
+    }
+}
+
+/// The subnet id of a NIC's primary IP configuration, as a key (lower case).
+fn subnet_id_of<'a>(cx: &Context<'a>, nic: ResIdx) -> FactAnswer<'a> {
+    let Some(config) = primary_config(cx.inv, nic) else {
+        return match cx.inv.prop(nic, &["ipConfigurations"]) {
+            Lookup::Unknown(u) => unknown(u.reason),
+            _ => known(Vec::new()),
+        };
+    };
+    match props_of(config).pointer(&["subnet", "id"]) {
+        Some(v) => {
+            let mut i = item(cx, nic, v);
+            if let Some(s) = v.as_str() {
+                i.scalar = crate::condition::Scalar::Str(id_key(&s).into());
+            }
+            known(vec![i])
+        }
+        None => known(Vec::new()),
+    }
+}
+
+/// A VM's user-assigned identity ids, as keys.
+fn identities<'a>(cx: &Context<'a>, vm: ResIdx) -> FactAnswer<'a> {
+    match cx.inv.top(vm, &["identity", "userAssignedIdentities"]) {
+        Lookup::Found(ids) => known(
+            ids.members()
+                .map(|(key, _)| {
+                    let mut i = item(cx, vm, key);
+                    if let Some(s) = key.as_str() {
+                        i.scalar = crate::condition::Scalar::Str(id_key(&s).into());
+                    }
+                    i
+                })
+                .collect(),
+        ),
+        Lookup::Absent => known(Vec::new()),
+        Lookup::Unknown(u) => unknown(u.reason),
+    }
+}
+
+/// A VM's image version: `exactVersion` when the export has it, else `version`.
+fn image_version<'a>(cx: &Context<'a>, vm: ResIdx) -> FactAnswer<'a> {
+    let exact = cx
+        .inv
+        .prop(vm, &["storageProfile", "imageReference", "exactVersion"]);
+    match exact {
+        Lookup::Found(_) => from_lookup(cx, vm, exact),
+        _ => from_lookup(
+            cx,
+            vm,
+            cx.inv
+                .prop(vm, &["storageProfile", "imageReference", "version"]),
+        ),
     }
 }

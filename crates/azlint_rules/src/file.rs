@@ -26,11 +26,12 @@ struct RawRule {
     resource: OneOrMany,
     #[serde(default)]
     scope: RawScope,
-    role: Option<Spanned<String>>,
+    role: Option<Spanned<OneOrMany>>,
     for_each: Option<Spanned<String>>,
     #[serde(rename = "if")]
     condition: Spanned<RawCondition>,
     at: Option<Spanned<String>>,
+    at_fact: Option<Spanned<String>>,
     #[serde(default)]
     related: Vec<RawRelated>,
     label: Option<String>,
@@ -53,11 +54,20 @@ pub struct Related {
     pub label: String,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Clone)]
 #[serde(untagged)]
 enum OneOrMany {
     One(String),
     Many(Vec<String>),
+}
+
+impl OneOrMany {
+    fn to_vec(&self) -> Vec<String> {
+        match self {
+            OneOrMany::One(t) => vec![t.clone()],
+            OneOrMany::Many(ts) => ts.clone(),
+        }
+    }
 }
 
 #[derive(Debug, Deserialize, Clone, Copy)]
@@ -134,7 +144,10 @@ pub struct Rule {
     /// Lower-cased resource types.
     pub types: Vec<String>,
     pub reach: Reach,
-    pub role: Option<String>,
+    /// vSocket roles selected (any of them); empty selects every resource of the types.
+    pub roles: Vec<String>,
+    /// A fact whose first value the finding points at (instead of `at`).
+    pub at_fact: Option<String>,
     pub for_each: Option<Path>,
     pub condition: Condition,
     pub at: Option<Path>,
@@ -222,12 +235,25 @@ impl Rule {
                 "a name is kebab-case, like vnet-dns-not-public",
             ));
         }
-        if let Some(role) = &raw.role {
-            if !ROLES.contains(&role.value.as_str()) {
-                return Err(at(
-                    role,
-                    format!("unknown role `{}`: one of {}", role.value, ROLES.join(", ")),
-                ));
+        let roles = match &raw.role {
+            Some(r) => {
+                let list = r.value.to_vec();
+                if let Some(bad) = list.iter().find(|x| !ROLES.contains(&x.as_str())) {
+                    return Err(at(
+                        r,
+                        format!("unknown role `{bad}`: one of {}", ROLES.join(", ")),
+                    ));
+                }
+                list
+            }
+            None => Vec::new(),
+        };
+        if let Some(f) = &raw.at_fact {
+            if !facts.is_fact(&f.value) {
+                return Err(at(f, format!("unknown fact `{}`", f.value)));
+            }
+            if raw.at.is_some() {
+                return Err(at(f, "give `at` or `atFact`, not both"));
             }
         }
         let condition =
@@ -249,10 +275,7 @@ impl Rule {
         if let Some(h) = &raw.help {
             check_template(h, facts)?;
         }
-        let types = match raw.resource {
-            OneOrMany::One(t) => vec![t],
-            OneOrMany::Many(ts) => ts,
-        };
+        let types = raw.resource.to_vec();
         let name = raw.name.value.clone();
         Ok(Rule {
             meta: RuleMeta {
@@ -278,7 +301,8 @@ impl Rule {
                 RawScope::Site => Reach::Site,
                 RawScope::All => Reach::All,
             },
-            role: raw.role.map(|r| r.value),
+            roles,
+            at_fact: raw.at_fact.map(|f| f.value),
             for_each,
             condition,
             at: at_path,

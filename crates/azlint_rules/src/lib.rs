@@ -28,11 +28,38 @@ mod builtin {
 pub struct Context<'a> {
     pub inv: &'a Inventory,
     pub facts: &'a Facts,
+    /// Site facts are the same for every resource of a site: computed once per site.
+    site_facts:
+        std::sync::Mutex<std::collections::HashMap<(usize, String), condition::FactAnswer<'a>>>,
 }
 
 impl<'a> Context<'a> {
     pub fn new(inv: &'a Inventory, facts: &'a Facts) -> Self {
-        Context { inv, facts }
+        Context {
+            inv,
+            facts,
+            site_facts: Default::default(),
+        }
+    }
+
+    /// A site fact from the cache, or computed and cached.
+    fn cached_site_fact(
+        &self,
+        site: usize,
+        name: &str,
+        compute: impl FnOnce() -> condition::FactAnswer<'a>,
+    ) -> condition::FactAnswer<'a> {
+        let key = (site, name.to_string());
+        if let Ok(cache) = self.site_facts.lock() {
+            if let Some(hit) = cache.get(&key) {
+                return hit.clone();
+            }
+        }
+        let answer = compute();
+        if let Ok(mut cache) = self.site_facts.lock() {
+            cache.insert(key, answer.clone());
+        }
+        answer
     }
 }
 

@@ -328,6 +328,12 @@ fn slice<'a>(
 fn single<'a>(mut v: Value<'a>, q: &[Single]) -> Option<Value<'a>> {
     for s in q {
         v = match s {
+            // As in paths: the flattened form has no `properties` wrapper.
+            Single::Name(n) if n.eq_ignore_ascii_case("properties") => match v.get_ignore_case(n) {
+                Some(p) => p,
+                None if v.is_object() => v,
+                None => return None,
+            },
             Single::Name(n) => v.get_ignore_case(n)?,
             Single::Index(i) => index(v, *i)?,
         };
