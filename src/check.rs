@@ -7,7 +7,7 @@ use azlint_diagnostics::{input, sort_findings, Finding, Label, Severity};
 use azlint_facts::Facts;
 use azlint_inventory::Inventory;
 use azlint_report::{render_json, render_text, statistics, summary_line, Summary, TextOptions};
-use azlint_rules::{builtin_rules, Context};
+use azlint_rules::Context;
 use azlint_source::{Files, SourceFile};
 
 use crate::cli::{CheckArgs, ColorChoice, FailOn, Format};
@@ -55,8 +55,9 @@ pub fn run(args: &CheckArgs) -> Outcome {
     let inventory = Inventory::build(ingested);
     let facts = Facts::derive(&inventory);
     let cx = Context::new(&inventory, &facts);
-    let rules = builtin_rules();
-    let selected: Vec<&azlint_rules::Rule> = rules.iter().collect();
+    let loaded = crate::rules::load(&args.rules);
+    findings.extend(crate::rules::problem_findings(&loaded.problems, &mut files));
+    let selected = crate::rules::selected(&loaded.rules, &args.select, &args.ignore);
     findings.extend(azlint_rules::run(&selected, &cx));
     progress.finish();
 

@@ -22,6 +22,45 @@ pub enum Command {
     /// Lint exports: files, directories (walked for *.json and *.jsonc) or - for stdin
     #[command(after_help = CHECK_EXAMPLES)]
     Check(CheckArgs),
+    /// List the rules: id, name, severity, status, pack and summary
+    Rules(RulesArgs),
+    /// Show a rule's documentation (by id or name), or `facts` for the facts rules can use
+    Explain(ExplainArgs),
+    /// Write the rules' documentation pages (Markdown) into a directory
+    Docs(DocsArgs),
+}
+
+/// Where rules come from, for every command that reads them.
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct RuleSourceArgs {
+    /// Also load the rule files (*.yaml) under DIR; subdirectories name their pack
+    #[arg(long = "rules", value_name = "DIR")]
+    pub rule_dirs: Vec<PathBuf>,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct RulesArgs {
+    #[command(flatten)]
+    pub source: RuleSourceArgs,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct ExplainArgs {
+    /// A rule id (HA002) or name (vnet-dns-not-public), or `facts`
+    pub rule: String,
+    #[command(flatten)]
+    pub source: RuleSourceArgs,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct DocsArgs {
+    /// The directory to write one page per rule and an index into
+    pub dir: PathBuf,
+    #[command(flatten)]
+    pub source: RuleSourceArgs,
 }
 
 const CHECK_EXAMPLES: &str = "\
@@ -71,6 +110,17 @@ pub struct CheckArgs {
     /// Print how many findings each rule produced instead of each finding (text format)
     #[arg(long)]
     pub statistics: bool,
+
+    /// Run only these rules: ids, names, packs or tags, comma-separated
+    #[arg(long, value_name = "RULES", value_delimiter = ',')]
+    pub select: Vec<String>,
+
+    /// Do not run these rules: ids, names, packs or tags, comma-separated
+    #[arg(long, value_name = "RULES", value_delimiter = ',')]
+    pub ignore: Vec<String>,
+
+    #[command(flatten)]
+    pub rules: RuleSourceArgs,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]

@@ -9,6 +9,7 @@ mod check;
 mod cli;
 mod inputs;
 mod output;
+mod rules;
 
 use clap::Parser;
 
@@ -16,6 +17,9 @@ fn main() {
     let cli = cli::Cli::parse();
     let outcome = match &cli.command {
         cli::Command::Check(args) => check::run(args),
+        cli::Command::Rules(args) => rules::list(args),
+        cli::Command::Explain(args) => rules::explain(args),
+        cli::Command::Docs(args) => rules::write_docs(args),
     };
     std::process::exit(outcome as i32);
 }

@@ -226,7 +226,10 @@ fn output_file_is_written_and_stdout_stays_empty() {
     assert!(run.stdout.is_empty());
     let report: serde_json::Value =
         serde_json::from_str(&fs::read_to_string(&out).expect("report written")).expect("json");
-    assert_eq!(report["summary"]["errors"], 6, "the six defects of DEFECTS.md");
+    assert_eq!(
+        report["summary"]["errors"], 6,
+        "the six defects of DEFECTS.md"
+    );
     assert_eq!(report["tool"]["name"], "azlint");
     // Nothing else is left in the directory (the write is atomic through a temporary file).
     assert_eq!(fs::read_dir(dir.path()).expect("dir").count(), 1);

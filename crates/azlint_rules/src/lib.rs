@@ -9,6 +9,7 @@
 
 pub mod condition;
 pub mod dns;
+pub mod docs;
 mod engine;
 pub mod facts;
 pub mod file;

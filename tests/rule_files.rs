@@ -1,0 +1,208 @@
+//! The rule language as rule authors use it: the published schema, generated docs, custom rule
+//! directories, selection, and the rules/explain commands.
+
+mod common;
+
+use std::fs;
+use std::path::Path;
+
+use common::{azlint, azlint_in};
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn rule_files() -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for pack in fs::read_dir(root().join("rules")).expect("rules/") {
+        let pack = pack.expect("entry").path();
+        if pack.is_dir() {
+            for f in fs::read_dir(&pack).expect("pack") {
+                out.push(f.expect("entry").path());
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn every_rule_file_validates_against_the_published_schema() {
+    let schema: serde_json::Value = serde_json::from_str(
+        &fs::read_to_string(root().join("rules/schema.json")).expect("schema"),
+    )
+    .expect("schema is JSON");
+    let validator = jsonschema::validator_for(&schema).expect("a valid JSON Schema");
+    let files = rule_files();
+    assert!(files.len() >= 20, "{files:?}");
+    for f in files {
+        let text = fs::read_to_string(&f).expect("rule file");
+        let value: serde_json::Value = serde_saphyr::from_str(&text).expect("YAML");
+        let errors: Vec<String> = validator
+            .iter_errors(&value)
+            .map(|e| format!("{} at {}", e, e.instance_path()))
+            .collect();
+        assert!(errors.is_empty(), "{}: {errors:#?}", f.display());
+    }
+}
+
+#[test]
+fn generated_docs_are_up_to_date() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().to_string_lossy().into_owned();
+    let run = azlint(&["docs", &out]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let committed = root().join("docs/rules");
+    let mut names: Vec<String> = fs::read_dir(dir.path())
+        .expect("generated")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    for name in &names {
+        let fresh = fs::read_to_string(dir.path().join(name)).expect("generated page");
+        let old = fs::read_to_string(committed.join(name)).unwrap_or_default();
+        assert!(
+            fresh == old,
+            "docs/rules/{name} is stale: run `cargo run -- docs docs/rules` and commit the result"
+        );
+    }
+    let committed_count = fs::read_dir(&committed).expect("docs/rules").count();
+    assert_eq!(
+        committed_count,
+        names.len(),
+        "docs/rules has pages of rules that no longer exist"
+    );
+}
+
+const CUSTOM: &str = r#"id: ORG001
+name: vnet-needs-cost-center
+severity: warning
+tags: [tags]
+summary: Every VNET carries a costCenter tag
+docs:
+  what: Checks that each VNET has a `costCenter` tag.
+  why: Finance charges network costs by cost center.
+  fix: Add the tag.
+resource: Microsoft.Network/virtualNetworks
+scope: all
+if:
+  field: $.tags.costCenter
+  exists: false
+message: "VNET `{name}` has no costCenter tag"
+"#;
+
+#[test]
+fn custom_rule_directories_load_and_broken_rules_are_located() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let pack = dir.path().join("org");
+    fs::create_dir_all(&pack).expect("mkdir");
+    fs::write(pack.join("vnet-needs-cost-center.yaml"), CUSTOM).expect("write");
+    let rules = dir.path().to_string_lossy().into_owned();
+    let run = azlint(&[
+        "check",
+        "--rules",
+        &rules,
+        "--format",
+        "json",
+        "fixtures/shapes/cli-vnet-show.json",
+    ]);
+    let codes: Vec<String> = run.located().into_iter().map(|(c, _, _, _)| c).collect();
+    assert!(codes.contains(&"ORG001".to_string()), "{codes:?}");
+    let listed = azlint(&["rules", "--rules", &rules, "--format", "json"]).json();
+    let custom = listed
+        .as_array()
+        .expect("rules")
+        .iter()
+        .find(|r| r["id"] == "ORG001")
+        .expect("custom rule listed");
+    assert_eq!(custom["pack"], "org");
+
+    // A typo in a key: exit 2, the error at its line and column, the other inputs still linted.
+    fs::write(
+        pack.join("vnet-needs-cost-center.yaml"),
+        CUSTOM.replace("summary:", "sumary:"),
+    )
+    .expect("write");
+    let broken = azlint(&[
+        "check",
+        "--rules",
+        &rules,
+        "--color",
+        "never",
+        "fixtures/shapes/cli-vnet-show.json",
+    ]);
+    assert_eq!(broken.code, 2, "{}", broken.stdout);
+    assert!(
+        broken.stdout.contains("IN005 invalid-rule"),
+        "{}",
+        broken.stdout
+    );
+    assert!(
+        broken.stdout.contains("vnet-needs-cost-center.yaml:5:1"),
+        "{}",
+        broken.stdout
+    );
+    assert!(
+        broken.stdout.contains("HA002 vnet-dns-not-public"),
+        "{}",
+        broken.stdout
+    );
+}
+
+#[test]
+fn select_and_ignore_by_id_name_pack_or_tag() {
+    let file = "fixtures/examples/broken";
+    let codes = |args: &[&str]| -> Vec<String> {
+        let mut all = vec!["check", "--format", "json"];
+        all.extend_from_slice(args);
+        all.push(file);
+        let mut c: Vec<String> = azlint(&all)
+            .located()
+            .into_iter()
+            .map(|(c, _, _, _)| c)
+            .collect();
+        c.dedup();
+        c
+    };
+    assert_eq!(codes(&["--select", "HA002"]), ["HA002"]);
+    assert_eq!(
+        codes(&["--select", "nic-dns-not-public,vnet-dns-not-public"]),
+        ["HA002", "HA003"]
+    );
+    assert_eq!(codes(&["--select", "dns"]).len(), 2, "the dns tag");
+    assert!(codes(&["--ignore", "ha"]).is_empty(), "the whole pack");
+    assert!(!codes(&["--ignore", "HA005"]).contains(&"HA005".to_string()));
+}
+
+#[test]
+fn rules_and_explain() {
+    let listed = azlint(&["rules", "--format", "json"]);
+    assert_eq!(listed.code, 0);
+    let rules = listed.json();
+    let rules = rules.as_array().expect("array");
+    assert!(rules.len() >= 25);
+    for r in rules {
+        for key in [
+            "id", "name", "severity", "status", "pack", "summary", "help_uri",
+        ] {
+            assert!(r[key].is_string(), "{key} in {r}");
+        }
+    }
+    let text = azlint(&["rules"]);
+    assert!(
+        text.stdout
+            .lines()
+            .any(|l| l.starts_with("HA002  vnet-dns-not-public")),
+        "{}",
+        text.stdout
+    );
+    let by_name = azlint(&["explain", "vnet-dns-not-public"]);
+    let by_id = azlint(&["explain", "ha002"]);
+    assert_eq!(by_name.stdout, by_id.stdout);
+    insta::assert_snapshot!(by_name.stdout);
+    let facts = azlint(&["explain", "facts"]);
+    assert!(facts.stdout.contains("site.floating_ips"));
+    let missing = azlint_in(root(), &["explain", "no-such-rule"], None, &[]);
+    assert_eq!(missing.code, 2);
+    assert!(missing.stderr.contains("no rule `no-such-rule`"));
+}
