@@ -22,13 +22,41 @@ pub enum Outcome {
     Error = 2,
 }
 
+/// Stage timings on stderr when `AZLINT_TIMINGS` is set (for profiling; not a stable output).
+struct Timings {
+    on: bool,
+    last: std::time::Instant,
+}
+
+impl Timings {
+    fn new() -> Self {
+        Timings {
+            on: std::env::var_os("AZLINT_TIMINGS").is_some(),
+            last: std::time::Instant::now(),
+        }
+    }
+
+    fn lap(&mut self, stage: &str) {
+        if self.on {
+            let now = std::time::Instant::now();
+            eprintln!(
+                "azlint: {stage:>10}: {:>8.3} s",
+                (now - self.last).as_secs_f64()
+            );
+            self.last = now;
+        }
+    }
+}
+
 pub fn run(args: &CheckArgs) -> Outcome {
+    let mut timings = Timings::new();
     let (specs, walk_problems) = discover(&args.paths, &args.stdin_filename);
     if specs.is_empty() && walk_problems.is_empty() && !args.quiet {
         eprintln!("azlint: warning: no *.json or *.jsonc files found in the given paths");
     }
     let progress = Progress::start(&specs, args.quiet);
     let loaded = load_all(&specs, &|spec| progress.file_done(spec));
+    timings.lap("load");
 
     let mut files = Files::new();
     let mut findings: Vec<Finding> = Vec::new();
@@ -53,12 +81,15 @@ pub fn run(args: &CheckArgs) -> Outcome {
 
     progress.stage("checking rules");
     let inventory = Inventory::build(ingested);
+    timings.lap("inventory");
     let facts = Facts::derive(&inventory);
+    timings.lap("facts");
     let cx = Context::new(&inventory, &facts);
     let loaded = crate::rules::load(&args.rules);
     findings.extend(crate::rules::problem_findings(&loaded.problems, &mut files));
     let selected = crate::rules::selected(&loaded.rules, &args.select, &args.ignore);
     findings.extend(azlint_rules::run(&selected, &cx));
+    timings.lap("rules");
     progress.finish();
 
     let input_error = findings.iter().any(|f| f.is_input_error);
@@ -95,6 +126,7 @@ pub fn run(args: &CheckArgs) -> Outcome {
             text
         }
     };
+    timings.lap("report");
     if let Err(e) = write_report(args.output.as_deref(), &report) {
         eprintln!("azlint: error: {e}");
         return Outcome::Error;

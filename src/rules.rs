@@ -112,10 +112,7 @@ fn user_sources(dir: &Path) -> Result<Vec<RuleSource>, String> {
 }
 
 /// Turns rule-file problems into findings located in the rule files.
-pub fn problem_findings(
-    problems: &[Problem],
-    files: &mut Files,
-) -> Vec<Finding> {
+pub fn problem_findings(problems: &[Problem], files: &mut Files) -> Vec<Finding> {
     problems
         .iter()
         .map(|(source, at, message)| {

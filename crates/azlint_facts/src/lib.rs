@@ -19,6 +19,7 @@ mod site;
 use std::collections::{BTreeMap, BTreeSet};
 
 use azlint_inventory::{id_key, parent_key, props_of, Inventory, Lookup, ResIdx};
+use rayon::prelude::*;
 
 pub use roles::{
     RoleAssignment, Roles, CONTRIBUTOR, OWNER, USER_ACCESS_ADMINISTRATOR, VM_CONTRIBUTOR,
@@ -127,8 +128,10 @@ impl Facts {
         });
         let sites = site::group(inv, &vsocket_vms, &by_nic);
         let mut site_of = BTreeMap::new();
-        for (i, s) in sites.iter().enumerate() {
-            for r in s.members(inv) {
+        // Sites are independent: find their members in parallel, then merge in site order.
+        let members: Vec<BTreeSet<ResIdx>> = sites.par_iter().map(|s| s.members(inv)).collect();
+        for (i, m) in members.into_iter().enumerate() {
+            for r in m {
                 site_of.entry(r).or_insert(i);
             }
         }

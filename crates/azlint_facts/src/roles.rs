@@ -26,6 +26,8 @@ pub struct RoleAssignment {
 pub struct Roles {
     pub assignments: Vec<RoleAssignment>,
     by_scope: std::collections::HashMap<String, Vec<usize>>,
+    /// Assignments at management-group scope.
+    management_groups: Vec<usize>,
 }
 
 fn text(l: Lookup<'_>) -> Option<String> {
@@ -75,9 +77,19 @@ impl Roles {
                 .or_default()
                 .push(i);
         }
+        let management_groups = assignments
+            .iter()
+            .enumerate()
+            .filter(|(_, a)| {
+                a.scope
+                    .starts_with("/providers/microsoft.management/managementgroups/")
+            })
+            .map(|(i, _)| i)
+            .collect();
         Roles {
             assignments,
             by_scope,
+            management_groups,
         }
     }
 
@@ -97,9 +109,12 @@ impl Roles {
             rest = &rest[..cut];
             scopes.push(rest);
         }
+        // Management groups: exports do not show their hierarchy, but `az role assignment list
+        // --include-inherited` lists only those that apply, so each one covers everything.
         scopes
             .into_iter()
             .flat_map(move |s| self.by_scope.get(s).map(Vec::as_slice).unwrap_or(&[]))
+            .chain(self.management_groups.iter())
             .map(move |&i| &self.assignments[i])
     }
 

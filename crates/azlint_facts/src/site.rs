@@ -204,20 +204,47 @@ pub(crate) fn group(
             list.push(nic);
         }
     }
-    // Two vSockets of one site share a VNET; without NICs, Cato's naming pairs them.
-    let mut by_key: Vec<(String, Vec<ResIdx>)> = Vec::new();
-    for &vm in vms {
-        let key = nics_of
-            .get(&vm)
-            .and_then(|nics| {
-                nics.iter()
-                    .flat_map(|&n| subnet_ids(inv, n))
-                    .find_map(|s| parent_key(&s).map(str::to_string))
-            })
-            .unwrap_or_else(|| name_stem(inv, vm));
-        match by_key.iter_mut().find(|(k, _)| *k == key) {
-            Some((_, list)) => list.push(vm),
-            None => by_key.push((key, vec![vm])),
+    // Two vSockets are one site when they share a VNET or Cato's naming pairs them
+    // (SITE-vSocket-Primary / SITE-vSocket-Secondary): either link is enough, so a renamed
+    // vSocket still pairs by VNET and one deployed into the wrong VNET still pairs by name.
+    let mut parent: Vec<usize> = (0..vms.len()).collect();
+    fn find(parent: &mut [usize], mut i: usize) -> usize {
+        while parent[i] != i {
+            parent[i] = parent[parent[i]];
+            i = parent[i];
+        }
+        i
+    }
+    let mut first_with: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    for (i, &vm) in vms.iter().enumerate() {
+        let vnet = nics_of.get(&vm).and_then(|nics| {
+            nics.iter()
+                .flat_map(|&n| subnet_ids(inv, n))
+                .find_map(|s| parent_key(&s).map(|p| format!("vnet:{p}")))
+        });
+        for key in [vnet, name_stem(inv, vm)].into_iter().flatten() {
+            match first_with.get(&key) {
+                Some(&j) => {
+                    let (a, b) = (find(&mut parent, i), find(&mut parent, j));
+                    // The earlier VM's group absorbs the later one: input order decides.
+                    parent[a.max(b)] = a.min(b);
+                }
+                None => {
+                    first_with.insert(key, i);
+                }
+            }
+        }
+    }
+    let mut by_key: Vec<(usize, Vec<ResIdx>)> = Vec::new();
+    let mut slot: std::collections::HashMap<usize, usize> = std::collections::HashMap::new();
+    for (i, &vm) in vms.iter().enumerate() {
+        let root = find(&mut parent, i);
+        match slot.get(&root) {
+            Some(&k) => by_key[k].1.push(vm),
+            None => {
+                slot.insert(root, by_key.len());
+                by_key.push((root, vec![vm]));
+            }
         }
     }
     by_key
@@ -258,14 +285,13 @@ fn name(inv: &Inventory, res: ResIdx) -> String {
 }
 
 /// `ams-vSocket-Primary` and `ams-vSocket-Secondary` share the stem `ams-vsocket-`.
-fn name_stem(inv: &Inventory, vm: ResIdx) -> String {
+fn name_stem(inv: &Inventory, vm: ResIdx) -> Option<String> {
     let n = name(inv, vm);
-    for suffix in ["primary", "secondary"] {
-        if let Some(stem) = n.strip_suffix(suffix) {
-            return format!("name:{stem}");
-        }
-    }
-    format!("vm:{vm}")
+    ["primary", "secondary"]
+        .iter()
+        .find_map(|suffix| n.strip_suffix(suffix))
+        .filter(|stem| !stem.is_empty())
+        .map(|stem| format!("name:{stem}"))
 }
 
 /// Roles of a VM's NICs: from Cato's names when they tell every NIC apart, else from the
@@ -294,10 +320,11 @@ fn roles(inv: &Inventory, nics: &[ResIdx]) -> Vec<(ResIdx, NicRole)> {
             .filter_map(|(&n, r)| r.map(|r| (n, r)))
             .collect();
     }
+    // By position: [mgmt, wan, lan] (extra NICs have no role), or [wan, lan] with two.
     let order: &[NicRole] = match nics.len() {
-        3 => &[NicRole::Mgmt, NicRole::Wan, NicRole::Lan],
+        0 | 1 => &[],
         2 => &[NicRole::Wan, NicRole::Lan],
-        _ => &[],
+        _ => &[NicRole::Mgmt, NicRole::Wan, NicRole::Lan],
     };
     nics.iter().copied().zip(order.iter().copied()).collect()
 }
