@@ -36,6 +36,9 @@ pub const NSG: &str = "microsoft.network/networksecuritygroups";
 pub const IDENTITY: &str = "microsoft.managedidentity/userassignedidentities";
 pub const ROLE_ASSIGNMENT: &str = "microsoft.authorization/roleassignments";
 
+/// `site_of` entry of a resource in no site.
+const NO_SITE: u32 = u32::MAX;
+
 /// Which resources the HA rules look at.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Scope {
@@ -60,7 +63,7 @@ pub struct Facts {
     /// The HA sites, each two vSockets (or one, when the other is missing).
     pub sites: Vec<Site>,
     /// For each resource that belongs to a site, the site's index.
-    site_of: BTreeMap<ResIdx, usize>,
+    site_of: Vec<u32>,
     /// Role assignments, indexed by scope.
     pub roles: Roles,
     /// Some vSocket's NICs or subnets could not be resolved.
@@ -82,29 +85,41 @@ impl Facts {
             }
         }
         // NICs name their VM too (`virtualMachine.id`): the VM's list may not have been exported.
-        for &nic in inv.of_type(NIC) {
-            if let Lookup::Found(vm_ref) = inv.prop(nic, &["virtualMachine"]) {
-                if let Some(vm) = reference(inv, vm_ref) {
-                    if vsocket_vms.contains(&vm) {
-                        nic_vm.push((nic, vm));
-                    }
-                }
-            }
-        }
+        let is_vsocket_vm: std::collections::HashSet<ResIdx> =
+            vsocket_vms.iter().copied().collect();
+        let back_refs: Vec<(ResIdx, ResIdx)> = inv
+            .of_type(NIC)
+            .par_iter()
+            .filter_map(|&nic| match inv.prop(nic, &["virtualMachine"]) {
+                Lookup::Found(vm_ref) => reference(inv, vm_ref)
+                    .filter(|vm| is_vsocket_vm.contains(vm))
+                    .map(|vm| (nic, vm)),
+                _ => None,
+            })
+            .collect();
+        nic_vm.extend(back_refs);
         // The first VM found for a NIC wins; input order decides, not hashing.
         let mut by_nic = BTreeMap::new();
         for (nic, vm) in nic_vm {
             by_nic.entry(nic).or_insert(vm);
         }
         let vsocket_nics: BTreeSet<ResIdx> = by_nic.keys().copied().collect();
+        let nic_vnets: Vec<(ResIdx, Vec<ResIdx>)> = vsocket_nics
+            .par_iter()
+            .map(|&nic| {
+                let vnets = subnet_ids(inv, nic)
+                    .iter()
+                    .filter_map(|s| parent_key(s).and_then(|k| inv.get(k)))
+                    .collect();
+                (nic, vnets)
+            })
+            .collect();
         let mut vnet_nics: BTreeMap<ResIdx, Vec<ResIdx>> = BTreeMap::new();
-        for &nic in &vsocket_nics {
-            for subnet_id in subnet_ids(inv, nic) {
-                if let Some(vnet) = parent_key(&subnet_id).and_then(|k| inv.get(k)) {
-                    let nics = vnet_nics.entry(vnet).or_default();
-                    if !nics.contains(&nic) {
-                        nics.push(nic);
-                    }
+        for (nic, vnets) in nic_vnets {
+            for vnet in vnets {
+                let nics = vnet_nics.entry(vnet).or_default();
+                if !nics.contains(&nic) {
+                    nics.push(nic);
                 }
             }
         }
@@ -119,7 +134,7 @@ impl Facts {
         for (&nic, &vm) in &by_nic {
             nics_by_vm.entry(vm).or_default().push(nic);
         }
-        let incomplete = vsocket_vms.iter().any(|&vm| {
+        let incomplete = vsocket_vms.par_iter().any(|&vm| {
             site_unresolved(
                 inv,
                 vm,
@@ -127,12 +142,16 @@ impl Facts {
             )
         });
         let sites = site::group(inv, &vsocket_vms, &by_nic);
-        let mut site_of = BTreeMap::new();
+        let mut site_of = vec![NO_SITE; inv.len()];
         // Sites are independent: find their members in parallel, then merge in site order.
         let members: Vec<BTreeSet<ResIdx>> = sites.par_iter().map(|s| s.members(inv)).collect();
         for (i, m) in members.into_iter().enumerate() {
             for r in m {
-                site_of.entry(r).or_insert(i);
+                if let Some(slot) = site_of.get_mut(r as usize) {
+                    if *slot == NO_SITE {
+                        *slot = i as u32;
+                    }
+                }
             }
         }
         Facts {
@@ -168,17 +187,20 @@ impl Facts {
 
     /// Whether HA rules check this resource: it belongs to a site, or no site is known.
     pub fn in_scope(&self, res: ResIdx) -> bool {
-        self.scope == Scope::Everything || self.site_of.contains_key(&res)
+        self.scope == Scope::Everything || self.site_index(res).is_some()
     }
 
     /// The index in [`Facts::sites`] of the site a resource belongs to.
     pub fn site_index(&self, res: ResIdx) -> Option<usize> {
-        self.site_of.get(&res).copied()
+        self.site_of
+            .get(res as usize)
+            .filter(|&&i| i != NO_SITE)
+            .map(|&i| i as usize)
     }
 
     /// The site a resource belongs to.
     pub fn site_of(&self, res: ResIdx) -> Option<&Site> {
-        self.site_of.get(&res).map(|&i| &self.sites[i])
+        self.site_index(res).map(|i| &self.sites[i])
     }
 
     /// The vSocket VM a NIC is attached to.

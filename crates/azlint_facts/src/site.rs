@@ -4,6 +4,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use azlint_inventory::{id_key, parent_key, props_of, Inventory, Lookup, ResIdx};
 use azlint_source::Value;
+use rayon::prelude::*;
 
 use crate::{reference, subnet_ids, vm_nics, ROUTE, ROUTE_TABLE};
 
@@ -194,10 +195,8 @@ pub(crate) fn group(
     nic_vm: &BTreeMap<ResIdx, ResIdx>,
 ) -> Vec<Site> {
     // NICs per VM: the VM's own list (in order), then NICs that name the VM.
-    let mut nics_of: BTreeMap<ResIdx, Vec<ResIdx>> = BTreeMap::new();
-    for &vm in vms {
-        nics_of.insert(vm, vm_nics(inv, vm));
-    }
+    let mut nics_of: BTreeMap<ResIdx, Vec<ResIdx>> =
+        vms.par_iter().map(|&vm| (vm, vm_nics(inv, vm))).collect();
     for (&nic, &vm) in nic_vm {
         let list = nics_of.entry(vm).or_default();
         if !list.contains(&nic) {
@@ -216,13 +215,19 @@ pub(crate) fn group(
         i
     }
     let mut first_with: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
-    for (i, &vm) in vms.iter().enumerate() {
-        let vnet = nics_of.get(&vm).and_then(|nics| {
-            nics.iter()
-                .flat_map(|&n| subnet_ids(inv, n))
-                .find_map(|s| parent_key(&s).map(|p| format!("vnet:{p}")))
-        });
-        for key in [vnet, name_stem(inv, vm)].into_iter().flatten() {
+    let keys: Vec<[Option<String>; 2]> = vms
+        .par_iter()
+        .map(|&vm| {
+            let vnet = nics_of.get(&vm).and_then(|nics| {
+                nics.iter()
+                    .flat_map(|&n| subnet_ids(inv, n))
+                    .find_map(|s| parent_key(&s).map(|p| format!("vnet:{p}")))
+            });
+            [vnet, name_stem(inv, vm)]
+        })
+        .collect();
+    for (i, pair) in keys.into_iter().enumerate() {
+        for key in pair.into_iter().flatten() {
             match first_with.get(&key) {
                 Some(&j) => {
                     let (a, b) = (find(&mut parent, i), find(&mut parent, j));
@@ -248,7 +253,7 @@ pub(crate) fn group(
         }
     }
     by_key
-        .into_iter()
+        .into_par_iter()
         .map(|(_, mut vms)| {
             // The primary: named so, else not named secondary, else first in the input.
             let rank = |vm: &ResIdx| {

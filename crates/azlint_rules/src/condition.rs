@@ -368,7 +368,7 @@ impl<'a> Item<'a> {
 
     /// An item for an input value (arrays and objects to a bounded depth).
     pub fn from_value(v: Value<'a>) -> Self {
-        Item::from_value_depth(v, 4)
+        Item::from_value_depth(v, 1)
     }
 
     fn from_value_depth(v: Value<'a>, depth: u32) -> Self {
@@ -447,6 +447,10 @@ pub trait Scope<'a> {
     fn document(&self) -> &'a Document;
     fn root(&self) -> Value<'a>;
     fn current(&self) -> Value<'a>;
+    /// The resource's properties object, when known (nested or flattened form).
+    fn root_props(&self) -> Option<Value<'a>> {
+        None
+    }
     fn fact(&self, name: &str, current: Value<'a>) -> FactAnswer<'a>;
     /// The same scope with another current item (inside `count`).
     fn with_current(&self, current: Value<'a>) -> Box<dyn Scope<'a> + '_>;
@@ -495,7 +499,12 @@ fn items<'a>(scope: &dyn Scope<'a>, o: &Operand) -> Items<'a> {
             unknown: None,
         },
         Operand::Field(p) => {
-            let s = p.eval(scope.document(), scope.root(), scope.current());
+            let s = p.eval_from(
+                scope.document(),
+                scope.root(),
+                scope.root_props(),
+                scope.current(),
+            );
             let file = scope.document().file;
             Items {
                 items: s
@@ -569,7 +578,12 @@ fn count<'a>(
     filter: &Option<Box<Condition>>,
     op: &Op,
 ) -> Truth<'a> {
-    let selected = path.eval(scope.document(), scope.root(), scope.current());
+    let selected = path.eval_from(
+        scope.document(),
+        scope.root(),
+        scope.root_props(),
+        scope.current(),
+    );
     if let Some(u) = selected.unknown {
         // Items the path could not reach might exist: the count is not known.
         return Truth::Unknown(u);

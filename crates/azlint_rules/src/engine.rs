@@ -7,7 +7,7 @@
 
 use azlint_diagnostics::{Finding, Label, Severity};
 use azlint_facts::NicRole;
-use azlint_inventory::{Document, ResIdx, Unknown};
+use azlint_inventory::{Document, Props, ResIdx, Unknown};
 use azlint_source::Value;
 use rayon::prelude::*;
 
@@ -33,7 +33,11 @@ struct Eval<'a, 'c> {
     res: ResIdx,
     doc: &'a Document,
     root: Value<'a>,
+    props: Option<Value<'a>>,
     current: Value<'a>,
+    /// Facts already answered for this resource: a condition often asks the same fact twice
+    /// (`exists`, then a comparison).
+    memo: std::cell::RefCell<Vec<(String, FactAnswer<'a>)>>,
 }
 
 impl<'a> Scope<'a> for Eval<'a, '_> {
@@ -46,8 +50,18 @@ impl<'a> Scope<'a> for Eval<'a, '_> {
     fn current(&self) -> Value<'a> {
         self.current
     }
+    fn root_props(&self) -> Option<Value<'a>> {
+        self.props
+    }
     fn fact(&self, name: &str, current: Value<'a>) -> FactAnswer<'a> {
-        fact(self.cx, name, self.res, current)
+        if let Some((_, hit)) = self.memo.borrow().iter().find(|(n, _)| n == name) {
+            return hit.clone();
+        }
+        let answer = fact(self.cx, name, self.res, current);
+        self.memo
+            .borrow_mut()
+            .push((name.to_string(), answer.clone()));
+        answer
     }
     fn with_current(&self, current: Value<'a>) -> Box<dyn Scope<'a> + '_> {
         Box::new(Eval {
@@ -55,7 +69,9 @@ impl<'a> Scope<'a> for Eval<'a, '_> {
             res: self.res,
             doc: self.doc,
             root: self.root,
+            props: self.props,
             current,
+            memo: Default::default(),
         })
     }
 }
@@ -105,10 +121,16 @@ fn check(rule: &Rule, cx: &Context<'_>, out: &mut Vec<Finding>) {
 fn check_resource(rule: &Rule, cx: &Context<'_>, res: ResIdx, out: &mut Vec<Finding>) {
     let doc = cx.inv.document_of(res);
     let root = cx.inv.value(res);
+    let props = match cx.inv.resource(res).props {
+        Props::Object(n) => Some(doc.value(n)),
+        Props::Flattened => Some(root),
+        // Unknown properties: let the path find out and say why.
+        Props::Null(_) | Props::Expression(_) | Props::Malformed(_) => None,
+    };
     let items: Vec<Value<'_>> = match &rule.for_each {
         None => vec![root],
         Some(p) => {
-            let s = p.eval(doc, root, root);
+            let s = p.eval_from(doc, root, props, root);
             if let Some(u) = s.unknown {
                 if s.values.is_empty() {
                     out.push(cannot_tell(rule, cx, res, root, u));
@@ -124,7 +146,9 @@ fn check_resource(rule: &Rule, cx: &Context<'_>, res: ResIdx, out: &mut Vec<Find
             res,
             doc,
             root,
+            props,
             current: item,
+            memo: Default::default(),
         };
         match rule.condition.eval(&scope) {
             Truth::False => {}
@@ -150,7 +174,7 @@ fn pointed<'a>(rule: &Rule, scope: &Eval<'a, '_>) -> Vec<Value<'a>> {
         }
     }
     if let Some(p) = &rule.at {
-        let s = p.eval(scope.doc, scope.root, scope.current);
+        let s = p.eval_from(scope.doc, scope.root, scope.props, scope.current);
         if !s.values.is_empty() {
             return s.values;
         }

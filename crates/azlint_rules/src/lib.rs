@@ -30,8 +30,9 @@ pub struct Context<'a> {
     pub inv: &'a Inventory,
     pub facts: &'a Facts,
     /// Site facts are the same for every resource of a site: computed once per site.
+    /// Keyed by site index and the fact's index in [`facts::FACTS`].
     site_facts:
-        std::sync::Mutex<std::collections::HashMap<(usize, String), condition::FactAnswer<'a>>>,
+        std::sync::Mutex<std::collections::HashMap<(usize, usize), condition::FactAnswer<'a>>>,
 }
 
 impl<'a> Context<'a> {
@@ -50,7 +51,10 @@ impl<'a> Context<'a> {
         name: &str,
         compute: impl FnOnce() -> condition::FactAnswer<'a>,
     ) -> condition::FactAnswer<'a> {
-        let key = (site, name.to_string());
+        let Some(fact) = facts::FACTS.iter().position(|(n, _)| *n == name) else {
+            return compute();
+        };
+        let key = (site, fact);
         if let Ok(cache) = self.site_facts.lock() {
             if let Some(hit) = cache.get(&key) {
                 return hit.clone();

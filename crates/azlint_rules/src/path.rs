@@ -116,14 +116,36 @@ impl Path {
 
     /// Evaluates from `root` (the resource) or `current` (the item being iterated).
     pub fn eval<'a>(&self, doc: &'a Document, root: Value<'a>, current: Value<'a>) -> Selected<'a> {
+        self.eval_from(doc, root, None, current)
+    }
+
+    /// Evaluates with the resource's properties object already known (the inventory records
+    /// where it is), which saves scanning the resource's keys for it on every path.
+    pub fn eval_from<'a>(
+        &self,
+        doc: &'a Document,
+        root: Value<'a>,
+        root_props: Option<Value<'a>>,
+        current: Value<'a>,
+    ) -> Selected<'a> {
         let start = if self.relative { current } else { root };
+        let mut steps = self.steps.as_slice();
+        let mut first = start;
+        if let (false, Some(props), Some(Step::Name(n))) =
+            (self.relative, root_props, steps.first())
+        {
+            if n.eq_ignore_ascii_case("properties") {
+                first = props;
+                steps = &steps[1..];
+            }
+        }
         let mut ev = Eval {
             doc,
             budget: BUDGET,
             unknown: None,
         };
-        let mut nodes = vec![start];
-        for step in &self.steps {
+        let mut nodes = vec![first];
+        for step in steps {
             let mut next = Vec::new();
             for v in nodes {
                 ev.step(step, v, &mut next);
