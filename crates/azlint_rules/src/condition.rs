@@ -490,40 +490,47 @@ struct Items<'a> {
 
 fn items<'a>(scope: &dyn Scope<'a>, o: &Operand) -> Items<'a> {
     match o {
-        Operand::Literal(v) => Items {
-            items: match v {
-                // A list literal is a set of values for `in`; as one value elsewhere.
-                serde_json::Value::Array(_) => vec![Item::from_json(v)],
-                _ => vec![Item::from_json(v)],
-            },
+        Operand::Literal(v) => literal_items(v),
+        Operand::Field(p) => field_items(scope, p),
+        Operand::Fact(name) => fact_items(scope, name),
+    }
+}
+
+fn literal_items<'a>(v: &serde_json::Value) -> Items<'a> {
+    // A list literal stays one value: `in` spreads it, `equals` compares it whole.
+    Items {
+        items: vec![Item::from_json(v)],
+        unknown: None,
+    }
+}
+
+fn field_items<'a>(scope: &dyn Scope<'a>, p: &Path) -> Items<'a> {
+    let s = p.eval_from(
+        scope.document(),
+        scope.root(),
+        scope.root_props(),
+        scope.current(),
+    );
+    let file = scope.document().file;
+    Items {
+        items: s
+            .values
+            .into_iter()
+            .map(|v| Item::from_value(v).in_file(file))
+            .collect(),
+        unknown: s.unknown,
+    }
+}
+
+fn fact_items<'a>(scope: &dyn Scope<'a>, name: &str) -> Items<'a> {
+    match scope.fact(name, scope.current()) {
+        FactAnswer::Known(items) => Items {
+            items,
             unknown: None,
         },
-        Operand::Field(p) => {
-            let s = p.eval_from(
-                scope.document(),
-                scope.root(),
-                scope.root_props(),
-                scope.current(),
-            );
-            let file = scope.document().file;
-            Items {
-                items: s
-                    .values
-                    .into_iter()
-                    .map(|v| Item::from_value(v).in_file(file))
-                    .collect(),
-                unknown: s.unknown,
-            }
-        }
-        Operand::Fact(name) => match scope.fact(name, scope.current()) {
-            FactAnswer::Known(items) => Items {
-                items,
-                unknown: None,
-            },
-            FactAnswer::Unknown(u) => Items {
-                items: Vec::new(),
-                unknown: Some(u),
-            },
+        FactAnswer::Unknown(u) => Items {
+            items: Vec::new(),
+            unknown: Some(u),
         },
     }
 }
@@ -561,9 +568,9 @@ impl Condition {
             Condition::Leaf(Subject::Count(path, filter), op) => count(scope, path, filter, op),
             Condition::Leaf(subject, op) => {
                 let subject = match subject {
-                    Subject::Field(p) => items(scope, &Operand::Field(p.clone())),
-                    Subject::Fact(f) => items(scope, &Operand::Fact(f.clone())),
-                    Subject::Value(v) => items(scope, &Operand::Literal(v.clone())),
+                    Subject::Field(p) => field_items(scope, p),
+                    Subject::Fact(f) => fact_items(scope, f),
+                    Subject::Value(v) => literal_items(v),
                     Subject::Count(..) => unreachable!("handled above"),
                 };
                 leaf(scope, subject, op)
