@@ -47,6 +47,11 @@ const CASES: &[(&str, i32, &[Found])] = &[
     ("empty-array.json", 0, &[]),
 ];
 
+/// The text report of one file, without colour.
+fn text_report(file: &str) -> common::Run {
+    azlint(&["check", "--color", "never", file])
+}
+
 #[test]
 fn every_shape_is_read_and_located() {
     for (file, code, expected) in CASES {
@@ -102,46 +107,26 @@ fn an_unevaluated_expression_is_cannot_tell_never_a_guess() {
 
 #[test]
 fn jsonc_as_azure_accepts_it() {
-    let run = azlint(&[
-        "check",
-        "--color",
-        "never",
-        "fixtures/shapes/jsonc-loose.jsonc",
-    ]);
+    let run = text_report("fixtures/shapes/jsonc-loose.jsonc");
     insta::assert_snapshot!(run.stdout);
 }
 
 #[test]
 fn truncated_json_points_at_the_end() {
-    let run = azlint(&[
-        "check",
-        "--color",
-        "never",
-        "fixtures/shapes/invalid-truncated.json",
-    ]);
+    let run = text_report("fixtures/shapes/invalid-truncated.json");
     assert_eq!(run.code, 2);
     insta::assert_snapshot!(run.stdout);
 }
 
 #[test]
 fn paged_resource_graph_result_is_a_warning() {
-    let run = azlint(&[
-        "check",
-        "--color",
-        "never",
-        "fixtures/shapes/arg-truncated.json",
-    ]);
+    let run = text_report("fixtures/shapes/arg-truncated.json");
     insta::assert_snapshot!(run.stdout);
 }
 
 #[test]
 fn unrecognised_json_is_a_warning_naming_the_file() {
-    let run = azlint(&[
-        "check",
-        "--color",
-        "never",
-        "fixtures/shapes/unrecognised.json",
-    ]);
+    let run = text_report("fixtures/shapes/unrecognised.json");
     assert_eq!(run.code, 1);
     insta::assert_snapshot!(run.stdout);
 }
