@@ -125,7 +125,16 @@ impl Tree {
                 message: format!("file is larger than azlint's limit of {} bytes", MAX_LEN),
             });
         }
-        Parser::new(src.as_bytes(), start).run()
+        if src.len() >= PARALLEL_MIN {
+            if let Some(result) = parse_halves(src.as_bytes(), start) {
+                return result;
+            }
+        }
+        match Parser::new(src.as_bytes(), start).run()? {
+            Run::Done(tree) => Ok(tree),
+            // Only a parser told where to stop halts.
+            Run::Halted(nodes) => Ok(Tree { nodes }),
+        }
     }
 
     /// The root value. Every tree has one.
@@ -548,6 +557,86 @@ struct Parser<'s> {
     nodes: Vec<Node>,
     /// Open containers: node index and whether it is an object.
     stack: Vec<(u32, bool)>,
+    /// Stop when the next root-array element starts here (the first half of a split parse).
+    stop_at: Option<usize>,
+    /// For the second half of a split parse: where the root array starts and, once read,
+    /// where it ends.
+    root: Option<(usize, Option<usize>)>,
+}
+
+/// How a parse ended.
+enum Run {
+    Done(Tree),
+    /// Stopped at `stop_at`, inside the root array: the nodes so far.
+    Halted(Vec<Node>),
+}
+
+/// Stack entry standing for the root array in the second half of a split parse.
+const OUTER: u32 = u32::MAX;
+
+/// Documents at least this large are parsed in two halves at once when their root is an array
+/// (an export): each core takes one half.
+const PARALLEL_MIN: usize = 32 << 20;
+
+/// Parses a large array in two halves on two threads. The split is a guess (an element start
+/// after the middle); it holds only if the first half, parsed from the start, reaches exactly
+/// that offset between two elements of the root array. If it does not, the first half simply
+/// parses on to the end and its result is the answer, so the outcome is always exactly that of
+/// a sequential parse. `None` when the document is not an array worth splitting.
+fn parse_halves(src: &[u8], start: usize) -> Option<Result<Tree, ParseError>> {
+    let open = start + src[start..].iter().position(|b| !b.is_ascii_whitespace())?;
+    if src[open] != b'[' {
+        return None;
+    }
+    let mid = open + (src.len() - open) / 2;
+    let split = [&b"\n  {"[..], b"}, {", b"},{"]
+        .iter()
+        .find_map(|pattern| {
+            memchr::memmem::find(&src[mid..], pattern).map(|k| mid + k + pattern.len() - 1)
+        })?;
+    let (first, second) = rayon::join(
+        || {
+            let mut p = Parser::new(src, start);
+            p.stop_at = Some(split);
+            p.run()
+        },
+        || {
+            let mut p = Parser::new(src, split);
+            p.nodes = Vec::with_capacity((src.len() - split) / 10 + 16);
+            p.stack.push((OUTER, false));
+            p.root = Some((open, None));
+            p.run_from_value()
+        },
+    );
+    let mut nodes = match first {
+        Err(e) => return Some(Err(e)),
+        Ok(Run::Done(tree)) => return Some(Ok(tree)),
+        Ok(Run::Halted(nodes)) => nodes,
+    };
+    let (rest, root_end) = match second {
+        Err(e) => return Some(Err(e)),
+        Ok((nodes, end)) => (nodes, end),
+    };
+    let offset = nodes.len() as u32;
+    let total = nodes.len() + rest.len();
+    if total > MAX_NODES {
+        return Some(Err(ParseError {
+            offset: 0,
+            opened_at: None,
+            message: format!("the document has more than {MAX_NODES} values, azlint's limit"),
+        }));
+    }
+    nodes.reserve_exact(rest.len());
+    nodes.extend(rest.into_iter().map(|mut n| {
+        if matches!(n.tag(), K_ARRAY | K_OBJECT) {
+            n.meta = (n.tag()) | (((n.meta >> KIND_BITS) + offset) << KIND_BITS);
+        }
+        n
+    }));
+    let root = &mut nodes[0];
+    root.end = root_end as u32;
+    root.meta = K_ARRAY | ((total as u32) << KIND_BITS);
+    Some(Ok(Tree { nodes }))
 }
 
 impl<'s> Parser<'s> {
@@ -560,6 +649,8 @@ impl<'s> Parser<'s> {
             pos: start,
             nodes: Vec::with_capacity(estimate),
             stack: Vec::new(),
+            stop_at: None,
+            root: None,
         }
     }
 
@@ -571,12 +662,38 @@ impl<'s> Parser<'s> {
         })
     }
 
-    fn run(mut self) -> Result<Tree, ParseError> {
+    fn run(mut self) -> Result<Run, ParseError> {
         self.skip_trivia()?;
         if self.pos >= self.src.len() {
             return self.err(self.pos, "the file is empty: expected a JSON value");
         }
+        self.parse_loop()
+    }
+
+    /// The second half of a split parse: elements of the root array from `pos` on, to the
+    /// root's closing bracket and the end of the file. Returns the nodes and the root's end.
+    fn run_from_value(mut self) -> Result<(Vec<Node>, usize), ParseError> {
+        self.skip_trivia()?;
+        match self.parse_loop()? {
+            Run::Done(tree) => match self.root.and_then(|(_, end)| end) {
+                Some(end) => Ok((tree.nodes, end)),
+                None => self.err(self.src.len(), "unexpected end of file"),
+            },
+            Run::Halted(_) => self.err(self.pos, "unexpected end of file"),
+        }
+    }
+
+    fn parse_loop(&mut self) -> Result<Run, ParseError> {
         loop {
+            if let Some(split) = self.stop_at {
+                if self.pos == split && self.stack.len() == 1 {
+                    return Ok(Run::Halted(std::mem::take(&mut self.nodes)));
+                }
+                if self.pos > split {
+                    // The guess was wrong (the split was inside a string or deeper): go on.
+                    self.stop_at = None;
+                }
+            }
             if self.value()? == Step::Opened {
                 continue;
             }
@@ -593,8 +710,9 @@ impl<'s> Parser<'s> {
                             ),
                         );
                     }
-                    self.nodes.shrink_to_fit();
-                    return Ok(Tree { nodes: self.nodes });
+                    let mut nodes = std::mem::take(&mut self.nodes);
+                    nodes.shrink_to_fit();
+                    return Ok(Run::Done(Tree { nodes }));
                 };
                 self.skip_trivia()?;
                 match self.src.get(self.pos) {
@@ -620,7 +738,10 @@ impl<'s> Parser<'s> {
                         } else {
                             "',' or ']'"
                         };
-                        let open = self.nodes[top as usize].start;
+                        let open = match top {
+                            OUTER => self.root.map_or(0, |(start, _)| start as u32),
+                            _ => self.nodes[top as usize].start,
+                        };
                         return Err(ParseError {
                             offset: self.pos.min(self.src.len()) as u32,
                             opened_at: Some(open),
@@ -652,6 +773,13 @@ impl<'s> Parser<'s> {
 
     fn close(&mut self, top: u32) -> Result<(), ParseError> {
         self.pos += 1;
+        if top == OUTER {
+            if let Some(root) = &mut self.root {
+                root.1 = Some(self.pos);
+            }
+            self.stack.pop();
+            return Ok(());
+        }
         let next = self.nodes.len() as u32;
         let n = &mut self.nodes[top as usize];
         n.end = self.pos as u32;
@@ -1079,6 +1207,73 @@ mod tests {
         // Non-ASCII bytes around the target must not confuse the bit trick.
         let t = "ééééé\"".as_bytes();
         assert_eq!(find_quote_or_backslash(t), Some(10));
+    }
+
+    /// A tree's nodes as comparable tuples.
+    type Nodes = Vec<(u32, u32, u32)>;
+
+    fn sequential(src: &str) -> Result<Nodes, ParseError> {
+        match Parser::new(src.as_bytes(), 0).run()? {
+            Run::Done(t) => Ok(t.nodes.iter().map(|n| (n.start, n.end, n.meta)).collect()),
+            Run::Halted(_) => unreachable!("no stop"),
+        }
+    }
+
+    fn halves(src: &str) -> Option<Result<Nodes, ParseError>> {
+        parse_halves(src.as_bytes(), 0)
+            .map(|r| r.map(|t| t.nodes.iter().map(|n| (n.start, n.end, n.meta)).collect()))
+    }
+
+    #[test]
+    fn a_split_parse_equals_a_sequential_one() {
+        let element = |i: usize| {
+            format!("{{\n    \"id\": \"r{i}\",\n    \"tags\": {{\"a\": [1, 2, {{}}]}},\n    \"s\": \"x}}, {{y\"\n  }}")
+        };
+        let pretty: String = format!(
+            "[\n  {}\n]\n",
+            (0..200).map(element).collect::<Vec<_>>().join(",\n  ")
+        );
+        let compact: String = format!(
+            "[{}]",
+            (0..200)
+                .map(|i| format!("{{\"id\":{i},\"v\":[{{}},[]]}}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        // The first split candidate after the middle is inside a string: the guess fails and
+        // the result is still right.
+        let z = "z".repeat(100);
+        let tricky = format!("[{{\"a\":1}}, {{\"s\": \"{z}}}, {{{z}\"}}, {{\"b\": 2}}]");
+        let mid = tricky.len() / 2;
+        let candidate = mid + tricky[mid..].find("}, {").expect("a candidate");
+        assert!(
+            tricky[candidate..].starts_with("}, {z"),
+            "the guess falls in the string"
+        );
+        let with_comments = pretty.replace("]},\n", "]}, // note\n");
+        for (name, doc) in [
+            ("pretty", &pretty),
+            ("compact", &compact),
+            ("tricky", &tricky),
+            ("comments", &with_comments),
+        ] {
+            let want = sequential(doc).expect(name);
+            let got = halves(doc).unwrap_or_else(|| panic!("{name}: an array is split"));
+            assert_eq!(got.expect(name), want, "{name}");
+        }
+    }
+
+    #[test]
+    fn a_split_parse_reports_the_first_error() {
+        let good = format!("[\n  {}\n]", vec!["{\"a\": 1}"; 50].join(",\n  "));
+        // An error in the second half, and one in the first.
+        let late = good.replacen("{\"a\": 1}\n]", "{\"a\" 1}\n]", 1);
+        let early = good.replacen("{\"a\": 1}", "{\"a\" 1}", 1);
+        for doc in [late, early, format!("{good},")] {
+            let want = sequential(&doc).expect_err("invalid");
+            let got = halves(&doc).expect("split").expect_err("invalid");
+            assert_eq!(got, want);
+        }
     }
 
     #[test]
