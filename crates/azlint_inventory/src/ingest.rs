@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use azlint_diagnostics::{input, Finding, Label, Severity};
 use azlint_source::{FileId, SourceFile, Span, Tree, Value};
+use rayon::prelude::*;
 
 use crate::shape::{recognise, Fields, Shape};
 use crate::{id_key, is_expression, Document, Props, RawResource};
@@ -15,6 +16,9 @@ pub struct Ingested {
     pub resources: Vec<RawResource>,
     pub findings: Vec<Finding>,
 }
+
+/// Arrays with at least this many elements are ingested in parallel chunks.
+const PARALLEL_ELEMENTS: usize = 4096;
 
 /// Child resources that Azure embeds in their parent's properties, by parent type: the
 /// property holding them and the child type's last segment.
@@ -91,7 +95,41 @@ impl<'d> Finder<'d> {
     }
 
     fn array(&mut self, arr: Value<'d>) {
-        for element in arr.elements() {
+        let elements: Vec<Value<'d>> = arr.elements().collect();
+        if elements.len() < PARALLEL_ELEMENTS {
+            self.elements(&elements);
+            return;
+        }
+        // A large export: chunks of elements in parallel, joined in order. Children refer to
+        // their parent by index in the list, so each chunk's indexes move by its offset.
+        let chunk = elements
+            .len()
+            .div_ceil(rayon::current_num_threads().max(1) * 4);
+        let parts: Vec<(Vec<RawResource>, Vec<Span>)> = elements
+            .par_chunks(chunk)
+            .map(|part| {
+                let mut finder = Finder {
+                    document: self.document,
+                    resources: Vec::new(),
+                    findings: Vec::new(),
+                    not_resources: Vec::new(),
+                };
+                finder.elements(part);
+                (finder.resources, finder.not_resources)
+            })
+            .collect();
+        for (resources, not_resources) in parts {
+            let offset = self.resources.len();
+            self.resources.extend(resources.into_iter().map(|mut r| {
+                r.embedded_in = r.embedded_in.map(|i| i + offset);
+                r
+            }));
+            self.not_resources.extend(not_resources);
+        }
+    }
+
+    fn elements(&mut self, elements: &[Value<'d>]) {
+        for &element in elements {
             let fields = Fields::read(element);
             if element.is_object() && fields.is_resource() {
                 self.resource(element, fields, None, false);

@@ -369,7 +369,8 @@ impl<'a> Value<'a> {
     }
 
     /// The member `key` of an object, with the key compared ignoring ASCII case, as Azure
-    /// Resource Manager compares property names. An exact match wins over a case-folded one.
+    /// Resource Manager compares property names. An exact match wins over a case-folded one
+    /// (see [`Value::pick_ignore_case`]).
     pub fn get_ignore_case(&self, key: &str) -> Option<Value<'a>> {
         let mut found = [None];
         self.pick_ignore_case(&[key], &mut found);
@@ -377,14 +378,21 @@ impl<'a> Value<'a> {
     }
 
     /// Looks several keys up in one pass over an object's members (keys compared ignoring
-    /// ASCII case; an exact match wins). `found[i]` receives the value of `keys[i]`.
+    /// ASCII case, as ARM does). `found[i]` receives the value of `keys[i]`: the first member
+    /// spelled exactly like it, else the last one that differs only in case. The scan stops
+    /// once every key has an exact match, which is most lookups (Azure never repeats a key;
+    /// a document that does is invalid for ARM, and which copy is read is then a choice).
     pub fn pick_ignore_case<const N: usize>(
         &self,
         keys: &[&str; N],
         found: &mut [Option<Value<'a>>; N],
     ) {
         let mut exact = [false; N];
+        let mut pending = N;
         for (k, v) in self.members() {
+            if pending == 0 {
+                break;
+            }
             let n = k.node();
             for (i, key) in keys.iter().enumerate() {
                 let is_exact = match n.tag() {
@@ -405,11 +413,13 @@ impl<'a> Value<'a> {
                     },
                     _ => continue,
                 };
+                if exact[i] {
+                    continue;
+                }
+                found[i] = Some(v);
                 if is_exact {
-                    found[i] = Some(v);
                     exact[i] = true;
-                } else if !exact[i] {
-                    found[i] = Some(v);
+                    pending -= 1;
                 }
             }
         }
@@ -1129,6 +1139,18 @@ mod tests {
         let root = t.root(src);
         assert_eq!(root.get("a").unwrap().as_i64(), Some(3));
         assert_eq!(root.get_ignore_case("A").unwrap().as_i64(), Some(1));
+        assert_eq!(
+            root.get_ignore_case("a").unwrap().as_i64(),
+            Some(2),
+            "first exact match"
+        );
+        let folded = r#"{"Name": 1, "NAME": 2}"#;
+        let t = parse(folded).unwrap();
+        assert_eq!(
+            t.root(folded).get_ignore_case("name").unwrap().as_i64(),
+            Some(2),
+            "no exact match: the last case-folded one"
+        );
         assert!(root.get_ignore_case("properties").is_none());
     }
 
