@@ -17,12 +17,34 @@ use crate::file::{Reach, Rule};
 use crate::{resource_group, Context};
 
 /// Runs `rules` and returns their findings (unsorted).
+///
+/// Work goes resource by resource, each resource through every rule of its type: a resource's
+/// part of the tree is read into the cache once for all of them, where going rule by rule
+/// would read the whole export again for each rule.
 pub fn run(rules: &[&Rule], cx: &Context<'_>) -> Vec<Finding> {
-    rules
-        .par_iter()
-        .flat_map_iter(|rule| {
+    let mut by_type: std::collections::BTreeMap<&str, Vec<&Rule>> = Default::default();
+    for rule in rules {
+        for t in &rule.types {
+            by_type.entry(t.as_str()).or_default().push(rule);
+        }
+    }
+    let work: Vec<(ResIdx, &[&Rule])> = by_type
+        .iter()
+        .flat_map(|(t, rules)| {
+            cx.inv
+                .of_type(t)
+                .iter()
+                .map(move |&res| (res, rules.as_slice()))
+        })
+        .collect();
+    work.par_chunks(512)
+        .flat_map_iter(|chunk| {
             let mut out = Vec::new();
-            check(rule, cx, &mut out);
+            for &(res, rules) in chunk {
+                for rule in rules {
+                    check(rule, cx, res, &mut out);
+                }
+            }
             out
         })
         .collect()
@@ -104,18 +126,15 @@ fn role_matches(cx: &Context<'_>, res: ResIdx, role: &str) -> bool {
     }
 }
 
-fn check(rule: &Rule, cx: &Context<'_>, out: &mut Vec<Finding>) {
-    for t in &rule.types {
-        for &res in cx.inv.of_type(t) {
-            if rule.reach == Reach::Site && !cx.facts.in_scope(res) {
-                continue;
-            }
-            if !rule.roles.is_empty() && !rule.roles.iter().any(|r| role_matches(cx, res, r)) {
-                continue;
-            }
-            check_resource(rule, cx, res, out);
-        }
+/// Checks one resource against one rule, if the rule reads it.
+fn check(rule: &Rule, cx: &Context<'_>, res: ResIdx, out: &mut Vec<Finding>) {
+    if rule.reach == Reach::Site && !cx.facts.in_scope(res) {
+        return;
     }
+    if !rule.roles.is_empty() && !rule.roles.iter().any(|r| role_matches(cx, res, r)) {
+        return;
+    }
+    check_resource(rule, cx, res, out);
 }
 
 fn check_resource(rule: &Rule, cx: &Context<'_>, res: ResIdx, out: &mut Vec<Finding>) {
