@@ -259,15 +259,17 @@ impl<'d> Finder<'d> {
                 .and_then(|x| x.as_str())
         };
         let key = match literal(id_field) {
-            Some(id) => Some(id_key(&id).into_boxed_str()),
+            Some(id) => Some(Arc::from(id_key(&id))),
             None => match (
                 parent.and_then(|p| p.key.as_deref()),
                 embedded_in,
                 literal(name_field),
             ) {
-                (Some(pk), Some((_, segment)), Some(name)) => {
-                    Some(format!("{pk}/{}/{}", segment.to_lowercase(), name.to_lowercase()).into())
-                }
+                (Some(pk), Some((_, segment)), Some(name)) => Some(Arc::from(format!(
+                    "{pk}/{}/{}",
+                    segment.to_lowercase(),
+                    name.to_lowercase()
+                ))),
                 _ => None,
             },
         };

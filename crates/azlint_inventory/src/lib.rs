@@ -85,7 +85,7 @@ pub struct Resource {
     /// The resource type in lower case, e.g. `microsoft.network/virtualnetworks/subnets`.
     pub type_lc: Box<str>,
     /// The resource id in lower case, when the input gives it literally.
-    pub key: Option<Box<str>>,
+    pub key: Option<Arc<str>>,
     /// The parent resource (a subnet's VNET), when it is in the inventory.
     pub parent: Option<ResIdx>,
     /// Whether this occurrence is embedded in its parent's properties.
@@ -100,7 +100,7 @@ pub struct RawResource {
     pub node: u32,
     pub props: Props,
     pub type_lc: Box<str>,
-    pub key: Option<Box<str>>,
+    pub key: Option<Arc<str>>,
     /// Index, in the same document's list, of the resource this one is embedded in.
     pub embedded_in: Option<usize>,
 }
@@ -127,7 +127,7 @@ pub struct Unknown<'a> {
 pub struct Inventory {
     documents: Vec<Document>,
     resources: Vec<Resource>,
-    by_key: HashMap<Box<str>, ResIdx>,
+    by_key: HashMap<Arc<str>, ResIdx>,
     by_type: HashMap<Box<str>, Vec<ResIdx>>,
     /// Children of each parent, in input order.
     by_parent: HashMap<ResIdx, Vec<ResIdx>>,
@@ -186,10 +186,12 @@ impl Inventory {
         if let Some(k) = &raw.key {
             self.by_key.insert(k.clone(), idx);
         }
-        self.by_type
-            .entry(raw.type_lc.clone())
-            .or_default()
-            .push(idx);
+        match self.by_type.get_mut(&raw.type_lc) {
+            Some(list) => list.push(idx),
+            None => {
+                self.by_type.insert(raw.type_lc.clone(), vec![idx]);
+            }
+        }
         self.resources.push(Resource {
             place,
             props: raw.props,
