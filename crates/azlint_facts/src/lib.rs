@@ -13,6 +13,8 @@
 //! the HA rules look only at the sites' resources. When they show no vSocket (a user checking
 //! just the VNET of a site), every resource is the user's subject and is checked.
 
+mod ip;
+pub mod nsg;
 mod roles;
 mod site;
 
@@ -21,6 +23,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use azlint_inventory::{id_key, parent_key, props_of, Inventory, Lookup, ResIdx};
 use rayon::prelude::*;
 
+pub use ip::{is_public_ip, non_public_range};
 pub use roles::{
     RoleAssignment, Roles, CONTRIBUTOR, OWNER, USER_ACCESS_ADMINISTRATOR, VM_CONTRIBUTOR,
 };

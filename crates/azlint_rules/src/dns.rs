@@ -2,8 +2,6 @@
 
 use std::net::IpAddr;
 
-use ipnet::IpNet;
-
 /// Azure's virtual public IP: Azure-provided DNS.
 pub const AZURE_DNS: &str = "168.63.129.16";
 /// The sentinel a NIC uses for "Azure-provided DNS".
@@ -34,30 +32,6 @@ impl Resolver {
     }
 }
 
-/// Ranges that are not globally routable, with the name users know them by.
-const NON_PUBLIC: &[(&str, &str)] = &[
-    ("10.0.0.0/8", "RFC 1918 private"),
-    ("172.16.0.0/12", "RFC 1918 private"),
-    ("192.168.0.0/16", "RFC 1918 private"),
-    ("100.64.0.0/10", "CGNAT shared, RFC 6598"),
-    ("127.0.0.0/8", "loopback"),
-    ("169.254.0.0/16", "link-local"),
-    ("0.0.0.0/8", "\"this network\""),
-    ("192.0.0.0/24", "IETF protocol assignments"),
-    ("192.0.2.0/24", "documentation (TEST-NET-1)"),
-    ("198.18.0.0/15", "benchmarking"),
-    ("198.51.100.0/24", "documentation (TEST-NET-2)"),
-    ("203.0.113.0/24", "documentation (TEST-NET-3)"),
-    ("224.0.0.0/4", "multicast"),
-    ("240.0.0.0/4", "reserved"),
-    ("::1/128", "loopback"),
-    ("::/128", "unspecified"),
-    ("fc00::/7", "unique local"),
-    ("fe80::/10", "link-local"),
-    ("ff00::/8", "multicast"),
-    ("2001:db8::/32", "documentation"),
-];
-
 pub fn classify(server: &str) -> Resolver {
     let s = server.trim();
     if s.eq_ignore_ascii_case(AZURE_PROVIDED_SENTINEL) || s == AZURE_DNS {
@@ -69,14 +43,10 @@ pub fn classify(server: &str) -> Resolver {
     let Ok(ip) = s.parse::<IpAddr>() else {
         return Resolver::Invalid;
     };
-    // `::ffff:10.0.0.4` is 10.0.0.4.
-    let ip = ip.to_canonical();
-    for (net, name) in NON_PUBLIC {
-        if net.parse::<IpNet>().is_ok_and(|n| n.contains(&ip)) {
-            return Resolver::Private(name);
-        }
+    match azlint_facts::non_public_range(ip) {
+        Some(name) => Resolver::Private(name),
+        None => Resolver::Public,
     }
-    Resolver::Public
 }
 
 #[cfg(test)]

@@ -6,11 +6,13 @@
 //! assignments that were not exported, a subnet that is not in the inputs) is unknown with the
 //! reason, and rules that use it answer "cannot tell".
 
+use azlint_facts::nsg::{evaluate, Direction, Endpoint, Flow, Verdict};
 use azlint_facts::{
     primary_config, NicRole, Site, CONTRIBUTOR, OWNER, USER_ACCESS_ADMINISTRATOR, VM_CONTRIBUTOR,
 };
 use azlint_inventory::{id_key, props_of, Lookup, ResIdx, Unknown};
 use azlint_source::Value;
+use ipnet::IpNet;
 
 use crate::condition::{FactAnswer, Item};
 use crate::Context;
@@ -47,6 +49,8 @@ pub const FACTS: &[(&str, &str)] = &[
     ("subnet.default_route", "for a NIC: the next hop type of 0.0.0.0/0 on its subnet (Internet when no route table overrides it)"),
     ("subnet.nat_gateway", "for a NIC: the NAT gateway of its subnet"),
     ("route.table_roles", "for a route: the vSocket subnet roles (mgmt, wan, lan) whose subnets use its route table"),
+    ("nsg.management_egress_denials", "for a vSocket NIC: the NSG rules (NIC, then subnet) that deny UDP/53 or TCP/443 to the Internet"),
+    ("nsg.keepalive_denials", "for a site: the NSG rules that deny the HA keepalive, UDP/20480 from the primary's LAN NIC to the secondary's"),
 ];
 
 pub fn names() -> Vec<&'static str> {
@@ -228,6 +232,39 @@ pub fn fact<'a>(cx: &Context<'a>, name: &str, res: ResIdx, _current: Value<'a>) 
             }
             known(roles)
         }
+        "nsg.management_egress_denials" => {
+            let flows = [("Udp", 53u16), ("Tcp", 443u16)];
+            let ctx = match nic_context(cx, res) {
+                Ok(ctx) => ctx,
+                Err(reason) => return unknown(reason),
+            };
+            let mut out = Vec::new();
+            for (protocol, port) in flows {
+                let flow = Flow {
+                    protocol,
+                    source: Endpoint::Ip(ctx.ip),
+                    destination: Endpoint::Internet,
+                    port,
+                };
+                let steps = [
+                    (ctx.nic_nsg, Direction::Outbound),
+                    (ctx.subnet_nsg, Direction::Outbound),
+                ];
+                match path_verdict(cx, &steps, &flow, &ctx.vnet) {
+                    Ok(None) => {}
+                    Ok(Some(d)) => {
+                        let text = format!(
+                            "{} denies {}/{port} to the Internet",
+                            d.name,
+                            protocol.to_ascii_uppercase()
+                        );
+                        out.push(d.describe(&text));
+                    }
+                    Err(reason) => return unknown(reason),
+                }
+            }
+            known(out.into_iter().map(|d| d.item).collect())
+        }
         // Facts of the site as a whole are computed once per site.
         "site.primary.same_role_subnet_id" => match site {
             Some(site) => site_fact(cx, site, name, res),
@@ -294,6 +331,46 @@ fn site_fact<'a>(cx: &Context<'a>, site: &Site, name: &str, res: ResIdx) -> Fact
                 .collect(),
         ),
         "site.vm_count" => known(vec![number(site.vms.len())]),
+        "nsg.keepalive_denials" => {
+            let mut lan = site.nics_of(NicRole::Lan);
+            let (Some(primary), Some(secondary)) = (lan.next(), lan.next()) else {
+                return known(Vec::new());
+            };
+            let (a, b) = match (nic_context(cx, primary), nic_context(cx, secondary)) {
+                (Ok(a), Ok(b)) => (a, b),
+                (Err(reason), _) | (_, Err(reason)) => return unknown(reason),
+            };
+            let vnet: Vec<IpNet> = a.vnet.iter().chain(&b.vnet).copied().collect();
+            // The master sends, the standby listens; after a failover the roles swap, so both
+            // directions must pass.
+            let mut out = Vec::new();
+            for (from, to, what) in [
+                (&a, &b, "to the standby"),
+                (&b, &a, "back, after a failover"),
+            ] {
+                let flow = Flow {
+                    protocol: "Udp",
+                    source: Endpoint::Ip(from.ip),
+                    destination: Endpoint::Ip(to.ip),
+                    port: 20480,
+                };
+                let steps = [
+                    (from.nic_nsg, Direction::Outbound),
+                    (from.subnet_nsg, Direction::Outbound),
+                    (to.subnet_nsg, Direction::Inbound),
+                    (to.nic_nsg, Direction::Inbound),
+                ];
+                match path_verdict(cx, &steps, &flow, &vnet) {
+                    Ok(None) => {}
+                    Ok(Some(d)) => {
+                        let text = format!("{} denies the keepalive (UDP/20480) {what}", d.name);
+                        out.push(d.describe(&text).item);
+                    }
+                    Err(reason) => return unknown(reason),
+                }
+            }
+            known(out)
+        }
         "site.lan_ips" | "site.floating_ips" => {
             let secondary = name == "site.floating_ips";
             let mut out = Vec::new();
@@ -507,4 +584,108 @@ fn image_version<'a>(cx: &Context<'a>, vm: ResIdx) -> FactAnswer<'a> {
                 .prop(vm, &["storageProfile", "imageReference", "version"]),
         ),
     }
+}
+
+/// What NSG evaluation needs to know about a NIC.
+struct NicContext {
+    ip: std::net::IpAddr,
+    nic_nsg: Option<ResIdx>,
+    subnet_nsg: Option<ResIdx>,
+    /// The VNET's address space: what `VirtualNetwork` covers.
+    vnet: Vec<IpNet>,
+}
+
+/// The NSG an `{"networkSecurityGroup": {"id"}}` property names: `Ok(None)` for none.
+fn nsg_of(cx: &Context<'_>, res: ResIdx) -> Result<Option<ResIdx>, String> {
+    match cx.inv.prop(res, &["networkSecurityGroup"]) {
+        Lookup::Found(v) if v.is_null() => Ok(None),
+        Lookup::Found(v) => {
+            match v.get_ignore_case("id").and_then(|i| i.as_str()) {
+                Some(id) => cx.inv.get(&id).map(Some).ok_or_else(|| {
+                    format!("the network security group `{id}` is not in the inputs")
+                }),
+                None => Ok(None),
+            }
+        }
+        Lookup::Absent => Ok(None),
+        Lookup::Unknown(u) => Err(u.reason),
+    }
+}
+
+fn nic_context(cx: &Context<'_>, nic: ResIdx) -> Result<NicContext, String> {
+    let inv = cx.inv;
+    let config = primary_config(inv, nic).ok_or("the NIC's IP configuration is not known")?;
+    let p = props_of(config);
+    let ip = p
+        .get_ignore_case("privateIPAddress")
+        .and_then(|v| v.as_str())
+        .and_then(|s| s.trim().parse().ok())
+        .ok_or("the NIC's private IP address is not known")?;
+    let subnet_id = p
+        .pointer(&["subnet", "id"])
+        .and_then(|v| v.as_str())
+        .ok_or("the NIC's subnet is not known")?;
+    let subnet = inv
+        .get(&subnet_id)
+        .ok_or_else(|| format!("the subnet `{subnet_id}` is not in the inputs"))?;
+    let mut vnet = Vec::new();
+    if let Some(v) = inv.resource(subnet).parent {
+        if let Lookup::Found(list) = inv.prop(v, &["addressSpace", "addressPrefixes"]) {
+            vnet.extend(
+                list.elements()
+                    .filter_map(|e| e.as_str().and_then(|s| s.trim().parse::<IpNet>().ok())),
+            );
+        }
+    }
+    Ok(NicContext {
+        ip,
+        nic_nsg: nsg_of(cx, nic)?,
+        subnet_nsg: nsg_of(cx, subnet)?,
+        vnet,
+    })
+}
+
+/// A deny decision, with where it is.
+struct Denial<'a> {
+    name: String,
+    at: Option<Value<'a>>,
+    file: Option<azlint_source::FileId>,
+    item: Item<'a>,
+}
+
+impl<'a> Denial<'a> {
+    fn describe(mut self, text: &str) -> Self {
+        self.item = Item {
+            scalar: crate::condition::Scalar::Str(text.to_string().into()),
+            at: self.at,
+            file: self.file,
+        };
+        self
+    }
+}
+
+/// Runs a flow through NSGs in order: the first deny, `None` when all allow.
+fn path_verdict<'a>(
+    cx: &Context<'a>,
+    steps: &[(Option<ResIdx>, Direction)],
+    flow: &Flow,
+    vnet: &[IpNet],
+) -> Result<Option<Denial<'a>>, String> {
+    for &(nsg, direction) in steps {
+        let Some(nsg) = nsg else { continue };
+        match evaluate(cx.inv, nsg, direction, flow, vnet) {
+            Verdict::Allow => {}
+            Verdict::Deny { rule, name } => {
+                let file = Some(cx.inv.document_of(nsg).file);
+                return Ok(Some(Denial {
+                    item: Item::text(name.clone()),
+                    name,
+                    at: rule,
+                    file,
+                }));
+            }
+            Verdict::Unknown(reason) => return Err(reason),
+        }
+    }
+    Ok(None)
 }

@@ -1,0 +1,567 @@
+//! Network security group verdicts for a flow, as Azure decides them (domain.md section 5).
+//!
+//! Within one NSG, custom rules and the default rules are taken in priority order and the
+//! first rule that matches decides. Outbound traffic passes the NIC's NSG, then the subnet's;
+//! inbound traffic the subnet's, then the NIC's; both must allow, and a level without an NSG
+//! allows. What an export cannot show (application security groups, service tags other than
+//! `VirtualNetwork`, `Internet` and `AzureLoadBalancer`, whether a public prefix holds an
+//! Internet address) makes the answer unknown, never a guess.
+
+use std::net::IpAddr;
+
+use azlint_inventory::{props_of, Inventory, Lookup, ResIdx};
+use azlint_source::Value;
+use ipnet::IpNet;
+
+/// Traffic direction, as NSG rules spell it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Direction {
+    Inbound,
+    Outbound,
+}
+
+/// Where a flow goes (or comes from).
+#[derive(Clone, Copy, Debug)]
+pub enum Endpoint {
+    /// A private address in a VNET.
+    Ip(IpAddr),
+    /// Any public address (management.azure.com, a public resolver).
+    Internet,
+}
+
+/// A flow to judge.
+#[derive(Clone, Copy, Debug)]
+pub struct Flow {
+    /// "Tcp" or "Udp".
+    pub protocol: &'static str,
+    pub source: Endpoint,
+    pub destination: Endpoint,
+    pub port: u16,
+}
+
+/// An NSG's answer.
+#[derive(Clone, Debug)]
+pub enum Verdict<'a> {
+    Allow,
+    /// Denied by this rule (its object, when the export has it; `None` for a built-in default).
+    Deny {
+        rule: Option<Value<'a>>,
+        name: String,
+    },
+    Unknown(String),
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Match {
+    Yes,
+    No,
+    Maybe,
+}
+
+/// Azure's default rules, for NSGs exported without `defaultSecurityRules` (templates).
+const DEFAULTS: &[(&str, u32, Direction, bool, &str, &str)] = &[
+    (
+        "AllowVnetInBound",
+        65000,
+        Direction::Inbound,
+        true,
+        "VirtualNetwork",
+        "VirtualNetwork",
+    ),
+    (
+        "AllowAzureLoadBalancerInBound",
+        65001,
+        Direction::Inbound,
+        true,
+        "AzureLoadBalancer",
+        "*",
+    ),
+    ("DenyAllInBound", 65500, Direction::Inbound, false, "*", "*"),
+    (
+        "AllowVnetOutBound",
+        65000,
+        Direction::Outbound,
+        true,
+        "VirtualNetwork",
+        "VirtualNetwork",
+    ),
+    (
+        "AllowInternetOutBound",
+        65001,
+        Direction::Outbound,
+        true,
+        "*",
+        "Internet",
+    ),
+    (
+        "DenyAllOutBound",
+        65500,
+        Direction::Outbound,
+        false,
+        "*",
+        "*",
+    ),
+];
+
+/// One rule, read from its object or a built-in default.
+struct RuleView<'a> {
+    object: Option<Value<'a>>,
+    name: String,
+    priority: u32,
+    direction: Option<Direction>,
+    allow: bool,
+    protocol: String,
+    source: Vec<String>,
+    destination: Vec<String>,
+    source_ports: Vec<String>,
+    destination_ports: Vec<String>,
+    uses_asgs: bool,
+}
+
+fn strings(v: Option<Value<'_>>) -> Vec<String> {
+    match v {
+        Some(v) if v.is_array() => v
+            .elements()
+            .filter_map(|e| e.as_str().map(|s| s.trim().to_string()))
+            .collect(),
+        Some(v) => v
+            .as_str()
+            .map(|s| vec![s.trim().to_string()])
+            .unwrap_or_default(),
+        None => Vec::new(),
+    }
+}
+
+/// The singular field, else the plural one, else "*".
+fn one_or_many(p: Value<'_>, single: &str, plural: &str) -> Vec<String> {
+    let mut out = strings(p.get_ignore_case(single));
+    out.retain(|s| !s.is_empty());
+    if out.is_empty() {
+        out = strings(p.get_ignore_case(plural));
+    }
+    if out.is_empty() {
+        out.push("*".into());
+    }
+    out
+}
+
+fn read_rule(v: Value<'_>) -> Option<RuleView<'_>> {
+    let p = props_of(v);
+    let text = |k: &str| {
+        p.get_ignore_case(k)
+            .and_then(|x| x.as_str())
+            .map(|s| s.into_owned())
+    };
+    let direction = match text("direction")?.to_ascii_lowercase().as_str() {
+        "inbound" => Some(Direction::Inbound),
+        "outbound" => Some(Direction::Outbound),
+        _ => None,
+    };
+    let has = |k: &str| {
+        p.get_ignore_case(k)
+            .is_some_and(|x| !x.is_empty() && !x.is_null())
+    };
+    Some(RuleView {
+        object: Some(v),
+        name: v
+            .get_ignore_case("name")
+            .and_then(|n| n.as_str())
+            .map(|n| n.into_owned())
+            .unwrap_or_else(|| "(unnamed rule)".into()),
+        priority: p
+            .get_ignore_case("priority")
+            .and_then(|x| x.as_f64())
+            .map(|x| x as u32)?,
+        direction,
+        allow: text("access")?.eq_ignore_ascii_case("allow"),
+        protocol: text("protocol").unwrap_or_else(|| "*".into()),
+        source: one_or_many(p, "sourceAddressPrefix", "sourceAddressPrefixes"),
+        destination: one_or_many(p, "destinationAddressPrefix", "destinationAddressPrefixes"),
+        source_ports: one_or_many(p, "sourcePortRange", "sourcePortRanges"),
+        destination_ports: one_or_many(p, "destinationPortRange", "destinationPortRanges"),
+        uses_asgs: has("sourceApplicationSecurityGroups")
+            || has("destinationApplicationSecurityGroups"),
+    })
+}
+
+fn rules_of<'a>(inv: &'a Inventory, nsg: ResIdx) -> Result<Vec<RuleView<'a>>, String> {
+    let mut rules = Vec::new();
+    match inv.prop(nsg, &["securityRules"]) {
+        Lookup::Found(list) => {
+            for r in list.elements() {
+                rules.push(
+                    read_rule(r).ok_or("a security rule without direction, access or priority")?,
+                );
+            }
+        }
+        Lookup::Absent => {}
+        Lookup::Unknown(u) => return Err(u.reason),
+    }
+    let mut defaults = Vec::new();
+    if let Lookup::Found(list) = inv.prop(nsg, &["defaultSecurityRules"]) {
+        for r in list.elements() {
+            if let Some(rule) = read_rule(r) {
+                defaults.push(rule);
+            }
+        }
+    }
+    if defaults.is_empty() {
+        defaults = DEFAULTS
+            .iter()
+            .map(|&(name, priority, direction, allow, src, dst)| RuleView {
+                object: None,
+                name: name.into(),
+                priority,
+                direction: Some(direction),
+                allow,
+                protocol: "*".into(),
+                source: vec![src.into()],
+                destination: vec![dst.into()],
+                source_ports: vec!["*".into()],
+                destination_ports: vec!["*".into()],
+                uses_asgs: false,
+            })
+            .collect();
+    }
+    rules.extend(defaults);
+    rules.sort_by_key(|r| r.priority);
+    Ok(rules)
+}
+
+fn port_matches(ranges: &[String], port: u16) -> Match {
+    let mut result = Match::No;
+    for r in ranges {
+        let r = r.trim();
+        if r == "*" || r.eq_ignore_ascii_case("any") {
+            return Match::Yes;
+        }
+        let (lo, hi) = match r.split_once('-') {
+            Some((a, b)) => (a.trim().parse::<u16>(), b.trim().parse::<u16>()),
+            None => (r.parse::<u16>(), r.parse::<u16>()),
+        };
+        match (lo, hi) {
+            (Ok(lo), Ok(hi)) if lo <= port && port <= hi => return Match::Yes,
+            (Ok(_), Ok(_)) => {}
+            _ => result = Match::Maybe,
+        }
+    }
+    result
+}
+
+fn is_public(ip: IpAddr) -> bool {
+    crate::is_public_ip(ip)
+}
+
+fn prefix_matches(prefixes: &[String], end: Endpoint, vnet: &[IpNet]) -> Match {
+    let mut result = Match::No;
+    for p in prefixes {
+        let p = p.trim();
+        let m = if p == "*" || p.eq_ignore_ascii_case("any") {
+            Match::Yes
+        } else if p.eq_ignore_ascii_case("Internet") {
+            match end {
+                Endpoint::Internet => Match::Yes,
+                Endpoint::Ip(ip) => {
+                    if is_public(ip) {
+                        Match::Yes
+                    } else {
+                        Match::No
+                    }
+                }
+            }
+        } else if p.eq_ignore_ascii_case("VirtualNetwork") {
+            match end {
+                Endpoint::Internet => Match::No,
+                Endpoint::Ip(ip) if vnet.iter().any(|n| n.contains(&ip)) => Match::Yes,
+                // Peered or gateway-connected spaces are VirtualNetwork too: not in the export.
+                Endpoint::Ip(_) => Match::Maybe,
+            }
+        } else if p.eq_ignore_ascii_case("AzureLoadBalancer") {
+            Match::No
+        } else if let Some(net) = p
+            .parse::<IpNet>()
+            .ok()
+            .or_else(|| p.parse::<IpAddr>().ok().map(IpNet::from))
+        {
+            match end {
+                Endpoint::Ip(ip) => {
+                    if net.contains(&ip) {
+                        Match::Yes
+                    } else {
+                        Match::No
+                    }
+                }
+                Endpoint::Internet => {
+                    if net.prefix_len() == 0 {
+                        Match::Yes
+                    } else if is_public(net.network()) {
+                        Match::Maybe
+                    } else {
+                        Match::No
+                    }
+                }
+            }
+        } else {
+            // Another service tag: its addresses are not in the export.
+            Match::Maybe
+        };
+        match m {
+            Match::Yes => return Match::Yes,
+            Match::Maybe => result = Match::Maybe,
+            Match::No => {}
+        }
+    }
+    result
+}
+
+fn and(a: Match, b: Match) -> Match {
+    match (a, b) {
+        (Match::No, _) | (_, Match::No) => Match::No,
+        (Match::Yes, Match::Yes) => Match::Yes,
+        _ => Match::Maybe,
+    }
+}
+
+/// The verdict of one NSG for a flow in one direction.
+pub fn evaluate<'a>(
+    inv: &'a Inventory,
+    nsg: ResIdx,
+    direction: Direction,
+    flow: &Flow,
+    vnet: &[IpNet],
+) -> Verdict<'a> {
+    let rules = match rules_of(inv, nsg) {
+        Ok(r) => r,
+        Err(reason) => return Verdict::Unknown(reason),
+    };
+    for rule in rules {
+        if rule.direction != Some(direction) {
+            continue;
+        }
+        let any = rule.protocol == "*" || rule.protocol.eq_ignore_ascii_case("any");
+        let protocol = if any || rule.protocol.eq_ignore_ascii_case(flow.protocol) {
+            Match::Yes
+        } else {
+            Match::No
+        };
+        // The source port of a flow is ephemeral: only `*` surely matches it.
+        let source_port = if rule.source_ports.iter().any(|p| p == "*") {
+            Match::Yes
+        } else {
+            Match::Maybe
+        };
+        let asgs = if rule.uses_asgs {
+            Match::Maybe
+        } else {
+            Match::Yes
+        };
+        let m = [
+            protocol,
+            source_port,
+            port_matches(&rule.destination_ports, flow.port),
+            prefix_matches(&rule.source, flow.source, vnet),
+            prefix_matches(&rule.destination, flow.destination, vnet),
+            asgs,
+        ]
+        .into_iter()
+        .fold(Match::Yes, and);
+        match m {
+            Match::No => continue,
+            Match::Maybe => {
+                return Verdict::Unknown(format!(
+                    "whether NSG rule `{}` applies depends on what the export cannot show (a service tag, an application security group, a public prefix or a source port)",
+                    rule.name
+                ))
+            }
+            Match::Yes if rule.allow => return Verdict::Allow,
+            Match::Yes => {
+                return Verdict::Deny {
+                    rule: rule.object.map(|o| o.get_ignore_case("name").unwrap_or(o)),
+                    name: rule.name,
+                }
+            }
+        }
+    }
+    Verdict::Allow
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use azlint_inventory::{ingest, Inventory};
+    use azlint_source::{FileId, SourceFile};
+    use std::sync::Arc;
+
+    fn nsg(rules: &str) -> Inventory {
+        let text = format!(
+            r#"{{"id": "/subscriptions/s/resourceGroups/g/providers/Microsoft.Network/networkSecurityGroups/n",
+                "name": "n", "type": "Microsoft.Network/networkSecurityGroups",
+                "properties": {{"securityRules": [{rules}]}}}}"#
+        );
+        let source = Arc::new(SourceFile::new("nsg.json", text));
+        let tree = source.parse().expect("test JSON");
+        Inventory::build(vec![ingest(FileId(0), source, tree)])
+    }
+
+    fn rule(
+        name: &str,
+        prio: u32,
+        dir: &str,
+        access: &str,
+        proto: &str,
+        dst: &str,
+        ports: &str,
+    ) -> String {
+        format!(
+            r#"{{"name": "{name}", "properties": {{"priority": {prio}, "direction": "{dir}", "access": "{access}",
+                "protocol": "{proto}", "sourceAddressPrefix": "*", "sourcePortRange": "*",
+                "destinationAddressPrefix": "{dst}", {ports}}}}}"#
+        )
+    }
+
+    fn verdict(
+        inv: &Inventory,
+        dir: Direction,
+        proto: &'static str,
+        dst: Endpoint,
+        port: u16,
+    ) -> String {
+        let vnet: Vec<IpNet> = vec!["10.20.0.0/24".parse().unwrap()];
+        let flow = Flow {
+            protocol: proto,
+            source: Endpoint::Ip("10.20.0.4".parse().unwrap()),
+            destination: dst,
+            port,
+        };
+        match evaluate(
+            inv,
+            inv.of_type("microsoft.network/networksecuritygroups")[0],
+            dir,
+            &flow,
+            &vnet,
+        ) {
+            Verdict::Allow => "allow".into(),
+            Verdict::Deny { name, .. } => format!("deny {name}"),
+            Verdict::Unknown(_) => "unknown".into(),
+        }
+    }
+
+    #[test]
+    fn azure_defaults_apply_without_custom_rules() {
+        let inv = nsg("");
+        let out = Direction::Outbound;
+        assert_eq!(verdict(&inv, out, "Udp", Endpoint::Internet, 53), "allow");
+        let lan = Endpoint::Ip("10.20.0.69".parse().unwrap());
+        assert_eq!(
+            verdict(&inv, Direction::Inbound, "Udp", lan, 20480),
+            "allow"
+        );
+        // An address outside the exported VNET space may be in a peered VNET: cannot tell.
+        let outside = Endpoint::Ip("10.99.0.5".parse().unwrap());
+        assert_eq!(
+            verdict(&inv, Direction::Inbound, "Udp", outside, 20480),
+            "unknown"
+        );
+    }
+
+    #[test]
+    fn cato_management_nsg_allows_dns_and_https_only() {
+        let rules = [
+            rule(
+                "Allow-DNS-UDP",
+                110,
+                "Outbound",
+                "Allow",
+                "Udp",
+                "Internet",
+                r#""destinationPortRange": "53""#,
+            ),
+            rule(
+                "Allow-HTTPS-TCP",
+                120,
+                "Outbound",
+                "Allow",
+                "Tcp",
+                "Internet",
+                r#""destinationPortRange": "443""#,
+            ),
+            rule(
+                "Deny-All-Outbound",
+                4096,
+                "Outbound",
+                "Deny",
+                "*",
+                "*",
+                r#""destinationPortRange": "*""#,
+            ),
+        ]
+        .join(",");
+        let inv = nsg(&rules);
+        let out = Direction::Outbound;
+        assert_eq!(verdict(&inv, out, "Udp", Endpoint::Internet, 53), "allow");
+        assert_eq!(verdict(&inv, out, "Tcp", Endpoint::Internet, 443), "allow");
+        assert_eq!(
+            verdict(&inv, out, "Tcp", Endpoint::Internet, 53),
+            "deny Deny-All-Outbound"
+        );
+        assert_eq!(
+            verdict(&inv, out, "Tcp", Endpoint::Internet, 80),
+            "deny Deny-All-Outbound"
+        );
+    }
+
+    #[test]
+    fn port_ranges_lists_priorities_and_unknowns() {
+        let rules = [
+            rule(
+                "deny-range",
+                200,
+                "Inbound",
+                "Deny",
+                "Udp",
+                "*",
+                r#""destinationPortRange": "20000-21000""#,
+            ),
+            rule(
+                "allow-list",
+                100,
+                "Inbound",
+                "Allow",
+                "*",
+                "VirtualNetwork",
+                r#""destinationPortRanges": ["53", "20480"]"#,
+            ),
+            rule(
+                "public-prefix",
+                100,
+                "Outbound",
+                "Deny",
+                "Tcp",
+                "20.0.0.0/8",
+                r#""destinationPortRange": "443""#,
+            ),
+        ]
+        .join(",");
+        let inv = nsg(&rules);
+        let lan = Endpoint::Ip("10.20.0.69".parse().unwrap());
+        assert_eq!(
+            verdict(&inv, Direction::Inbound, "Udp", lan, 20480),
+            "allow",
+            "priority 100 first"
+        );
+        assert_eq!(
+            verdict(&inv, Direction::Inbound, "Udp", lan, 20481),
+            "deny deny-range"
+        );
+        assert_eq!(
+            verdict(&inv, Direction::Inbound, "Tcp", lan, 20481),
+            "allow",
+            "defaults"
+        );
+        assert_eq!(
+            verdict(&inv, Direction::Outbound, "Tcp", Endpoint::Internet, 443),
+            "unknown",
+            "a public prefix may or may not hold the destination"
+        );
+    }
+}
