@@ -7,6 +7,7 @@
 //! `VirtualNetwork`, `Internet` and `AzureLoadBalancer`, whether a public prefix holds an
 //! Internet address) makes the answer unknown, never a guess.
 
+use std::borrow::Cow;
 use std::net::IpAddr;
 
 use azlint_inventory::{props_of, Inventory, Lookup, ResIdx};
@@ -104,58 +105,53 @@ const DEFAULTS: &[(&str, u32, Direction, bool, &str, &str)] = &[
 ];
 
 /// One rule, read from its object or a built-in default.
+/// Strings are borrowed from the export (decoded only when escaped): an NSG is read once per
+/// flow, and a large export judges tens of thousands of flows.
 struct RuleView<'a> {
     object: Option<Value<'a>>,
-    name: String,
+    name: Cow<'a, str>,
     priority: u32,
     direction: Option<Direction>,
     allow: bool,
-    protocol: String,
-    source: Vec<String>,
-    destination: Vec<String>,
-    source_ports: Vec<String>,
-    destination_ports: Vec<String>,
+    protocol: Cow<'a, str>,
+    source: Vec<Cow<'a, str>>,
+    destination: Vec<Cow<'a, str>>,
+    source_ports: Vec<Cow<'a, str>>,
+    destination_ports: Vec<Cow<'a, str>>,
     uses_asgs: bool,
 }
 
-fn strings(v: Option<Value<'_>>) -> Vec<String> {
+fn strings(v: Option<Value<'_>>) -> Vec<Cow<'_, str>> {
     match v {
-        Some(v) if v.is_array() => v
-            .elements()
-            .filter_map(|e| e.as_str().map(|s| s.trim().to_string()))
-            .collect(),
-        Some(v) => v
-            .as_str()
-            .map(|s| vec![s.trim().to_string()])
-            .unwrap_or_default(),
+        Some(v) if v.is_array() => v.elements().filter_map(|e| e.as_str()).collect(),
+        Some(v) => v.as_str().into_iter().collect(),
         None => Vec::new(),
     }
 }
 
 /// The singular field, else the plural one, else "*".
-fn one_or_many(p: Value<'_>, single: &str, plural: &str) -> Vec<String> {
+fn one_or_many<'a>(p: Value<'a>, single: &str, plural: &str) -> Vec<Cow<'a, str>> {
     let mut out = strings(p.get_ignore_case(single));
-    out.retain(|s| !s.is_empty());
+    out.retain(|s| !s.trim().is_empty());
     if out.is_empty() {
         out = strings(p.get_ignore_case(plural));
     }
     if out.is_empty() {
-        out.push("*".into());
+        out.push(Cow::Borrowed("*"));
     }
     out
 }
 
 fn read_rule(v: Value<'_>) -> Option<RuleView<'_>> {
     let p = props_of(v);
-    let text = |k: &str| {
-        p.get_ignore_case(k)
-            .and_then(|x| x.as_str())
-            .map(|s| s.into_owned())
-    };
-    let direction = match text("direction")?.to_ascii_lowercase().as_str() {
-        "inbound" => Some(Direction::Inbound),
-        "outbound" => Some(Direction::Outbound),
-        _ => None,
+    let text = |k: &str| p.get_ignore_case(k).and_then(|x| x.as_str());
+    let direction = text("direction")?;
+    let direction = if direction.trim().eq_ignore_ascii_case("inbound") {
+        Some(Direction::Inbound)
+    } else if direction.trim().eq_ignore_ascii_case("outbound") {
+        Some(Direction::Outbound)
+    } else {
+        None
     };
     let has = |k: &str| {
         p.get_ignore_case(k)
@@ -166,15 +162,14 @@ fn read_rule(v: Value<'_>) -> Option<RuleView<'_>> {
         name: v
             .get_ignore_case("name")
             .and_then(|n| n.as_str())
-            .map(|n| n.into_owned())
-            .unwrap_or_else(|| "(unnamed rule)".into()),
+            .unwrap_or(Cow::Borrowed("(unnamed rule)")),
         priority: p
             .get_ignore_case("priority")
             .and_then(|x| x.as_f64())
             .map(|x| x as u32)?,
         direction,
         allow: text("access")?.eq_ignore_ascii_case("allow"),
-        protocol: text("protocol").unwrap_or_else(|| "*".into()),
+        protocol: text("protocol").unwrap_or(Cow::Borrowed("*")),
         source: one_or_many(p, "sourceAddressPrefix", "sourceAddressPrefixes"),
         destination: one_or_many(p, "destinationAddressPrefix", "destinationAddressPrefixes"),
         source_ports: one_or_many(p, "sourcePortRange", "sourcePortRanges"),
@@ -210,15 +205,15 @@ fn rules_of<'a>(inv: &'a Inventory, nsg: ResIdx) -> Result<Vec<RuleView<'a>>, St
             .iter()
             .map(|&(name, priority, direction, allow, src, dst)| RuleView {
                 object: None,
-                name: name.into(),
+                name: Cow::Borrowed(name),
                 priority,
                 direction: Some(direction),
                 allow,
-                protocol: "*".into(),
-                source: vec![src.into()],
-                destination: vec![dst.into()],
-                source_ports: vec!["*".into()],
-                destination_ports: vec!["*".into()],
+                protocol: Cow::Borrowed("*"),
+                source: vec![Cow::Borrowed(src)],
+                destination: vec![Cow::Borrowed(dst)],
+                source_ports: vec![Cow::Borrowed("*")],
+                destination_ports: vec![Cow::Borrowed("*")],
                 uses_asgs: false,
             })
             .collect();
@@ -228,7 +223,7 @@ fn rules_of<'a>(inv: &'a Inventory, nsg: ResIdx) -> Result<Vec<RuleView<'a>>, St
     Ok(rules)
 }
 
-fn port_matches(ranges: &[String], port: u16) -> Match {
+fn port_matches(ranges: &[Cow<'_, str>], port: u16) -> Match {
     let mut result = Match::No;
     for r in ranges {
         let r = r.trim();
@@ -252,7 +247,7 @@ fn is_public(ip: IpAddr) -> bool {
     crate::is_public_ip(ip)
 }
 
-fn prefix_matches(prefixes: &[String], end: Endpoint, vnet: &[IpNet]) -> Match {
+fn prefix_matches(prefixes: &[Cow<'_, str>], end: Endpoint, vnet: &[IpNet]) -> Match {
     let mut result = Match::No;
     for p in prefixes {
         let p = p.trim();
@@ -338,14 +333,15 @@ pub fn evaluate<'a>(
         if rule.direction != Some(direction) {
             continue;
         }
-        let any = rule.protocol == "*" || rule.protocol.eq_ignore_ascii_case("any");
-        let protocol = if any || rule.protocol.eq_ignore_ascii_case(flow.protocol) {
+        let proto = rule.protocol.trim();
+        let any = proto == "*" || proto.eq_ignore_ascii_case("any");
+        let protocol = if any || proto.eq_ignore_ascii_case(flow.protocol) {
             Match::Yes
         } else {
             Match::No
         };
         // The source port of a flow is ephemeral: only `*` surely matches it.
-        let source_port = if rule.source_ports.iter().any(|p| p == "*") {
+        let source_port = if rule.source_ports.iter().any(|p| p.trim() == "*") {
             Match::Yes
         } else {
             Match::Maybe
@@ -377,7 +373,7 @@ pub fn evaluate<'a>(
             Match::Yes => {
                 return Verdict::Deny {
                     rule: rule.object.map(|o| o.get_ignore_case("name").unwrap_or(o)),
-                    name: rule.name,
+                    name: rule.name.into_owned(),
                 }
             }
         }
