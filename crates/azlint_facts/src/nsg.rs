@@ -179,6 +179,14 @@ fn read_rule(v: Value<'_>) -> Option<RuleView<'_>> {
     })
 }
 
+/// An NSG's rules, custom and default, in priority order: read once, judged for many flows.
+pub struct Rules<'a>(Vec<RuleView<'a>>);
+
+/// Reads an NSG's rules.
+pub fn rules<'a>(inv: &'a Inventory, nsg: ResIdx) -> Result<Rules<'a>, String> {
+    rules_of(inv, nsg).map(Rules)
+}
+
 fn rules_of<'a>(inv: &'a Inventory, nsg: ResIdx) -> Result<Vec<RuleView<'a>>, String> {
     let mut rules = Vec::new();
     match inv.prop(nsg, &["securityRules"]) {
@@ -325,11 +333,20 @@ pub fn evaluate<'a>(
     flow: &Flow,
     vnet: &[IpNet],
 ) -> Verdict<'a> {
-    let rules = match rules_of(inv, nsg) {
-        Ok(r) => r,
-        Err(reason) => return Verdict::Unknown(reason),
-    };
-    for rule in rules {
+    match rules(inv, nsg) {
+        Ok(r) => judge(&r, direction, flow, vnet),
+        Err(reason) => Verdict::Unknown(reason),
+    }
+}
+
+/// The verdict of rules read with [`rules`] for a flow in one direction.
+pub fn judge<'a>(
+    rules: &Rules<'a>,
+    direction: Direction,
+    flow: &Flow,
+    vnet: &[IpNet],
+) -> Verdict<'a> {
+    for rule in &rules.0 {
         if rule.direction != Some(direction) {
             continue;
         }
@@ -373,7 +390,7 @@ pub fn evaluate<'a>(
             Match::Yes => {
                 return Verdict::Deny {
                     rule: rule.object.map(|o| o.get_ignore_case("name").unwrap_or(o)),
-                    name: rule.name.into_owned(),
+                    name: rule.name.to_string(),
                 }
             }
         }

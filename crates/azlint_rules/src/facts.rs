@@ -6,7 +6,7 @@
 //! assignments that were not exported, a subnet that is not in the inputs) is unknown with the
 //! reason, and rules that use it answer "cannot tell".
 
-use azlint_facts::nsg::{evaluate, Direction, Endpoint, Flow, Verdict};
+use azlint_facts::nsg::{judge, Direction, Endpoint, Flow, Verdict};
 use azlint_facts::{
     primary_config, NicRole, Site, CONTRIBUTOR, OWNER, USER_ACCESS_ADMINISTRATOR, VM_CONTRIBUTOR,
 };
@@ -673,7 +673,8 @@ fn path_verdict<'a>(
 ) -> Result<Option<Denial<'a>>, String> {
     for &(nsg, direction) in steps {
         let Some(nsg) = nsg else { continue };
-        match evaluate(cx.inv, nsg, direction, flow, vnet) {
+        let rules = cx.nsg_rules(nsg)?;
+        match judge(&rules, direction, flow, vnet) {
             Verdict::Allow => {}
             Verdict::Deny { rule, name } => {
                 let file = Some(cx.inv.document_of(nsg).file);

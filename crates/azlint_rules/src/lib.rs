@@ -33,6 +33,14 @@ pub struct Context<'a> {
     /// Keyed by site index and the fact's index in [`facts::FACTS`].
     site_facts:
         std::sync::Mutex<std::collections::HashMap<(usize, usize), condition::FactAnswer<'a>>>,
+    /// Parsed NSG rules by NSG.
+    #[allow(clippy::type_complexity)]
+    nsg_rules: std::sync::Mutex<
+        std::collections::HashMap<
+            azlint_inventory::ResIdx,
+            Result<std::sync::Arc<azlint_facts::nsg::Rules<'a>>, String>,
+        >,
+    >,
 }
 
 impl<'a> Context<'a> {
@@ -41,7 +49,25 @@ impl<'a> Context<'a> {
             inv,
             facts,
             site_facts: Default::default(),
+            nsg_rules: Default::default(),
         }
+    }
+
+    /// An NSG's rules, read once per run.
+    fn nsg_rules(
+        &self,
+        nsg: azlint_inventory::ResIdx,
+    ) -> Result<std::sync::Arc<azlint_facts::nsg::Rules<'a>>, String> {
+        if let Ok(cache) = self.nsg_rules.lock() {
+            if let Some(hit) = cache.get(&nsg) {
+                return hit.clone();
+            }
+        }
+        let rules = azlint_facts::nsg::rules(self.inv, nsg).map(std::sync::Arc::new);
+        if let Ok(mut cache) = self.nsg_rules.lock() {
+            cache.insert(nsg, rules.clone());
+        }
+        rules
     }
 
     /// A site fact from the cache, or computed and cached.
