@@ -41,8 +41,10 @@ pub fn run(rules: &[&Rule], cx: &Context<'_>) -> Vec<Finding> {
         .flat_map_iter(|chunk| {
             let mut out = Vec::new();
             for &(res, rules) in chunk {
+                // Facts depend on the resource alone: its rules share the answers.
+                let memo = Memo::default();
                 for rule in rules {
-                    check(rule, cx, res, &mut out);
+                    check(rule, cx, res, &memo, &mut out);
                 }
             }
             out
@@ -57,10 +59,12 @@ struct Eval<'a, 'c> {
     root: Value<'a>,
     props: Option<Value<'a>>,
     current: Value<'a>,
-    /// Facts already answered for this resource: a condition often asks the same fact twice
-    /// (`exists`, then a comparison).
-    memo: std::cell::RefCell<Vec<(String, FactAnswer<'a>)>>,
+    /// Facts already answered for this resource, by any of its rules.
+    memo: &'c Memo<'a>,
 }
+
+/// Facts answered for one resource: rules (and a condition's parts) often ask the same ones.
+type Memo<'a> = std::cell::RefCell<Vec<(String, FactAnswer<'a>)>>;
 
 impl<'a> Scope<'a> for Eval<'a, '_> {
     fn document(&self) -> &'a Document {
@@ -93,7 +97,7 @@ impl<'a> Scope<'a> for Eval<'a, '_> {
             root: self.root,
             props: self.props,
             current,
-            memo: Default::default(),
+            memo: self.memo,
         })
     }
 }
@@ -127,17 +131,23 @@ fn role_matches(cx: &Context<'_>, res: ResIdx, role: &str) -> bool {
 }
 
 /// Checks one resource against one rule, if the rule reads it.
-fn check(rule: &Rule, cx: &Context<'_>, res: ResIdx, out: &mut Vec<Finding>) {
+fn check<'a>(rule: &Rule, cx: &Context<'a>, res: ResIdx, memo: &Memo<'a>, out: &mut Vec<Finding>) {
     if rule.reach == Reach::Site && !cx.facts.in_scope(res) {
         return;
     }
     if !rule.roles.is_empty() && !rule.roles.iter().any(|r| role_matches(cx, res, r)) {
         return;
     }
-    check_resource(rule, cx, res, out);
+    check_resource(rule, cx, res, memo, out);
 }
 
-fn check_resource(rule: &Rule, cx: &Context<'_>, res: ResIdx, out: &mut Vec<Finding>) {
+fn check_resource<'a>(
+    rule: &Rule,
+    cx: &Context<'a>,
+    res: ResIdx,
+    memo: &Memo<'a>,
+    out: &mut Vec<Finding>,
+) {
     let doc = cx.inv.document_of(res);
     let root = cx.inv.value(res);
     let props = match cx.inv.resource(res).props {
@@ -167,7 +177,7 @@ fn check_resource(rule: &Rule, cx: &Context<'_>, res: ResIdx, out: &mut Vec<Find
             root,
             props,
             current: item,
-            memo: Default::default(),
+            memo,
         };
         match rule.condition.eval(&scope) {
             Truth::False => {}
