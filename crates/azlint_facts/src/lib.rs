@@ -81,26 +81,45 @@ impl Facts {
             .copied()
             .filter(|&vm| is_vsocket(inv, vm))
             .collect();
-        let mut nic_vm = Vec::new();
-        for &vm in &vsocket_vms {
-            for nic in vm_nics(inv, vm) {
-                nic_vm.push((nic, vm));
-            }
-        }
-        // NICs name their VM too (`virtualMachine.id`): the VM's list may not have been exported.
-        let is_vsocket_vm: std::collections::HashSet<ResIdx> =
-            vsocket_vms.iter().copied().collect();
-        let back_refs: Vec<(ResIdx, ResIdx)> = inv
-            .of_type(NIC)
+        // Each VM's own NIC list, in order; whether every entry resolved to an exported NIC.
+        let listed: Vec<(ResIdx, Vec<ResIdx>, bool)> = vsocket_vms
             .par_iter()
-            .filter_map(|&nic| match inv.prop(nic, &["virtualMachine"]) {
-                Lookup::Found(vm_ref) => reference(inv, vm_ref)
-                    .filter(|vm| is_vsocket_vm.contains(vm))
-                    .map(|vm| (nic, vm)),
-                _ => None,
-            })
+            .map(
+                |&vm| match inv.prop(vm, &["networkProfile", "networkInterfaces"]) {
+                    Lookup::Found(list) => {
+                        let refs: Vec<_> = list.elements().collect();
+                        let nics: Vec<ResIdx> =
+                            refs.iter().filter_map(|&r| reference(inv, r)).collect();
+                        let whole = !refs.is_empty() && nics.len() == refs.len();
+                        (vm, nics, whole)
+                    }
+                    _ => (vm, Vec::new(), false),
+                },
+            )
             .collect();
-        nic_vm.extend(back_refs);
+        let mut nic_vm: Vec<(ResIdx, ResIdx)> = listed
+            .iter()
+            .flat_map(|(vm, nics, _)| nics.iter().map(move |&n| (n, *vm)))
+            .collect();
+        // NICs name their VM too (`virtualMachine.id`): when a VM's list is missing or names
+        // NICs that were not exported, find its NICs that way.
+        if !listed.iter().all(|(_, _, whole)| *whole) {
+            let is_vsocket_vm: std::collections::HashSet<ResIdx> =
+                vsocket_vms.iter().copied().collect();
+            let back_refs: Vec<(ResIdx, ResIdx)> = inv
+                .of_type(NIC)
+                .par_iter()
+                .filter_map(|&nic| match inv.prop(nic, &["virtualMachine"]) {
+                    Lookup::Found(vm_ref) => reference(inv, vm_ref)
+                        .filter(|vm| is_vsocket_vm.contains(vm))
+                        .map(|vm| (nic, vm)),
+                    _ => None,
+                })
+                .collect();
+            nic_vm.extend(back_refs);
+        }
+        let listed: BTreeMap<ResIdx, Vec<ResIdx>> =
+            listed.into_iter().map(|(vm, nics, _)| (vm, nics)).collect();
         // The first VM found for a NIC wins; input order decides, not hashing.
         let mut by_nic = BTreeMap::new();
         for (nic, vm) in nic_vm {
@@ -144,7 +163,7 @@ impl Facts {
                 nics_by_vm.get(&vm).map(Vec::as_slice).unwrap_or(&[]),
             )
         });
-        let sites = site::group(inv, &vsocket_vms, &by_nic);
+        let sites = site::group(inv, &vsocket_vms, &listed, &by_nic);
         let mut site_of = vec![NO_SITE; inv.len()];
         // Sites are independent: find their members in parallel, then merge in site order.
         let members: Vec<BTreeSet<ResIdx>> = sites.par_iter().map(|s| s.members(inv)).collect();
@@ -253,17 +272,6 @@ fn site_unresolved(inv: &Inventory, vm: ResIdx, known_nics: &[ResIdx]) -> bool {
         || nics
             .iter()
             .any(|&n| !matches!(inv.prop(n, &["ipConfigurations"]), Lookup::Found(_)))
-}
-
-/// The NICs a VM lists, in its order, that are in the inventory.
-pub fn vm_nics(inv: &Inventory, vm: ResIdx) -> Vec<ResIdx> {
-    match inv.prop(vm, &["networkProfile", "networkInterfaces"]) {
-        Lookup::Found(list) => list
-            .elements()
-            .filter_map(|nic_ref| reference(inv, nic_ref))
-            .collect(),
-        _ => Vec::new(),
-    }
 }
 
 /// The resource an `{"id": ...}` reference points at, when it is in the inventory.

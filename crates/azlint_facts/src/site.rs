@@ -6,7 +6,7 @@ use azlint_inventory::{id_key, parent_key, props_of, Inventory, Lookup, ResIdx};
 use azlint_source::Value;
 use rayon::prelude::*;
 
-use crate::{reference, subnet_ids, vm_nics, ROUTE, ROUTE_TABLE};
+use crate::{reference, subnet_ids, ROUTE, ROUTE_TABLE};
 
 /// What a vSocket NIC is for (domain.md 1.2).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -192,11 +192,11 @@ pub fn primary_config(inv: &Inventory, nic: ResIdx) -> Option<Value<'_>> {
 pub(crate) fn group(
     inv: &Inventory,
     vms: &[ResIdx],
+    listed: &BTreeMap<ResIdx, Vec<ResIdx>>,
     nic_vm: &BTreeMap<ResIdx, ResIdx>,
 ) -> Vec<Site> {
     // NICs per VM: the VM's own list (in order), then NICs that name the VM.
-    let mut nics_of: BTreeMap<ResIdx, Vec<ResIdx>> =
-        vms.par_iter().map(|&vm| (vm, vm_nics(inv, vm))).collect();
+    let mut nics_of: BTreeMap<ResIdx, Vec<ResIdx>> = listed.clone();
     for (&nic, &vm) in nic_vm {
         let list = nics_of.entry(vm).or_default();
         if !list.contains(&nic) {
