@@ -19,7 +19,7 @@ use crate::Context;
 
 /// Every fact, with what it gives (for `azlint explain facts` and the rule schema).
 pub const FACTS: &[(&str, &str)] = &[
-    ("vsocket.nic_role", "for a vSocket NIC: mgmt, wan or lan"),
+    ("vsocket.nic_role", "for a vSocket NIC: MGMT, WAN or LAN"),
     ("vsocket.vm", "for a vSocket NIC: its VM's name; for a vSocket VM: its own"),
     ("vsocket.nic_count", "for a vSocket VM: how many NICs it lists"),
     ("vsocket.management", "for a vSocket NIC: true when it carries management (mgmt, or wan on a 2-NIC vSocket)"),
@@ -91,8 +91,9 @@ pub fn fact<'a>(cx: &Context<'a>, name: &str, res: ResIdx, _current: Value<'a>) 
     let site = facts.site_of(res);
     let no_site = || unknown("the resource is not part of a recognised vSocket site");
     match name {
+        // Shown as users write it (MGMT, WAN, LAN); conditions compare ignoring case.
         "vsocket.nic_role" => match site.and_then(|s| s.role_of(res)) {
-            Some(r) => known(vec![Item::text(r.as_str())]),
+            Some(r) => known(vec![Item::text(r.as_str().to_ascii_uppercase())]),
             None => known(Vec::new()),
         },
         "vsocket.vm" => {
