@@ -165,6 +165,78 @@ impl Tree {
     }
 }
 
+/// What follows a position in a document: see [`Tree::item_after`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum After {
+    /// The position is inside a string (or key): it is not in a comment.
+    InString,
+    /// The next object member (key to end of value) or array element at or after the position,
+    /// at the innermost level that contains it.
+    Item(Span),
+    /// Nothing follows at that level (the end of an object, array or document).
+    Nothing,
+}
+
+impl Tree {
+    /// The item a comment at `offset` speaks about: the member or element that comes next
+    /// within the innermost object or array containing `offset`. Used for
+    /// `// azlint-ignore` comments, which apply to what follows them.
+    pub fn item_after(&self, src: &str, offset: u32) -> After {
+        let mut v = self.root(src);
+        if offset < v.span().start {
+            return After::Item(v.span());
+        }
+        loop {
+            let span = v.span();
+            if offset >= span.end {
+                return After::Nothing;
+            }
+            let next = match v.kind() {
+                Kind::Object => {
+                    let mut found = None;
+                    for (key, value) in v.members() {
+                        let (k, val) = (key.span(), value.span());
+                        if k.start >= offset {
+                            return After::Item(Span::new(k.start, val.end));
+                        }
+                        if offset < k.end {
+                            return After::InString;
+                        }
+                        if val.start >= offset {
+                            return After::Item(val);
+                        }
+                        if offset < val.end {
+                            found = Some(value);
+                            break;
+                        }
+                    }
+                    found
+                }
+                Kind::Array => {
+                    let mut found = None;
+                    for e in v.elements() {
+                        let es = e.span();
+                        if es.start >= offset {
+                            return After::Item(es);
+                        }
+                        if offset < es.end {
+                            found = Some(e);
+                            break;
+                        }
+                    }
+                    found
+                }
+                Kind::String => return After::InString,
+                _ => return After::Nothing,
+            };
+            match next {
+                Some(inner) => v = inner,
+                None => return After::Nothing,
+            }
+        }
+    }
+}
+
 /// A borrowed view of one value in a [`Tree`]. Cheap to copy.
 #[derive(Clone, Copy)]
 pub struct Value<'a> {
@@ -1065,6 +1137,44 @@ fn describe_escape(src: &[u8], pos: usize) -> String {
     match src.get(pos + 1) {
         Some(&b) if b.is_ascii_graphic() => format!("'\\{}'", b as char),
         _ => "'\\'".to_string(),
+    }
+}
+
+#[cfg(test)]
+mod item_after_tests {
+    use super::*;
+
+    fn after(src: &str, marker: &str) -> After {
+        let tree = Tree::parse(src, 0).unwrap();
+        tree.item_after(src, src.find(marker).unwrap() as u32)
+    }
+
+    fn text(src: &str, a: After) -> &str {
+        match a {
+            After::Item(s) => &src[s.range()],
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_comment_speaks_about_what_follows_it() {
+        let src = "{\n  // X\n  \"a\": {\"b\": 1},\n  \"c\": [1, /* Y */ 2]\n}";
+        assert_eq!(text(src, after(src, "// X")), "\"a\": {\"b\": 1}");
+        assert_eq!(text(src, after(src, "/* Y")), "2");
+        let src = "[{\"k\": 1}, // Z\n {\"k\": 2}]";
+        assert_eq!(text(src, after(src, "// Z")), "{\"k\": 2}");
+        let src = "{\"k\": /* V */ [1]}";
+        assert_eq!(text(src, after(src, "/* V")), "[1]");
+    }
+
+    #[test]
+    fn strings_and_ends() {
+        let src = "{\"k\": \"// X\", \"// key\": 1 /* end */}";
+        assert_eq!(after(src, "// X"), After::InString);
+        assert_eq!(after(src, "// key"), After::InString);
+        assert_eq!(after(src, "/* end"), After::Nothing);
+        let src = "// top\n{\"a\": 1}";
+        assert_eq!(text(src, after(src, "// top")), "{\"a\": 1}");
     }
 }
 
