@@ -9,6 +9,9 @@ use std::fmt;
 
 use azlint_source::{FileId, Files, Span};
 
+mod fingerprint;
+pub use fingerprint::assign_fingerprints;
+
 /// How serious a finding is. Ordered: `Note < Warning < Error`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Severity {
@@ -75,6 +78,53 @@ pub mod input {
     pub const UNRECOGNISED: (&str, &str) = ("IN003", "unrecognised-input");
     /// A recognised export that is incomplete (a paged result, resources without properties).
     pub const INCOMPLETE: (&str, &str) = ("IN004", "incomplete-export");
+
+    /// Every input code as `(code, name, one-sentence description)`, in code order. Reports
+    /// that describe their rules up front (SARIF's `tool.driver.rules`) list these next to the
+    /// rule files' rules, since input problems are reported as findings too.
+    pub const ALL: &[(&str, &str, &str)] = &[
+        (
+            UNREADABLE.0,
+            UNREADABLE.1,
+            "A file or standard input cannot be read.",
+        ),
+        (
+            INVALID_JSON.0,
+            INVALID_JSON.1,
+            "A file is not JSON (with comments) that azlint can read.",
+        ),
+        (
+            UNRECOGNISED.0,
+            UNRECOGNISED.1,
+            "Valid JSON that is not any Azure export azlint knows.",
+        ),
+        (
+            INCOMPLETE.0,
+            INCOMPLETE.1,
+            "A recognised export that is incomplete, such as a paged result or resources without properties.",
+        ),
+        ("IN005", "invalid-rule", "A rule file cannot be read or compiled."),
+        (
+            "IN006",
+            "invalid-config",
+            "The configuration file cannot be read or has unknown or invalid keys.",
+        ),
+        (
+            "IN007",
+            "invalid-suppression",
+            "A suppression without a reason or naming no known rule.",
+        ),
+        (
+            "IN008",
+            "unused-suppression",
+            "A suppression that matched no finding.",
+        ),
+        (
+            "IN009",
+            "invalid-baseline",
+            "A baseline file that cannot be read.",
+        ),
+    ];
 }
 
 /// One thing azlint tells the user.
@@ -101,6 +151,39 @@ pub struct Finding {
     pub path: Option<String>,
     /// Whether this finding is an input failure that makes the run exit with code 2.
     pub is_input_error: bool,
+    /// Set when a suppression (inline comment, ARM metadata, tag or config) covers the finding.
+    pub suppression: Option<Suppression>,
+    /// Identifies the finding across runs: stays the same when lines move, files are
+    /// reformatted or resources reordered. Empty until [`assign_fingerprints`] runs.
+    pub fingerprint: String,
+}
+
+/// Where a suppression was written, in SARIF's terms.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SuppressionKind {
+    /// In the input itself: a `// azlint-ignore` comment, ARM `metadata`, an `azlint-ignore` tag.
+    InSource,
+    /// Outside the input: the configuration file.
+    External,
+}
+
+impl SuppressionKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SuppressionKind::InSource => "inSource",
+            SuppressionKind::External => "external",
+        }
+    }
+}
+
+/// Why a finding is not reported.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Suppression {
+    pub kind: SuppressionKind,
+    /// The reason the user gave (mandatory).
+    pub justification: String,
+    /// Where the suppression is written, when it is in a file azlint read.
+    pub at: Option<Label>,
 }
 
 impl Finding {
@@ -122,6 +205,8 @@ impl Finding {
             resource_id: None,
             path: None,
             is_input_error: false,
+            suppression: None,
+            fingerprint: String::new(),
         }
     }
 
