@@ -73,14 +73,30 @@ pub struct Facts {
     incomplete: bool,
 }
 
+/// An HA pair named in the configuration, for deployments azlint cannot recognise by itself:
+/// each VM by resource id or name.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ExplicitSite {
+    pub primary: String,
+    pub secondary: String,
+}
+
 impl Facts {
     pub fn derive(inv: &Inventory) -> Facts {
-        let vsocket_vms: Vec<ResIdx> = inv
+        Facts::derive_with(inv, &[])
+    }
+
+    /// Facts with explicitly named sites: their VMs are vSockets, paired as given, primary
+    /// first, whatever their plan, image or names say. A VM the inputs do not hold is ignored.
+    pub fn derive_with(inv: &Inventory, explicit: &[ExplicitSite]) -> Facts {
+        let forced = site::resolve_explicit(inv, explicit);
+        let mut vsocket_vms: Vec<ResIdx> = inv
             .of_type(VM)
             .iter()
             .copied()
-            .filter(|&vm| is_vsocket(inv, vm))
+            .filter(|&vm| forced.contains_key(&vm) || is_vsocket(inv, vm))
             .collect();
+        vsocket_vms.dedup();
         // Each VM's own NIC list, in order; whether every entry resolved to an exported NIC.
         let listed: Vec<(ResIdx, Vec<ResIdx>, bool)> = vsocket_vms
             .par_iter()
@@ -163,7 +179,7 @@ impl Facts {
                 nics_by_vm.get(&vm).map(Vec::as_slice).unwrap_or(&[]),
             )
         });
-        let sites = site::group(inv, &vsocket_vms, &listed, &by_nic);
+        let sites = site::group(inv, &vsocket_vms, &listed, &by_nic, &forced);
         let mut site_of = vec![NO_SITE; inv.len()];
         // Sites are independent: find their members in parallel, then merge in site order.
         let members: Vec<BTreeSet<ResIdx>> = sites.par_iter().map(|s| s.members(inv)).collect();

@@ -188,12 +188,47 @@ pub fn primary_config(inv: &Inventory, nic: ResIdx) -> Option<Value<'_>> {
         .or_else(|| (all.len() == 1).then(|| all[0]))
 }
 
+/// VMs named by explicit sites: for each, the site's index and whether it is the primary.
+pub(crate) type Forced = std::collections::HashMap<ResIdx, (usize, bool)>;
+
+/// Finds the VMs of explicit sites, by id (case-insensitive) or name. Both VMs must be found
+/// for a site to count; a VM named by two sites keeps the first.
+pub(crate) fn resolve_explicit(inv: &Inventory, explicit: &[crate::ExplicitSite]) -> Forced {
+    let mut forced = Forced::new();
+    if explicit.is_empty() {
+        return forced;
+    }
+    let find = |word: &str| -> Option<ResIdx> {
+        let word = word.trim();
+        if word.starts_with('/') {
+            return inv
+                .get(word)
+                .filter(|&r| inv.resource(r).type_lc.as_ref() == crate::VM);
+        }
+        inv.of_type(crate::VM).iter().copied().find(|&vm| {
+            inv.name(vm)
+                .and_then(|n| n.as_str())
+                .is_some_and(|n| n.eq_ignore_ascii_case(word))
+        })
+    };
+    for (i, s) in explicit.iter().enumerate() {
+        if let (Some(p), Some(q)) = (find(&s.primary), find(&s.secondary)) {
+            if p != q && !forced.contains_key(&p) && !forced.contains_key(&q) {
+                forced.insert(p, (i, true));
+                forced.insert(q, (i, false));
+            }
+        }
+    }
+    forced
+}
+
 /// Groups vSocket VMs into sites and gives their NICs roles.
 pub(crate) fn group(
     inv: &Inventory,
     vms: &[ResIdx],
     listed: &BTreeMap<ResIdx, Vec<ResIdx>>,
     nic_vm: &BTreeMap<ResIdx, ResIdx>,
+    forced: &Forced,
 ) -> Vec<Site> {
     // NICs per VM: the VM's own list (in order), then NICs that name the VM.
     let mut nics_of: BTreeMap<ResIdx, Vec<ResIdx>> = listed.clone();
@@ -215,9 +250,13 @@ pub(crate) fn group(
         i
     }
     let mut first_with: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    // A VM of an explicit site pairs with its partner only.
     let keys: Vec<[Option<String>; 2]> = vms
         .par_iter()
         .map(|&vm| {
+            if let Some((site, _)) = forced.get(&vm) {
+                return [Some(format!("site:{site}")), None];
+            }
             let vnet = nics_of.get(&vm).and_then(|nics| {
                 nics.iter()
                     .flat_map(|&n| subnet_ids(inv, n))
@@ -257,6 +296,9 @@ pub(crate) fn group(
         .map(|(_, mut vms)| {
             // The primary: named so, else not named secondary, else first in the input.
             let rank = |vm: &ResIdx| {
+                if let Some(&(_, primary)) = forced.get(vm) {
+                    return if primary { 0 } else { 2 };
+                }
                 let n = name(inv, *vm);
                 if n.contains("primary") {
                     0
