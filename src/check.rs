@@ -3,16 +3,21 @@
 use std::io::IsTerminal;
 use std::sync::Arc;
 
-use azlint_diagnostics::{input, sort_findings, Finding, Label, Severity};
-use azlint_facts::Facts;
+use azlint_diagnostics::{assign_fingerprints, input, sort_findings, Finding, Label, Severity};
+use azlint_facts::{ExplicitSite, Facts};
 use azlint_inventory::Inventory;
-use azlint_report::{render_json, render_text, statistics, summary_line, Summary, TextOptions};
-use azlint_rules::Context;
+use azlint_report::{
+    render_github, render_json, render_junit, render_sarif, render_text, statistics, summary_line,
+    ArtifactUris, ReportInput, RuleDescriptor, Summary, TextOptions,
+};
+use azlint_rules::{Context, Rule};
 use azlint_source::{Files, SourceFile};
 
-use crate::cli::{CheckArgs, ColorChoice, FailOn, Format};
+use crate::cli::{CheckArgs, ColorChoice, Format};
 use crate::inputs::{discover, load_all};
 use crate::output::{write_report, Progress};
+use crate::settings::Settings;
+use crate::{baseline, config, suppress};
 
 /// How a run ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -50,18 +55,40 @@ impl Timings {
 
 pub fn run(args: &CheckArgs) -> Outcome {
     let mut timings = Timings::new();
+    let mut files = Files::new();
+
+    // The configuration comes first: it decides which rules run and how findings are kept.
+    let found = match config::load(&args.config, &mut files) {
+        Ok(found) => found,
+        Err(invalid) => return report_only(args, invalid.findings, &files),
+    };
+    let mut rule_args = args.rules.clone();
+    rule_args.rule_dirs.extend(found.rule_dirs());
+    let loaded = crate::rules::load(&rule_args);
+    let config_problems = config::validate(&found, &loaded, &mut files);
+    if !config_problems.is_empty() {
+        return report_only(args, config_problems, &files);
+    }
+    let settings = Settings::new(args, &found, &loaded);
+    let baseline = match &args.baseline {
+        Some(path) => match baseline::read(path, &mut files) {
+            Ok(b) => Some(b),
+            Err(f) => return report_only(args, vec![*f], &files),
+        },
+        None => None,
+    };
+
     let (specs, walk_problems) = discover(&args.paths, &args.stdin_filename);
     if specs.is_empty() && walk_problems.is_empty() && !args.quiet {
         eprintln!("azlint: warning: no *.json or *.jsonc files found in the given paths");
     }
     let progress = Progress::start(&specs, args.quiet);
-    let loaded = load_all(&specs, &|spec| progress.file_done(spec));
+    let inputs = load_all(&specs, &|spec| progress.file_done(spec));
     timings.lap("load");
 
-    let mut files = Files::new();
     let mut findings: Vec<Finding> = Vec::new();
-    let mut ingested = Vec::with_capacity(loaded.len());
-    for l in loaded {
+    let mut ingested = Vec::with_capacity(inputs.len());
+    for l in inputs {
         files.add(l.source);
         findings.extend(l.findings);
         ingested.extend(l.ingested);
@@ -82,78 +109,160 @@ pub fn run(args: &CheckArgs) -> Outcome {
     progress.stage("checking rules");
     let inventory = Inventory::build(ingested);
     timings.lap("inventory");
-    let facts = Facts::derive(&inventory);
+    let explicit: Vec<ExplicitSite> = found
+        .config
+        .site
+        .iter()
+        .map(|s| ExplicitSite {
+            primary: s.get_ref().primary.clone(),
+            secondary: s.get_ref().secondary.clone(),
+        })
+        .collect();
+    let facts = Facts::derive_with(&inventory, &explicit);
     timings.lap("facts");
     let cx = Context::new(&inventory, &facts);
-    let loaded = crate::rules::load(&args.rules);
     findings.extend(crate::rules::problem_findings(&loaded.problems, &mut files));
-    let selected = crate::rules::selected(&loaded.rules, &args.select, &args.ignore);
+    let selected = settings.selected(&loaded);
     findings.extend(azlint_rules::run(&selected, &cx));
     timings.lap("rules");
+
+    settings.adjust(&mut findings, &files, &selected);
+    let suppressions = suppress::collect(&inventory, &found, &mut files);
+    let all: Vec<&Rule> = loaded.rules.iter().map(|(r, _)| r).collect();
+    let problems = suppressions.apply(&mut findings, &selected, &all);
+    findings.extend(problems);
+    timings.lap("suppress");
     progress.finish();
 
     let input_error = findings.iter().any(|f| f.is_input_error);
-    let hidden_unknown = findings.iter().filter(|f| f.cannot_tell).count();
-    if !args.show_unknown {
+    let hidden_unknown = findings
+        .iter()
+        .filter(|f| f.cannot_tell && f.suppression.is_none())
+        .count();
+    if !settings.show_unknown {
         findings.retain(|f| !f.cannot_tell);
     }
     sort_findings(&mut findings, &files);
+    let uris = ArtifactUris::new(args.root.as_deref());
+    assign_fingerprints(&mut findings, &files, |id| uris.uri(&files.get(id).name));
+
+    let mut baselined = None;
+    if let Some(path) = &args.write_baseline {
+        let (text, n) = baseline::render(&findings);
+        if let Err(e) = write_report(Some(path), &text) {
+            eprintln!("azlint: error: {e}");
+            return Outcome::Error;
+        }
+        baselined = Some((path, n));
+    }
+    let mut in_baseline = 0;
+    if let Some(b) = &baseline {
+        let before = findings.len();
+        findings.retain(|f| !b.contains(f));
+        in_baseline = before - findings.len();
+    }
+    let suppressed = findings.iter().filter(|f| f.suppression.is_some()).count();
+    if !args.report_suppressed {
+        findings.retain(|f| f.suppression.is_none());
+    }
 
     let mut summary = Summary {
         files: specs.len(),
         resources: inventory.len(),
-        hidden_unknown: if args.show_unknown { 0 } else { hidden_unknown },
+        hidden_unknown: if settings.show_unknown {
+            0
+        } else {
+            hidden_unknown
+        },
+        suppressed,
+        in_baseline,
         ..Default::default()
     };
-    summary.count(&findings);
+    summary.count(findings.iter().filter(|f| f.suppression.is_none()));
+    let descriptors = settings.descriptors(&selected, &findings);
+    let report = render(args, &findings, &files, &summary, &descriptors, &uris);
+    timings.lap("report");
+    if let Err(e) = write_report(args.output.as_deref(), &report) {
+        eprintln!("azlint: error: {e}");
+        return Outcome::Error;
+    }
+    if let (Some((path, n)), false) = (baselined, args.quiet) {
+        eprintln!(
+            "azlint: wrote {n} findings to the baseline {}",
+            path.display()
+        );
+    }
 
-    let report = match args.format {
-        Format::Json => render_json(&findings, &files, &summary),
+    // The inputs and inventory may be hundreds of megabytes; the process ends right after
+    // reporting, so freeing them would only cost time.
+    std::mem::forget(inventory);
+    std::mem::forget(files);
+
+    let failing = settings.threshold().is_some_and(|t| {
+        findings.iter().any(|f| {
+            !f.cannot_tell && !f.is_input_error && f.suppression.is_none() && f.severity >= t
+        })
+    });
+    if input_error {
+        Outcome::Error
+    } else if failing && !args.exit_zero && args.write_baseline.is_none() {
+        Outcome::Findings
+    } else {
+        Outcome::Clean
+    }
+}
+
+/// Reports problems that stop a run before any input is read (configuration, baseline).
+fn report_only(args: &CheckArgs, mut findings: Vec<Finding>, files: &Files) -> Outcome {
+    sort_findings(&mut findings, files);
+    let uris = ArtifactUris::new(args.root.as_deref());
+    assign_fingerprints(&mut findings, files, |id| uris.uri(&files.get(id).name));
+    let mut summary = Summary::default();
+    summary.count(findings.iter());
+    let descriptors = azlint_report::input_descriptors();
+    let report = render(args, &findings, files, &summary, &descriptors, &uris);
+    if let Err(e) = write_report(args.output.as_deref(), &report) {
+        eprintln!("azlint: error: {e}");
+    }
+    Outcome::Error
+}
+
+fn render(
+    args: &CheckArgs,
+    findings: &[Finding],
+    files: &Files,
+    summary: &Summary,
+    rules: &[RuleDescriptor],
+    uris: &ArtifactUris,
+) -> String {
+    let input = ReportInput {
+        findings,
+        files,
+        summary,
+        rules,
+        uris,
+    };
+    match args.format {
+        Format::Json => render_json(&input),
+        Format::Sarif => render_sarif(&input),
+        Format::Github => render_github(&input),
+        Format::Junit => render_junit(&input),
         Format::Text => {
             let opts = TextOptions {
                 color: use_color(args),
                 ..TextOptions::default()
             };
             let mut text = if args.statistics {
-                statistics(&findings)
+                statistics(findings)
             } else {
-                render_text(&findings, &files, opts)
+                render_text(findings, files, opts)
             };
             if !args.quiet {
-                text.push_str(&summary_line(&summary));
+                text.push_str(&summary_line(summary));
                 text.push('\n');
             }
             text
         }
-    };
-    timings.lap("report");
-    if let Err(e) = write_report(args.output.as_deref(), &report) {
-        eprintln!("azlint: error: {e}");
-        return Outcome::Error;
-    }
-
-    let threshold = match args.fail_on {
-        FailOn::Error => Some(Severity::Error),
-        FailOn::Warning => Some(Severity::Warning),
-        FailOn::Note => Some(Severity::Note),
-        FailOn::Never => None,
-    };
-    // The inputs and inventory may be hundreds of megabytes; the process ends right after
-    // reporting, so freeing them would only cost time.
-    std::mem::forget(inventory);
-    std::mem::forget(files);
-
-    let failing = threshold.is_some_and(|t| {
-        findings
-            .iter()
-            .any(|f| !f.cannot_tell && !f.is_input_error && f.severity >= t)
-    });
-    if input_error {
-        Outcome::Error
-    } else if failing {
-        Outcome::Findings
-    } else {
-        Outcome::Clean
     }
 }
 

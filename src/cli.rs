@@ -18,6 +18,8 @@ pub struct Cli {
 }
 
 #[derive(Subcommand, Debug)]
+// Parsed once per process: the size of the largest variant does not matter.
+#[allow(clippy::large_enum_variant)]
 pub enum Command {
     /// Lint exports: files, directories (walked for *.json and *.jsonc) or - for stdin
     #[command(after_help = CHECK_EXAMPLES)]
@@ -28,6 +30,28 @@ pub enum Command {
     Explain(ExplainArgs),
     /// Write the rules' documentation pages (Markdown) into a directory
     Docs(DocsArgs),
+    /// Show the configuration that applies here (azlint.toml)
+    Config(ConfigArgs),
+}
+
+/// Which configuration file applies, for every command that reads one.
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct ConfigSourceArgs {
+    /// Read this configuration file instead of looking for azlint.toml / .azlint.toml
+    #[arg(long, value_name = "FILE", conflicts_with = "isolated")]
+    pub config: Option<PathBuf>,
+    /// Ignore every configuration file
+    #[arg(long)]
+    pub isolated: bool,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct ConfigArgs {
+    /// Print the effective configuration and the file it comes from
+    #[arg(long, required = true)]
+    pub show: bool,
+    #[command(flatten)]
+    pub source: ConfigSourceArgs,
 }
 
 /// Where rules come from, for every command that reads them.
@@ -43,8 +67,17 @@ pub struct RulesArgs {
     #[command(flatten)]
     pub source: RuleSourceArgs,
     /// Output format
-    #[arg(long, value_enum, default_value_t = Format::Text)]
-    pub format: Format,
+    #[arg(long, value_enum, default_value_t = ListFormat::Text)]
+    pub format: ListFormat,
+}
+
+/// Formats of `azlint rules`.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ListFormat {
+    /// A table
+    Text,
+    /// JSON for scripts
+    Json,
 }
 
 #[derive(clap::Args, Debug)]
@@ -70,6 +103,9 @@ Examples:
   az network vnet show -g RG -n VNET | azlint check - --stdin-filename vnet.json
   azlint check exports/ --format json -o azlint.json
   azlint check exports/ --fail-on error           # warnings do not fail the run
+  azlint check exports/ --format sarif -o azlint.sarif
+  azlint check exports/ --write-baseline azlint-baseline.json
+  azlint check exports/ --baseline azlint-baseline.json   # only findings not in the baseline
 
 Exit codes: 0 no finding at or above --fail-on, 1 findings, 2 usage error or unreadable input.";
 
@@ -95,13 +131,33 @@ pub struct CheckArgs {
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
 
-    /// Lowest severity that makes the run fail (exit code 1)
-    #[arg(long, value_enum, default_value_t = FailOn::Warning)]
-    pub fail_on: FailOn,
+    /// Lowest severity that makes the run fail (exit code 1) [default: warning]
+    #[arg(long, value_enum)]
+    pub fail_on: Option<FailOn>,
+
+    /// Exit 0 even when there are findings (input errors still exit 2)
+    #[arg(long)]
+    pub exit_zero: bool,
 
     /// Also list the checks that could not be decided from the input ("cannot tell" notes)
     #[arg(long)]
     pub show_unknown: bool,
+
+    /// Include suppressed findings in the report, marked as suppressed
+    #[arg(long)]
+    pub report_suppressed: bool,
+
+    /// Report only findings that are not in this baseline file
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+
+    /// Record the findings of this run as the baseline in FILE
+    #[arg(long, value_name = "FILE")]
+    pub write_baseline: Option<PathBuf>,
+
+    /// Repository root that SARIF, GitHub and JUnit paths are relative to [default: found from git]
+    #[arg(long, value_name = "DIR")]
+    pub root: Option<PathBuf>,
 
     /// Print findings only: no summary line
     #[arg(short, long)]
@@ -121,14 +177,23 @@ pub struct CheckArgs {
 
     #[command(flatten)]
     pub rules: RuleSourceArgs,
+
+    #[command(flatten)]
+    pub config: ConfigSourceArgs,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
     /// Compiler-style findings with code frames
     Text,
-    /// Stable JSON for scripts
+    /// Stable JSON for scripts (schema: docs/report.schema.json)
     Json,
+    /// SARIF 2.1.0, for GitHub code scanning and other SARIF viewers
+    Sarif,
+    /// GitHub Actions workflow commands: annotations on the pull request
+    Github,
+    /// JUnit XML, for test-report views in CI
+    Junit,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -138,7 +203,8 @@ pub enum ColorChoice {
     Never,
 }
 
-#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum FailOn {
     Error,
     Warning,

@@ -5,11 +5,15 @@
 //! sorted and rendered (`check`, `output`). Exit codes: 0 clean, 1 findings, 2 usage error or
 //! unreadable input.
 
+mod baseline;
 mod check;
 mod cli;
+mod config;
 mod inputs;
 mod output;
 mod rules;
+mod settings;
+mod suppress;
 
 use clap::Parser;
 
@@ -20,6 +24,7 @@ fn main() {
         cli::Command::Rules(args) => rules::list(args),
         cli::Command::Explain(args) => rules::explain(args),
         cli::Command::Docs(args) => rules::write_docs(args),
+        cli::Command::Config(args) => config::show(args),
     };
     std::process::exit(outcome as i32);
 }

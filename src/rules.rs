@@ -10,7 +10,7 @@ use azlint_source::{Files, SourceFile, Span};
 use serde::Serialize;
 
 use crate::check::Outcome;
-use crate::cli::{DocsArgs, ExplainArgs, Format, RuleSourceArgs, RulesArgs};
+use crate::cli::{DocsArgs, ExplainArgs, ListFormat, RuleSourceArgs, RulesArgs};
 
 /// A rule file that cannot be used: the file, where (line, column) and why.
 pub type Problem = (RuleSource, Option<(u64, u64)>, String);
@@ -158,13 +158,16 @@ fn offset_of(file: &SourceFile, line: u64, column: u64) -> u32 {
 
 /// Whether a rule matches one of `--select` / `--ignore`'s words: id, name, pack or tag.
 fn matches(rule: &Rule, words: &[String]) -> bool {
-    words.iter().any(|w| {
-        let w = w.trim();
-        rule.meta.code.eq_ignore_ascii_case(w)
-            || rule.meta.name.eq_ignore_ascii_case(w)
-            || rule.meta.pack.eq_ignore_ascii_case(w)
-            || rule.meta.tags.iter().any(|t| t.eq_ignore_ascii_case(w))
-    })
+    words.iter().any(|w| matches_word(rule, w))
+}
+
+/// Whether a word names a rule: its id, name, pack or one of its tags (any case).
+pub fn matches_word(rule: &Rule, word: &str) -> bool {
+    let w = word.trim();
+    rule.meta.code.eq_ignore_ascii_case(w)
+        || rule.meta.name.eq_ignore_ascii_case(w)
+        || rule.meta.pack.eq_ignore_ascii_case(w)
+        || rule.meta.tags.iter().any(|t| t.eq_ignore_ascii_case(w))
 }
 
 /// The rules a run uses.
@@ -228,12 +231,12 @@ pub fn list(args: &RulesArgs) -> Outcome {
         })
         .collect();
     let text = match args.format {
-        Format::Json => {
+        ListFormat::Json => {
             let mut s = serde_json::to_string_pretty(&rows).unwrap_or_default();
             s.push('\n');
             s
         }
-        Format::Text => {
+        ListFormat::Text => {
             let name_w = rows.iter().map(|r| r.name.len()).max().unwrap_or(0);
             rows.iter()
                 .map(|r| {

@@ -2,15 +2,46 @@
 //!
 //! Every format reads the same [`Finding`]s, already filtered and sorted by the caller. Text is
 //! rendered with miette's graphical handler (code frames, underlines, secondary labels); JSON is
-//! a documented, stable structure for scripts.
+//! a documented, stable structure for scripts (`docs/report.schema.json`); SARIF is for code
+//! scanning (GitHub and other SARIF viewers); GitHub workflow commands annotate a pull request
+//! from any workflow step; JUnit XML shows each input as a test suite in CI test reporters.
 
+mod descriptor;
+mod github;
 mod json;
+mod junit;
+mod sarif;
 mod text;
+mod uri;
+
+#[cfg(test)]
+mod test_support;
 
 use azlint_diagnostics::{Finding, Severity};
+use azlint_source::Files;
 
+pub use descriptor::{input_descriptors, RuleDescriptor};
+pub use github::render_github;
 pub use json::render_json;
+pub use junit::render_junit;
+pub use sarif::render_sarif;
 pub use text::{render_text, TextOptions};
+pub use uri::ArtifactUris;
+
+/// Everything the machine-readable formats (JSON, SARIF, GitHub, JUnit) render from.
+#[derive(Clone, Copy, Debug)]
+pub struct ReportInput<'a> {
+    /// The findings to report, filtered and sorted. Suppressed findings (with
+    /// [`Finding::suppression`] set) are here only when the user asked to see them.
+    pub findings: &'a [Finding],
+    /// Every input of the run, including the ones without findings.
+    pub files: &'a Files,
+    pub summary: &'a Summary,
+    /// The rules to describe in formats that list rules (SARIF), in the order to list them.
+    pub rules: &'a [RuleDescriptor],
+    /// How file names become repository-relative paths and URIs.
+    pub uris: &'a ArtifactUris,
+}
 
 /// Counts for the closing summary.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -24,11 +55,15 @@ pub struct Summary {
     pub notes: usize,
     /// "Cannot tell" notes left out (shown with `--show-unknown`).
     pub hidden_unknown: usize,
+    /// Findings a suppression covers.
+    pub suppressed: usize,
+    /// Findings left out because the baseline holds them.
+    pub in_baseline: usize,
 }
 
 impl Summary {
     /// Counts the findings that are shown.
-    pub fn count(&mut self, shown: &[Finding]) {
+    pub fn count<'f>(&mut self, shown: impl IntoIterator<Item = &'f Finding>) {
         for f in shown {
             match f.severity {
                 Severity::Error => self.errors += 1,
@@ -69,6 +104,12 @@ pub fn summary_line(s: &Summary) -> String {
         plural(s.files, "file"),
         plural(s.resources, "resource")
     );
+    if s.suppressed > 0 {
+        line.push_str(&format!("; {} suppressed", s.suppressed));
+    }
+    if s.in_baseline > 0 {
+        line.push_str(&format!("; {} in the baseline", s.in_baseline));
+    }
     if s.hidden_unknown > 0 {
         line.push_str(&format!(
             "; {} could not be decided from the input (--show-unknown lists them)",

@@ -1,0 +1,332 @@
+//! Suppressions: findings a user accepts on purpose, each with a reason.
+//!
+//! Four places, as users of each kind of input write them:
+//!
+//! - a comment in JSON with comments, before the value or resource it is about:
+//!   `// azlint-ignore HA002: Cato's DNS servers are intended here` (block comments too);
+//! - an ARM resource's `metadata`: `"azlint": {"ignore": ["HA002: reason"]}`;
+//! - a tag on a live resource: `"azlint-ignore": "HA002: reason; HA010, HA011: reason"`;
+//! - the configuration: `[[suppress]] rules = [...], resource = "<id>", reason = "..."`.
+//!
+//! A comment covers the member or element that follows it; metadata and tags cover their
+//! resource (by id, so the same resource in another export is covered too); the configuration
+//! covers a resource id. Rules are named by id or name. A suppression without a reason is not
+//! applied and is reported; so is one that matches no finding of a rule that ran.
+
+use std::collections::HashMap;
+
+use azlint_diagnostics::{Finding, Label, Severity, Suppression, SuppressionKind};
+use azlint_inventory::{id_key, Inventory, ResIdx};
+use azlint_rules::Rule;
+use azlint_source::{After, FileId, Files, Span, Value};
+use rayon::prelude::*;
+
+use crate::config::Found;
+
+pub const INVALID: (&str, &str) = ("IN007", "invalid-suppression");
+pub const UNUSED: (&str, &str) = ("IN008", "unused-suppression");
+
+const MARKER: &str = "azlint-ignore";
+
+/// What a suppression covers.
+#[derive(Clone, Debug)]
+enum Target {
+    /// Findings whose primary location lies in this span.
+    Span(FileId, Span),
+    /// Findings about this resource (id key), or located inside its span.
+    Resource(Option<String>, Option<(FileId, Span)>),
+}
+
+#[derive(Clone, Debug)]
+struct Entry {
+    /// Rule ids or names, as written, each with whether it matched a finding.
+    rules: Vec<(String, bool)>,
+    reason: String,
+    kind: SuppressionKind,
+    at: Label,
+    target: Target,
+}
+
+/// Every suppression of a run.
+pub struct Suppressions {
+    entries: Vec<Entry>,
+    /// Malformed suppressions, as findings.
+    problems: Vec<Finding>,
+}
+
+/// Reads the suppressions written in the inputs and in the configuration.
+pub fn collect(inv: &Inventory, config: &Found, files: &mut Files) -> Suppressions {
+    let mut entries: Vec<Entry> = Vec::new();
+    let mut problems: Vec<Finding> = Vec::new();
+    let mut add = |parsed: Result<Entry, Box<Finding>>| match parsed {
+        Ok(e) => entries.push(e),
+        Err(f) => problems.push(*f),
+    };
+
+    // Comments: only documents that mention the marker at all are walked.
+    let per_doc: Vec<Vec<Result<Entry, Box<Finding>>>> = inv
+        .documents()
+        .par_iter()
+        .map(|doc| {
+            let text = doc.source.text();
+            memchr::memmem::find_iter(text.as_bytes(), MARKER.as_bytes())
+                .filter_map(|at| comment_entry(doc.file, text, &doc.tree, at))
+                .collect()
+        })
+        .collect();
+    per_doc.into_iter().flatten().for_each(&mut add);
+
+    // Resource metadata and tags.
+    let per_res: Vec<Vec<Result<Entry, Box<Finding>>>> = (0..inv.len())
+        .into_par_iter()
+        .map(|i| resource_entries(inv, i as ResIdx))
+        .filter(|v| !v.is_empty())
+        .collect();
+    per_res.into_iter().flatten().for_each(&mut add);
+
+    // The configuration.
+    if let (Some(source), false) = (&config.source, config.config.suppress.is_empty()) {
+        let file = files.add(source.clone());
+        for s in &config.config.suppress {
+            let span = s.span();
+            let sup = s.get_ref();
+            add(Ok(Entry {
+                rules: sup
+                    .rules
+                    .iter()
+                    .map(|r| (r.trim().to_string(), false))
+                    .collect(),
+                reason: sup.reason.trim().to_string(),
+                kind: SuppressionKind::External,
+                at: Label::new(file, Span::new(span.start as u32, span.end as u32))
+                    .with_message("suppressed here"),
+                target: Target::Resource(Some(id_key(&sup.resource)), None),
+            }));
+        }
+    }
+    Suppressions { entries, problems }
+}
+
+/// The suppression in the comment around `at` (where the marker starts), if it is a comment.
+fn comment_entry(
+    file: FileId,
+    text: &str,
+    tree: &azlint_source::Tree,
+    at: usize,
+) -> Option<Result<Entry, Box<Finding>>> {
+    let target = match tree.item_after(text, at as u32) {
+        After::InString => return None,
+        After::Item(span) => Target::Span(file, span),
+        After::Nothing => Target::Span(file, Span::new(0, 0)),
+    };
+    // The comment runs to the end of its line, or to `*/` for a block comment.
+    let rest = &text[at..];
+    let line_end = rest.find(['\n', '\r']).unwrap_or(rest.len());
+    let end = rest[..line_end].find("*/").unwrap_or(line_end);
+    let body = &rest[MARKER.len()..end];
+    let span = Span::new(at as u32, (at + end) as u32);
+    let label = Label::new(file, span).with_message("suppressed here");
+    Some(parse_entry(body, label, target, SuppressionKind::InSource))
+}
+
+/// Metadata and tag suppressions of one resource.
+fn resource_entries(inv: &Inventory, idx: ResIdx) -> Vec<Result<Entry, Box<Finding>>> {
+    let mut out = Vec::new();
+    let value = inv.value(idx);
+    let mut found = [None, None];
+    value.pick_ignore_case(&["metadata", "tags"], &mut found);
+    let [metadata, tags] = found;
+    if metadata.is_none() && tags.is_none() {
+        return out;
+    }
+    let doc = inv.document_of(idx);
+    let target = Target::Resource(
+        inv.id(idx).map(|id| id_key(&id)),
+        Some((doc.file, value.span())),
+    );
+    let ignore = metadata
+        .and_then(|m| m.get_ignore_case("azlint"))
+        .and_then(|a| a.get_ignore_case("ignore"));
+    if let Some(list) = ignore {
+        let items: Vec<Value<'_>> = if list.is_array() {
+            list.elements().collect()
+        } else {
+            vec![list]
+        };
+        for item in items {
+            out.push(value_entry(doc.file, item, &target));
+        }
+    }
+    if let Some(tag) = tags.and_then(|t| t.get_ignore_case(MARKER)) {
+        let Some(s) = tag.as_str() else {
+            out.push(Err(invalid(
+                Label::new(doc.file, tag.span()),
+                "the azlint-ignore tag must be a string: \"ID: reason; ID: reason\"".into(),
+            )));
+            return out;
+        };
+        for part in s.split(';').filter(|p| !p.trim().is_empty()) {
+            let label = Label::new(doc.file, tag.span()).with_message("suppressed here");
+            out.push(parse_entry(
+                part,
+                label,
+                target.clone(),
+                SuppressionKind::InSource,
+            ));
+        }
+    }
+    out
+}
+
+fn value_entry(file: FileId, item: Value<'_>, target: &Target) -> Result<Entry, Box<Finding>> {
+    let label = Label::new(file, item.span()).with_message("suppressed here");
+    match item.as_str() {
+        Some(s) => parse_entry(&s, label, target.clone(), SuppressionKind::InSource),
+        None => Err(invalid(
+            label,
+            "metadata.azlint.ignore lists strings: \"ID: reason\"".into(),
+        )),
+    }
+}
+
+/// Reads `ID[, ID...]: reason`.
+fn parse_entry(
+    body: &str,
+    at: Label,
+    target: Target,
+    kind: SuppressionKind,
+) -> Result<Entry, Box<Finding>> {
+    let (ids, reason) = match body.split_once(':') {
+        Some((ids, reason)) => (ids, reason.trim()),
+        None => (body, ""),
+    };
+    let rules: Vec<(String, bool)> = ids
+        .split([',', ' ', '\t'])
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| (s.to_string(), false))
+        .collect();
+    if rules.is_empty() {
+        return Err(invalid(
+            at,
+            "this suppression names no rule: write `azlint-ignore ID: reason`".into(),
+        ));
+    }
+    if reason.is_empty() {
+        return Err(invalid(
+            at,
+            "this suppression has no reason: write `azlint-ignore ID: why the finding is accepted`"
+                .into(),
+        ));
+    }
+    Ok(Entry {
+        rules,
+        reason: reason.to_string(),
+        kind,
+        at,
+        target,
+    })
+}
+
+fn invalid(at: Label, message: String) -> Box<Finding> {
+    Box::new(Finding::new(INVALID, Severity::Warning, message, at).with_help(
+        "a suppression is `azlint-ignore ID[, ID]: reason`, with a rule id or name and a reason",
+    ))
+}
+
+impl Suppressions {
+    /// Marks the findings a suppression covers, and returns the problems: malformed
+    /// suppressions, suppressions naming unknown rules, and suppressions of rules that ran but
+    /// matched nothing. `ran` are the rules of this run; `all` every rule azlint knows.
+    pub fn apply(mut self, findings: &mut [Finding], ran: &[&Rule], all: &[&Rule]) -> Vec<Finding> {
+        let mut by_resource: HashMap<&str, Vec<usize>> = HashMap::new();
+        let mut by_file: HashMap<FileId, Vec<usize>> = HashMap::new();
+        for (i, e) in self.entries.iter().enumerate() {
+            match &e.target {
+                Target::Span(file, _) => by_file.entry(*file).or_default().push(i),
+                Target::Resource(id, span) => {
+                    if let Some(id) = id {
+                        by_resource.entry(id.as_str()).or_default().push(i);
+                    }
+                    if let Some((file, _)) = span {
+                        by_file.entry(*file).or_default().push(i);
+                    }
+                }
+            }
+        }
+        let names = |f: &Finding, word: &str| {
+            f.code.eq_ignore_ascii_case(word) || f.name.eq_ignore_ascii_case(word)
+        };
+        let mut hits: Vec<(usize, usize, usize)> = Vec::new();
+        for (fi, f) in findings.iter().enumerate() {
+            if f.is_input_error {
+                continue;
+            }
+            let key = f.resource_id.as_deref().map(id_key);
+            let mut candidates: Vec<usize> = Vec::new();
+            if let Some(list) = key.as_deref().and_then(|k| by_resource.get(k)) {
+                candidates.extend(list);
+            }
+            if let (Some(list), Some(span)) = (by_file.get(&f.primary.file), f.primary.span) {
+                candidates.extend(list.iter().copied().filter(|&i| {
+                    let within = |s: &Span| s.start <= span.start && span.end <= s.end;
+                    match &self.entries[i].target {
+                        Target::Span(_, s) => within(s),
+                        Target::Resource(_, Some((_, s))) => within(s),
+                        Target::Resource(_, None) => false,
+                    }
+                }));
+            }
+            candidates.sort_unstable();
+            candidates.dedup();
+            for i in candidates {
+                if let Some(w) = self.entries[i].rules.iter().position(|(r, _)| names(f, r)) {
+                    hits.push((fi, i, w));
+                    break;
+                }
+            }
+        }
+        for (fi, i, w) in hits {
+            let e = &mut self.entries[i];
+            e.rules[w].1 = true;
+            findings[fi].suppression = Some(Suppression {
+                kind: e.kind,
+                justification: e.reason.clone(),
+                at: Some(e.at.clone()),
+            });
+        }
+
+        let mut problems = self.problems;
+        let known = |word: &str, rules: &[&Rule]| {
+            rules.iter().any(|r| {
+                r.meta.code.eq_ignore_ascii_case(word) || r.meta.name.eq_ignore_ascii_case(word)
+            })
+        };
+        for e in &self.entries {
+            for (word, used) in &e.rules {
+                if *used {
+                    continue;
+                }
+                if !known(word, all) {
+                    problems.push(*invalid(
+                        e.at.clone(),
+                        format!("this suppression names `{word}`, which is no rule's id or name"),
+                    ));
+                } else if known(word, ran) {
+                    problems.push(
+                        Finding::new(
+                            UNUSED,
+                            Severity::Warning,
+                            format!("this suppression of {word} matches no finding"),
+                            e.at.clone(),
+                        )
+                        .with_help(
+                            "the problem it was written for is gone: remove the suppression",
+                        ),
+                    );
+                }
+            }
+        }
+        problems
+    }
+}

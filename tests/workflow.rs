@@ -1,0 +1,384 @@
+//! How a team lives with azlint in a repository: the configuration file, suppressions with
+//! reasons, and baselines that survive reformatting.
+
+mod common;
+
+use std::fs;
+use std::path::Path;
+
+use common::{azlint_in, Run};
+
+const BROKEN: &str = "fixtures/examples/broken";
+
+/// A scratch repository holding the broken example (and a `.git` so it is its own root).
+fn scratch() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    fs::create_dir(dir.path().join(".git")).expect("mkdir .git");
+    fs::create_dir(dir.path().join("exports")).expect("mkdir");
+    for f in ["resources.json", "role-assignments.json"] {
+        fs::copy(
+            root.join(BROKEN).join(f),
+            dir.path().join("exports").join(f),
+        )
+        .expect("copy");
+    }
+    dir
+}
+
+fn run(dir: &Path, args: &[&str]) -> Run {
+    azlint_in(dir, args, None, &[])
+}
+
+fn codes(run: &Run) -> Vec<String> {
+    run.located().into_iter().map(|(c, ..)| c).collect()
+}
+
+/// Inserts `line` before the 1-based line `before` of `file`.
+fn insert_line(file: &Path, before: usize, line: &str) {
+    let text = fs::read_to_string(file).expect("read");
+    let mut lines: Vec<&str> = text.lines().collect();
+    lines.insert(before - 1, line);
+    fs::write(file, lines.join("\n")).expect("write");
+}
+
+fn edit(file: &Path, from: &str, to: &str) {
+    let text = fs::read_to_string(file).expect("read");
+    assert!(text.contains(from), "{from} not in {}", file.display());
+    fs::write(file, text.replacen(from, to, 1)).expect("write");
+}
+
+const VNET_ID: &str = "/subscriptions/3f2c1a9e-8b7d-4c6e-9a1f-2d5e8c7b6a40/resourceGroups/rg-cato-ams/providers/Microsoft.Network/virtualNetworks/ams-vsNet";
+
+#[test]
+fn a_comment_suppresses_the_value_after_it_with_its_reason() {
+    let dir = scratch();
+    let res = dir.path().join("exports/resources.json");
+    // Line 1033 holds the VNET's dnsServers (DEFECTS.md).
+    insert_line(
+        &res,
+        1033,
+        "        // azlint-ignore HA002: the branch DNS forwards to Cato's resolver",
+    );
+    let plain = run(dir.path(), &["check", "--format", "json", "exports"]);
+    assert_eq!(plain.code, 1, "{}", plain.stdout);
+    let found = codes(&plain);
+    assert!(!found.contains(&"HA002".into()), "{found:?}");
+    assert_eq!(found.len(), 5, "{found:?}");
+    assert_eq!(plain.json()["summary"]["suppressed"], 1);
+
+    let shown = run(
+        dir.path(),
+        &[
+            "check",
+            "--format",
+            "json",
+            "--report-suppressed",
+            "exports",
+        ],
+    );
+    let json = shown.json();
+    let ha002 = json["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .find(|f| f["code"] == "HA002")
+        .expect("HA002 reported with --report-suppressed");
+    assert_eq!(ha002["suppression"]["kind"], "inSource");
+    assert_eq!(
+        ha002["suppression"]["justification"],
+        "the branch DNS forwards to Cato's resolver"
+    );
+}
+
+#[test]
+fn suppressions_without_reason_or_match_are_reported() {
+    let dir = scratch();
+    let res = dir.path().join("exports/resources.json");
+    insert_line(&res, 1214, "        // azlint-ignore HA003");
+    insert_line(
+        &res,
+        1033,
+        "        /* azlint-ignore HA010: not this one */",
+    );
+    let out = run(dir.path(), &["check", "--format", "json", "exports"]);
+    assert_eq!(out.code, 1);
+    let found = out.located();
+    // The suppression without a reason does not apply: HA003 is still there.
+    assert!(found.iter().any(|(c, ..)| c == "HA003"), "{found:?}");
+    let file = "exports/resources.json".to_string();
+    assert!(
+        found.contains(&("IN007".into(), file.clone(), 1215, 12)),
+        "{found:?}"
+    );
+    assert!(
+        found.contains(&("IN008".into(), file, 1033, 12)),
+        "{found:?}"
+    );
+}
+
+#[test]
+fn metadata_tags_and_config_suppress_by_resource() {
+    let dir = scratch();
+    let res = dir.path().join("exports/resources.json");
+    // A tag on the secondary vSocket VM covers its findings (HA005 and HA022).
+    let text = fs::read_to_string(&res).expect("read");
+    let mut all: serde_json::Value = serde_json::from_str(&text).expect("json");
+    let vm = all
+        .as_array_mut()
+        .expect("array")
+        .iter_mut()
+        .find(|r| r["name"] == "ams-vSocket-Secondary")
+        .expect("vm");
+    vm["tags"]["azlint-ignore"] =
+        "HA005: identity kept for backup agent; HA022: disk renamed next window".into();
+    fs::write(&res, serde_json::to_string_pretty(&all).expect("json")).expect("write");
+    fs::write(
+        dir.path().join("azlint.toml"),
+        format!(
+            "[[suppress]]\nrules = [\"vnet-dns-not-public\"]\nresource = \"{}\"\nreason = \"DNS reviewed with Cato support\"\n",
+            VNET_ID.to_lowercase()
+        ),
+    )
+    .expect("config");
+    let out = run(dir.path(), &["check", "--format", "json", "exports"]);
+    let found = codes(&out);
+    assert_eq!(found.len(), 3, "{found:?}");
+    for gone in ["HA002", "HA005", "HA022"] {
+        assert!(!found.contains(&gone.to_string()), "{found:?}");
+    }
+    assert_eq!(out.json()["summary"]["suppressed"], 3);
+    let sarif = run(
+        dir.path(),
+        &[
+            "check",
+            "--format",
+            "sarif",
+            "--report-suppressed",
+            "exports",
+        ],
+    );
+    let sarif: serde_json::Value = serde_json::from_str(&sarif.stdout).expect("sarif");
+    let kinds: Vec<String> = sarif["runs"][0]["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .filter_map(|r| r["suppressions"][0]["kind"].as_str().map(String::from))
+        .collect();
+    assert_eq!(kinds.iter().filter(|k| *k == "external").count(), 1);
+    assert_eq!(kinds.iter().filter(|k| *k == "inSource").count(), 2);
+}
+
+#[test]
+fn configuration_selects_overrides_and_ignores_per_path() {
+    let dir = scratch();
+    fs::write(
+        dir.path().join("azlint.toml"),
+        r#"
+ignore = ["HA022"]
+fail-on = "error"
+
+[severity]
+ip-forwarding-off = "warning"
+HA005 = "off"
+
+[per-path-ignores]
+"exports/resources.json" = ["HA003"]
+"#,
+    )
+    .expect("config");
+    // Found from a subdirectory too: the configuration is looked for upwards.
+    let out = run(
+        &dir.path().join("exports"),
+        &["check", "--format", "json", "."],
+    );
+    let json = out.json();
+    let found: Vec<(String, String)> = json["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| {
+            (
+                f["code"].as_str().unwrap_or_default().to_string(),
+                f["severity"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        found,
+        [
+            ("HA012".to_string(), "error".to_string()),
+            ("HA002".into(), "error".into()),
+            ("HA019".into(), "warning".into()),
+        ],
+        "{}",
+        out.stdout
+    );
+    assert_eq!(out.code, 1);
+    // Command-line flags win over the file; --isolated ignores it.
+    let cli = run(
+        dir.path(),
+        &["check", "--format", "json", "--select", "HA019", "exports"],
+    );
+    assert_eq!(codes(&cli), ["HA019"]);
+    assert_eq!(cli.code, 0, "HA019 is a warning and fail-on is error");
+    let isolated = run(
+        dir.path(),
+        &["check", "--format", "json", "--isolated", "exports"],
+    );
+    assert_eq!(codes(&isolated).len(), 6);
+}
+
+#[test]
+fn configuration_mistakes_are_located_and_stop_the_run() {
+    let dir = scratch();
+    let cases = [
+        ("selekt = [\"HA001\"]\n", 1, 1, "unknown field `selekt`"),
+        (
+            "[severity]\nHA002 = \"loud\"\n",
+            2,
+            9,
+            "unknown variant `loud`",
+        ),
+        ("ignore = [\"HA02\"]\n", 1, 11, "no rule is called `HA02`"),
+        (
+            "[[suppress]]\nrules = [\"HA002\"]\nresource = \"/x\"\n",
+            1,
+            1,
+            "a suppression needs a `reason`",
+        ),
+    ];
+    for (text, line, column, message) in cases {
+        fs::write(dir.path().join("azlint.toml"), text).expect("config");
+        let out = run(dir.path(), &["check", "--format", "json", "exports"]);
+        assert_eq!(out.code, 2, "{text}: {}", out.stdout);
+        let json = out.json();
+        let f = &json["findings"][0];
+        assert_eq!(f["code"], "IN006", "{text}");
+        assert_eq!(f["location"]["file"], "azlint.toml");
+        assert_eq!(f["location"]["start"]["line"], line, "{text}");
+        assert_eq!(f["location"]["start"]["column"], column, "{text}");
+        let msg = f["message"].as_str().unwrap_or_default();
+        assert!(msg.contains(message), "{text}: {msg}");
+        assert_eq!(json["findings"].as_array().map(Vec::len), Some(1));
+    }
+}
+
+#[test]
+fn config_show_prints_the_effective_configuration() {
+    let dir = scratch();
+    fs::write(
+        dir.path().join(".azlint.toml"),
+        "select = [\"ha\"]\n\n[[site]]\nprimary = \"a\"\nsecondary = \"b\"\n",
+    )
+    .expect("config");
+    let out = run(&dir.path().join("exports"), &["config", "--show"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stdout.contains(".azlint.toml"), "{}", out.stdout);
+    assert!(out.stdout.contains("select = [\"ha\"]"), "{}", out.stdout);
+    assert!(out.stdout.contains("[[site]]"), "{}", out.stdout);
+    let isolated = run(dir.path(), &["config", "--show", "--isolated"]);
+    assert!(
+        isolated.stdout.contains("--isolated"),
+        "{}",
+        isolated.stdout
+    );
+}
+
+#[test]
+fn explicit_sites_pair_vms_azlint_cannot_recognise() {
+    let dir = scratch();
+    let res = dir.path().join("exports/resources.json");
+    // Strip everything that says "Cato vSocket": plan, image and names.
+    let text = fs::read_to_string(&res).expect("read");
+    let text = text
+        .replace("ams-vSocket-Primary", "edge-one")
+        .replace("ams-vSocket-Secondary", "edge-two")
+        .replace("catonetworks", "contoso")
+        .replace("vSocket", "appliance");
+    fs::write(&res, text).expect("write");
+    let route = |out: &Run| codes(out).contains(&"HA012".to_string());
+    let unmapped = run(dir.path(), &["check", "--format", "json", "exports"]);
+    assert!(!route(&unmapped), "{}", unmapped.stdout);
+    fs::write(
+        dir.path().join("azlint.toml"),
+        "[[site]]\nname = \"ams\"\nprimary = \"edge-one\"\nsecondary = \"EDGE-TWO\"\n",
+    )
+    .expect("config");
+    let mapped = run(dir.path(), &["check", "--format", "json", "exports"]);
+    assert!(route(&mapped), "{}", mapped.stdout);
+}
+
+#[test]
+fn baselines_survive_reformatting_and_reordering() {
+    let dir = scratch();
+    let out = run(
+        dir.path(),
+        &["check", "exports", "--write-baseline", "baseline.json"],
+    );
+    assert_eq!(out.code, 0, "writing a baseline accepts today's findings");
+    assert!(out.stderr.contains("wrote 6 findings"), "{}", out.stderr);
+
+    // Reformat compactly and reverse the resources: nothing is new.
+    let res = dir.path().join("exports/resources.json");
+    let text = fs::read_to_string(&res).expect("read");
+    let mut all: serde_json::Value = serde_json::from_str(&text).expect("json");
+    all.as_array_mut().expect("array").reverse();
+    fs::write(&res, serde_json::to_string(&all).expect("json")).expect("write");
+    let again = run(
+        dir.path(),
+        &[
+            "check",
+            "--format",
+            "json",
+            "exports",
+            "--baseline",
+            "baseline.json",
+        ],
+    );
+    assert_eq!(again.code, 0, "{}", again.stdout);
+    assert!(codes(&again).is_empty(), "{}", again.stdout);
+    assert_eq!(again.json()["summary"]["in_baseline"], 6);
+
+    // A new defect is reported, the old ones stay quiet.
+    let text = fs::read_to_string(&res).expect("read");
+    fs::write(
+        &res,
+        text.replacen(
+            "\"enableIPForwarding\":true",
+            "\"enableIPForwarding\":false",
+            1,
+        ),
+    )
+    .expect("write");
+    let new = run(
+        dir.path(),
+        &[
+            "check",
+            "--format",
+            "json",
+            "exports",
+            "--baseline",
+            "baseline.json",
+        ],
+    );
+    assert_eq!(codes(&new), ["HA019"], "{}", new.stdout);
+    assert_eq!(new.code, 1);
+
+    // A broken baseline is an input error.
+    fs::write(dir.path().join("bad.json"), "{\"version\": 1,").expect("write");
+    let bad = run(dir.path(), &["check", "exports", "--baseline", "bad.json"]);
+    assert_eq!(bad.code, 2);
+    assert!(bad.stdout.contains("IN009"), "{}", bad.stdout);
+}
+
+#[test]
+fn exit_zero_reports_without_failing() {
+    let dir = scratch();
+    let out = run(dir.path(), &["check", "exports", "--exit-zero", "-q"]);
+    assert_eq!(out.code, 0);
+    assert!(out.stdout.contains("HA002"));
+    edit(&dir.path().join("exports/resources.json"), "[", "[ {");
+    let broken = run(dir.path(), &["check", "exports", "--exit-zero", "-q"]);
+    assert_eq!(broken.code, 2, "input errors still fail");
+}
