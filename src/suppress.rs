@@ -63,22 +63,29 @@ pub fn collect(inv: &Inventory, config: &Found, files: &mut Files) -> Suppressio
         Err(f) => problems.push(*f),
     };
 
-    // Comments: only documents that mention the marker at all are walked.
-    let per_doc: Vec<Vec<Result<Entry, Box<Finding>>>> = inv
+    // Only documents that mention azlint at all can hold a suppression: in large exports,
+    // one fast scan of the text spares a look at every resource's tags.
+    let per_doc: Vec<(bool, Vec<Result<Entry, Box<Finding>>>)> = inv
         .documents()
         .par_iter()
         .map(|doc| {
             let text = doc.source.text();
-            memchr::memmem::find_iter(text.as_bytes(), MARKER.as_bytes())
-                .filter_map(|at| comment_entry(doc.file, text, &doc.tree, at))
-                .collect()
+            let hits = find_all(text.as_bytes(), b"azlint");
+            let comments = hits
+                .iter()
+                .filter(|&&at| text[at..].starts_with(MARKER))
+                .filter_map(|&at| comment_entry(doc.file, text, &doc.tree, at))
+                .collect();
+            (!hits.is_empty(), comments)
         })
         .collect();
-    per_doc.into_iter().flatten().for_each(&mut add);
+    let mentioned: Vec<bool> = per_doc.iter().map(|(m, _)| *m).collect();
+    per_doc.into_iter().flat_map(|(_, c)| c).for_each(&mut add);
 
     // Resource metadata and tags.
     let per_res: Vec<Vec<Result<Entry, Box<Finding>>>> = (0..inv.len())
         .into_par_iter()
+        .filter(|&i| mentioned[inv.resource(i as ResIdx).place.doc as usize])
         .map(|i| resource_entries(inv, i as ResIdx))
         .filter(|v| !v.is_empty())
         .collect();
@@ -105,6 +112,25 @@ pub fn collect(inv: &Inventory, config: &Found, files: &mut Files) -> Suppressio
         }
     }
     Suppressions { entries, problems }
+}
+
+/// Offsets of `needle` in `text`; large texts are searched in parallel slices.
+fn find_all(text: &[u8], needle: &[u8]) -> Vec<usize> {
+    const SLICE: usize = 8 << 20;
+    let starts: Vec<usize> = (0..text.len()).step_by(SLICE).collect();
+    let per_slice: Vec<Vec<usize>> = starts
+        .par_iter()
+        .map(|&start| {
+            // Each slice reaches into the next by the needle's length minus one, so a match
+            // across the boundary is found once, by the slice it starts in.
+            let end = (start + SLICE + needle.len() - 1).min(text.len());
+            memchr::memmem::find_iter(&text[start..end], needle)
+                .map(|at| start + at)
+                .filter(|&at| at < start + SLICE)
+                .collect()
+        })
+        .collect();
+    per_slice.into_iter().flatten().collect()
 }
 
 /// The suppression in the comment around `at` (where the marker starts), if it is a comment.
@@ -328,5 +354,22 @@ impl Suppressions {
             }
         }
         problems
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::find_all;
+
+    #[test]
+    fn matches_across_slice_boundaries_are_found_once() {
+        let mut text = vec![b' '; (8 << 20) * 2 + 10];
+        let at = (8 << 20) - 3;
+        text[at..at + 6].copy_from_slice(b"azlint");
+        text[20..26].copy_from_slice(b"azlint");
+        let end = text.len() - 6;
+        text[end..].copy_from_slice(b"azlint");
+        assert_eq!(find_all(&text, b"azlint"), vec![20, at, end]);
+        assert!(find_all(b"", b"azlint").is_empty());
     }
 }
