@@ -28,6 +28,9 @@ pub const UNUSED: (&str, &str) = ("IN008", "unused-suppression");
 
 const MARKER: &str = "azlint-ignore";
 
+/// A suppression as written, or why it cannot be used.
+type Parsed = Result<Entry, Box<Finding>>;
+
 /// What a suppression covers.
 #[derive(Clone, Debug)]
 enum Target {
@@ -58,14 +61,14 @@ pub struct Suppressions {
 pub fn collect(inv: &Inventory, config: &Found, files: &mut Files) -> Suppressions {
     let mut entries: Vec<Entry> = Vec::new();
     let mut problems: Vec<Finding> = Vec::new();
-    let mut add = |parsed: Result<Entry, Box<Finding>>| match parsed {
+    let mut add = |parsed: Parsed| match parsed {
         Ok(e) => entries.push(e),
         Err(f) => problems.push(*f),
     };
 
     // Only documents that mention azlint at all can hold a suppression: in large exports,
     // one fast scan of the text spares a look at every resource's tags.
-    let per_doc: Vec<(bool, Vec<Result<Entry, Box<Finding>>>)> = inv
+    let per_doc: Vec<(bool, Vec<Parsed>)> = inv
         .documents()
         .par_iter()
         .map(|doc| {
@@ -83,7 +86,7 @@ pub fn collect(inv: &Inventory, config: &Found, files: &mut Files) -> Suppressio
     per_doc.into_iter().flat_map(|(_, c)| c).for_each(&mut add);
 
     // Resource metadata and tags.
-    let per_res: Vec<Vec<Result<Entry, Box<Finding>>>> = (0..inv.len())
+    let per_res: Vec<Vec<Parsed>> = (0..inv.len())
         .into_par_iter()
         .filter(|&i| mentioned[inv.resource(i as ResIdx).place.doc as usize])
         .map(|i| resource_entries(inv, i as ResIdx))
@@ -139,7 +142,7 @@ fn comment_entry(
     text: &str,
     tree: &azlint_source::Tree,
     at: usize,
-) -> Option<Result<Entry, Box<Finding>>> {
+) -> Option<Parsed> {
     let target = match tree.item_after(text, at as u32) {
         After::InString => return None,
         After::Item(span) => Target::Span(file, span),
@@ -156,7 +159,7 @@ fn comment_entry(
 }
 
 /// Metadata and tag suppressions of one resource.
-fn resource_entries(inv: &Inventory, idx: ResIdx) -> Vec<Result<Entry, Box<Finding>>> {
+fn resource_entries(inv: &Inventory, idx: ResIdx) -> Vec<Parsed> {
     let mut out = Vec::new();
     let value = inv.value(idx);
     let mut found = [None, None];
@@ -204,7 +207,7 @@ fn resource_entries(inv: &Inventory, idx: ResIdx) -> Vec<Result<Entry, Box<Findi
     out
 }
 
-fn value_entry(file: FileId, item: Value<'_>, target: &Target) -> Result<Entry, Box<Finding>> {
+fn value_entry(file: FileId, item: Value<'_>, target: &Target) -> Parsed {
     let label = Label::new(file, item.span()).with_message("suppressed here");
     match item.as_str() {
         Some(s) => parse_entry(&s, label, target.clone(), SuppressionKind::InSource),
@@ -216,12 +219,7 @@ fn value_entry(file: FileId, item: Value<'_>, target: &Target) -> Result<Entry, 
 }
 
 /// Reads `ID[, ID...]: reason`.
-fn parse_entry(
-    body: &str,
-    at: Label,
-    target: Target,
-    kind: SuppressionKind,
-) -> Result<Entry, Box<Finding>> {
+fn parse_entry(body: &str, at: Label, target: Target, kind: SuppressionKind) -> Parsed {
     let (ids, reason) = match body.split_once(':') {
         Some((ids, reason)) => (ids, reason.trim()),
         None => (body, ""),
