@@ -206,3 +206,102 @@ fn rules_and_explain() {
     assert_eq!(missing.code, 2);
     assert!(missing.stderr.contains("no rule `no-such-rule`"));
 }
+
+/// A rule that follows references across resources: NIC -> its subnet.
+const FOLLOWING: &str = r#"id: TEAM001
+name: lan-subnet-without-route-table
+severity: warning
+summary: The LAN NICs' subnet has a route table
+docs:
+  what: Follows each LAN NIC's subnet reference and reads the subnet's route table.
+  why: Without a route table the LAN does not send traffic through the vSocket.
+  fix: Associate the route table with the LAN subnet.
+resource: Microsoft.Network/networkInterfaces
+role: lan
+if:
+  field: $.properties.ipConfigurations[*].properties.subnet.id -> $.properties.routeTable.id
+  exists: false
+at: $.properties.ipConfigurations[0].properties.subnet.id
+label: this subnet has no route table
+message: "LAN NIC `{name}` is in a subnet without a route table"
+"#;
+
+#[test]
+fn rules_follow_references_to_other_resources() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let rules = dir.path().join("team");
+    fs::create_dir_all(&rules).expect("mkdir");
+    fs::write(rules.join("lan-subnet-without-route-table.yaml"), FOLLOWING).expect("write");
+    let rules = rules.to_string_lossy().into_owned();
+    let healthy = root().join("fixtures/examples/healthy");
+    let text = fs::read_to_string(healthy.join("resources.json")).expect("fixture");
+    let all: serde_json::Value = serde_json::from_str(&text).expect("json");
+    let check = |resources: &serde_json::Value, extra: &[&str]| {
+        let file = dir.path().join("resources.json");
+        fs::write(
+            &file,
+            serde_json::to_string_pretty(resources).expect("json"),
+        )
+        .expect("write");
+        let file = file.to_string_lossy().into_owned();
+        let mut args = vec![
+            "check", "--rules", &rules, "--select", "TEAM001", "--format", "json",
+        ];
+        args.extend_from_slice(extra);
+        args.push(&file);
+        azlint(&args)
+    };
+
+    let clean = check(&all, &[]);
+    assert_eq!(clean.code, 0, "{}", clean.stdout);
+
+    // The LAN subnet loses its route table: both LAN NICs fire, at their subnet reference.
+    let mut no_table = all.clone();
+    for r in no_table.as_array_mut().expect("array") {
+        if let Some(subnets) = r["properties"]["subnets"].as_array_mut() {
+            for s in subnets {
+                if s["name"] == "ams-LANSubnet" {
+                    s["properties"]
+                        .as_object_mut()
+                        .expect("properties")
+                        .remove("routeTable");
+                }
+            }
+        }
+    }
+    let fired = check(&no_table, &[]);
+    assert_eq!(fired.code, 1, "{}", fired.stdout);
+    let json = fired.json();
+    let messages: Vec<&str> = json["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| f["message"].as_str().unwrap_or_default())
+        .collect();
+    assert_eq!(
+        messages,
+        [
+            "LAN NIC `ams-lanPrimary` is in a subnet without a route table",
+            "LAN NIC `ams-lanSecondary` is in a subnet without a route table"
+        ]
+    );
+
+    // Without the VNET (and so its subnets) in the inputs, the rule cannot tell.
+    let no_vnet: Vec<serde_json::Value> = all
+        .as_array()
+        .expect("array")
+        .iter()
+        .filter(|r| r["type"] != "Microsoft.Network/virtualNetworks")
+        .cloned()
+        .collect();
+    let unknown = check(&serde_json::Value::from(no_vnet), &["--show-unknown"]);
+    assert_eq!(unknown.code, 0, "{}", unknown.stdout);
+    let json = unknown.json();
+    let notes = json["findings"].as_array().expect("findings");
+    assert!(!notes.is_empty());
+    for n in notes {
+        assert_eq!(n["cannot_tell"], true);
+        let msg = n["message"].as_str().unwrap_or_default();
+        assert!(msg.contains("is not in the inputs"), "{msg}");
+    }
+}

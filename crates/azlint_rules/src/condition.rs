@@ -15,7 +15,7 @@
 use std::borrow::Cow;
 use std::net::IpAddr;
 
-use azlint_inventory::{Document, Unknown};
+use azlint_inventory::{is_expression, Document, Unknown};
 use azlint_source::{FileId, Kind, Value};
 use ipnet::IpNet;
 use regex::Regex;
@@ -79,7 +79,7 @@ pub enum Condition {
 /// What a leaf examines.
 #[derive(Debug)]
 pub enum Subject {
-    Field(Path),
+    Field(Chain),
     Fact(String),
     Value(serde_json::Value),
     Count(Path, Option<Box<Condition>>),
@@ -89,7 +89,7 @@ pub enum Subject {
 #[derive(Debug)]
 pub enum Operand {
     Literal(serde_json::Value),
-    Field(Path),
+    Field(Chain),
     Fact(String),
 }
 
@@ -157,7 +157,7 @@ impl Condition {
             return Ok(Condition::Not(Box::new(Condition::compile(inner, facts)?)));
         }
         let subject = if let Some(f) = &raw.field {
-            Subject::Field(Path::compile(f)?)
+            Subject::Field(Chain::compile(f)?)
         } else if let Some(f) = &raw.fact {
             check_fact(f, facts)?;
             Subject::Fact(f.clone())
@@ -211,7 +211,7 @@ fn operand(v: &serde_json::Value, facts: &dyn FactNames) -> Result<Operand, Stri
     if let Some(obj) = v.as_object() {
         if obj.len() == 1 {
             if let Some(f) = obj.get("field").and_then(|f| f.as_str()) {
-                return Ok(Operand::Field(Path::compile(f)?));
+                return Ok(Operand::Field(Chain::compile(f)?));
             }
             if let Some(f) = obj.get("fact").and_then(|f| f.as_str()) {
                 check_fact(f, facts)?;
@@ -444,6 +444,11 @@ pub enum FactAnswer<'a> {
 
 /// Where a condition is evaluated: the resource, the current item, and the facts.
 pub trait Scope<'a> {
+    /// The resource with this id (compared case-insensitively), for paths that follow
+    /// references (`->`); `None` when the inputs do not hold it.
+    fn resolve(&self, _id: &str) -> Option<Resolved<'a>> {
+        None
+    }
     fn document(&self) -> &'a Document;
     fn root(&self) -> Value<'a>;
     fn current(&self) -> Value<'a>;
@@ -504,22 +509,142 @@ fn literal_items<'a>(v: &serde_json::Value) -> Items<'a> {
     }
 }
 
-fn field_items<'a>(scope: &dyn Scope<'a>, p: &Path) -> Items<'a> {
-    let s = p.eval_from(
-        scope.document(),
-        scope.root(),
-        scope.root_props(),
-        scope.current(),
-    );
-    let file = scope.document().file;
-    Items {
-        items: s
-            .values
-            .into_iter()
-            .map(|v| Item::from_value(v).in_file(file))
-            .collect(),
-        unknown: s.unknown,
+fn field_items<'a>(scope: &dyn Scope<'a>, chain: &Chain) -> Items<'a> {
+    let doc = scope.document();
+    let s = chain
+        .first
+        .eval_from(doc, scope.root(), scope.root_props(), scope.current());
+    let mut unknown = s.unknown;
+    let mut values: Vec<(&'a Document, Value<'a>)> =
+        s.values.into_iter().map(|v| (doc, v)).collect();
+    for (hop, path) in chain.hops.iter().enumerate() {
+        let mut next = Vec::new();
+        for (_, v) in values {
+            // A reference is an id string, or an object holding one (`{"id": ...}`).
+            let id_value = if v.is_object() {
+                v.get_ignore_case("id")
+            } else {
+                Some(v)
+            };
+            let Some(id_value) = id_value else {
+                continue;
+            };
+            let Some(id) = id_value.as_str() else {
+                continue;
+            };
+            // Labels may only point into the resource's own document.
+            let at = (hop == 0).then_some(v);
+            if is_expression(id_value) {
+                unknown.get_or_insert(Unknown {
+                    reason: format!("the reference `{id}` is a template expression"),
+                    at,
+                });
+                continue;
+            }
+            let Some(target) = scope.resolve(&id) else {
+                unknown.get_or_insert(Unknown {
+                    reason: format!(
+                        "`{id}` is not in the inputs, so `{}` cannot be followed",
+                        chain.text
+                    ),
+                    at,
+                });
+                continue;
+            };
+            let s = path.eval_from(target.doc, target.root, target.props, target.root);
+            if let Some(u) = s.unknown {
+                unknown.get_or_insert(Unknown {
+                    reason: u.reason,
+                    at: None,
+                });
+            }
+            next.extend(s.values.into_iter().map(|v| (target.doc, v)));
+        }
+        values = next;
     }
+    Items {
+        items: values
+            .into_iter()
+            .map(|(d, v)| Item::from_value(v).in_file(d.file))
+            .collect(),
+        unknown,
+    }
+}
+
+/// A resource a reference leads to.
+#[derive(Clone, Copy)]
+pub struct Resolved<'a> {
+    pub doc: &'a Document,
+    pub root: Value<'a>,
+    /// Its properties object (nested or flattened form), when known.
+    pub props: Option<Value<'a>>,
+}
+
+/// A `field` path, possibly following references: `PATH -> PATH -> ...`. Each `->` reads the
+/// values selected so far as resource ids (strings, or objects with an `id`), finds those
+/// resources in the inventory (ids compare ignoring case) and goes on from each with the next
+/// path, which starts at `$`, the referenced resource.
+#[derive(Clone, Debug)]
+pub struct Chain {
+    /// As written in the rule file.
+    pub text: String,
+    first: Path,
+    hops: Vec<Path>,
+}
+
+impl Chain {
+    pub fn compile(text: &str) -> Result<Chain, String> {
+        let parts = split_arrows(text);
+        let first = Path::compile(parts[0])?;
+        let hops = parts[1..]
+            .iter()
+            .map(|p| {
+                let path = Path::compile(p)?;
+                if path.relative {
+                    return Err(format!(
+                        "after `->` a path starts at the referenced resource, `$`: `{}`",
+                        p.trim()
+                    ));
+                }
+                Ok(path)
+            })
+            .collect::<Result<Vec<_>, String>>()?;
+        Ok(Chain {
+            text: text.trim().to_string(),
+            first,
+            hops,
+        })
+    }
+
+    /// Whether the chain stays within the resource (no `->`).
+    pub fn is_local(&self) -> bool {
+        self.hops.is_empty()
+    }
+}
+
+/// Splits at `->` outside quoted strings.
+fn split_arrows(text: &str) -> Vec<&str> {
+    let bytes = text.as_bytes();
+    let mut parts = Vec::new();
+    let (mut start, mut quote, mut i) = (0, None::<u8>, 0);
+    while i < bytes.len() {
+        let b = bytes[i];
+        match quote {
+            Some(_) if b == b'\\' => i += 1,
+            Some(q) if b == q => quote = None,
+            Some(_) => {}
+            None if b == b'\'' || b == b'"' => quote = Some(b),
+            None if b == b'-' && bytes.get(i + 1) == Some(&b'>') => {
+                parts.push(&text[start..i]);
+                start = i + 2;
+                i += 1;
+            }
+            None => {}
+        }
+        i += 1;
+    }
+    parts.push(&text[start..]);
+    parts
 }
 
 fn fact_items<'a>(scope: &dyn Scope<'a>, name: &str) -> Items<'a> {

@@ -11,7 +11,7 @@ use azlint_inventory::{Document, Props, ResIdx, Unknown};
 use azlint_source::Value;
 use rayon::prelude::*;
 
-use crate::condition::{FactAnswer, Item, Scope, Truth};
+use crate::condition::{FactAnswer, Item, Resolved, Scope, Truth};
 use crate::facts::{fact, names as fact_names};
 use crate::file::{Reach, Rule};
 use crate::{resource_group, Context};
@@ -67,6 +67,16 @@ struct Eval<'a, 'c> {
 type Memo<'a> = std::cell::RefCell<Vec<(String, FactAnswer<'a>)>>;
 
 impl<'a> Scope<'a> for Eval<'a, '_> {
+    fn resolve(&self, id: &str) -> Option<Resolved<'a>> {
+        let res = self.cx.inv.get(id)?;
+        let doc = self.cx.inv.document_of(res);
+        let root = self.cx.inv.value(res);
+        Some(Resolved {
+            doc,
+            root,
+            props: props_of_resource(self.cx, res, doc, root),
+        })
+    }
     fn document(&self) -> &'a Document {
         self.doc
     }
@@ -130,6 +140,21 @@ fn role_matches(cx: &Context<'_>, res: ResIdx, role: &str) -> bool {
     }
 }
 
+/// A resource's properties object (nested or flattened form); `None` when unknown, so that
+/// paths find out and say why.
+fn props_of_resource<'a>(
+    cx: &Context<'a>,
+    res: ResIdx,
+    doc: &'a Document,
+    root: Value<'a>,
+) -> Option<Value<'a>> {
+    match cx.inv.resource(res).props {
+        Props::Object(n) => Some(doc.value(n)),
+        Props::Flattened => Some(root),
+        Props::Null(_) | Props::Expression(_) | Props::Malformed(_) => None,
+    }
+}
+
 /// Checks one resource against one rule, if the rule reads it.
 fn check<'a>(rule: &Rule, cx: &Context<'a>, res: ResIdx, memo: &Memo<'a>, out: &mut Vec<Finding>) {
     if rule.reach == Reach::Site && !cx.facts.in_scope(res) {
@@ -150,12 +175,7 @@ fn check_resource<'a>(
 ) {
     let doc = cx.inv.document_of(res);
     let root = cx.inv.value(res);
-    let props = match cx.inv.resource(res).props {
-        Props::Object(n) => Some(doc.value(n)),
-        Props::Flattened => Some(root),
-        // Unknown properties: let the path find out and say why.
-        Props::Null(_) | Props::Expression(_) | Props::Malformed(_) => None,
-    };
+    let props = props_of_resource(cx, res, doc, root);
     let items: Vec<Value<'_>> = match &rule.for_each {
         None => vec![root],
         Some(p) => {
