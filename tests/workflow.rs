@@ -382,3 +382,40 @@ fn exit_zero_reports_without_failing() {
     let broken = run(dir.path(), &["check", "exports", "--exit-zero", "-q"]);
     assert_eq!(broken.code, 2, "input errors still fail");
 }
+
+#[test]
+fn the_readme_configuration_example_is_valid() {
+    let readme = fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"))
+        .expect("README");
+    let start = readme
+        .find("```toml\n")
+        .expect("a toml block in the README")
+        + 8;
+    let end = start + readme[start..].find("```").expect("closed");
+    // The example names a rule directory the test does not have.
+    let example: String = readme[start..end]
+        .lines()
+        .filter(|l| !l.contains("\"azlint-rules\""))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let dir = scratch();
+    fs::write(dir.path().join("azlint.toml"), example).expect("config");
+    let out = run(dir.path(), &["check", "--format", "json", "exports"]);
+    assert_ne!(out.code, 2, "{}", out.stdout);
+    let found = codes(&out);
+    assert!(
+        !found.iter().any(|c| c == "IN006" || c == "IN007"),
+        "{found:?}"
+    );
+    // Its suppression names a placeholder resource id: reported as unused.
+    assert!(found.contains(&"IN008".to_string()), "{found:?}");
+    // os-disk-name-invalid is a warning there.
+    let json = out.json();
+    let disk = json["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .find(|f| f["code"] == "HA022")
+        .expect("HA022");
+    assert_eq!(disk["severity"], "warning");
+}
