@@ -131,6 +131,7 @@ pub fn run(args: &CheckArgs) -> Outcome {
     let all: Vec<&Rule> = loaded.rules.iter().map(|(r, _)| r).collect();
     let problems = suppressions.apply(&mut findings, &selected, &all);
     findings.extend(problems);
+    settings.drop_ignored_inputs(&mut findings);
     timings.lap("suppress");
     progress.finish();
 

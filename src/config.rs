@@ -242,13 +242,20 @@ pub fn validate(found: &Found, loaded: &Loaded, files: &mut Files) -> Vec<Findin
     let mut problems: Vec<(Range<usize>, String)> = Vec::new();
     let known = |w: &str| loaded.rules.iter().any(|(r, _)| matches_word(r, w));
     let c = &found.config;
-    let words = c
-        .select
-        .iter()
-        .chain(&c.ignore)
-        .chain(c.severity.keys())
-        .chain(c.per_path_ignores.values().flatten());
-    for w in words {
+    // Input warnings (IN003 unrecognised input, say) can be ignored too, not reconfigured.
+    let ignorable = c.ignore.iter().chain(c.per_path_ignores.values().flatten());
+    for w in ignorable {
+        if !known(w.get_ref()) && !crate::settings::is_input_code(w.get_ref()) {
+            problems.push((
+                w.span(),
+                format!(
+                    "no rule is called `{}` (id, name, pack or tag)",
+                    w.get_ref()
+                ),
+            ));
+        }
+    }
+    for w in c.select.iter().chain(c.severity.keys()) {
         if !known(w.get_ref()) {
             problems.push((
                 w.span(),

@@ -29,7 +29,10 @@ pub fn write_report(path: Option<&Path>, report: &str) -> Result<(), String> {
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "report".into());
     let tmp = dir.join(format!(".{name}.azlint-{}.tmp", std::process::id()));
-    let result = std::fs::write(&tmp, report).and_then(|_| std::fs::rename(&tmp, path));
+    // CI steps write reports into directories that do not exist yet (`reports/azlint.sarif`).
+    let result = std::fs::create_dir_all(dir)
+        .and_then(|_| std::fs::write(&tmp, report))
+        .and_then(|_| std::fs::rename(&tmp, path));
     result.map_err(|e| {
         let _ = std::fs::remove_file(&tmp);
         format!("cannot write {}: {e}", path.display())

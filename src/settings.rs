@@ -15,6 +15,9 @@ use crate::rules::{matches_word, Loaded};
 pub struct Settings {
     select: Vec<String>,
     ignore: Vec<String>,
+    /// Input findings that are not errors (IN003 unrecognised input, IN004, IN007, IN008)
+    /// the user does not want, by code or name.
+    ignored_inputs: Vec<String>,
     /// Severity overrides, least specific first: packs and tags, then ids and names.
     levels: Vec<(String, Level)>,
     /// Globs (relative to `base`) and the rules not run on matching files.
@@ -61,9 +64,15 @@ impl Settings {
                 Some((set, rules.iter().map(|r| r.get_ref().clone()).collect()))
             })
             .collect();
+        let ignored_inputs = ignore
+            .iter()
+            .filter(|w| is_input_code(w))
+            .cloned()
+            .collect();
         Settings {
             select,
             ignore,
+            ignored_inputs,
             levels,
             per_path,
             base: found.base.clone(),
@@ -121,11 +130,20 @@ impl Settings {
                     .flat_map(|(_, rules)| rules.iter().map(String::as_str))
                     .collect()
             });
-            let Some(rule) = rules.iter().find(|r| r.meta.code == f.code) else {
-                return true;
-            };
-            !words.iter().any(|w| matches_word(rule, w))
+            match rules.iter().find(|r| r.meta.code == f.code) {
+                Some(rule) => !words.iter().any(|w| matches_word(rule, w)),
+                None => !words.iter().any(|w| names_finding(f, w)),
+            }
         });
+    }
+
+    /// Drops input findings named by `--ignore` / `ignore` (never input errors).
+    pub fn drop_ignored_inputs(&self, findings: &mut Vec<Finding>) {
+        if !self.ignored_inputs.is_empty() {
+            findings.retain(|f| {
+                f.is_input_error || !self.ignored_inputs.iter().any(|w| names_finding(f, w))
+            });
+        }
     }
 
     /// A file's path relative to the configuration's directory (or as given, outside it).
@@ -167,6 +185,19 @@ impl Settings {
         }
         out
     }
+}
+
+/// Whether a word is the code or name of an input finding (IN003, unrecognised-input).
+pub fn is_input_code(word: &str) -> bool {
+    let w = word.trim();
+    azlint_diagnostics::input::ALL
+        .iter()
+        .any(|(code, name, _)| code.eq_ignore_ascii_case(w) || name.eq_ignore_ascii_case(w))
+}
+
+fn names_finding(f: &Finding, word: &str) -> bool {
+    let w = word.trim();
+    f.code.eq_ignore_ascii_case(w) || f.name.eq_ignore_ascii_case(w)
 }
 
 fn descriptor(rule: &Rule, severity: Severity) -> RuleDescriptor {

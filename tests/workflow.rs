@@ -419,3 +419,32 @@ fn the_readme_configuration_example_is_valid() {
         .expect("HA022");
     assert_eq!(disk["severity"], "warning");
 }
+
+#[test]
+fn input_warnings_can_be_ignored_and_reports_create_their_directory() {
+    let dir = scratch();
+    fs::write(dir.path().join("exports/package.json"), "{\"name\": \"x\"}").expect("write");
+    let plain = run(dir.path(), &["check", "--format", "json", "exports"]);
+    assert!(codes(&plain).contains(&"IN003".to_string()));
+    let out = run(
+        dir.path(),
+        &[
+            "check",
+            "exports",
+            "--ignore",
+            "IN003",
+            "--format",
+            "sarif",
+            "-o",
+            "reports/ci/azlint.sarif",
+        ],
+    );
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    let sarif = fs::read_to_string(dir.path().join("reports/ci/azlint.sarif")).expect("report");
+    assert!(!sarif.contains("IN003"));
+    assert!(sarif.contains("HA002"));
+    // Input errors cannot be ignored.
+    fs::write(dir.path().join("exports/broken.json"), "{").expect("write");
+    let broken = run(dir.path(), &["check", "exports", "--ignore", "IN002,IN003"]);
+    assert_eq!(broken.code, 2);
+}
