@@ -32,6 +32,82 @@ pub enum Command {
     Docs(DocsArgs),
     /// Show the configuration that applies here (azlint.toml)
     Config(ConfigArgs),
+    /// The effective routes of a subnet (or a NIC's subnet), and the route chosen for an address
+    #[command(after_help = ROUTES_EXAMPLES)]
+    Routes(RoutesArgs),
+    /// Whether the NSGs let a flow leave a NIC towards an address (and enter the NIC owning it)
+    #[command(after_help = FLOW_EXAMPLES)]
+    Flow(FlowArgs),
+}
+
+const ROUTES_EXAMPLES: &str = "\
+Examples:
+  azlint routes fixtures/examples/healthy --subnet ams-LANSubnet --to 8.8.8.8
+  azlint routes exports/ --nic ams-lanPrimary --format json
+
+Exit codes: 0 answered (possibly \"unknown\"), 2 usage error, unknown or ambiguous subnet or NIC, or unreadable input.";
+
+const FLOW_EXAMPLES: &str = "\
+Examples:
+  azlint flow fixtures/examples/healthy --from ams-lanPrimary --to 10.20.0.69 --protocol udp --port 20480
+  azlint flow exports/ --from ams-mngPrimary --to 8.8.8.8 --protocol udp --port 53 --format json
+
+Exit codes: 0 answered (allow, deny or unknown), 2 usage error, unknown or ambiguous NIC, or unreadable input.";
+
+#[derive(clap::Args, Debug)]
+#[command(group(clap::ArgGroup::new("target").required(true).args(["subnet", "nic"])))]
+pub struct RoutesArgs {
+    /// Files, directories or - (standard input), read as `check` reads them. Default: the current directory
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// The subnet: its name, VNET/SUBNET, or its resource id (case-insensitive)
+    #[arg(long, value_name = "NAME|ID")]
+    pub subnet: Option<String>,
+    /// A NIC: the routes of its primary IP configuration's subnet
+    #[arg(long, value_name = "NAME|ID")]
+    pub nic: Option<String>,
+    /// Also select the route Azure uses for this destination (longest prefix match)
+    #[arg(long, value_name = "IP")]
+    pub to: Option<std::net::IpAddr>,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = ListFormat::Text)]
+    pub format: ListFormat,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct FlowArgs {
+    /// Files, directories or - (standard input), read as `check` reads them. Default: the current directory
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// The NIC the flow leaves from: its name or resource id (case-insensitive)
+    #[arg(long, value_name = "NIC")]
+    pub from: String,
+    /// The destination address
+    #[arg(long, value_name = "IP")]
+    pub to: std::net::IpAddr,
+    /// The protocol; `*` asks about TCP, UDP and ICMP at once
+    #[arg(long, value_enum, ignore_case = true)]
+    pub protocol: FlowProtocol,
+    /// The destination port (required for tcp, udp and *)
+    #[arg(long, value_name = "N")]
+    pub port: Option<u16>,
+    /// The source port [default: ephemeral: only rules for every source port surely match]
+    #[arg(long, value_name = "N")]
+    pub source_port: Option<u16>,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = ListFormat::Text)]
+    pub format: ListFormat,
+}
+
+/// Protocols of `azlint flow`.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FlowProtocol {
+    Tcp,
+    Udp,
+    Icmp,
+    /// TCP, UDP and ICMP
+    #[value(name = "*")]
+    Any,
 }
 
 /// Which configuration file applies, for every command that reads one.

@@ -9,8 +9,10 @@ mod baseline;
 mod check;
 mod cli;
 mod config;
+mod flow;
 mod inputs;
 mod output;
+mod routes;
 mod rules;
 mod settings;
 mod suppress;
@@ -25,6 +27,8 @@ fn main() {
         cli::Command::Explain(args) => rules::explain(args),
         cli::Command::Docs(args) => rules::write_docs(args),
         cli::Command::Config(args) => config::show(args),
+        cli::Command::Routes(args) => routes::run(args),
+        cli::Command::Flow(args) => flow::run(args),
     };
     std::process::exit(outcome as i32);
 }

@@ -16,6 +16,7 @@
 mod ip;
 pub mod nsg;
 mod roles;
+pub mod routes;
 mod site;
 
 use std::collections::{BTreeMap, BTreeSet};

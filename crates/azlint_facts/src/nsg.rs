@@ -10,7 +10,7 @@
 use std::borrow::Cow;
 use std::net::IpAddr;
 
-use azlint_inventory::{props_of, Inventory, Lookup, ResIdx};
+use azlint_inventory::{Inventory, Lookup, ResIdx};
 use azlint_source::Value;
 use ipnet::IpNet;
 
@@ -114,11 +114,38 @@ struct RuleView<'a> {
     direction: Option<Direction>,
     allow: bool,
     protocol: Cow<'a, str>,
-    source: Vec<Cow<'a, str>>,
-    destination: Vec<Cow<'a, str>>,
-    source_ports: Vec<Cow<'a, str>>,
-    destination_ports: Vec<Cow<'a, str>>,
+    source: Strings<'a>,
+    destination: Strings<'a>,
+    source_ports: Strings<'a>,
+    destination_ports: Strings<'a>,
     uses_asgs: bool,
+    /// One of Azure's default rules (read from `defaultSecurityRules` or built in).
+    default: bool,
+}
+
+/// The strings of a rule's field (address prefixes, port ranges). Nearly always exactly one, so
+/// it is kept inline: every NSG's rules are kept for the whole run, a hundred thousand rules on
+/// a large export, and a `Vec` for each field was four allocations per rule.
+#[derive(Clone, Debug)]
+enum Strings<'a> {
+    One([Cow<'a, str>; 1]),
+    Many(Vec<Cow<'a, str>>),
+}
+
+impl<'a> Strings<'a> {
+    fn one(s: Cow<'a, str>) -> Self {
+        Strings::One([s])
+    }
+}
+
+impl<'a> std::ops::Deref for Strings<'a> {
+    type Target = [Cow<'a, str>];
+    fn deref(&self) -> &Self::Target {
+        match self {
+            Strings::One(one) => one,
+            Strings::Many(many) => many,
+        }
+    }
 }
 
 fn strings(v: Option<Value<'_>>) -> Vec<Cow<'_, str>> {
@@ -129,23 +156,63 @@ fn strings(v: Option<Value<'_>>) -> Vec<Cow<'_, str>> {
     }
 }
 
-/// The singular field, else the plural one, else "*".
-fn one_or_many<'a>(p: Value<'a>, single: &str, plural: &str) -> Vec<Cow<'a, str>> {
-    let mut out = strings(p.get_ignore_case(single));
-    out.retain(|s| !s.trim().is_empty());
-    if out.is_empty() {
-        out = strings(p.get_ignore_case(plural));
+/// The singular field (its non-blank strings), else the plural one, else "*".
+fn one_or_many<'a>(single: Option<Value<'a>>, plural: Option<Value<'a>>) -> Strings<'a> {
+    match single {
+        // The usual case, a single string: no list to build.
+        Some(v) if !v.is_array() => {
+            if let Some(s) = v.as_str().filter(|s| !s.trim().is_empty()) {
+                return Strings::one(s);
+            }
+        }
+        single => {
+            let mut out = strings(single);
+            out.retain(|s| !s.trim().is_empty());
+            if !out.is_empty() {
+                return Strings::Many(out);
+            }
+        }
     }
+    let out = strings(plural);
     if out.is_empty() {
-        out.push(Cow::Borrowed("*"));
+        Strings::one(Cow::Borrowed("*"))
+    } else {
+        Strings::Many(out)
     }
-    out
 }
 
-fn read_rule(v: Value<'_>) -> Option<RuleView<'_>> {
-    let p = props_of(v);
-    let text = |k: &str| p.get_ignore_case(k).and_then(|x| x.as_str());
-    let direction = text("direction")?;
+/// The properties of a security rule that NSG evaluation reads. They are looked up in one pass
+/// over the rule's members ([`Value::pick_ignore_case`]): a large export has a hundred thousand
+/// rules (six defaults per NSG), and a lookup per key rescanned each rule's members a dozen times.
+const RULE_KEYS: [&str; 14] = [
+    "direction",
+    "priority",
+    "access",
+    "protocol",
+    "sourceAddressPrefix",
+    "sourceAddressPrefixes",
+    "destinationAddressPrefix",
+    "destinationAddressPrefixes",
+    "sourcePortRange",
+    "sourcePortRanges",
+    "destinationPortRange",
+    "destinationPortRanges",
+    "sourceApplicationSecurityGroups",
+    "destinationApplicationSecurityGroups",
+];
+
+fn read_rule<'a>(v: Value<'a>) -> Option<RuleView<'a>> {
+    let mut top = [None; 2];
+    v.pick_ignore_case(&["properties", "name"], &mut top);
+    let [properties, name] = top;
+    // As `props_of`: the nested form's `properties` object, else the flattened rule itself.
+    let p = properties.filter(Value::is_object).unwrap_or(v);
+    let mut found = [None; RULE_KEYS.len()];
+    p.pick_ignore_case(&RULE_KEYS, &mut found);
+    let [direction, priority, access, protocol, source, sources, destination, destinations, source_port, source_ports, destination_port, destination_ports, source_asgs, destination_asgs] =
+        found;
+    let text = |x: Option<Value<'a>>| x.and_then(|x| x.as_str());
+    let direction = text(direction)?;
     let direction = if direction.trim().eq_ignore_ascii_case("inbound") {
         Some(Direction::Inbound)
     } else if direction.trim().eq_ignore_ascii_case("outbound") {
@@ -153,29 +220,22 @@ fn read_rule(v: Value<'_>) -> Option<RuleView<'_>> {
     } else {
         None
     };
-    let has = |k: &str| {
-        p.get_ignore_case(k)
-            .is_some_and(|x| !x.is_empty() && !x.is_null())
-    };
+    let has = |x: Option<Value<'_>>| x.is_some_and(|x| !x.is_empty() && !x.is_null());
     Some(RuleView {
         object: Some(v),
-        name: v
-            .get_ignore_case("name")
+        name: name
             .and_then(|n| n.as_str())
             .unwrap_or(Cow::Borrowed("(unnamed rule)")),
-        priority: p
-            .get_ignore_case("priority")
-            .and_then(|x| x.as_f64())
-            .map(|x| x as u32)?,
+        priority: priority.and_then(|x| x.as_f64()).map(|x| x as u32)?,
         direction,
-        allow: text("access")?.eq_ignore_ascii_case("allow"),
-        protocol: text("protocol").unwrap_or(Cow::Borrowed("*")),
-        source: one_or_many(p, "sourceAddressPrefix", "sourceAddressPrefixes"),
-        destination: one_or_many(p, "destinationAddressPrefix", "destinationAddressPrefixes"),
-        source_ports: one_or_many(p, "sourcePortRange", "sourcePortRanges"),
-        destination_ports: one_or_many(p, "destinationPortRange", "destinationPortRanges"),
-        uses_asgs: has("sourceApplicationSecurityGroups")
-            || has("destinationApplicationSecurityGroups"),
+        allow: text(access)?.eq_ignore_ascii_case("allow"),
+        protocol: text(protocol).unwrap_or(Cow::Borrowed("*")),
+        source: one_or_many(source, sources),
+        destination: one_or_many(destination, destinations),
+        source_ports: one_or_many(source_port, source_ports),
+        destination_ports: one_or_many(destination_port, destination_ports),
+        uses_asgs: has(source_asgs) || has(destination_asgs),
+        default: false,
     })
 }
 
@@ -188,45 +248,48 @@ pub fn rules<'a>(inv: &'a Inventory, nsg: ResIdx) -> Result<Rules<'a>, String> {
 }
 
 fn rules_of<'a>(inv: &'a Inventory, nsg: ResIdx) -> Result<Vec<RuleView<'a>>, String> {
-    let mut rules = Vec::new();
-    match inv.prop(nsg, &["securityRules"]) {
-        Lookup::Found(list) => {
-            for r in list.elements() {
-                rules.push(
-                    read_rule(r).ok_or("a security rule without direction, access or priority")?,
-                );
-            }
-        }
-        Lookup::Absent => {}
+    let [custom, defaults] = inv.props(nsg, &["securityRules", "defaultSecurityRules"]);
+    let custom = match custom {
+        Lookup::Found(list) => Some(list),
+        Lookup::Absent => None,
         Lookup::Unknown(u) => return Err(u.reason),
+    };
+    let defaults = match defaults {
+        Lookup::Found(list) => Some(list),
+        _ => None,
+    };
+    let count = |list: Option<Value<'_>>| list.map_or(0, |l| l.elements().count());
+    let mut rules = Vec::with_capacity(count(custom) + count(defaults).max(DEFAULTS.len()));
+    for r in custom.iter().flat_map(Value::elements) {
+        rules.push(read_rule(r).ok_or("a security rule without direction, access or priority")?);
     }
-    let mut defaults = Vec::new();
-    if let Lookup::Found(list) = inv.prop(nsg, &["defaultSecurityRules"]) {
-        for r in list.elements() {
-            if let Some(rule) = read_rule(r) {
-                defaults.push(rule);
-            }
+    let custom_count = rules.len();
+    for r in defaults.iter().flat_map(Value::elements) {
+        if let Some(mut rule) = read_rule(r) {
+            rule.default = true;
+            rules.push(rule);
         }
     }
-    if defaults.is_empty() {
-        defaults = DEFAULTS
-            .iter()
-            .map(|&(name, priority, direction, allow, src, dst)| RuleView {
-                object: None,
-                name: Cow::Borrowed(name),
-                priority,
-                direction: Some(direction),
-                allow,
-                protocol: Cow::Borrowed("*"),
-                source: vec![Cow::Borrowed(src)],
-                destination: vec![Cow::Borrowed(dst)],
-                source_ports: vec![Cow::Borrowed("*")],
-                destination_ports: vec![Cow::Borrowed("*")],
-                uses_asgs: false,
-            })
-            .collect();
+    if rules.len() == custom_count {
+        rules.extend(
+            DEFAULTS
+                .iter()
+                .map(|&(name, priority, direction, allow, src, dst)| RuleView {
+                    object: None,
+                    name: Cow::Borrowed(name),
+                    priority,
+                    direction: Some(direction),
+                    allow,
+                    protocol: Cow::Borrowed("*"),
+                    source: Strings::one(Cow::Borrowed(src)),
+                    destination: Strings::one(Cow::Borrowed(dst)),
+                    source_ports: Strings::one(Cow::Borrowed("*")),
+                    destination_ports: Strings::one(Cow::Borrowed("*")),
+                    uses_asgs: false,
+                    default: true,
+                }),
+        );
     }
-    rules.extend(defaults);
     rules.sort_by_key(|r| r.priority);
     Ok(rules)
 }
@@ -346,6 +409,49 @@ pub fn judge<'a>(
     flow: &Flow,
     vnet: &[IpNet],
 ) -> Verdict<'a> {
+    decide(rules, direction, flow, None, vnet).verdict
+}
+
+/// The rule that decided a flow.
+#[derive(Clone, Debug)]
+pub struct Decided<'a> {
+    pub name: String,
+    pub priority: u32,
+    /// One of Azure's default rules.
+    pub default: bool,
+    pub allow: bool,
+    /// The rule's object, when the export has it (`None` for a built-in default).
+    pub object: Option<Value<'a>>,
+}
+
+/// A verdict and the rule that gave it (`None` when no rule matched or the answer is unknown).
+#[derive(Clone, Debug)]
+pub struct Decision<'a> {
+    pub verdict: Verdict<'a>,
+    pub rule: Option<Decided<'a>>,
+}
+
+/// Like [`judge`], and says which rule decided. `source_port`: the flow's source port when
+/// known; `None` means an ephemeral port, which only `*` surely matches. An `Icmp` flow has no
+/// ports: only rules for every port match it. `flow.protocol` is `Tcp`, `Udp` or `Icmp`.
+pub fn decide<'a>(
+    rules: &Rules<'a>,
+    direction: Direction,
+    flow: &Flow,
+    source_port: Option<u16>,
+    vnet: &[IpNet],
+) -> Decision<'a> {
+    let icmp = flow.protocol.eq_ignore_ascii_case("icmp");
+    let any_port = |ranges: &[Cow<'_, str>]| {
+        if ranges
+            .iter()
+            .any(|p| p.trim() == "*" || p.trim().eq_ignore_ascii_case("any"))
+        {
+            Match::Yes
+        } else {
+            Match::No
+        }
+    };
     for rule in &rules.0 {
         if rule.direction != Some(direction) {
             continue;
@@ -357,11 +463,18 @@ pub fn judge<'a>(
         } else {
             Match::No
         };
-        // The source port of a flow is ephemeral: only `*` surely matches it.
-        let source_port = if rule.source_ports.iter().any(|p| p.trim() == "*") {
-            Match::Yes
+        let (source_port_match, destination_port) = if icmp {
+            (
+                any_port(&rule.source_ports),
+                any_port(&rule.destination_ports),
+            )
         } else {
-            Match::Maybe
+            let sp = match source_port {
+                Some(p) => port_matches(&rule.source_ports, p),
+                None if any_port(&rule.source_ports) == Match::Yes => Match::Yes,
+                None => Match::Maybe,
+            };
+            (sp, port_matches(&rule.destination_ports, flow.port))
         };
         let asgs = if rule.uses_asgs {
             Match::Maybe
@@ -370,32 +483,53 @@ pub fn judge<'a>(
         };
         let m = [
             protocol,
-            source_port,
-            port_matches(&rule.destination_ports, flow.port),
+            source_port_match,
+            destination_port,
             prefix_matches(&rule.source, flow.source, vnet),
             prefix_matches(&rule.destination, flow.destination, vnet),
             asgs,
         ]
         .into_iter()
         .fold(Match::Yes, and);
+        let decided = || Decided {
+            name: rule.name.to_string(),
+            priority: rule.priority,
+            default: rule.default,
+            allow: rule.allow,
+            object: rule.object,
+        };
         match m {
             Match::No => continue,
             Match::Maybe => {
-                return Verdict::Unknown(format!(
-                    "whether NSG rule `{}` applies depends on what the export cannot show (a service tag, an application security group, a public prefix or a source port)",
-                    rule.name
-                ))
+                return Decision {
+                    verdict: Verdict::Unknown(format!(
+                        "whether NSG rule `{}` applies depends on what the export cannot show (a service tag, an application security group, a public prefix or a source port)",
+                        rule.name
+                    )),
+                    rule: Some(decided()),
+                }
             }
-            Match::Yes if rule.allow => return Verdict::Allow,
+            Match::Yes if rule.allow => {
+                return Decision {
+                    verdict: Verdict::Allow,
+                    rule: Some(decided()),
+                }
+            }
             Match::Yes => {
-                return Verdict::Deny {
-                    rule: rule.object.map(|o| o.get_ignore_case("name").unwrap_or(o)),
-                    name: rule.name.to_string(),
+                return Decision {
+                    verdict: Verdict::Deny {
+                        rule: rule.object.map(|o| o.get_ignore_case("name").unwrap_or(o)),
+                        name: rule.name.to_string(),
+                    },
+                    rule: Some(decided()),
                 }
             }
         }
     }
-    Verdict::Allow
+    Decision {
+        verdict: Verdict::Allow,
+        rule: None,
+    }
 }
 
 #[cfg(test)]

@@ -257,7 +257,23 @@ impl Inventory {
     }
 
     /// The resource with this id, compared case-insensitively.
+    ///
+    /// Facts and rules resolve hundreds of thousands of references on a large export: an id
+    /// that is ASCII and not too long (nearly all are) is lower-cased on the stack rather than
+    /// into a new `String`. The key is the same as [`id_key`]'s.
     pub fn get(&self, id: &str) -> Option<ResIdx> {
+        const MAX_STACK_ID: usize = 512;
+        let trimmed = id.trim().trim_end_matches('/');
+        if trimmed.is_ascii() && trimmed.len() <= MAX_STACK_ID {
+            let mut buf = [0u8; MAX_STACK_ID];
+            let key = &mut buf[..trimmed.len()];
+            key.copy_from_slice(trimmed.as_bytes());
+            key.make_ascii_lowercase();
+            // ASCII stays ASCII, so this is valid UTF-8.
+            if let Ok(key) = std::str::from_utf8(key) {
+                return self.by_key.get(key).copied();
+            }
+        }
         self.by_key.get(id_key(id).as_str()).copied()
     }
 
@@ -333,6 +349,28 @@ impl Inventory {
             }
         };
         walk(doc, start, path)
+    }
+
+    /// Looks several properties up in one pass over the resource's properties: `found[i]` is
+    /// what [`Inventory::prop`] gives for the path `[keys[i]]`. Reading a resource key by key
+    /// scans its members once per key; facts read several keys of every vSocket NIC, subnet
+    /// and role assignment.
+    pub fn props<const N: usize>(&self, idx: ResIdx, keys: &[&str; N]) -> [Lookup<'_>; N] {
+        let start = match self.prop(idx, &[]) {
+            Lookup::Found(v) => v,
+            // The properties themselves are unknown (or, never for an empty path, absent).
+            other => return std::array::from_fn(|_| other.clone()),
+        };
+        let doc = self.document_of(idx);
+        let mut found = [None; N];
+        start.pick_ignore_case(keys, &mut found);
+        found.map(|v| match v {
+            None => Lookup::Absent,
+            Some(v) => match unknown_value(doc, v) {
+                Some(u) => Lookup::Unknown(u),
+                None => Lookup::Found(v),
+            },
+        })
     }
 
     /// Looks a value up from the resource object's top level (`["identity", "type"]`).
@@ -499,6 +537,29 @@ mod inventory_tests {
     }
 
     #[test]
+    fn get_and_props_agree_with_id_key_and_prop() {
+        let inv = inventory(&[("vnet.json", VNET), ("subnet.json", SUBNET)]);
+        let lan = inv
+            .get("/subscriptions/s/resourcegroups/rg/providers/microsoft.network/virtualnetworks/v/subnets/lan")
+            .expect("lan");
+        for id in [
+            " /SUBSCRIPTIONS/S/resourceGroups/RG/providers/Microsoft.Network/virtualNetworks/v/subnets/LAN/ ",
+            "/subscriptions/s/resourcegroups/rg/providers/microsoft.network/virtualnetworks/v/subnets/lan",
+        ] {
+            assert_eq!(inv.get(id), Some(lan), "{id}");
+        }
+        // Longer than the stack buffer, or not ASCII: the allocating path, same answer.
+        assert_eq!(inv.get(&format!("/x{}", "y".repeat(600))), None);
+        assert_eq!(inv.get("/subscriptions/s/resourcegroups/rg/ü"), None);
+        let keys = ["networkSecurityGroup", "ADDRESSPREFIX", "missing"];
+        let one_pass = inv.props(lan, &keys);
+        for (key, got) in keys.iter().zip(one_pass) {
+            let want = inv.prop(lan, &[key]);
+            assert_eq!(format!("{got:?}"), format!("{want:?}"), "{key}");
+        }
+    }
+
+    #[test]
     fn null_properties_and_expressions_are_unknown_not_absent() {
         let list = r#"[{"id": "/subscriptions/s/resourceGroups/g/providers/Microsoft.Network/virtualNetworks/v",
             "name": "v", "type": "Microsoft.Network/virtualNetworks", "properties": null}]"#;
@@ -514,6 +575,8 @@ mod inventory_tests {
                 Lookup::Unknown(u) => assert!(u.at.is_some(), "{}", u.reason),
                 other => panic!("expected unknown, got {other:?}"),
             }
+            let [dhcp] = inv.props(v, &["dhcpOptions"]);
+            assert!(matches!(dhcp, Lookup::Unknown(_)), "{dhcp:?}");
         }
     }
 

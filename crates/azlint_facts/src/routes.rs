@@ -1,0 +1,495 @@
+//! Effective routes of a subnet, as Azure builds them (domain.md section 5, Microsoft's
+//! "Virtual network traffic routing", `articles/virtual-network/virtual-networks-udr-overview.md`).
+//!
+//! - System routes: one `VnetLocal` route per address range of the VNET; `0.0.0.0/0` to
+//!   `Internet`; `10.0.0.0/8`, `172.16.0.0/12`, `192.168.0.0/16` and `100.64.0.0/10` to `None`.
+//!   A reserved range that is itself one of the VNET's ranges becomes `VnetLocal` (one route);
+//!   a reserved range inside a larger VNET range is removed. A connected peering adds one
+//!   `VNetPeering` route per remote address range.
+//! - The subnet's route table (at most one) adds user routes; a user route with the prefix of a
+//!   system route overrides it, and the system route is shown `Invalid`, as Azure's effective
+//!   routes view does.
+//! - Selection is the longest prefix match among active routes.
+//! - Routes learned over BGP from a virtual network gateway are not in any export. When the
+//!   route table does not disable their propagation and the VNET has a gateway (a
+//!   `GatewaySubnet`, or a peering that uses the remote gateways), the answer is unknown unless
+//!   the selected route cannot be beaten by such a route: a VNET or peering system route (they
+//!   win even over more specific BGP routes) or a user route for a single address (user routes
+//!   win over BGP routes of the same prefix).
+
+use std::net::IpAddr;
+
+use azlint_inventory::{props_of, Inventory, Lookup, ResIdx};
+use azlint_source::Value;
+pub use ipnet::IpNet;
+
+use crate::{reference, ROUTE, SUBNET};
+
+/// Standalone peering resources (`az network vnet peering show`).
+const PEERING: &str = "microsoft.network/virtualnetworks/virtualnetworkpeerings";
+
+/// Who made a route.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Source {
+    /// A system route.
+    Default,
+    /// A route of the subnet's route table.
+    User,
+}
+
+impl Source {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Source::Default => "Default",
+            Source::User => "User",
+        }
+    }
+}
+
+/// One effective route.
+#[derive(Clone, Debug)]
+pub struct Route<'a> {
+    /// The prefix as written (a user route may name a service tag).
+    pub address_prefix: String,
+    /// The parsed prefix; `None` for a service tag or an unreadable prefix.
+    pub prefix: Option<IpNet>,
+    /// ARM spelling: `VnetLocal`, `Internet`, `VirtualAppliance`, `VirtualNetworkGateway`,
+    /// `None`, `VNetPeering`.
+    pub next_hop_type: String,
+    /// One address, or several for equal-cost multipath.
+    pub next_hop_ips: Vec<String>,
+    pub source: Source,
+    /// `false` when a user route with the same prefix overrides this system route.
+    pub active: bool,
+    /// The user route's name.
+    pub name: Option<String>,
+    /// The user route (its resource), for locations.
+    pub resource: Option<ResIdx>,
+    /// The route object, for locations.
+    pub object: Option<Value<'a>>,
+}
+
+impl Route<'_> {
+    /// A route made by hand (tests, reference models).
+    pub fn new(prefix: &str, next_hop_type: &str, source: Source) -> Route<'static> {
+        Route {
+            address_prefix: prefix.to_string(),
+            prefix: parse_prefix(prefix),
+            next_hop_type: canonical_hop(next_hop_type),
+            next_hop_ips: Vec::new(),
+            source,
+            active: true,
+            name: None,
+            resource: None,
+            object: None,
+        }
+    }
+}
+
+/// The effective route table of a subnet.
+#[derive(Clone, Debug)]
+pub struct Effective<'a> {
+    pub subnet: ResIdx,
+    pub vnet: Option<ResIdx>,
+    pub route_table: Option<ResIdx>,
+    /// System routes, then user routes, in Azure's order.
+    pub routes: Vec<Route<'a>>,
+    /// Why gateway (BGP) routes may exist that the export cannot show.
+    pub gateway_routes: Option<String>,
+    /// Why the table itself is incomplete.
+    pub incomplete: Option<String>,
+}
+
+/// The route chosen for a destination.
+#[derive(Clone, Debug)]
+pub struct Selection {
+    /// Index into [`Effective::routes`]; `None` when no route matches (traffic is dropped).
+    pub route: Option<usize>,
+    /// Why the answer may be another route.
+    pub unknown: Option<String>,
+}
+
+/// The four reserved ranges with system routes to `None`.
+pub const RESERVED: &[&str] = &[
+    "10.0.0.0/8",
+    "172.16.0.0/12",
+    "192.168.0.0/16",
+    "100.64.0.0/10",
+];
+
+/// A prefix or a single address.
+pub fn parse_prefix(s: &str) -> Option<IpNet> {
+    let s = s.trim();
+    s.parse::<IpNet>()
+        .ok()
+        .map(|n| n.trunc())
+        .or_else(|| s.parse::<IpAddr>().ok().map(IpNet::from))
+}
+
+/// ARM's spelling of a next hop type, whatever the case of the input.
+pub fn canonical_hop(s: &str) -> String {
+    const KNOWN: &[&str] = &[
+        "VnetLocal",
+        "Internet",
+        "VirtualAppliance",
+        "VirtualNetworkGateway",
+        "None",
+        "VNetPeering",
+        "VirtualNetworkServiceEndpoint",
+    ];
+    let t = s.trim();
+    KNOWN
+        .iter()
+        .find(|k| k.eq_ignore_ascii_case(t))
+        .map(|k| k.to_string())
+        .unwrap_or_else(|| t.to_string())
+}
+
+/// Azure's default routes for a VNET with these address ranges and peered ranges.
+pub fn system_routes(space: &[IpNet], peered: &[IpNet]) -> Vec<Route<'static>> {
+    let mut out = Vec::new();
+    for net in space {
+        if !out
+            .iter()
+            .any(|r: &Route<'_>| r.prefix == Some(net.trunc()))
+        {
+            out.push(Route::new(
+                &net.trunc().to_string(),
+                "VnetLocal",
+                Source::Default,
+            ));
+        }
+    }
+    for net in peered {
+        if !out
+            .iter()
+            .any(|r: &Route<'_>| r.prefix == Some(net.trunc()))
+        {
+            out.push(Route::new(
+                &net.trunc().to_string(),
+                "VNetPeering",
+                Source::Default,
+            ));
+        }
+    }
+    out.push(Route::new("0.0.0.0/0", "Internet", Source::Default));
+    for reserved in RESERVED {
+        let net: IpNet = reserved.parse().expect("reserved prefix");
+        // Equal to a VNET range: that range's VnetLocal route is the route. Inside a larger
+        // VNET range: removed.
+        if space.iter().any(|s| s.trunc() == net || s.contains(&net)) {
+            continue;
+        }
+        out.push(Route::new(reserved, "None", Source::Default));
+    }
+    out
+}
+
+/// Adds user routes: each overrides (makes `Invalid`) the system routes with its prefix.
+pub fn apply_user_routes<'a>(system: Vec<Route<'a>>, user: Vec<Route<'a>>) -> Vec<Route<'a>> {
+    let mut routes = system;
+    for r in &mut routes {
+        if r.source == Source::Default
+            && user
+                .iter()
+                .any(|u| u.prefix.is_some() && u.prefix == r.prefix)
+        {
+            r.active = false;
+        }
+        if r.source == Source::Default
+            && user.iter().any(|u| {
+                u.prefix.is_none() && u.address_prefix.eq_ignore_ascii_case(&r.address_prefix)
+            })
+        {
+            r.active = false;
+        }
+    }
+    routes.extend(user);
+    routes
+}
+
+/// Longest prefix match among active routes; the first listed wins a tie.
+pub fn longest_prefix_match(routes: &[Route<'_>], ip: IpAddr) -> Option<usize> {
+    let mut best: Option<(usize, u8)> = None;
+    for (i, r) in routes.iter().enumerate() {
+        if !r.active {
+            continue;
+        }
+        let Some(net) = r.prefix else { continue };
+        if !net.contains(&ip) {
+            continue;
+        }
+        if best.is_none_or(|(_, len)| net.prefix_len() > len) {
+            best = Some((i, net.prefix_len()));
+        }
+    }
+    best.map(|(i, _)| i)
+}
+
+impl<'a> Effective<'a> {
+    /// The route Azure uses for traffic from this subnet to `ip`.
+    pub fn select(&self, ip: IpAddr) -> Selection {
+        let route = longest_prefix_match(&self.routes, ip);
+        let mut unknown = self.incomplete.clone();
+        if unknown.is_none() {
+            let tags: Vec<&str> = self
+                .routes
+                .iter()
+                .filter(|r| r.active && r.prefix.is_none())
+                .map(|r| r.address_prefix.as_str())
+                .collect();
+            let exact = route.map(|i| &self.routes[i]).is_some_and(|r| {
+                r.prefix
+                    .is_some_and(|p| p.prefix_len() == p.max_prefix_len())
+            });
+            if !tags.is_empty() && !exact {
+                unknown = Some(format!(
+                    "a user route's prefix is a service tag ({}) whose addresses the export cannot show",
+                    tags.join(", ")
+                ));
+            }
+        }
+        if unknown.is_none() {
+            if let Some(why) = &self.gateway_routes {
+                let safe = route.map(|i| &self.routes[i]).is_some_and(|r| {
+                    (r.source == Source::Default
+                        && matches!(r.next_hop_type.as_str(), "VnetLocal" | "VNetPeering"))
+                        || (r.source == Source::User
+                            && r.prefix
+                                .is_some_and(|p| p.prefix_len() == p.max_prefix_len()))
+                });
+                if !safe {
+                    unknown = Some(why.clone());
+                }
+            }
+        }
+        Selection { route, unknown }
+    }
+}
+
+fn text(v: Option<Value<'_>>) -> Option<String> {
+    v.and_then(|x| x.as_str()).map(|s| s.trim().to_string())
+}
+
+fn prefixes(v: Option<Value<'_>>) -> Vec<IpNet> {
+    match v {
+        Some(list) if list.is_array() => list
+            .elements()
+            .filter_map(|e| e.as_str().and_then(|s| parse_prefix(&s)))
+            .collect(),
+        Some(one) => one
+            .as_str()
+            .and_then(|s| parse_prefix(&s))
+            .into_iter()
+            .collect(),
+        None => Vec::new(),
+    }
+}
+
+/// A peering's remote ranges, when it is connected, and whether it uses the remote gateways.
+fn peering(v: Value<'_>) -> (Vec<IpNet>, bool) {
+    let p = props_of(v);
+    let state = text(p.get_ignore_case("peeringState"));
+    // A template has no state: a declared peering is taken as connected.
+    let connected = state.is_none_or(|s| s.eq_ignore_ascii_case("connected"));
+    let remote = p
+        .get_ignore_case("remoteVirtualNetworkAddressSpace")
+        .or_else(|| p.get_ignore_case("remoteAddressSpace"))
+        .and_then(|s| s.get_ignore_case("addressPrefixes"));
+    let uses_gateways = p
+        .get_ignore_case("useRemoteGateways")
+        .and_then(|b| b.as_bool())
+        .unwrap_or(false);
+    if connected {
+        (prefixes(remote), uses_gateways)
+    } else {
+        (Vec::new(), false)
+    }
+}
+
+/// The route table associated with a subnet: its `routeTable` reference, else a route table
+/// that lists the subnet. `Err` when the subnet names one the inputs do not hold.
+fn route_table_of(inv: &Inventory, subnet: ResIdx) -> Result<Option<ResIdx>, String> {
+    match inv.prop(subnet, &["routeTable"]) {
+        Lookup::Found(r) if !r.is_null() => {
+            return match reference(inv, r) {
+                Some(rt) => Ok(Some(rt)),
+                None => Err(format!(
+                    "the subnet's route table {} is not in the inputs",
+                    text(r.get_ignore_case("id")).unwrap_or_default()
+                )),
+            }
+        }
+        Lookup::Unknown(u) => {
+            return Err(format!("the subnet's route table is unknown: {}", u.reason))
+        }
+        _ => {}
+    }
+    let key = inv.resource(subnet).key.clone();
+    let Some(key) = key else { return Ok(None) };
+    for &rt in inv.of_type(crate::ROUTE_TABLE) {
+        if let Lookup::Found(list) = inv.prop(rt, &["subnets"]) {
+            if list.elements().any(|s| {
+                text(s.get_ignore_case("id"))
+                    .is_some_and(|id| azlint_inventory::id_key(&id) == *key)
+            }) {
+                return Ok(Some(rt));
+            }
+        }
+    }
+    Ok(None)
+}
+
+/// A user route read from the inventory.
+fn user_route(inv: &Inventory, route: ResIdx) -> Route<'_> {
+    let get = |k: &str| match inv.prop(route, &[k]) {
+        Lookup::Found(v) => Some(v),
+        _ => None,
+    };
+    let prefix = text(get("addressPrefix")).unwrap_or_default();
+    let mut ips: Vec<String> = text(get("nextHopIpAddress")).into_iter().collect();
+    if let Some(list) = get("nextHopIpAddresses") {
+        for ip in list.elements().filter_map(|e| e.as_str()) {
+            if !ips.iter().any(|x| x == ip.trim()) {
+                ips.push(ip.trim().to_string());
+            }
+        }
+    }
+    ips.retain(|s| !s.is_empty());
+    Route {
+        prefix: parse_prefix(&prefix),
+        address_prefix: prefix,
+        next_hop_type: canonical_hop(&text(get("nextHopType")).unwrap_or_default()),
+        next_hop_ips: ips,
+        source: Source::User,
+        active: true,
+        name: inv
+            .name(route)
+            .and_then(|n| n.as_str())
+            .map(|n| n.into_owned()),
+        resource: Some(route),
+        object: Some(inv.value(route)),
+    }
+}
+
+/// The effective routes of a subnet.
+pub fn effective(inv: &Inventory, subnet: ResIdx) -> Effective<'_> {
+    let vnet = inv.resource(subnet).parent;
+    let mut incomplete = None;
+    let mut space = Vec::new();
+    let mut peered = Vec::new();
+    let mut gateway = None;
+    match vnet {
+        None => {
+            incomplete = Some("the subnet's virtual network is not in the inputs, so its address space is unknown".to_string());
+        }
+        Some(vnet) => {
+            match inv.prop(vnet, &["addressSpace", "addressPrefixes"]) {
+                Lookup::Found(v) => space = prefixes(Some(v)),
+                Lookup::Absent => {
+                    incomplete =
+                        Some("the virtual network's address space is not in the export".into())
+                }
+                Lookup::Unknown(u) => incomplete = Some(u.reason),
+            }
+            let mut uses_remote_gateways = false;
+            if let Lookup::Found(list) = inv.prop(vnet, &["virtualNetworkPeerings"]) {
+                for p in list.elements() {
+                    let (nets, gw) = peering(p);
+                    peered.extend(nets);
+                    uses_remote_gateways |= gw;
+                }
+            }
+            for p in inv.children(vnet, PEERING) {
+                let (nets, gw) = peering(inv.value(p));
+                for n in nets {
+                    if !peered.contains(&n) {
+                        peered.push(n);
+                    }
+                }
+                uses_remote_gateways |= gw;
+            }
+            let gateway_subnet = inv.children(vnet, SUBNET).any(|s| {
+                inv.name(s)
+                    .is_some_and(|n| n.str_eq_ignore_case("GatewaySubnet"))
+            });
+            if gateway_subnet {
+                gateway = Some("the virtual network has a GatewaySubnet");
+            } else if uses_remote_gateways {
+                gateway = Some(
+                    "a peering of the virtual network uses the remote virtual network's gateway",
+                );
+            }
+        }
+    }
+    let route_table = match route_table_of(inv, subnet) {
+        Ok(rt) => rt,
+        Err(why) => {
+            incomplete.get_or_insert(why);
+            None
+        }
+    };
+    let mut user = Vec::new();
+    let mut propagation_disabled = false;
+    if let Some(rt) = route_table {
+        propagation_disabled = matches!(
+            inv.prop(rt, &["disableBgpRoutePropagation"]),
+            Lookup::Found(v) if v.as_bool() == Some(true)
+        );
+        if let Lookup::Unknown(u) = inv.prop(rt, &["routes"]) {
+            incomplete.get_or_insert(u.reason);
+        }
+        user = inv
+            .children(rt, ROUTE)
+            .map(|r| user_route(inv, r))
+            .collect();
+    }
+    let gateway_routes = match gateway {
+        Some(why) if !propagation_disabled => Some(format!(
+            "{why} and {}, so VirtualNetworkGateway routes learned over BGP may exist; they are not in any export",
+            if route_table.is_some() {
+                "the route table does not disable gateway route propagation"
+            } else {
+                "the subnet has no route table to disable gateway route propagation"
+            }
+        )),
+        _ => None,
+    };
+    let routes = apply_user_routes(system_routes(&space, &peered), user);
+    Effective {
+        subnet,
+        vnet,
+        route_table,
+        routes,
+        gateway_routes,
+        incomplete,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn nets(list: &[&str]) -> Vec<IpNet> {
+        list.iter().map(|s| s.parse().unwrap()).collect()
+    }
+
+    #[test]
+    fn reserved_ranges_and_vnet_space() {
+        let hops = |space: &[&str]| -> Vec<String> {
+            system_routes(&nets(space), &[])
+                .iter()
+                .map(|r| format!("{} {}", r.address_prefix, r.next_hop_type))
+                .collect()
+        };
+        // Inside 10/8: the None route stays (the longer VnetLocal route wins anyway).
+        assert!(hops(&["10.20.0.0/24"]).contains(&"10.0.0.0/8 None".to_string()));
+        // The same range: VnetLocal, once.
+        let same = hops(&["10.0.0.0/8"]);
+        assert!(same.contains(&"10.0.0.0/8 VnetLocal".to_string()));
+        assert!(!same.contains(&"10.0.0.0/8 None".to_string()));
+        // A larger range: the None route is removed.
+        let larger = hops(&["172.16.0.0/11"]);
+        assert!(!larger.iter().any(|r| r.starts_with("172.16.0.0/12")));
+    }
+}

@@ -1,0 +1,496 @@
+//! `azlint flow`: whether Azure's NSGs let a flow leave a NIC towards an address, and enter the
+//! NIC that owns the address when the inputs hold it (domain.md section 5): outbound, the NIC's
+//! NSG then its subnet's; inbound, the subnet's NSG then the NIC's; every level must allow; a
+//! level without an NSG allows; the first deny stops the packet.
+
+use std::net::IpAddr;
+
+use azlint_facts::nsg::{decide, rules, Decision, Direction, Endpoint, Flow, Verdict};
+use azlint_facts::routes::IpNet;
+use azlint_facts::routes::{effective, Source};
+use azlint_facts::{primary_config, reference, NIC};
+use azlint_inventory::{props_of, Inventory, Lookup, ResIdx};
+use serde_json::{json, Map, Value as Json};
+
+use crate::check::Outcome;
+use crate::cli::{FlowArgs, FlowProtocol, ListFormat};
+use crate::routes::{load_inventory, location, name_of, nic_subnet, resolve};
+
+/// One NSG level a packet passes.
+struct Step<'a> {
+    direction: Direction,
+    /// `nic` or `subnet`.
+    level: &'static str,
+    /// Whose NSG: the NIC's or the subnet's name.
+    owner: String,
+    nsg: Option<ResIdx>,
+    /// `None` when there is no NSG at this level (allow) or it could not be read.
+    decision: Option<Decision<'a>>,
+    /// Why this level cannot be judged.
+    unknown: Option<String>,
+}
+
+/// The answer for one protocol.
+struct Answer<'a> {
+    protocol: &'static str,
+    verdict: &'static str,
+    steps: Vec<Step<'a>>,
+    reasons: Vec<String>,
+}
+
+/// The NSG a NIC or subnet names: `Ok(None)` when it has none.
+fn nsg_of(inv: &Inventory, res: ResIdx) -> Result<Option<ResIdx>, String> {
+    match inv.prop(res, &["networkSecurityGroup"]) {
+        Lookup::Found(r) if !r.is_null() => reference(inv, r).map(Some).ok_or_else(|| {
+            format!(
+                "NSG {} is not in the inputs",
+                r.get_ignore_case("id")
+                    .and_then(|i| i.as_str())
+                    .unwrap_or_default()
+            )
+        }),
+        Lookup::Unknown(u) => Err(u.reason),
+        _ => Ok(None),
+    }
+}
+
+fn private_ips(config: azlint_source::Value<'_>) -> Option<IpAddr> {
+    props_of(config)
+        .get_ignore_case("privateIPAddress")
+        .and_then(|v| v.as_str())
+        .and_then(|s| s.trim().parse().ok())
+}
+
+/// The NIC (and its subnet) whose IP configuration holds this private address.
+fn owner_of(inv: &Inventory, ip: IpAddr) -> Option<(ResIdx, Option<ResIdx>)> {
+    for &nic in inv.of_type(NIC) {
+        let Lookup::Found(configs) = inv.prop(nic, &["ipConfigurations"]) else {
+            continue;
+        };
+        for c in configs.elements() {
+            if private_ips(c) == Some(ip) {
+                let subnet = props_of(c)
+                    .pointer(&["subnet", "id"])
+                    .and_then(|i| i.as_str())
+                    .and_then(|id| inv.get(&id));
+                return Some((nic, subnet));
+            }
+        }
+    }
+    None
+}
+
+/// The `VirtualNetwork` service tag of a subnet's VNET: its ranges and the peered ranges.
+fn virtual_network(inv: &Inventory, subnet: Option<ResIdx>) -> Vec<IpNet> {
+    let Some(subnet) = subnet else {
+        return Vec::new();
+    };
+    effective(inv, subnet)
+        .routes
+        .iter()
+        .filter(|r| {
+            r.source == Source::Default
+                && matches!(r.next_hop_type.as_str(), "VnetLocal" | "VNetPeering")
+        })
+        .filter_map(|r| r.prefix)
+        .collect()
+}
+
+#[allow(clippy::too_many_arguments)]
+fn level<'a>(
+    inv: &'a Inventory,
+    res: Option<ResIdx>,
+    what: &str,
+    direction: Direction,
+    level: &'static str,
+    flow: &Flow,
+    source_port: Option<u16>,
+    vnet: &[IpNet],
+) -> Step<'a> {
+    let owner = res.map(|r| name_of(inv, r)).unwrap_or_default();
+    let mut step = Step {
+        direction,
+        level,
+        owner,
+        nsg: None,
+        decision: None,
+        unknown: None,
+    };
+    let Some(res) = res else {
+        step.unknown = Some(format!("the {what} is not in the inputs"));
+        return step;
+    };
+    match nsg_of(inv, res) {
+        Ok(None) => {}
+        Ok(Some(nsg)) => {
+            step.nsg = Some(nsg);
+            match rules(inv, nsg) {
+                Ok(r) => {
+                    let d = decide(&r, direction, flow, source_port, vnet);
+                    if let Verdict::Unknown(why) = &d.verdict {
+                        step.unknown = Some(why.clone());
+                    }
+                    step.decision = Some(d);
+                }
+                Err(why) => step.unknown = Some(why),
+            }
+        }
+        Err(why) => step.unknown = Some(why),
+    }
+    step
+}
+
+fn answer<'a>(
+    inv: &'a Inventory,
+    nic: ResIdx,
+    subnet: Option<ResIdx>,
+    source: IpAddr,
+    args: &FlowArgs,
+    protocol: &'static str,
+) -> Answer<'a> {
+    let flow = Flow {
+        protocol,
+        source: Endpoint::Ip(source),
+        destination: Endpoint::Ip(args.to),
+        port: args.port.unwrap_or(0),
+    };
+    let here = virtual_network(inv, subnet);
+    let sp = args.source_port;
+    let mut steps = vec![
+        level(
+            inv,
+            Some(nic),
+            "NIC",
+            Direction::Outbound,
+            "nic",
+            &flow,
+            sp,
+            &here,
+        ),
+        level(
+            inv,
+            subnet,
+            "NIC's subnet",
+            Direction::Outbound,
+            "subnet",
+            &flow,
+            sp,
+            &here,
+        ),
+    ];
+    let mut reasons = Vec::new();
+    match owner_of(inv, args.to) {
+        Some((dst_nic, dst_subnet)) => {
+            let there = virtual_network(inv, dst_subnet);
+            steps.push(level(
+                inv,
+                dst_subnet,
+                "destination NIC's subnet",
+                Direction::Inbound,
+                "subnet",
+                &flow,
+                sp,
+                &there,
+            ));
+            steps.push(level(
+                inv,
+                Some(dst_nic),
+                "NIC",
+                Direction::Inbound,
+                "nic",
+                &flow,
+                sp,
+                &there,
+            ));
+        }
+        None => reasons.push(format!(
+            "{} is not a NIC address in the inputs: only the outbound NSGs were evaluated",
+            args.to
+        )),
+    }
+    // The first deny stops the packet; an unknown level before it does not change that.
+    let mut verdict = "allow";
+    for (i, s) in steps.iter().enumerate() {
+        if matches!(
+            s.decision.as_ref().map(|d| &d.verdict),
+            Some(Verdict::Deny { .. })
+        ) {
+            verdict = "deny";
+            steps.truncate(i + 1);
+            break;
+        }
+    }
+    if verdict == "allow" {
+        let unknown: Vec<String> = steps.iter().filter_map(|s| s.unknown.clone()).collect();
+        if !unknown.is_empty() {
+            verdict = "unknown";
+            reasons.splice(0..0, unknown);
+        }
+    }
+    Answer {
+        protocol,
+        verdict,
+        steps,
+        reasons,
+    }
+}
+
+fn direction_str(d: Direction) -> &'static str {
+    match d {
+        Direction::Inbound => "Inbound",
+        Direction::Outbound => "Outbound",
+    }
+}
+
+fn decided_by(inv: &Inventory, a: &Answer<'_>) -> Vec<Json> {
+    a.steps
+        .iter()
+        .filter_map(|s| {
+            let d = s.decision.as_ref()?;
+            if matches!(d.verdict, Verdict::Unknown(_)) {
+                return None;
+            }
+            let nsg = s.nsg?;
+            let mut o = Map::new();
+            o.insert("nsg".into(), json!(name_of(inv, nsg)));
+            o.insert(
+                "rule".into(),
+                json!(d.rule.as_ref().map(|r| r.name.clone()).unwrap_or_default()),
+            );
+            o.insert("direction".into(), json!(direction_str(s.direction)));
+            o.insert("level".into(), json!(s.level));
+            if let Some(r) = &d.rule {
+                o.insert("priority".into(), json!(r.priority));
+                o.insert("default".into(), json!(r.default));
+                if let Some(v) = r.object {
+                    let (file, line, column) = location(inv, nsg, v);
+                    o.insert(
+                        "location".into(),
+                        json!({"file": file, "line": line, "column": column}),
+                    );
+                }
+            }
+            Some(Json::Object(o))
+        })
+        .collect()
+}
+
+fn step_text(inv: &Inventory, s: &Step<'_>) -> String {
+    let head = format!(
+        "{:<8}  {:<6}  {}",
+        direction_str(s.direction),
+        s.level,
+        s.owner
+    );
+    let Some(nsg) = s.nsg else {
+        return match &s.unknown {
+            Some(why) => format!("{head}: unknown: {why}"),
+            None => format!("{head}: no NSG: allowed"),
+        };
+    };
+    let nsg_name = name_of(inv, nsg);
+    match &s.decision {
+        None => format!(
+            "{head}: NSG {nsg_name}: unknown: {}",
+            s.unknown.clone().unwrap_or_default()
+        ),
+        Some(d) => {
+            let what = match &d.verdict {
+                Verdict::Allow => "allowed by",
+                Verdict::Deny { .. } => "denied by",
+                Verdict::Unknown(_) => "unknown at",
+            };
+            match &d.rule {
+                Some(r) => {
+                    let at = r
+                        .object
+                        .map(|v| {
+                            let (f, l, c) = location(inv, nsg, v);
+                            format!(" at {f}:{l}:{c}")
+                        })
+                        .unwrap_or_else(|| " (built-in default)".into());
+                    format!(
+                        "{head}: NSG {nsg_name}: {what} {} (priority {}{}){at}",
+                        r.name,
+                        r.priority,
+                        if r.default { ", default rule" } else { "" }
+                    )
+                }
+                None => format!("{head}: NSG {nsg_name}: no rule matches: allowed"),
+            }
+        }
+    }
+}
+
+fn path_json(inv: &Inventory, a: &Answer<'_>) -> Vec<Json> {
+    a.steps
+        .iter()
+        .map(|s| {
+            let mut o = Map::new();
+            o.insert("direction".into(), json!(direction_str(s.direction)));
+            o.insert("level".into(), json!(s.level));
+            o.insert(
+                match s.level {
+                    "nic" => "nic",
+                    _ => "subnet",
+                }
+                .into(),
+                json!(s.owner),
+            );
+            o.insert(
+                "nsg".into(),
+                s.nsg.map_or(Json::Null, |n| json!(name_of(inv, n))),
+            );
+            let result = match (&s.decision, &s.unknown) {
+                (_, Some(_)) => "unknown",
+                (Some(d), None) if matches!(d.verdict, Verdict::Deny { .. }) => "deny",
+                _ => "allow",
+            };
+            o.insert("result".into(), json!(result));
+            if let Some(why) = &s.unknown {
+                o.insert("reason".into(), json!(why));
+            }
+            Json::Object(o)
+        })
+        .collect()
+}
+
+pub fn run(args: &FlowArgs) -> Outcome {
+    if args.port.is_none() && args.protocol != FlowProtocol::Icmp {
+        eprintln!("azlint: error: --port is required for tcp, udp and *");
+        return Outcome::Error;
+    }
+    let inv = match load_inventory(&args.paths) {
+        Ok(inv) => inv,
+        Err(o) => return o,
+    };
+    let nic = match resolve(&inv, NIC, "NIC", &args.from) {
+        Ok(n) => n,
+        Err(e) => {
+            eprintln!("azlint: error: {e}");
+            return Outcome::Error;
+        }
+    };
+    let Some(source) = primary_config(&inv, nic).and_then(private_ips) else {
+        eprintln!(
+            "azlint: error: NIC `{}` has no private IP address on its primary IP configuration in the export",
+            name_of(&inv, nic)
+        );
+        return Outcome::Error;
+    };
+    let subnet = nic_subnet(&inv, nic).ok();
+    let protocols: &[&'static str] = match args.protocol {
+        FlowProtocol::Tcp => &["Tcp"],
+        FlowProtocol::Udp => &["Udp"],
+        FlowProtocol::Icmp => &["Icmp"],
+        FlowProtocol::Any => &["Tcp", "Udp", "Icmp"],
+    };
+    let answers: Vec<Answer<'_>> = protocols
+        .iter()
+        .map(|p| answer(&inv, nic, subnet, source, args, p))
+        .collect();
+    // For `*`: denied if any protocol is, unknown if any is, else allowed.
+    let chosen = answers
+        .iter()
+        .find(|a| a.verdict == "deny")
+        .or_else(|| answers.iter().find(|a| a.verdict == "unknown"))
+        .unwrap_or(&answers[0]);
+    let route = subnet.map(|s| {
+        let eff = effective(&inv, s);
+        let sel = eff.select(args.to);
+        (sel.route.map(|i| eff.routes[i].clone()), sel.unknown)
+    });
+    let port = args
+        .port
+        .filter(|_| chosen.protocol != "Icmp")
+        .map(|p| p.to_string())
+        .unwrap_or_else(|| "*".into());
+    let sport = args
+        .source_port
+        .map(|p| p.to_string())
+        .unwrap_or_else(|| "*".into());
+    match args.format {
+        ListFormat::Json => {
+            let mut o = Map::new();
+            o.insert("verdict".into(), json!(chosen.verdict));
+            o.insert("decided_by".into(), json!(decided_by(&inv, chosen)));
+            o.insert("path".into(), json!(path_json(&inv, chosen)));
+            o.insert("protocol".into(), json!(chosen.protocol));
+            if answers.len() > 1 {
+                let each: Map<String, Json> = answers
+                    .iter()
+                    .map(|a| (a.protocol.to_string(), json!(a.verdict)))
+                    .collect();
+                o.insert("protocols".into(), Json::Object(each));
+            }
+            o.insert("source".into(), json!(source.to_string()));
+            if let Some((r, unknown)) = &route {
+                let mut ro = Map::new();
+                if let Some(r) = r {
+                    ro.insert("addressPrefix".into(), json!(r.address_prefix));
+                    ro.insert("nextHopType".into(), json!(r.next_hop_type));
+                    if let Some(ip) = r.next_hop_ips.first() {
+                        ro.insert("nextHopIpAddress".into(), json!(ip));
+                    }
+                    ro.insert("source".into(), json!(r.source.as_str()));
+                }
+                if let Some(why) = unknown {
+                    ro.insert("unknown".into(), json!(why));
+                }
+                o.insert("route".into(), Json::Object(ro));
+            }
+            if !chosen.reasons.is_empty() {
+                o.insert("reason".into(), json!(chosen.reasons.join("; ")));
+            }
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&Json::Object(o)).expect("JSON")
+            );
+        }
+        ListFormat::Text => {
+            println!(
+                "flow {} {source}:{sport} -> {}:{port} from NIC {}",
+                chosen.protocol,
+                args.to,
+                name_of(&inv, nic)
+            );
+            if let Some((r, unknown)) = &route {
+                match r {
+                    Some(r) => {
+                        let ips = if r.next_hop_ips.is_empty() {
+                            String::new()
+                        } else {
+                            format!(" {}", r.next_hop_ips.join(", "))
+                        };
+                        println!(
+                            "  route     {} -> {}{ips} ({} route{})",
+                            r.address_prefix,
+                            r.next_hop_type,
+                            r.source.as_str(),
+                            r.name.as_ref().map(|n| format!(" {n}")).unwrap_or_default()
+                        );
+                    }
+                    None => println!("  route     none matches: Azure drops the traffic"),
+                }
+                if let Some(why) = unknown {
+                    println!("  route     unknown: {why}");
+                }
+            }
+            for s in &chosen.steps {
+                println!("  {}", step_text(&inv, s));
+            }
+            if answers.len() > 1 {
+                let each: Vec<String> = answers
+                    .iter()
+                    .map(|a| format!("{} {}", a.protocol, a.verdict))
+                    .collect();
+                println!("  protocols: {}", each.join(", "));
+            }
+            for why in &chosen.reasons {
+                println!("  note: {why}");
+            }
+            println!("verdict: {}", chosen.verdict);
+        }
+    }
+    Outcome::Clean
+}

@@ -1,0 +1,433 @@
+//! `azlint routes` and `azlint flow`: Azure's documented examples, the vSocket example site,
+//! and longest prefix match against a brute-force reference.
+
+mod common;
+
+use std::net::{IpAddr, Ipv4Addr};
+
+use azlint_facts::routes::{apply_user_routes, longest_prefix_match, system_routes, Route, Source};
+use common::azlint;
+
+fn routes_json(args: &[&str]) -> serde_json::Value {
+    let mut all = vec!["routes"];
+    all.extend_from_slice(args);
+    all.extend_from_slice(&["--format", "json"]);
+    let run = azlint(&all);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    run.json()
+}
+
+fn selected(v: &serde_json::Value) -> String {
+    let s = &v["selected"];
+    format!(
+        "{} {} {} {} {}",
+        s["addressPrefix"].as_str().unwrap_or("-"),
+        s["nextHopType"].as_str().unwrap_or("-"),
+        s["nextHopIpAddress"].as_str().unwrap_or("-"),
+        s["source"].as_str().unwrap_or("-"),
+        s["name"].as_str().unwrap_or("-"),
+    )
+}
+
+#[test]
+fn vsocket_lan_subnet_sends_everything_to_the_floating_ip() {
+    let dir = "fixtures/examples/healthy";
+    for (target, to, want) in [
+        (
+            "ams-LANSubnet",
+            "0.0.0.0",
+            "0.0.0.0/0 VirtualAppliance 10.20.0.70 User default-cato",
+        ),
+        (
+            "ams-lansubnet",
+            "8.8.8.8",
+            "0.0.0.0/0 VirtualAppliance 10.20.0.70 User default-cato",
+        ),
+        (
+            "ams-LANSubnet",
+            "23.102.135.246",
+            "23.102.135.246/32 Internet - User Microsoft-KMS",
+        ),
+        (
+            "ams-LANSubnet",
+            "10.20.0.69",
+            "10.20.0.0/24 VnetLocal - Default -",
+        ),
+        ("ams-LANSubnet", "10.99.0.1", "10.0.0.0/8 None - Default -"),
+        (
+            "ams-MGMTSubnet",
+            "8.8.8.8",
+            "0.0.0.0/0 Internet - User default-internet",
+        ),
+    ] {
+        let v = routes_json(&[dir, "--subnet", target, "--to", to]);
+        assert_eq!(selected(&v), want, "{target} {to}");
+        assert!(v.get("unknown").is_none(), "{v}");
+    }
+    // By NIC: its primary IP configuration's subnet.
+    let v = routes_json(&[dir, "--nic", "ams-lanSecondary", "--to", "1.1.1.1"]);
+    assert_eq!(
+        selected(&v),
+        "0.0.0.0/0 VirtualAppliance 10.20.0.70 User default-cato"
+    );
+    let sys = &v["routes"][1];
+    assert_eq!(
+        (sys["addressPrefix"].as_str(), sys["state"].as_str()),
+        (Some("0.0.0.0/0"), Some("Invalid"))
+    );
+    assert_eq!(v["selected"]["location"]["line"], 934);
+}
+
+#[test]
+fn microsoft_routing_example_subnet1_and_subnet2() {
+    // "Virtual network traffic routing", routing example: Subnet1's route table overrides the
+    // VNET route, the peering routes and 0.0.0.0/0 (shown Invalid); Subnet2 keeps them Active.
+    let file = "fixtures/network/udr-example.json";
+    let v = routes_json(&[file, "--subnet", "Subnet1"]);
+    let states: Vec<String> = v["routes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            format!(
+                "{} {} {} {}",
+                r["source"].as_str().unwrap(),
+                r["state"].as_str().unwrap(),
+                r["addressPrefix"].as_str().unwrap(),
+                r["nextHopType"].as_str().unwrap()
+            )
+        })
+        .collect();
+    for want in [
+        "Default Invalid 10.0.0.0/16 VnetLocal",
+        "Default Invalid 10.1.0.0/16 VNetPeering",
+        "Default Invalid 10.2.0.0/16 VNetPeering",
+        "Default Invalid 0.0.0.0/0 Internet",
+        "User Active 10.0.0.0/16 VirtualAppliance",
+        "User Active 10.0.0.0/24 VnetLocal",
+        "User Active 10.1.0.0/16 None",
+        "User Active 10.2.0.0/16 None",
+        "User Active 0.0.0.0/0 VirtualAppliance",
+    ] {
+        assert!(
+            states.contains(&want.to_string()),
+            "{want} not in {states:#?}"
+        );
+    }
+    for (to, want) in [
+        ("10.0.0.9", "10.0.0.0/24 VnetLocal - User Within-Subnet1"),
+        (
+            "10.0.1.9",
+            "10.0.0.0/16 VirtualAppliance 10.0.100.4 User Within-VNet1",
+        ),
+        ("10.1.2.3", "10.1.0.0/16 None - User ToVNet2-1-Drop"),
+        ("10.2.0.1", "10.2.0.0/16 None - User ToVNet2-2-Drop"),
+        (
+            "52.1.2.3",
+            "0.0.0.0/0 VirtualAppliance 10.0.100.4 User Default-NVA",
+        ),
+    ] {
+        let v = routes_json(&[file, "--subnet", "Subnet1", "--to", to]);
+        assert_eq!(selected(&v), want, "Subnet1 -> {to}");
+    }
+    for (to, want) in [
+        ("10.0.0.9", "10.0.0.0/16 VnetLocal - Default -"),
+        ("10.1.2.3", "10.1.0.0/16 VNetPeering - Default -"),
+        ("52.1.2.3", "0.0.0.0/0 Internet - Default -"),
+        ("10.3.0.1", "10.0.0.0/8 None - Default -"),
+    ] {
+        let v = routes_json(&[file, "--subnet", "Virtual-network-1/Subnet2", "--to", to]);
+        assert_eq!(selected(&v), want, "Subnet2 -> {to}");
+    }
+}
+
+#[test]
+fn gateway_routes_make_non_local_answers_unknown() {
+    let file = "fixtures/network/gateway.json";
+    let v = routes_json(&[file, "--subnet", "app", "--to", "8.8.8.8"]);
+    assert_eq!(selected(&v), "0.0.0.0/0 VirtualAppliance 10.50.2.4 User fw");
+    assert!(
+        v["unknown"].as_str().unwrap().contains("GatewaySubnet"),
+        "{v}"
+    );
+    // VNET routes win even over more specific BGP routes; a /32 user route cannot be beaten.
+    for to in ["10.50.3.3", "203.0.113.7"] {
+        let v = routes_json(&[file, "--subnet", "app", "--to", to]);
+        assert!(v.get("unknown").is_none(), "{to}: {v}");
+    }
+    // 192.168.0.0/16 is the VNET's own range: VnetLocal, and no None route for it.
+    let v = routes_json(&[file, "--subnet", "app", "--to", "192.168.4.4"]);
+    assert_eq!(selected(&v), "192.168.0.0/16 VnetLocal - Default -");
+    assert_eq!(
+        v["routes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["addressPrefix"] == "192.168.0.0/16")
+            .count(),
+        1
+    );
+}
+
+#[test]
+fn ambiguous_and_unknown_names_are_usage_errors() {
+    let run = azlint(&[
+        "routes",
+        "fixtures/network/ambiguous.json",
+        "--subnet",
+        "DEFAULT",
+    ]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr
+            .contains("virtualNetworks/vnet-a/subnets/default"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .contains("virtualNetworks/vnet-b/subnets/default"),
+        "{}",
+        run.stderr
+    );
+    let run = azlint(&[
+        "routes",
+        "fixtures/network/ambiguous.json",
+        "--subnet",
+        "nope",
+    ]);
+    assert_eq!(run.code, 2);
+    let id = "/SUBSCRIPTIONS/00000000-0000-0000-0000-000000000001/resourceGroups/rg-net/providers/Microsoft.Network/virtualNetworks/vnet-b/subnets/DEFAULT";
+    let v = routes_json(&[
+        "fixtures/network/ambiguous.json",
+        "--subnet",
+        id,
+        "--to",
+        "10.2.0.9",
+    ]);
+    assert_eq!(selected(&v), "10.2.0.0/24 VnetLocal - Default -");
+}
+
+fn flow(args: &[&str]) -> serde_json::Value {
+    let mut all = vec!["flow"];
+    all.extend_from_slice(args);
+    all.extend_from_slice(&["--format", "json"]);
+    let run = azlint(&all);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    run.json()
+}
+
+fn decided(v: &serde_json::Value) -> Vec<String> {
+    v["decided_by"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            format!(
+                "{} {} {} {} {} {}",
+                d["direction"].as_str().unwrap(),
+                d["level"].as_str().unwrap(),
+                d["nsg"].as_str().unwrap(),
+                d["rule"].as_str().unwrap(),
+                d["priority"],
+                d["default"]
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn nsg_priority_first_match_and_levels() {
+    let file = "fixtures/network/nsg-levels.json";
+    let case = |from: &str, to: &str, proto: &str, port: &str| {
+        flow(&[
+            file,
+            "--from",
+            from,
+            "--to",
+            to,
+            "--protocol",
+            proto,
+            "--port",
+            port,
+        ])
+    };
+    // Priority 100 allows before the priority-200 deny of the range; then B's NIC NSG denies.
+    let v = case("nic-c", "10.9.0.5", "udp", "20480");
+    assert_eq!(v["verdict"], "deny");
+    assert_eq!(
+        decided(&v),
+        [
+            "Outbound subnet lan-nsg AllowVnetOutBound 65000 true",
+            "Inbound subnet lan-nsg allow-keepalive 100 false",
+            "Inbound nic b-nsg deny-udp-in 300 false",
+        ]
+    );
+    let v = case("nic-c", "10.9.0.6", "udp", "20480");
+    assert_eq!(v["verdict"], "allow");
+    // Another port in the denied range: the subnet decides inbound, before any NIC NSG.
+    let v = case("nic-c", "10.9.0.6", "udp", "20999");
+    assert_eq!(v["verdict"], "deny");
+    assert_eq!(
+        decided(&v).last().unwrap(),
+        "Inbound subnet lan-nsg deny-keepalive-range 200 false"
+    );
+    // Outbound: the NIC's NSG first; its deny stops the packet.
+    let v = case("nic-a", "10.9.0.6", "tcp", "22");
+    assert_eq!(decided(&v), ["Outbound nic a-nsg deny-ssh-out 100 false"]);
+    assert_eq!(v["path"].as_array().unwrap().len(), 1);
+    // ICMP: port rules do not match it; `*` is denied when one protocol is.
+    let v = case("nic-c", "10.9.0.5", "icmp", "0");
+    assert_eq!(v["verdict"], "allow");
+    assert_eq!(
+        decided(&v).last().unwrap(),
+        "Inbound nic b-nsg allow-icmp-in 100 false"
+    );
+    let v = case("nic-c", "10.9.0.6", "*", "443");
+    assert_eq!(v["verdict"], "allow");
+    // B's NIC NSG denies every UDP port: `*` is denied there.
+    let v = case("nic-c", "10.9.0.5", "*", "443");
+    assert_eq!(v["verdict"], "deny");
+    let v = case("nic-c", "10.9.0.5", "*", "20480");
+    assert_eq!(v["verdict"], "deny");
+    assert_eq!(v["protocols"]["Udp"], "deny");
+}
+
+#[test]
+fn vsocket_keepalive_and_management_egress() {
+    let dir = "fixtures/examples/healthy";
+    let v = flow(&[
+        dir,
+        "--from",
+        "ams-lanPrimary",
+        "--to",
+        "10.20.0.69",
+        "--protocol",
+        "udp",
+        "--port",
+        "20480",
+    ]);
+    assert_eq!(v["verdict"], "allow");
+    assert_eq!(decided(&v).len(), 2);
+    for (proto, port, want) in [
+        ("udp", "53", "allow"),
+        ("tcp", "443", "allow"),
+        ("tcp", "80", "deny"),
+    ] {
+        let v = flow(&[
+            dir,
+            "--from",
+            "ams-mngPrimary",
+            "--to",
+            "8.8.8.8",
+            "--protocol",
+            proto,
+            "--port",
+            port,
+        ]);
+        assert_eq!(v["verdict"], want, "{proto}/{port}");
+    }
+}
+
+#[test]
+fn text_reports() {
+    let run = azlint(&[
+        "routes",
+        "fixtures/examples/healthy",
+        "--subnet",
+        "ams-LANSubnet",
+        "--to",
+        "0.0.0.0",
+    ]);
+    assert_eq!(run.code, 0);
+    insta::assert_snapshot!("routes_lan_subnet", run.stdout);
+    let run = azlint(&[
+        "flow",
+        "fixtures/examples/healthy",
+        "--from",
+        "ams-lanPrimary",
+        "--to",
+        "10.20.0.69",
+        "--protocol",
+        "udp",
+        "--port",
+        "20480",
+    ]);
+    assert_eq!(run.code, 0);
+    insta::assert_snapshot!("flow_keepalive", run.stdout);
+}
+
+/// xorshift64: a fixed sequence, no dependency.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+}
+
+#[test]
+fn longest_prefix_match_equals_brute_force() {
+    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+    let hops = ["VirtualAppliance", "Internet", "None", "VnetLocal"];
+    // Addresses from a small space so that prefixes overlap often.
+    let addr = |rng: &mut Rng| {
+        Ipv4Addr::from(0x0A00_0000 | (rng.below(1 << 12) as u32) << 12 | rng.below(4096) as u32)
+    };
+    for case in 0..2000 {
+        let space = vec![format!("{}/{}", addr(&mut rng), 8 + rng.below(17))
+            .parse()
+            .unwrap()];
+        let space: Vec<azlint_facts::routes::IpNet> = space
+            .into_iter()
+            .map(|n: azlint_facts::routes::IpNet| n.trunc())
+            .collect();
+        let user: Vec<Route<'static>> = (0..rng.below(8))
+            .map(|_| {
+                let len = rng.below(33);
+                Route::new(
+                    &format!("{}/{len}", addr(&mut rng)),
+                    hops[rng.below(4) as usize],
+                    Source::User,
+                )
+            })
+            .collect();
+        let routes = apply_user_routes(system_routes(&space, &[]), user.clone());
+        for _ in 0..20 {
+            let ip = IpAddr::V4(addr(&mut rng));
+            // Reference: among user routes, else system routes, the longest prefix holding ip.
+            let best_len = |rs: &[Route<'_>]| {
+                rs.iter()
+                    .filter_map(|r| r.prefix)
+                    .filter(|p| p.contains(&ip))
+                    .map(|p| p.prefix_len())
+                    .max()
+            };
+            let user_len = best_len(&user);
+            let system = system_routes(&space, &[]);
+            let sys_len = best_len(&system);
+            let want = match (user_len, sys_len) {
+                (Some(u), Some(s)) if s > u => (s, Source::Default),
+                (Some(u), _) => (u, Source::User),
+                (None, Some(s)) => (s, Source::Default),
+                (None, None) => panic!("0.0.0.0/0 always matches"),
+            };
+            let got = longest_prefix_match(&routes, ip)
+                .map(|i| &routes[i])
+                .expect("a route");
+            assert!(got.active, "case {case}: selected an Invalid route");
+            assert!(got.prefix.unwrap().contains(&ip));
+            assert_eq!(
+                (got.prefix.unwrap().prefix_len(), got.source),
+                want,
+                "case {case}: {ip} in {routes:#?}"
+            );
+        }
+    }
+}
