@@ -60,6 +60,9 @@ pub struct RoutesArgs {
     /// Files, directories or - (standard input), read as `check` reads them. Default: the current directory
     #[arg(value_name = "PATH")]
     pub paths: Vec<PathBuf>,
+    /// Name to show for standard input
+    #[arg(long, value_name = "NAME", default_value = "<stdin>")]
+    pub stdin_filename: String,
     /// The subnet: its name, VNET/SUBNET, or its resource id (case-insensitive)
     #[arg(long, value_name = "NAME|ID")]
     pub subnet: Option<String>,
@@ -79,6 +82,9 @@ pub struct FlowArgs {
     /// Files, directories or - (standard input), read as `check` reads them. Default: the current directory
     #[arg(value_name = "PATH")]
     pub paths: Vec<PathBuf>,
+    /// Name to show for standard input
+    #[arg(long, value_name = "NAME", default_value = "<stdin>")]
+    pub stdin_filename: String,
     /// The NIC the flow leaves from: its name or resource id (case-insensitive)
     #[arg(long, value_name = "NIC")]
     pub from: String,

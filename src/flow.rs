@@ -12,6 +12,9 @@ use azlint_facts::{primary_config, reference, NIC};
 use azlint_inventory::{props_of, Inventory, Lookup, ResIdx};
 use serde_json::{json, Map, Value as Json};
 
+use azlint_diagnostics::{Finding, Label, Severity};
+use azlint_report::{render_text, TextOptions};
+
 use crate::check::Outcome;
 use crate::cli::{FlowArgs, FlowProtocol, ListFormat};
 use crate::routes::{load_inventory, location, name_of, nic_subnet, resolve};
@@ -322,6 +325,45 @@ fn step_text(inv: &Inventory, s: &Step<'_>) -> String {
     }
 }
 
+/// A code frame for each rule that decided a level (rules written in the input; Azure's
+/// built-in defaults have no text to show).
+fn deciding_frames(inv: &Inventory, a: &Answer<'_>) -> Vec<Finding> {
+    a.steps
+        .iter()
+        .filter_map(|s| {
+            let nsg = s.nsg?;
+            let d = s.decision.as_ref()?;
+            let rule = d.rule.as_ref()?;
+            let object = rule.object?;
+            let verdict = match &d.verdict {
+                Verdict::Allow => "allows",
+                Verdict::Deny { .. } => "denies",
+                Verdict::Unknown(_) => "may match",
+            };
+            let message = format!(
+                "{} at {} `{}`: NSG `{}` rule `{}` (priority {}) {verdict} the flow",
+                direction_str(s.direction),
+                if s.level == "nic" { "NIC" } else { "subnet" },
+                s.owner,
+                name_of(inv, nsg),
+                rule.name,
+                rule.priority,
+            );
+            let file = inv.document_of(nsg).file;
+            let label = Label::new(file, object.span()).with_message(format!("{verdict} the flow"));
+            let severity = if matches!(d.verdict, Verdict::Deny { .. }) {
+                Severity::Warning
+            } else {
+                Severity::Note
+            };
+            Some(
+                Finding::new(("flow", "deciding-rule"), severity, message, label)
+                    .with_resource(inv.id(nsg), "properties.securityRules"),
+            )
+        })
+        .collect()
+}
+
 fn path_json(inv: &Inventory, a: &Answer<'_>) -> Vec<Json> {
     a.steps
         .iter()
@@ -360,8 +402,8 @@ pub fn run(args: &FlowArgs) -> Outcome {
         eprintln!("azlint: error: --port is required for tcp, udp and *");
         return Outcome::Error;
     }
-    let inv = match load_inventory(&args.paths) {
-        Ok(inv) => inv,
+    let (inv, files) = match load_inventory(&args.paths, &args.stdin_filename) {
+        Ok(loaded) => loaded,
         Err(o) => return o,
     };
     let nic = match resolve(&inv, NIC, "NIC", &args.from) {
@@ -490,6 +532,11 @@ pub fn run(args: &FlowArgs) -> Outcome {
                 println!("  note: {why}");
             }
             println!("verdict: {}", chosen.verdict);
+            let frames = deciding_frames(&inv, chosen);
+            if !frames.is_empty() {
+                println!();
+                print!("{}", render_text(&frames, &files, TextOptions::default()));
+            }
         }
     }
     Outcome::Clean

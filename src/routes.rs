@@ -4,45 +4,59 @@
 
 use std::net::IpAddr;
 use std::path::PathBuf;
+use std::sync::Arc;
 
+use azlint_diagnostics::{input, sort_findings, Finding, Label, Severity};
 use azlint_facts::routes::{effective, Effective, Route};
 use azlint_facts::{primary_config, NIC, SUBNET};
 use azlint_inventory::{props_of, Inventory, ResIdx};
-use azlint_source::Value;
+use azlint_report::{render_text, TextOptions};
+use azlint_source::{Files, SourceFile, Value};
 use serde_json::{json, Map};
 
 use crate::check::Outcome;
 use crate::cli::{ListFormat, RoutesArgs};
 use crate::inputs::{discover, load_all};
 
-/// Reads the inputs exactly as `check` does, into one inventory. Input errors are printed and
-/// end the run (exit code 2), as they do for `check`.
-pub(crate) fn load_inventory(paths: &[PathBuf]) -> Result<Inventory, Outcome> {
-    let (specs, problems) = discover(paths, "<stdin>");
-    let mut failed = false;
-    for (name, reason) in problems {
-        eprintln!("azlint: error: {name}: {reason}");
-        failed = true;
-    }
+/// Reads the inputs exactly as `check` does, into one inventory, with the files it read (for
+/// code frames). Input errors are shown as `check` shows them (file, line, column and a code
+/// frame) and end the run with exit code 2: an answer from half the inputs would mislead.
+pub(crate) fn load_inventory(
+    paths: &[PathBuf],
+    stdin_name: &str,
+) -> Result<(Inventory, Files), Outcome> {
+    let (specs, problems) = discover(paths, stdin_name);
+    let mut files = Files::new();
+    let mut errors: Vec<Finding> = Vec::new();
     let loaded = load_all(&specs, &|_| {});
     let mut ingested = Vec::new();
     for l in loaded {
-        for f in &l.findings {
-            if f.is_input_error {
-                eprintln!("azlint: error: {}: {}", l.source.name, f.message);
-                failed = true;
-            }
-        }
+        files.add(l.source);
+        errors.extend(l.findings.into_iter().filter(|f| f.is_input_error));
         ingested.extend(l.ingested);
     }
-    if failed {
+    for (name, reason) in problems {
+        let id = files.add(Arc::new(SourceFile::new(name, String::new())));
+        errors.push(
+            Finding::new(
+                input::UNREADABLE,
+                Severity::Error,
+                reason,
+                Label::whole_file(id),
+            )
+            .input_error(),
+        );
+    }
+    if !errors.is_empty() {
+        sort_findings(&mut errors, &files);
+        eprint!("{}", render_text(&errors, &files, TextOptions::default()));
         return Err(Outcome::Error);
     }
     if specs.is_empty() {
         eprintln!("azlint: error: no *.json or *.jsonc files found in the given paths");
         return Err(Outcome::Error);
     }
-    Ok(Inventory::build(ingested))
+    Ok((Inventory::build(ingested), files))
 }
 
 /// A resource's name as written.
@@ -198,7 +212,7 @@ fn hop_text(r: &Route<'_>) -> String {
 }
 
 /// The text report.
-fn render_text(inv: &Inventory, eff: &Effective<'_>, to: Option<IpAddr>) -> String {
+fn routes_text(inv: &Inventory, eff: &Effective<'_>, to: Option<IpAddr>) -> String {
     let mut out = String::new();
     let subnet = name_of(inv, eff.subnet);
     let vnet = eff
@@ -334,8 +348,8 @@ fn render_json(inv: &Inventory, eff: &Effective<'_>, to: Option<IpAddr>) -> Stri
 }
 
 pub fn run(args: &RoutesArgs) -> Outcome {
-    let inv = match load_inventory(&args.paths) {
-        Ok(inv) => inv,
+    let inv = match load_inventory(&args.paths, &args.stdin_filename) {
+        Ok((inv, _)) => inv,
         Err(o) => return o,
     };
     let subnet = match (&args.subnet, &args.nic) {
@@ -352,7 +366,7 @@ pub fn run(args: &RoutesArgs) -> Outcome {
     };
     let eff = effective(&inv, subnet);
     let report = match args.format {
-        ListFormat::Text => render_text(&inv, &eff, args.to),
+        ListFormat::Text => routes_text(&inv, &eff, args.to),
         ListFormat::Json => render_json(&inv, &eff, args.to),
     };
     print!("{report}");
