@@ -452,6 +452,9 @@ pub fn decide<'a>(
             Match::No
         }
     };
+    // The first rule of each access that may match (ahead of the rule that surely matches).
+    let mut maybe_allow: Option<Decided<'a>> = None;
+    let mut maybe_deny: Option<Decided<'a>> = None;
     for rule in &rules.0 {
         if rule.direction != Some(direction) {
             continue;
@@ -500,35 +503,59 @@ pub fn decide<'a>(
         };
         match m {
             Match::No => continue,
+            // A rule that may match decides only if the rules after it cannot change the
+            // outcome: keep going, and remember which accesses are possible.
             Match::Maybe => {
-                return Decision {
-                    verdict: Verdict::Unknown(format!(
-                        "whether NSG rule `{}` applies depends on what the export cannot show (a service tag, an application security group, a public prefix or a source port)",
-                        rule.name
-                    )),
-                    rule: Some(decided()),
-                }
-            }
-            Match::Yes if rule.allow => {
-                return Decision {
-                    verdict: Verdict::Allow,
-                    rule: Some(decided()),
-                }
+                let open = if rule.allow {
+                    &mut maybe_allow
+                } else {
+                    &mut maybe_deny
+                };
+                open.get_or_insert_with(decided);
             }
             Match::Yes => {
-                return Decision {
-                    verdict: Verdict::Deny {
+                let other = if rule.allow {
+                    maybe_deny.take()
+                } else {
+                    maybe_allow.take()
+                };
+                if let Some(other) = other {
+                    return unknown_by(other);
+                }
+                let verdict = if rule.allow {
+                    Verdict::Allow
+                } else {
+                    Verdict::Deny {
                         rule: rule.object.map(|o| o.get_ignore_case("name").unwrap_or(o)),
                         name: rule.name.to_string(),
-                    },
+                    }
+                };
+                return Decision {
+                    verdict,
                     rule: Some(decided()),
-                }
+                };
             }
         }
     }
+    // No rule surely matched (an NSG always has its default rules, so only a malformed one
+    // gets here): allowed, unless a rule that may match denies.
+    match maybe_deny {
+        Some(other) => unknown_by(other),
+        None => Decision {
+            verdict: Verdict::Allow,
+            rule: None,
+        },
+    }
+}
+
+/// "Cannot tell" because of a rule whose match the export cannot settle.
+fn unknown_by(rule: Decided<'_>) -> Decision<'_> {
     Decision {
-        verdict: Verdict::Allow,
-        rule: None,
+        verdict: Verdict::Unknown(format!(
+            "whether NSG rule `{}` applies depends on what the export cannot show (a service tag, an application security group, a peered address space, a public prefix or a source port)",
+            rule.name
+        )),
+        rule: Some(rule),
     }
 }
 
