@@ -1,6 +1,7 @@
 //! Which addresses are public.
 
 use std::net::IpAddr;
+use std::sync::LazyLock;
 
 use ipnet::IpNet;
 
@@ -28,13 +29,22 @@ pub const NON_PUBLIC: &[(&str, &str)] = &[
     ("2001:db8::/32", "documentation"),
 ];
 
+/// [`NON_PUBLIC`], parsed once: NSG evaluation and DNS checks ask about tens of thousands of
+/// addresses on a large export, and parsing twenty prefixes for each showed in profiles.
+static PARSED: LazyLock<Vec<(IpNet, &'static str)>> = LazyLock::new(|| {
+    NON_PUBLIC
+        .iter()
+        .filter_map(|(net, name)| net.parse::<IpNet>().ok().map(|n| (n, *name)))
+        .collect()
+});
+
 /// The non-public range an address is in (`::ffff:10.0.0.4` counts as 10.0.0.4), or `None`
 /// for a globally routable address.
 pub fn non_public_range(ip: IpAddr) -> Option<&'static str> {
     let ip = ip.to_canonical();
-    NON_PUBLIC
+    PARSED
         .iter()
-        .find(|(net, _)| net.parse::<IpNet>().is_ok_and(|n| n.contains(&ip)))
+        .find(|(net, _)| net.contains(&ip))
         .map(|(_, name)| *name)
 }
 
