@@ -14,6 +14,7 @@
 //! just the VNET of a site), every resource is the user's subject and is checked.
 
 mod ip;
+mod nics;
 pub mod nsg;
 mod roles;
 pub mod routes;
@@ -21,10 +22,12 @@ mod site;
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use azlint_inventory::{id_key, parent_key, props_of, Inventory, Lookup, ResIdx};
+use azlint_inventory::{id_key, props_of, Inventory, Lookup, ResIdx};
 use rayon::prelude::*;
 
 pub use ip::{is_public_ip, non_public_range};
+use nics::Table;
+pub use nics::{Attached, NicInfo, SubnetInfo, VmInfo};
 pub use roles::{
     RoleAssignment, Roles, CONTRIBUTOR, OWNER, USER_ACCESS_ADMINISTRATOR, VM_CONTRIBUTOR,
 };
@@ -72,6 +75,10 @@ pub struct Facts {
     pub roles: Roles,
     /// Some vSocket's NICs or subnets could not be resolved.
     incomplete: bool,
+    /// What each vSocket NIC's JSON says, read once.
+    nics: Table<NicInfo>,
+    /// What each subnet of a vSocket NIC is attached to, read once.
+    subnets: Table<SubnetInfo>,
 }
 
 /// An HA pair named in the configuration, for deployments azlint cannot recognise by itself:
@@ -89,38 +96,28 @@ impl Facts {
 
     /// Facts with explicitly named sites: their VMs are vSockets, paired as given, primary
     /// first, whatever their plan, image or names say. A VM the inputs do not hold is ignored.
+    ///
+    /// Each vSocket VM, vSocket NIC and subnet of one is read once, in parallel, into a record
+    /// ([`VmInfo`], [`NicInfo`], [`SubnetInfo`]); grouping, site membership and the rules' facts
+    /// then work from those records.
     pub fn derive_with(inv: &Inventory, explicit: &[ExplicitSite]) -> Facts {
         let forced = site::resolve_explicit(inv, explicit);
-        let mut vsocket_vms: Vec<ResIdx> = inv
+        // The vSocket VMs, in input order, each read while its JSON is at hand.
+        let vms: Vec<(ResIdx, VmInfo)> = inv
             .of_type(VM)
-            .iter()
-            .copied()
-            .filter(|&vm| forced.contains_key(&vm) || is_vsocket(inv, vm))
-            .collect();
-        vsocket_vms.dedup();
-        // Each VM's own NIC list, in order; whether every entry resolved to an exported NIC.
-        let listed: Vec<(ResIdx, Vec<ResIdx>, bool)> = vsocket_vms
             .par_iter()
-            .map(
-                |&vm| match inv.prop(vm, &["networkProfile", "networkInterfaces"]) {
-                    Lookup::Found(list) => {
-                        let refs: Vec<_> = list.elements().collect();
-                        let nics: Vec<ResIdx> =
-                            refs.iter().filter_map(|&r| reference(inv, r)).collect();
-                        let whole = !refs.is_empty() && nics.len() == refs.len();
-                        (vm, nics, whole)
-                    }
-                    _ => (vm, Vec::new(), false),
-                },
-            )
+            .filter(|&&vm| forced.contains_key(&vm) || is_vsocket(inv, vm))
+            .map(|&vm| (vm, VmInfo::read(inv, vm)))
             .collect();
-        let mut nic_vm: Vec<(ResIdx, ResIdx)> = listed
+        let mut vsocket_vms: Vec<ResIdx> = vms.iter().map(|(vm, _)| *vm).collect();
+        vsocket_vms.dedup();
+        let mut nic_vm: Vec<(ResIdx, ResIdx)> = vms
             .iter()
-            .flat_map(|(vm, nics, _)| nics.iter().map(move |&n| (n, *vm)))
+            .flat_map(|(vm, info)| info.nics.iter().map(move |&n| (n, *vm)))
             .collect();
         // NICs name their VM too (`virtualMachine.id`): when a VM's list is missing or names
         // NICs that were not exported, find its NICs that way.
-        if !listed.iter().all(|(_, _, whole)| *whole) {
+        if !vms.iter().all(|(_, info)| info.whole) {
             let is_vsocket_vm: std::collections::HashSet<ResIdx> =
                 vsocket_vms.iter().copied().collect();
             let back_refs: Vec<(ResIdx, ResIdx)> = inv
@@ -135,33 +132,53 @@ impl Facts {
                 .collect();
             nic_vm.extend(back_refs);
         }
-        let listed: BTreeMap<ResIdx, Vec<ResIdx>> =
-            listed.into_iter().map(|(vm, nics, _)| (vm, nics)).collect();
+        let listed: BTreeMap<ResIdx, Vec<ResIdx>> = vms
+            .iter()
+            .map(|(vm, info)| (*vm, info.nics.clone()))
+            .collect();
         // The first VM found for a NIC wins; input order decides, not hashing.
         let mut by_nic = BTreeMap::new();
         for (nic, vm) in nic_vm {
             by_nic.entry(nic).or_insert(vm);
         }
         let vsocket_nics: BTreeSet<ResIdx> = by_nic.keys().copied().collect();
-        let nic_vnets: Vec<(ResIdx, Vec<ResIdx>)> = vsocket_nics
-            .par_iter()
-            .map(|&nic| {
-                let vnets = subnet_ids(inv, nic)
-                    .iter()
-                    .filter_map(|s| parent_key(s).and_then(|k| inv.get(k)))
-                    .collect();
-                (nic, vnets)
-            })
+        let nic_list: Vec<ResIdx> = vsocket_nics.iter().copied().collect();
+        // Role assignments are independent of the sites: read them alongside (the sequential
+        // part of indexing them by scope overlaps the NICs' reading).
+        let (infos, roles): (Vec<NicInfo>, Roles) = rayon::join(
+            || {
+                nic_list
+                    .par_iter()
+                    .map(|&nic| NicInfo::read(inv, nic))
+                    .collect()
+            },
+            || Roles::collect(inv),
+        );
+        // The subnets of the vSocket NICs, each read once: a site's two vSockets share them.
+        let mut subnet_list: Vec<ResIdx> = infos
+            .iter()
+            .flat_map(|i| i.subnets.iter().copied())
             .collect();
+        subnet_list.sort_unstable();
+        subnet_list.dedup();
+        let subnet_infos: Vec<SubnetInfo> = subnet_list
+            .par_iter()
+            .map(|&s| SubnetInfo::read(inv, s))
+            .collect();
+        let subnets = Table::new(inv.len(), &subnet_list, subnet_infos);
+        // Each VNET's NICs in NIC order: sort (VNET, NIC) pairs, drop repeats, group by VNET.
+        let mut pairs: Vec<(ResIdx, ResIdx)> = nic_list
+            .iter()
+            .zip(&infos)
+            .flat_map(|(&nic, info)| info.vnets.iter().map(move |&vnet| (vnet, nic)))
+            .collect();
+        pairs.sort_unstable();
+        pairs.dedup();
         let mut vnet_nics: BTreeMap<ResIdx, Vec<ResIdx>> = BTreeMap::new();
-        for (nic, vnets) in nic_vnets {
-            for vnet in vnets {
-                let nics = vnet_nics.entry(vnet).or_default();
-                if !nics.contains(&nic) {
-                    nics.push(nic);
-                }
-            }
+        for chunk in pairs.chunk_by(|a, b| a.0 == b.0) {
+            vnet_nics.insert(chunk[0].0, chunk.iter().map(|&(_, nic)| nic).collect());
         }
+        let table = Table::new(inv.len(), &nic_list, infos);
         // With any vSocket in the inputs, the HA rules look at the sites alone, even when a
         // site's NICs are missing: checking every VNET of a large export would be noise.
         let scope = if vsocket_vms.is_empty() {
@@ -173,17 +190,27 @@ impl Facts {
         for (&nic, &vm) in &by_nic {
             nics_by_vm.entry(vm).or_default().push(nic);
         }
-        let incomplete = vsocket_vms.par_iter().any(|&vm| {
-            site_unresolved(
-                inv,
-                vm,
-                nics_by_vm.get(&vm).map(Vec::as_slice).unwrap_or(&[]),
-            )
+        let incomplete = vms.iter().any(|(vm, info)| {
+            let known = nics_by_vm.get(vm).map(Vec::as_slice).unwrap_or(&[]);
+            site_unresolved(inv, &table, info, known)
         });
-        let sites = site::group(inv, &vsocket_vms, &listed, &by_nic, &forced);
+        let vm_infos: BTreeMap<ResIdx, &VmInfo> =
+            vms.iter().map(|(vm, info)| (*vm, info)).collect();
+        let sites = site::group(
+            inv,
+            &vsocket_vms,
+            &listed,
+            &by_nic,
+            &forced,
+            &table,
+            &vm_infos,
+        );
         let mut site_of = vec![NO_SITE; inv.len()];
         // Sites are independent: find their members in parallel, then merge in site order.
-        let members: Vec<BTreeSet<ResIdx>> = sites.par_iter().map(|s| s.members(inv)).collect();
+        let members: Vec<Vec<ResIdx>> = sites
+            .par_iter()
+            .map(|s| s.members_from(inv, &table, &subnets, &vm_infos))
+            .collect();
         for (i, m) in members.into_iter().enumerate() {
             for r in m {
                 if let Some(slot) = site_of.get_mut(r as usize) {
@@ -201,8 +228,10 @@ impl Facts {
             vnet_nics,
             sites,
             site_of,
-            roles: Roles::collect(inv),
+            roles,
             incomplete,
+            nics: table,
+            subnets,
         }
     }
 
@@ -251,6 +280,51 @@ impl Facts {
     pub fn nics_in_vnet(&self, vnet: ResIdx) -> &[ResIdx] {
         self.vnet_nics.get(&vnet).map(Vec::as_slice).unwrap_or(&[])
     }
+
+    /// Whether a VM is a vSocket.
+    pub fn is_vsocket_vm(&self, vm: ResIdx) -> bool {
+        // In input order, which is index order: a binary search, not a scan per question.
+        self.vsocket_vms.binary_search(&vm).is_ok()
+    }
+
+    /// What a vSocket NIC's JSON says about its IP configurations and attachments, read once.
+    pub fn nic_info(&self, nic: ResIdx) -> Option<&NicInfo> {
+        self.nics.get(nic)
+    }
+
+    /// What a subnet of a vSocket NIC is attached to, read once.
+    pub fn subnet_info(&self, subnet: ResIdx) -> Option<&SubnetInfo> {
+        self.subnets.get(subnet)
+    }
+
+    /// The subnet (as a key) of the primary vSocket's NIC of a role: [`Site::primary_subnet_key`]
+    /// from the NIC's record.
+    pub fn primary_subnet_key<'s>(&'s self, site: &Site, role: NicRole) -> Option<&'s str> {
+        let vm = site.primary()?;
+        let nic = site
+            .nics
+            .iter()
+            .find(|&&(v, _, r)| v == vm && r == role)
+            .map(|&(_, n, _)| n)?;
+        self.nic_info(nic)?.primary_subnet_key.as_deref()
+    }
+
+    /// The subnets (as keys) the NICs of a role are in, by their primary IP configuration:
+    /// [`Site::subnet_keys`] from the NICs' records.
+    pub fn subnet_keys<'s>(&'s self, site: &Site, role: NicRole) -> Vec<&'s str> {
+        let mut out: Vec<&str> = Vec::new();
+        for nic in site.nics_of(role) {
+            if let Some(key) = self
+                .nic_info(nic)
+                .and_then(|i| i.primary_subnet_key.as_deref())
+            {
+                if !out.contains(&key) {
+                    out.push(key);
+                }
+            }
+        }
+        out
+    }
 }
 
 /// A vSocket VM: Cato's marketplace plan or image, or Cato's VM naming.
@@ -272,23 +346,21 @@ pub fn is_vsocket(inv: &Inventory, vm: ResIdx) -> bool {
 
 /// Whether a vSocket's site cannot be fully known: its NIC list is unknown, a NIC it lists is
 /// not in the inputs, or a NIC's subnets are unknown.
-fn site_unresolved(inv: &Inventory, vm: ResIdx, known_nics: &[ResIdx]) -> bool {
-    let listed = match inv.prop(vm, &["networkProfile", "networkInterfaces"]) {
-        Lookup::Found(list) => list.elements().collect::<Vec<_>>(),
-        Lookup::Unknown(_) => return true,
-        Lookup::Absent => Vec::new(),
-    };
-    let mut nics: Vec<ResIdx> = known_nics.to_vec();
-    for r in &listed {
-        match reference(inv, *r) {
-            Some(n) => nics.push(n),
-            None => return true,
-        }
+fn site_unresolved(
+    inv: &Inventory,
+    table: &Table<NicInfo>,
+    vm: &VmInfo,
+    known_nics: &[ResIdx],
+) -> bool {
+    if vm.unresolved {
+        return true;
     }
-    nics.is_empty()
-        || nics
-            .iter()
-            .any(|&n| !matches!(inv.prop(n, &["ipConfigurations"]), Lookup::Found(_)))
+    let mut nics = known_nics.iter().chain(&vm.nics).peekable();
+    nics.peek().is_none()
+        || nics.any(|&n| match table.get(n) {
+            Some(info) => !info.configs_known,
+            None => !matches!(inv.prop(n, &["ipConfigurations"]), Lookup::Found(_)),
+        })
 }
 
 /// The resource an `{"id": ...}` reference points at, when it is in the inventory.

@@ -1,6 +1,9 @@
 //! Role assignments: who holds which built-in role where.
 
+use std::borrow::Cow;
+
 use azlint_inventory::{id_key, Inventory, Lookup, ResIdx};
+use rayon::prelude::*;
 
 use crate::ROLE_ASSIGNMENT;
 
@@ -30,46 +33,55 @@ pub struct Roles {
     management_groups: Vec<usize>,
 }
 
-fn text(l: Lookup<'_>) -> Option<String> {
+fn text(l: Lookup<'_>) -> Option<Cow<'_, str>> {
     match l {
-        Lookup::Found(v) => v.as_str().map(|s| s.into_owned()),
+        Lookup::Found(v) => v.as_str(),
         _ => None,
     }
 }
 
+/// Reads one role assignment; `None` when it lacks a principal, a role or a scope.
+fn assignment(inv: &Inventory, res: ResIdx) -> Option<RoleAssignment> {
+    let [principal, definition, scope, principal_type] = inv.props(
+        res,
+        &["principalId", "roleDefinitionId", "scope", "principalType"],
+    );
+    let principal = text(principal)?;
+    let definition = text(definition)?;
+    // `az role assignment list` gives `scope`; otherwise it is the id before
+    // `/providers/Microsoft.Authorization/roleAssignments/...`.
+    let scope = text(scope).map(|s| id_key(&s)).or_else(|| {
+        let id = inv.id(res)?;
+        let lower = id.to_ascii_lowercase();
+        let cut = lower.find("/providers/microsoft.authorization/roleassignments/")?;
+        Some(id_key(&id[..cut]))
+    })?;
+    Some(RoleAssignment {
+        res,
+        principal_id: principal.trim().to_ascii_lowercase(),
+        principal_type: text(principal_type)
+            .map(Cow::into_owned)
+            .unwrap_or_default(),
+        role: definition
+            .trim()
+            .trim_end_matches('/')
+            .rsplit('/')
+            .next()
+            .unwrap_or_default()
+            .to_ascii_lowercase(),
+        scope,
+    })
+}
+
 impl Roles {
     pub fn collect(inv: &Inventory) -> Roles {
-        let mut assignments = Vec::new();
-        for &res in inv.of_type(ROLE_ASSIGNMENT) {
-            let Some(principal) = text(inv.prop(res, &["principalId"])) else {
-                continue;
-            };
-            let Some(definition) = text(inv.prop(res, &["roleDefinitionId"])) else {
-                continue;
-            };
-            // `az role assignment list` gives `scope`; otherwise it is the id before
-            // `/providers/Microsoft.Authorization/roleAssignments/...`.
-            let scope = text(inv.prop(res, &["scope"])).or_else(|| {
-                let id = inv.id(res)?;
-                let lower = id.to_ascii_lowercase();
-                let cut = lower.find("/providers/microsoft.authorization/roleassignments/")?;
-                Some(id[..cut].to_string())
-            });
-            let Some(scope) = scope else { continue };
-            assignments.push(RoleAssignment {
-                res,
-                principal_id: principal.trim().to_ascii_lowercase(),
-                principal_type: text(inv.prop(res, &["principalType"])).unwrap_or_default(),
-                role: definition
-                    .trim()
-                    .trim_end_matches('/')
-                    .rsplit('/')
-                    .next()
-                    .unwrap_or_default()
-                    .to_ascii_lowercase(),
-                scope: id_key(&scope),
-            });
-        }
+        // Assignments are independent: read them in parallel (in input order), each in one
+        // pass over its properties. Large exports hold one or more per vSocket NIC.
+        let assignments: Vec<RoleAssignment> = inv
+            .of_type(ROLE_ASSIGNMENT)
+            .par_iter()
+            .filter_map(|&res| assignment(inv, res))
+            .collect();
         let mut by_scope: std::collections::HashMap<String, Vec<usize>> = Default::default();
         for (i, a) in assignments.iter().enumerate() {
             by_scope

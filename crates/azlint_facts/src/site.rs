@@ -2,11 +2,12 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use azlint_inventory::{id_key, parent_key, props_of, Inventory, Lookup, ResIdx};
+use azlint_inventory::{id_key, props_of, Inventory, Lookup, ResIdx};
 use azlint_source::Value;
 use rayon::prelude::*;
 
-use crate::{reference, subnet_ids, ROUTE, ROUTE_TABLE};
+use crate::nics::{lower_name, NicInfo, SubnetInfo, Table, VmInfo};
+use crate::{ROUTE, ROUTE_TABLE};
 
 /// What a vSocket NIC is for (domain.md 1.2).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -105,69 +106,84 @@ impl Site {
     /// Every resource of the site: VMs, NICs, subnets, VNETs, route tables and their routes,
     /// NSGs, public IPs, identities, disks.
     pub fn members(&self, inv: &Inventory) -> BTreeSet<ResIdx> {
-        let mut out: BTreeSet<ResIdx> = self.vms.iter().copied().collect();
-        let add_ref = |out: &mut BTreeSet<ResIdx>, v: Option<Value<'_>>| {
-            if let Some(r) = v.and_then(|v| reference(inv, v)) {
-                out.insert(r);
-            }
-        };
-        for &(_, nic, _) in &self.nics {
-            out.insert(nic);
-            add_ref(&mut out, found(inv.prop(nic, &["networkSecurityGroup"])));
-            if let Lookup::Found(configs) = inv.prop(nic, &["ipConfigurations"]) {
-                for c in configs.elements() {
-                    add_ref(&mut out, props_of(c).get_ignore_case("publicIPAddress"));
-                }
-            }
-            for subnet in subnet_ids(inv, nic) {
-                if let Some(s) = inv.get(&subnet) {
-                    out.insert(s);
-                    add_ref(&mut out, found(inv.prop(s, &["routeTable"])));
-                    add_ref(&mut out, found(inv.prop(s, &["networkSecurityGroup"])));
-                    add_ref(&mut out, found(inv.prop(s, &["natGateway"])));
-                }
-                if let Some(vnet) = parent_key(&subnet).and_then(|k| inv.get(k)) {
-                    out.insert(vnet);
-                }
-            }
-        }
-        for &vm in &self.vms {
-            add_ref(
-                &mut out,
-                found(inv.prop(vm, &["storageProfile", "osDisk", "managedDisk"])),
-            );
-            if let Lookup::Found(ids) = inv.top(vm, &["identity", "userAssignedIdentities"]) {
-                for (key, _) in ids.members() {
-                    if let Some(r) = key.as_str().and_then(|k| inv.get(&k)) {
-                        out.insert(r);
-                    }
-                }
-            }
-        }
-        let tables: Vec<ResIdx> = out
+        let nics: Vec<(ResIdx, NicInfo)> = self
+            .nics
             .iter()
-            .copied()
-            .filter(|&r| &*inv.resource(r).type_lc == ROUTE_TABLE)
+            .map(|&(_, nic, _)| (nic, NicInfo::read(inv, nic)))
             .collect();
-        for t in tables {
-            out.extend(inv.children(t, ROUTE));
-        }
-        let nsgs: Vec<ResIdx> = out
+        let subnets: Vec<(ResIdx, SubnetInfo)> = nics
             .iter()
-            .copied()
-            .filter(|&r| &*inv.resource(r).type_lc == crate::NSG)
+            .flat_map(|(_, info)| info.subnets.iter())
+            .map(|&s| (s, SubnetInfo::read(inv, s)))
             .collect();
-        for n in nsgs {
-            out.extend(inv.children(n, "microsoft.network/networksecuritygroups/securityrules"));
-        }
-        out
+        let vms: Vec<(ResIdx, VmInfo)> = self
+            .vms
+            .iter()
+            .map(|&vm| (vm, VmInfo::read(inv, vm)))
+            .collect();
+        let vms = vms.iter().map(|(vm, info)| (*vm, info)).collect();
+        self.members_from(inv, &Table::small(nics), &Table::small(subnets), &vms)
+            .into_iter()
+            .collect()
     }
-}
 
-fn found(l: Lookup<'_>) -> Option<Value<'_>> {
-    match l {
-        Lookup::Found(v) => Some(v),
-        _ => None,
+    /// [`Site::members`] from the records of its NICs, their subnets and its VMs, read before;
+    /// sorted, without repeats. A resource without a record is read now.
+    pub(crate) fn members_from(
+        &self,
+        inv: &Inventory,
+        nics: &Table<NicInfo>,
+        subnets: &Table<SubnetInfo>,
+        vms: &BTreeMap<ResIdx, &VmInfo>,
+    ) -> Vec<ResIdx> {
+        let mut out: Vec<ResIdx> = self.vms.clone();
+        for &(_, nic, _) in &self.nics {
+            out.push(nic);
+            let read;
+            let info = match nics.get(nic) {
+                Some(info) => info,
+                None => {
+                    read = NicInfo::read(inv, nic);
+                    &read
+                }
+            };
+            out.extend(info.nsg.resource());
+            out.extend(&info.public_ips);
+            out.extend(&info.vnets);
+            for &subnet in &info.subnets {
+                out.push(subnet);
+                match subnets.get(subnet) {
+                    Some(s) => out.extend(s.resources()),
+                    None => out.extend(SubnetInfo::read(inv, subnet).resources()),
+                }
+            }
+        }
+        for vm in &self.vms {
+            match vms.get(vm) {
+                Some(info) => out.extend(&info.uses),
+                None => out.extend(VmInfo::read(inv, *vm).uses),
+            }
+        }
+        out.sort_unstable();
+        out.dedup();
+        // Route tables bring their routes, NSGs their rules. The type indexes are sorted: a
+        // binary search there touches less memory than each member's own type.
+        let (tables, nsgs) = (inv.of_type(ROUTE_TABLE), inv.of_type(crate::NSG));
+        let mut children = Vec::new();
+        for &r in &out {
+            let child_type = if tables.binary_search(&r).is_ok() {
+                ROUTE
+            } else if nsgs.binary_search(&r).is_ok() {
+                "microsoft.network/networksecuritygroups/securityrules"
+            } else {
+                continue;
+            };
+            children.extend(inv.children(r, child_type));
+        }
+        out.extend(children);
+        out.sort_unstable();
+        out.dedup();
+        out
     }
 }
 
@@ -229,7 +245,16 @@ pub(crate) fn group(
     listed: &BTreeMap<ResIdx, Vec<ResIdx>>,
     nic_vm: &BTreeMap<ResIdx, ResIdx>,
     forced: &Forced,
+    table: &Table<NicInfo>,
+    vm_infos: &BTreeMap<ResIdx, &VmInfo>,
 ) -> Vec<Site> {
+    // Names (lower case) from the VMs' records, read before.
+    let vm_name = |vm: ResIdx| -> std::borrow::Cow<'_, str> {
+        match vm_infos.get(&vm) {
+            Some(info) => std::borrow::Cow::Borrowed(info.name.as_str()),
+            None => std::borrow::Cow::Owned(lower_name(inv, vm)),
+        }
+    };
     // NICs per VM: the VM's own list (in order), then NICs that name the VM.
     let mut nics_of: BTreeMap<ResIdx, Vec<ResIdx>> = listed.clone();
     for (&nic, &vm) in nic_vm {
@@ -258,11 +283,12 @@ pub(crate) fn group(
                 return [Some(format!("site:{site}")), None];
             }
             let vnet = nics_of.get(&vm).and_then(|nics| {
-                nics.iter()
-                    .flat_map(|&n| subnet_ids(inv, n))
-                    .find_map(|s| parent_key(&s).map(|p| format!("vnet:{p}")))
+                nics.iter().find_map(|&n| match table.get(n) {
+                    Some(info) => info.vnet_key.as_deref().map(str::to_string),
+                    None => NicInfo::read(inv, n).vnet_key.map(String::from),
+                })
             });
-            [vnet, name_stem(inv, vm)]
+            [vnet, name_stem(&vm_name(vm))]
         })
         .collect();
     for (i, pair) in keys.into_iter().enumerate() {
@@ -299,7 +325,7 @@ pub(crate) fn group(
                 if let Some(&(_, primary)) = forced.get(vm) {
                     return if primary { 0 } else { 2 };
                 }
-                let n = name(inv, *vm);
+                let n = vm_name(*vm);
                 if n.contains("primary") {
                     0
                 } else if n.contains("secondary") {
@@ -316,7 +342,7 @@ pub(crate) fn group(
             for &vm in &vms {
                 let list = nics_of.get(&vm).cloned().unwrap_or_default();
                 site.nic_counts.insert(vm, list.len());
-                for (nic, role) in roles(inv, &list) {
+                for (nic, role) in roles(inv, table, &list) {
                     site.nics.push((vm, nic, role));
                 }
             }
@@ -325,38 +351,23 @@ pub(crate) fn group(
         .collect()
 }
 
-fn name(inv: &Inventory, res: ResIdx) -> String {
-    inv.name(res)
-        .and_then(|n| n.as_str().map(|s| s.to_lowercase()))
-        .unwrap_or_default()
-}
-
 /// `ams-vSocket-Primary` and `ams-vSocket-Secondary` share the stem `ams-vsocket-`.
-fn name_stem(inv: &Inventory, vm: ResIdx) -> Option<String> {
-    let n = name(inv, vm);
+fn name_stem(name: &str) -> Option<String> {
     ["primary", "secondary"]
         .iter()
-        .find_map(|suffix| n.strip_suffix(suffix))
+        .find_map(|suffix| name.strip_suffix(suffix))
         .filter(|stem| !stem.is_empty())
         .map(|stem| format!("name:{stem}"))
 }
 
 /// Roles of a VM's NICs: from Cato's names when they tell every NIC apart, else from the
 /// order (`[mgmt, wan, lan]`, or `[wan, lan]` with two NICs).
-fn roles(inv: &Inventory, nics: &[ResIdx]) -> Vec<(ResIdx, NicRole)> {
+fn roles(inv: &Inventory, table: &Table<NicInfo>, nics: &[ResIdx]) -> Vec<(ResIdx, NicRole)> {
     let by_name: Vec<Option<NicRole>> = nics
         .iter()
-        .map(|&n| {
-            let n = name(inv, n);
-            if n.contains("lan") {
-                Some(NicRole::Lan)
-            } else if n.contains("wan") {
-                Some(NicRole::Wan)
-            } else if n.contains("mng") || n.contains("mgmt") || n.contains("manage") {
-                Some(NicRole::Mgmt)
-            } else {
-                None
-            }
+        .map(|&n| match table.get(n) {
+            Some(info) => info.name_role,
+            None => NicInfo::read(inv, n).name_role,
         })
         .collect();
     let distinct: BTreeSet<NicRole> = by_name.iter().flatten().copied().collect();

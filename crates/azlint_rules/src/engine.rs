@@ -115,7 +115,7 @@ impl<'a> Scope<'a> for Eval<'a, '_> {
 fn role_matches(cx: &Context<'_>, res: ResIdx, role: &str) -> bool {
     let facts = cx.facts;
     match role {
-        "vm" => facts.vsocket_vms.contains(&res),
+        "vm" => facts.is_vsocket_vm(res),
         "primary" | "secondary" => facts.site_of(res).is_some_and(|s| {
             let pos = s.vms.iter().position(|&v| v == res);
             match role {
@@ -133,7 +133,7 @@ fn role_matches(cx: &Context<'_>, res: ResIdx, role: &str) -> bool {
                     [NicRole::Mgmt, NicRole::Wan, NicRole::Lan]
                         .iter()
                         .filter(|r| r.as_str() == role)
-                        .any(|r| s.primary_subnet_key(cx.inv, *r).as_deref() == Some(key))
+                        .any(|r| facts.primary_subnet_key(s, *r) == Some(key))
                 }),
             }
         }),
@@ -176,8 +176,11 @@ fn check_resource<'a>(
     let doc = cx.inv.document_of(res);
     let root = cx.inv.value(res);
     let props = props_of_resource(cx, res, doc, root);
-    let items: Vec<Value<'_>> = match &rule.for_each {
-        None => vec![root],
+    // Without `forEach` the resource itself is the one item: no list to allocate for each
+    // resource and rule.
+    let selected;
+    let items: &[Value<'_>] = match &rule.for_each {
+        None => std::slice::from_ref(&root),
         Some(p) => {
             let s = p.eval_from(doc, root, props, root);
             if let Some(u) = s.unknown {
@@ -186,10 +189,11 @@ fn check_resource<'a>(
                     return;
                 }
             }
-            s.values
+            selected = s.values;
+            &selected
         }
     };
-    for item in items {
+    for &item in items {
         let scope = Eval {
             cx,
             res,

@@ -6,9 +6,12 @@
 //! assignments that were not exported, a subnet that is not in the inputs) is unknown with the
 //! reason, and rules that use it answer "cannot tell".
 
+use std::borrow::Cow;
+
 use azlint_facts::nsg::{judge, Direction, Endpoint, Flow, Verdict};
 use azlint_facts::{
-    primary_config, NicRole, Site, CONTRIBUTOR, OWNER, USER_ACCESS_ADMINISTRATOR, VM_CONTRIBUTOR,
+    primary_config, Attached, NicRole, Site, SubnetInfo, CONTRIBUTOR, OWNER,
+    USER_ACCESS_ADMINISTRATOR, VM_CONTRIBUTOR,
 };
 use azlint_inventory::{id_key, props_of, Lookup, ResIdx, Unknown};
 use azlint_source::Value;
@@ -51,6 +54,24 @@ pub const FACTS: &[(&str, &str)] = &[
     ("route.table_roles", "for a route: the vSocket subnet roles (mgmt, wan, lan) whose subnets use its route table"),
     ("nsg.management_egress_denials", "for a vSocket NIC: the NSG rules (NIC, then subnet) that deny UDP/53 or TCP/443 to the Internet"),
     ("nsg.keepalive_denials", "for a site: the NSG rules that deny the HA keepalive, UDP/20480 from the primary's LAN NIC to the secondary's"),
+];
+
+/// The facts of a site as a whole ([`site_fact`]), which [`Context`] computes once per site.
+pub(crate) const SITE_FACTS: &[&str] = &[
+    "site.vms",
+    "site.vm_count",
+    "site.lan_ips",
+    "site.floating_ips",
+    "site.lan_subnet_prefixes",
+    "site.primary.lan_subnet_id",
+    "site.primary.mgmt_subnet_id",
+    "site.primary.wan_subnet_id",
+    "site.floating_ip_nic_count",
+    "site.primary.vm_size",
+    "site.primary.image_version",
+    "site.primary.identities",
+    "site.ha_principal_ids",
+    "nsg.keepalive_denials",
 ];
 
 pub fn names() -> Vec<&'static str> {
@@ -97,7 +118,7 @@ pub fn fact<'a>(cx: &Context<'a>, name: &str, res: ResIdx, _current: Value<'a>) 
             None => known(Vec::new()),
         },
         "vsocket.vm" => {
-            let vm = if facts.vsocket_vms.contains(&res) {
+            let vm = if facts.is_vsocket_vm(res) {
                 Some(res)
             } else {
                 site.and_then(|s| s.vm_of(res))
@@ -191,15 +212,10 @@ pub fn fact<'a>(cx: &Context<'a>, name: &str, res: ResIdx, _current: Value<'a>) 
             known(out.into_iter().map(Item::text).collect())
         }
         "subnet.default_route" | "subnet.nat_gateway" => {
-            let Some(subnet_id) = primary_config(inv, res).and_then(|c| {
-                props_of(c)
-                    .pointer(&["subnet", "id"])
-                    .and_then(|v| v.as_str())
-                    .map(|s| s.into_owned())
-            }) else {
+            let Some((subnet_id, subnet)) = primary_subnet(cx, res) else {
                 return unknown("the NIC's subnet is not known");
             };
-            let Some(subnet) = inv.get(&subnet_id) else {
+            let Some(subnet) = subnet else {
                 return unknown(format!("the subnet `{subnet_id}` is not in the inputs"));
             };
             if name == "subnet.nat_gateway" {
@@ -209,7 +225,16 @@ pub fn fact<'a>(cx: &Context<'a>, name: &str, res: ResIdx, _current: Value<'a>) 
                     Lookup::Unknown(u) => unknown(u.reason),
                 };
             }
-            default_route(cx, subnet)
+            // A vSocket NIC's subnet was read with the facts.
+            let read;
+            let attached = match facts.subnet_info(subnet) {
+                Some(info) => info,
+                None => {
+                    read = SubnetInfo::read(inv, subnet);
+                    &read
+                }
+            };
+            default_route(cx, &attached.route_table)
         }
         "route.table_roles" => {
             let Some(table) = inv.resource(res).parent else {
@@ -220,7 +245,7 @@ pub fn fact<'a>(cx: &Context<'a>, name: &str, res: ResIdx, _current: Value<'a>) 
             };
             let mut roles = Vec::new();
             for role in [NicRole::Mgmt, NicRole::Wan, NicRole::Lan] {
-                let uses = site.subnet_keys(inv, role).iter().any(|s| {
+                let uses = facts.subnet_keys(site, role).iter().any(|s| {
                     inv.get(s).is_some_and(|subnet| {
                         found(inv.prop(subnet, &["routeTable"]))
                             .and_then(|r| azlint_facts::reference(inv, r))
@@ -296,16 +321,17 @@ fn resource_group_key(key: &str) -> Option<String> {
     (parts.len() > i + 1).then(|| parts[..=i + 1].join("/"))
 }
 
-/// The next hop type for 0.0.0.0/0 from a subnet: its route table's route, else Internet.
-fn default_route<'a>(cx: &Context<'a>, subnet: ResIdx) -> FactAnswer<'a> {
+/// The next hop type for 0.0.0.0/0 from a subnet with this route table: its route for
+/// 0.0.0.0/0, else Internet.
+fn default_route<'a>(cx: &Context<'a>, route_table: &Attached) -> FactAnswer<'a> {
     let inv = cx.inv;
-    let table = match inv.prop(subnet, &["routeTable"]) {
-        Lookup::Found(r) => match azlint_facts::reference(inv, r) {
-            Some(t) => t,
-            None => return unknown("the subnet's route table is not in the inputs"),
-        },
-        Lookup::Absent => return known(vec![Item::text("Internet")]),
-        Lookup::Unknown(u) => return unknown(u.reason),
+    let table = match route_table {
+        Attached::Resource(t) => *t,
+        Attached::NoId | Attached::Missing(_) => {
+            return unknown("the subnet's route table is not in the inputs")
+        }
+        Attached::Absent => return known(vec![Item::text("Internet")]),
+        Attached::Unknown(reason) => return unknown(reason.clone()),
     };
     let routes: Vec<ResIdx> = inv.children(table, azlint_facts::ROUTE).collect();
     for route in routes {
@@ -376,19 +402,17 @@ fn site_fact<'a>(cx: &Context<'a>, site: &Site, name: &str, res: ResIdx) -> Fact
             let secondary = name == "site.floating_ips";
             let mut out = Vec::new();
             for nic in site.nics_of(NicRole::Lan) {
-                let Lookup::Found(configs) = inv.prop(nic, &["ipConfigurations"]) else {
+                let Some(configs) = config_ips(cx, nic) else {
                     continue;
                 };
-                let primary_cfg = primary_config(inv, nic).map(|c| c.index());
-                for c in configs.elements() {
-                    let is_primary = Some(c.index()) == primary_cfg;
+                let primary_cfg = primary_config_node(cx, nic);
+                for (config, ip) in configs {
+                    let is_primary = Some(config) == primary_cfg;
                     if is_primary == secondary {
                         continue;
                     }
-                    if let Some(ip) = props_of(c).get_ignore_case("privateIPAddress") {
-                        if ip.is_string() {
-                            out.push(item(cx, nic, ip));
-                        }
+                    if let Some(ip) = ip {
+                        out.push(item(cx, nic, ip));
                     }
                 }
             }
@@ -396,8 +420,8 @@ fn site_fact<'a>(cx: &Context<'a>, site: &Site, name: &str, res: ResIdx) -> Fact
         }
         "site.lan_subnet_prefixes" => {
             let mut out = Vec::new();
-            for key in site.subnet_keys(inv, NicRole::Lan) {
-                let Some(subnet) = inv.get(&key) else {
+            for key in cx.facts.subnet_keys(site, NicRole::Lan) {
+                let Some(subnet) = inv.get(key) else {
                     return unknown(format!("the LAN subnet `{key}` is not in the inputs"));
                 };
                 match inv.prop(subnet, &["addressPrefix"]) {
@@ -427,22 +451,12 @@ fn site_fact<'a>(cx: &Context<'a>, site: &Site, name: &str, res: ResIdx) -> Fact
                 .iter()
                 .find(|&&(v, _, r)| v == vm && r == role)
                 .map(|&(_, n, _)| n);
-            let id = nic.and_then(|n| {
-                primary_config(inv, n)
-                    .and_then(|c| props_of(c).pointer(&["subnet", "id"]))
-                    .map(|v| (n, v))
-            });
-            match id {
-                Some((n, v)) => {
-                    let mut i = item(cx, n, v);
-                    // Ids compare as keys: case and a trailing slash do not matter.
-                    if let Some(s) = v.as_str() {
-                        i.scalar = crate::condition::Scalar::Str(id_key(&s).into());
-                    }
-                    known(vec![i])
-                }
-                None => known(Vec::new()),
-            }
+            // Ids compare as keys: case and a trailing slash do not matter.
+            known(
+                nic.and_then(|n| primary_subnet_item(cx, n))
+                    .into_iter()
+                    .collect(),
+            )
         }
         "site.primary.same_role_subnet_id" => {
             let (Some(vm), Some(role)) = (primary, site.role_of(res)) else {
@@ -457,13 +471,12 @@ fn site_fact<'a>(cx: &Context<'a>, site: &Site, name: &str, res: ResIdx) -> Fact
             let n = site
                 .nics_of(NicRole::Lan)
                 .filter(|&nic| {
-                    let primary_cfg = primary_config(inv, nic).map(|c| c.index());
-                    match inv.prop(nic, &["ipConfigurations"]) {
-                        Lookup::Found(configs) => {
-                            configs.elements().any(|c| Some(c.index()) != primary_cfg)
-                        }
-                        _ => false,
-                    }
+                    let primary_cfg = primary_config_node(cx, nic);
+                    config_ips(cx, nic).is_some_and(|configs| {
+                        configs
+                            .iter()
+                            .any(|&(config, _)| Some(config) != primary_cfg)
+                    })
                 })
                 .count();
             known(vec![number(n)])
@@ -534,21 +547,91 @@ fn from_lookup<'a>(cx: &Context<'a>, res: ResIdx, l: Lookup<'a>) -> FactAnswer<'
 
 /// The subnet id of a NIC's primary IP configuration, as a key (lower case).
 fn subnet_id_of<'a>(cx: &Context<'a>, nic: ResIdx) -> FactAnswer<'a> {
-    let Some(config) = primary_config(cx.inv, nic) else {
+    if primary_config_node(cx, nic).is_none() {
         return match cx.inv.prop(nic, &["ipConfigurations"]) {
             Lookup::Unknown(u) => unknown(u.reason),
             _ => known(Vec::new()),
         };
+    }
+    known(primary_subnet_item(cx, nic).into_iter().collect())
+}
+
+/// The node of a NIC's primary IP configuration ([`primary_config`]): from the NIC's record
+/// for a vSocket NIC, else from its JSON.
+fn primary_config_node(cx: &Context<'_>, nic: ResIdx) -> Option<u32> {
+    match cx.facts.nic_info(nic) {
+        Some(info) => info.primary_config,
+        None => primary_config(cx.inv, nic).map(|c| c.index()),
+    }
+}
+
+/// A NIC's IP configurations (nodes), each with its `privateIPAddress` when that is a string;
+/// `None` when the export does not show them. From the NIC's record for a vSocket NIC.
+fn config_ips<'a>(cx: &Context<'a>, nic: ResIdx) -> Option<Vec<(u32, Option<Value<'a>>)>> {
+    if let Some(info) = cx.facts.nic_info(nic) {
+        let doc = cx.inv.document_of(nic);
+        return info.configs_known.then(|| {
+            info.config_ips
+                .iter()
+                .map(|&(config, ip)| (config, ip.map(|ip| doc.value(ip))))
+                .collect()
+        });
+    }
+    let Lookup::Found(configs) = cx.inv.prop(nic, &["ipConfigurations"]) else {
+        return None;
     };
-    match props_of(config).pointer(&["subnet", "id"]) {
-        Some(v) => {
-            let mut i = item(cx, nic, v);
-            if let Some(s) = v.as_str() {
-                i.scalar = crate::condition::Scalar::Str(id_key(&s).into());
-            }
-            known(vec![i])
+    Some(
+        configs
+            .elements()
+            .map(|c| {
+                let ip = props_of(c)
+                    .get_ignore_case("privateIPAddress")
+                    .filter(Value::is_string);
+                (c.index(), ip)
+            })
+            .collect(),
+    )
+}
+
+/// The `subnet.id` of a NIC's primary IP configuration, as an item that compares as a key
+/// (case and a trailing slash do not matter).
+fn primary_subnet_item<'a>(cx: &Context<'a>, nic: ResIdx) -> Option<Item<'a>> {
+    let facts: &'a azlint_facts::Facts = cx.facts;
+    let (v, key) = match facts.nic_info(nic) {
+        Some(info) => {
+            let v = cx.inv.document_of(nic).value(info.primary_subnet_id?);
+            (v, info.primary_subnet_key.as_deref().map(Cow::Borrowed))
         }
-        None => known(Vec::new()),
+        None => {
+            let v = props_of(primary_config(cx.inv, nic)?).pointer(&["subnet", "id"])?;
+            (v, v.as_str().map(|s| Cow::Owned(id_key(&s))))
+        }
+    };
+    let mut i = item(cx, nic, v);
+    if let Some(key) = key {
+        i.scalar = crate::condition::Scalar::Str(key);
+    }
+    Some(i)
+}
+
+/// The subnet of a NIC's primary IP configuration: its id as written, and the subnet when the
+/// inputs hold it.
+fn primary_subnet<'a>(cx: &Context<'a>, nic: ResIdx) -> Option<(Cow<'a, str>, Option<ResIdx>)> {
+    match cx.facts.nic_info(nic) {
+        Some(info) => {
+            let id = cx
+                .inv
+                .document_of(nic)
+                .value(info.primary_subnet_id?)
+                .as_str()?;
+            Some((id, info.primary_subnet))
+        }
+        None => {
+            let config = primary_config(cx.inv, nic)?;
+            let id = props_of(config).pointer(&["subnet", "id"])?.as_str()?;
+            let subnet = cx.inv.get(&id);
+            Some((id, subnet))
+        }
     }
 }
 
@@ -613,8 +696,40 @@ fn nsg_of(cx: &Context<'_>, res: ResIdx) -> Result<Option<ResIdx>, String> {
     }
 }
 
+/// The NSG a reference names: `Ok(None)` for none (as [`nsg_of`]).
+fn attached_nsg(nsg: &Attached) -> Result<Option<ResIdx>, String> {
+    match nsg {
+        Attached::Absent | Attached::NoId => Ok(None),
+        Attached::Resource(r) => Ok(Some(*r)),
+        Attached::Missing(id) => Err(format!(
+            "the network security group `{id}` is not in the inputs"
+        )),
+        Attached::Unknown(reason) => Err(reason.clone()),
+    }
+}
+
 fn nic_context(cx: &Context<'_>, nic: ResIdx) -> Result<NicContext, String> {
     let inv = cx.inv;
+    // A vSocket NIC's record has what its JSON would say.
+    if let Some(info) = cx.facts.nic_info(nic) {
+        info.primary_config
+            .ok_or("the NIC's IP configuration is not known")?;
+        let ip = info
+            .private_ip
+            .ok_or("the NIC's private IP address is not known")?;
+        let (subnet_id, subnet) = primary_subnet(cx, nic).ok_or("the NIC's subnet is not known")?;
+        let subnet =
+            subnet.ok_or_else(|| format!("the subnet `{subnet_id}` is not in the inputs"))?;
+        return Ok(NicContext {
+            ip,
+            vnet: vnet_space(cx, subnet),
+            nic_nsg: attached_nsg(&info.nsg)?,
+            subnet_nsg: match cx.facts.subnet_info(subnet) {
+                Some(s) => attached_nsg(&s.nsg)?,
+                None => nsg_of(cx, subnet)?,
+            },
+        });
+    }
     let config = primary_config(inv, nic).ok_or("the NIC's IP configuration is not known")?;
     let p = props_of(config);
     let ip = p
@@ -629,20 +744,27 @@ fn nic_context(cx: &Context<'_>, nic: ResIdx) -> Result<NicContext, String> {
     let subnet = inv
         .get(&subnet_id)
         .ok_or_else(|| format!("the subnet `{subnet_id}` is not in the inputs"))?;
-    let mut vnet = Vec::new();
-    if let Some(v) = inv.resource(subnet).parent {
-        if let Lookup::Found(list) = inv.prop(v, &["addressSpace", "addressPrefixes"]) {
-            vnet.extend(
-                list.elements()
-                    .filter_map(|e| e.as_str().and_then(|s| s.trim().parse::<IpNet>().ok())),
-            );
-        }
-    }
     Ok(NicContext {
         ip,
+        vnet: vnet_space(cx, subnet),
         nic_nsg: nsg_of(cx, nic)?,
         subnet_nsg: nsg_of(cx, subnet)?,
-        vnet,
+    })
+}
+
+/// The address space of a subnet's VNET: what `VirtualNetwork` covers.
+fn vnet_space(cx: &Context<'_>, subnet: ResIdx) -> Vec<IpNet> {
+    let Some(v) = cx.inv.resource(subnet).parent else {
+        return Vec::new();
+    };
+    cx.vnet_space(v, || {
+        match cx.inv.prop(v, &["addressSpace", "addressPrefixes"]) {
+            Lookup::Found(list) => list
+                .elements()
+                .filter_map(|e| e.as_str().and_then(|s| s.trim().parse::<IpNet>().ok()))
+                .collect(),
+            _ => Vec::new(),
+        }
     })
 }
 
@@ -674,8 +796,7 @@ fn path_verdict<'a>(
 ) -> Result<Option<Denial<'a>>, String> {
     for &(nsg, direction) in steps {
         let Some(nsg) = nsg else { continue };
-        let rules = cx.nsg_rules(nsg)?;
-        match judge(&rules, direction, flow, vnet) {
+        match cx.with_nsg_rules(nsg, |rules| judge(rules, direction, flow, vnet))? {
             Verdict::Allow => {}
             Verdict::Deny { rule, name } => {
                 let file = Some(cx.inv.document_of(nsg).file);

@@ -15,6 +15,8 @@ pub mod facts;
 pub mod file;
 pub mod path;
 
+use std::sync::OnceLock;
+
 use azlint_facts::Facts;
 use azlint_inventory::Inventory;
 
@@ -29,45 +31,77 @@ mod builtin {
 pub struct Context<'a> {
     pub inv: &'a Inventory,
     pub facts: &'a Facts,
-    /// Site facts are the same for every resource of a site: computed once per site.
-    /// Keyed by site index and the fact's index in [`facts::FACTS`].
-    site_facts:
-        std::sync::Mutex<std::collections::HashMap<(usize, usize), condition::FactAnswer<'a>>>,
-    /// Parsed NSG rules by NSG.
-    #[allow(clippy::type_complexity)]
-    nsg_rules: std::sync::Mutex<
-        std::collections::HashMap<
-            azlint_inventory::ResIdx,
-            Result<std::sync::Arc<azlint_facts::nsg::Rules<'a>>, String>,
-        >,
-    >,
+    /// Site facts are the same for every resource of a site: each is computed once per site,
+    /// by whichever rule asks first. One slot per site and [`facts::SITE_FACTS`] entry; a
+    /// `OnceLock` per slot, because a lock around the whole cache was taken by both threads for
+    /// every fact a rule asked.
+    site_facts: Vec<OnceLock<condition::FactAnswer<'a>>>,
+    /// Parsed NSG rules, one slot per NSG of the inventory (in [`Inventory::of_type`] order):
+    /// each NSG is read once, however many flows cross it.
+    nsg_rules: Vec<OnceLock<Result<NsgRules<'a>, String>>>,
+    /// Each VNET's address space (what `VirtualNetwork` covers in NSG rules), one slot per
+    /// VNET: both vSockets' NICs of a site ask for it.
+    vnet_spaces: Vec<OnceLock<Vec<ipnet::IpNet>>>,
 }
+
+type NsgRules<'a> = azlint_facts::nsg::Rules<'a>;
 
 impl<'a> Context<'a> {
     pub fn new(inv: &'a Inventory, facts: &'a Facts) -> Self {
+        let site_slots = facts.sites.len() * facts::SITE_FACTS.len();
+        let nsgs = inv.of_type(azlint_facts::NSG).len();
         Context {
             inv,
             facts,
-            site_facts: Default::default(),
-            nsg_rules: Default::default(),
+            site_facts: std::iter::repeat_with(OnceLock::new)
+                .take(site_slots)
+                .collect(),
+            nsg_rules: std::iter::repeat_with(OnceLock::new).take(nsgs).collect(),
+            vnet_spaces: std::iter::repeat_with(OnceLock::new)
+                .take(inv.of_type(azlint_facts::VNET).len())
+                .collect(),
         }
     }
 
-    /// An NSG's rules, read once per run.
-    fn nsg_rules(
+    /// Runs `judge` on an NSG's rules, read once per run. A reference to a resource that is
+    /// not an NSG (a broken export) is read each time.
+    fn with_nsg_rules<R>(
         &self,
         nsg: azlint_inventory::ResIdx,
-    ) -> Result<std::sync::Arc<azlint_facts::nsg::Rules<'a>>, String> {
-        if let Ok(cache) = self.nsg_rules.lock() {
-            if let Some(hit) = cache.get(&nsg) {
-                return hit.clone();
-            }
+        judge: impl FnOnce(&NsgRules<'a>) -> R,
+    ) -> Result<R, String> {
+        // `of_type` lists resources in index order.
+        let slot = self
+            .inv
+            .of_type(azlint_facts::NSG)
+            .binary_search(&nsg)
+            .ok()
+            .and_then(|i| self.nsg_rules.get(i));
+        match slot {
+            Some(slot) => match slot.get_or_init(|| azlint_facts::nsg::rules(self.inv, nsg)) {
+                Ok(rules) => Ok(judge(rules)),
+                Err(reason) => Err(reason.clone()),
+            },
+            None => azlint_facts::nsg::rules(self.inv, nsg).map(|rules| judge(&rules)),
         }
-        let rules = azlint_facts::nsg::rules(self.inv, nsg).map(std::sync::Arc::new);
-        if let Ok(mut cache) = self.nsg_rules.lock() {
-            cache.insert(nsg, rules.clone());
+    }
+
+    /// A VNET's address space, read once per run; `compute` reads it.
+    fn vnet_space(
+        &self,
+        vnet: azlint_inventory::ResIdx,
+        compute: impl FnOnce() -> Vec<ipnet::IpNet>,
+    ) -> Vec<ipnet::IpNet> {
+        let slot = self
+            .inv
+            .of_type(azlint_facts::VNET)
+            .binary_search(&vnet)
+            .ok()
+            .and_then(|i| self.vnet_spaces.get(i));
+        match slot {
+            Some(slot) => slot.get_or_init(compute).clone(),
+            None => compute(),
         }
-        rules
     }
 
     /// A site fact from the cache, or computed and cached.
@@ -77,20 +111,14 @@ impl<'a> Context<'a> {
         name: &str,
         compute: impl FnOnce() -> condition::FactAnswer<'a>,
     ) -> condition::FactAnswer<'a> {
-        let Some(fact) = facts::FACTS.iter().position(|(n, _)| *n == name) else {
-            return compute();
-        };
-        let key = (site, fact);
-        if let Ok(cache) = self.site_facts.lock() {
-            if let Some(hit) = cache.get(&key) {
-                return hit.clone();
-            }
+        let slot = facts::SITE_FACTS
+            .iter()
+            .position(|n| *n == name)
+            .and_then(|fact| self.site_facts.get(site * facts::SITE_FACTS.len() + fact));
+        match slot {
+            Some(slot) => slot.get_or_init(compute).clone(),
+            None => compute(),
         }
-        let answer = compute();
-        if let Ok(mut cache) = self.site_facts.lock() {
-            cache.insert(key, answer.clone());
-        }
-        answer
     }
 }
 
@@ -143,6 +171,13 @@ pub fn resource_group(id: &str) -> Option<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn site_facts_are_facts() {
+        for name in facts::SITE_FACTS {
+            assert!(facts::names().contains(name), "{name} is not a fact");
+        }
+    }
 
     #[test]
     fn every_builtin_rule_compiles_and_is_unique() {
