@@ -228,6 +228,54 @@ pub fn longest_prefix_match(routes: &[Route<'_>], ip: IpAddr) -> Option<usize> {
 
 impl<'a> Effective<'a> {
     /// The route Azure uses for traffic from this subnet to `ip`.
+    /// The route public (Internet) IPv4 destinations take, worst first: a route that drops some
+    /// public address (`None`), else one that sends some to a virtual appliance, else to a
+    /// gateway, else the route most of them take (Internet). Exact over the whole public
+    /// address space: each active route owns the addresses no longer route covers, and a route
+    /// counts when it owns a public address. `None` when no route covers public addresses.
+    pub fn public_route(&self) -> Option<usize> {
+        let public = subtract(
+            &[(0, 1 << 32)],
+            &crate::ip::NON_PUBLIC
+                .iter()
+                .filter_map(|(net, _)| net.parse::<IpNet>().ok())
+                .filter_map(v4_interval)
+                .collect::<Vec<_>>(),
+        );
+        let mut order: Vec<usize> = (0..self.routes.len())
+            .filter(|&i| {
+                self.routes[i].active && self.routes[i].prefix.is_some_and(|p| p.addr().is_ipv4())
+            })
+            .collect();
+        // Longest prefixes first: each route owns what no longer route took before it.
+        order.sort_by_key(|&i| {
+            std::cmp::Reverse(self.routes[i].prefix.map_or(0, |p| p.prefix_len()))
+        });
+        let mut covered: Vec<(u64, u64)> = Vec::new();
+        let mut best: Option<(u8, u8, usize)> = None;
+        for i in order {
+            let Some(interval) = self.routes[i].prefix.and_then(v4_interval) else {
+                continue;
+            };
+            let owned = subtract(&[interval], &covered);
+            if overlaps(&owned, &public) {
+                let rank = match self.routes[i].next_hop_type.as_str() {
+                    "None" => 0,
+                    "VirtualAppliance" => 1,
+                    "VirtualNetworkGateway" => 2,
+                    _ => 3,
+                };
+                let len = self.routes[i].prefix.map_or(0, |p| p.prefix_len());
+                // The worst next hop; among equals, the broadest route (it says the most).
+                if best.is_none_or(|(r, l, _)| (rank, len) < (r, l)) {
+                    best = Some((rank, len, i));
+                }
+            }
+            covered = union(&covered, interval);
+        }
+        best.map(|(_, _, i)| i)
+    }
+
     pub fn select(&self, ip: IpAddr) -> Selection {
         let route = longest_prefix_match(&self.routes, ip);
         let mut unknown = self.incomplete.clone();
@@ -491,5 +539,80 @@ mod tests {
         // A larger range: the None route is removed.
         let larger = hops(&["172.16.0.0/11"]);
         assert!(!larger.iter().any(|r| r.starts_with("172.16.0.0/12")));
+    }
+}
+
+/// An IPv4 prefix as a half-open interval of addresses.
+fn v4_interval(net: IpNet) -> Option<(u64, u64)> {
+    match net {
+        IpNet::V4(n) => {
+            let start = u64::from(u32::from(n.network()));
+            Some((start, start + (1u64 << (32 - n.prefix_len()))))
+        }
+        IpNet::V6(_) => None,
+    }
+}
+
+/// `a` minus `b`, for sorted disjoint half-open intervals (`b` need not be sorted).
+fn subtract(a: &[(u64, u64)], b: &[(u64, u64)]) -> Vec<(u64, u64)> {
+    let mut out: Vec<(u64, u64)> = a.to_vec();
+    for &(bs, be) in b {
+        out = out
+            .into_iter()
+            .flat_map(|(s, e)| {
+                let mut parts = Vec::with_capacity(2);
+                if bs >= e || be <= s {
+                    parts.push((s, e));
+                } else {
+                    if s < bs {
+                        parts.push((s, bs));
+                    }
+                    if be < e {
+                        parts.push((be, e));
+                    }
+                }
+                parts
+            })
+            .collect();
+    }
+    out
+}
+
+fn overlaps(a: &[(u64, u64)], b: &[(u64, u64)]) -> bool {
+    a.iter()
+        .any(|&(s, e)| b.iter().any(|&(bs, be)| s < be && bs < e))
+}
+
+/// Adds an interval to a set of disjoint intervals, merging what touches.
+fn union(set: &[(u64, u64)], (mut s, mut e): (u64, u64)) -> Vec<(u64, u64)> {
+    let mut out = Vec::with_capacity(set.len() + 1);
+    for &(a, b) in set {
+        if b < s || a > e {
+            out.push((a, b));
+        } else {
+            s = s.min(a);
+            e = e.max(b);
+        }
+    }
+    out.push((s, e));
+    out.sort_unstable();
+    out
+}
+
+#[cfg(test)]
+mod public_route_tests {
+    use super::*;
+
+    #[test]
+    fn interval_arithmetic() {
+        assert_eq!(
+            subtract(&[(0, 100)], &[(10, 20), (50, 60)]),
+            [(0, 10), (20, 50), (60, 100)]
+        );
+        assert_eq!(union(&[(0, 10), (20, 30)], (10, 20)), [(0, 30)]);
+        assert!(overlaps(&[(0, 10)], &[(9, 12)]));
+        assert!(!overlaps(&[(0, 10)], &[(10, 12)]));
+        let net: IpNet = "10.0.0.0/8".parse().unwrap();
+        assert_eq!(v4_interval(net), Some((10 << 24, 11 << 24)));
     }
 }

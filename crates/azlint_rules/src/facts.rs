@@ -10,8 +10,8 @@ use std::borrow::Cow;
 
 use azlint_facts::nsg::{judge, Direction, Endpoint, Flow, Verdict};
 use azlint_facts::{
-    primary_config, Attached, NicRole, Site, SubnetInfo, CONTRIBUTOR, OWNER,
-    USER_ACCESS_ADMINISTRATOR, VM_CONTRIBUTOR,
+    primary_config, Attached, NicRole, Site, CONTRIBUTOR, OWNER, USER_ACCESS_ADMINISTRATOR,
+    VM_CONTRIBUTOR,
 };
 use azlint_inventory::{id_key, props_of, Lookup, ResIdx, Unknown};
 use azlint_source::Value;
@@ -49,7 +49,8 @@ pub const FACTS: &[(&str, &str)] = &[
     ("roles.direct_identities", "service principals (managed identities) with a role assigned directly on this resource"),
     ("roles.rg_admins", "principals holding Owner or User Access Administrator on this resource's resource group (or above)"),
     ("roles.rg_user_contributors", "users holding Contributor on this resource's resource group (or above)"),
-    ("subnet.default_route", "for a NIC: the next hop type of 0.0.0.0/0 on its subnet (Internet when no route table overrides it)"),
+    ("subnet.default_route", "for a NIC: the next hop type public destinations take from its subnet's effective routes (longest prefix match over system and user routes): None if a route drops some public address, else VirtualAppliance if one sends some to an appliance, else VirtualNetworkGateway, else Internet"),
+    ("subnet.default_route_prefix", "for a NIC: the address prefix of the route subnet.default_route comes from"),
     ("subnet.nat_gateway", "for a NIC: the NAT gateway of its subnet"),
     ("route.table_roles", "for a route: the vSocket subnet roles (mgmt, wan, lan) whose subnets use its route table"),
     ("nsg.management_egress_denials", "for a vSocket NIC: the NSG rules (NIC, then subnet) that deny UDP/53 or TCP/443 to the Internet"),
@@ -211,7 +212,7 @@ pub fn fact<'a>(cx: &Context<'a>, name: &str, res: ResIdx, _current: Value<'a>) 
             out.dedup();
             known(out.into_iter().map(Item::text).collect())
         }
-        "subnet.default_route" | "subnet.nat_gateway" => {
+        "subnet.default_route" | "subnet.default_route_prefix" | "subnet.nat_gateway" => {
             let Some((subnet_id, subnet)) = primary_subnet(cx, res) else {
                 return unknown("the NIC's subnet is not known");
             };
@@ -225,16 +226,7 @@ pub fn fact<'a>(cx: &Context<'a>, name: &str, res: ResIdx, _current: Value<'a>) 
                     Lookup::Unknown(u) => unknown(u.reason),
                 };
             }
-            // A vSocket NIC's subnet was read with the facts.
-            let read;
-            let attached = match facts.subnet_info(subnet) {
-                Some(info) => info,
-                None => {
-                    read = SubnetInfo::read(inv, subnet);
-                    &read
-                }
-            };
-            default_route(cx, &attached.route_table)
+            public_route(cx, subnet, name == "subnet.default_route_prefix")
         }
         "route.table_roles" => {
             let Some(table) = inv.resource(res).parent else {
@@ -321,30 +313,32 @@ fn resource_group_key(key: &str) -> Option<String> {
     (parts.len() > i + 1).then(|| parts[..=i + 1].join("/"))
 }
 
-/// The next hop type for 0.0.0.0/0 from a subnet with this route table: its route for
-/// 0.0.0.0/0, else Internet.
-fn default_route<'a>(cx: &Context<'a>, route_table: &Attached) -> FactAnswer<'a> {
+/// The route public destinations take from a subnet (its next hop type, or with `prefix` its
+/// address prefix), from the subnet's effective routes: see `Effective::public_route`.
+/// Gateway routes learned over BGP are not in any export: where they may exist, unknown.
+fn public_route<'a>(cx: &Context<'a>, subnet: ResIdx, prefix: bool) -> FactAnswer<'a> {
     let inv = cx.inv;
-    let table = match route_table {
-        Attached::Resource(t) => *t,
-        Attached::NoId | Attached::Missing(_) => {
-            return unknown("the subnet's route table is not in the inputs")
-        }
-        Attached::Absent => return known(vec![Item::text("Internet")]),
-        Attached::Unknown(reason) => return unknown(reason.clone()),
-    };
-    let routes: Vec<ResIdx> = inv.children(table, azlint_facts::ROUTE).collect();
-    for route in routes {
-        let prefix = found(inv.prop(route, &["addressPrefix"])).and_then(|p| p.as_str());
-        if prefix.as_deref().map(str::trim) == Some("0.0.0.0/0") {
-            return match inv.prop(route, &["nextHopType"]) {
-                Lookup::Found(v) => known(vec![item(cx, route, v)]),
-                Lookup::Absent => known(Vec::new()),
-                Lookup::Unknown(u) => unknown(u.reason),
-            };
-        }
+    let eff = azlint_facts::routes::effective(inv, subnet);
+    if let Some(why) = eff.incomplete.clone().or(eff.gateway_routes.clone()) {
+        return unknown(why);
     }
-    known(vec![Item::text("Internet")])
+    let Some(route) = eff.public_route().map(|i| &eff.routes[i]) else {
+        return known(Vec::new());
+    };
+    let key = if prefix {
+        "addressPrefix"
+    } else {
+        "nextHopType"
+    };
+    let written = route
+        .resource
+        .and_then(|r| found(inv.prop(r, &[key])).map(|v| item(cx, r, v)));
+    let text = if prefix {
+        route.address_prefix.clone()
+    } else {
+        route.next_hop_type.clone()
+    };
+    known(vec![written.unwrap_or_else(|| Item::text(text))])
 }
 
 fn site_fact<'a>(cx: &Context<'a>, site: &Site, name: &str, res: ResIdx) -> FactAnswer<'a> {
