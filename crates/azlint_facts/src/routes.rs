@@ -373,18 +373,9 @@ fn route_table_of(inv: &Inventory, subnet: ResIdx) -> Result<Option<ResIdx>, Str
         }
         _ => {}
     }
-    let key = inv.resource(subnet).key.clone();
-    let Some(key) = key else { return Ok(None) };
-    for &rt in inv.of_type(crate::ROUTE_TABLE) {
-        if let Lookup::Found(list) = inv.prop(rt, &["subnets"]) {
-            if list.elements().any(|s| {
-                text(s.get_ignore_case("id"))
-                    .is_some_and(|id| azlint_inventory::id_key(&id) == *key)
-            }) {
-                return Ok(Some(rt));
-            }
-        }
-    }
+    // The subnet states its route table (Azure writes `routeTable` on every associated
+    // subnet); the table's own `subnets` list only mirrors it. Scanning every route table for
+    // each subnet would make large exports quadratic.
     Ok(None)
 }
 
