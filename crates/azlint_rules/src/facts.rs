@@ -7,13 +7,15 @@
 //! reason, and rules that use it answer "cannot tell".
 
 use std::borrow::Cow;
+use std::collections::HashMap;
+use std::net::IpAddr;
 
 use azlint_facts::nsg::{judge, Direction, Endpoint, Flow, Verdict};
 use azlint_facts::{
     primary_config, Attached, NicRole, Site, CONTRIBUTOR, OWNER, USER_ACCESS_ADMINISTRATOR,
     VM_CONTRIBUTOR,
 };
-use azlint_inventory::{id_key, props_of, Lookup, ResIdx, Unknown};
+use azlint_inventory::{id_key, parent_key, props_of, Lookup, ResIdx, Unknown};
 use azlint_source::Value;
 use ipnet::IpNet;
 
@@ -33,6 +35,8 @@ pub const FACTS: &[(&str, &str)] = &[
     ("site.vms", "the names of the site's vSocket VMs, primary first"),
     ("site.vm_count", "how many vSocket VMs the site has"),
     ("site.lan_ips", "the vSockets' own LAN IPs (primary IP configuration of each LAN NIC)"),
+    ("route.vsocket_lan_ips", "for a route: its next hop addresses that are a vSocket's own LAN IP, when its route table serves a subnet in that vSocket's VNET or a VNET peered with it (hub or spoke)"),
+    ("route.vsocket_floating_ips", "for a route: the floating IPs of the sites whose vSocket LAN IPs the route names"),
     ("site.floating_ips", "IPs of secondary (primary: false) IP configurations on LAN NICs: the floating IP"),
     ("site.lan_subnet_prefixes", "address prefixes of the LAN subnet"),
     ("site.primary.lan_subnet_id", "the primary vSocket's LAN subnet id"),
@@ -282,6 +286,9 @@ pub fn fact<'a>(cx: &Context<'a>, name: &str, res: ResIdx, _current: Value<'a>) 
                 }
             }
             known(out.into_iter().map(|d| d.item).collect())
+        }
+        "route.vsocket_lan_ips" | "route.vsocket_floating_ips" => {
+            route_vsocket(cx, res, name == "route.vsocket_floating_ips")
         }
         // Facts of the site as a whole are computed once per site.
         "site.primary.same_role_subnet_id" => match site {
@@ -805,4 +812,189 @@ fn path_verdict<'a>(
         }
     }
     Ok(None)
+}
+
+/// What a route's next hop is checked against for S8: each vSocket's own LAN IP (with its site
+/// and VNET), the VNETs each route table serves, and which VNETs are peered.
+pub(crate) struct RouteTargets {
+    /// By address and the vSocket's VNET key: exports of many sites reuse one address plan,
+    /// so an address alone would match thousands of vSockets.
+    lan_ips: HashMap<(IpAddr, String), Vec<usize>>,
+    table_vnets: HashMap<String, Vec<String>>,
+    peers: HashMap<String, Vec<String>>,
+}
+
+impl RouteTargets {
+    pub(crate) fn build(cx: &Context<'_>) -> RouteTargets {
+        let inv = cx.inv;
+        let mut lan_ips: HashMap<(IpAddr, String), Vec<usize>> = HashMap::new();
+        for (i, site) in cx.facts.sites.iter().enumerate() {
+            for nic in site.nics_of(NicRole::Lan) {
+                let Some(configs) = config_ips(cx, nic) else {
+                    continue;
+                };
+                let primary = primary_config_node(cx, nic);
+                let vnet = cx
+                    .facts
+                    .nic_info(nic)
+                    .and_then(|n| n.primary_subnet_key.as_deref())
+                    .and_then(parent_key)
+                    .map(str::to_string);
+                for (config, ip) in configs {
+                    let ip = ip
+                        .and_then(|v| v.as_str())
+                        .and_then(|s| s.trim().parse().ok());
+                    if let (true, Some(ip), Some(vnet)) = (Some(config) == primary, ip, &vnet) {
+                        let sites = lan_ips.entry((ip, vnet.clone())).or_default();
+                        if !sites.contains(&i) {
+                            sites.push(i);
+                        }
+                    }
+                }
+            }
+        }
+        let mut table_vnets: HashMap<String, Vec<String>> = HashMap::new();
+        if !lan_ips.is_empty() {
+            for &subnet in inv.of_type(azlint_facts::SUBNET) {
+                let (Some(key), Lookup::Found(table)) = (
+                    inv.resource(subnet).key.as_deref(),
+                    inv.prop(subnet, &["routeTable", "id"]),
+                ) else {
+                    continue;
+                };
+                if let (Some(table), Some(vnet)) = (table.as_str(), parent_key(key)) {
+                    let vnets = table_vnets.entry(id_key(&table)).or_default();
+                    if !vnets.iter().any(|v| v == vnet) {
+                        vnets.push(vnet.to_string());
+                    }
+                }
+            }
+        }
+        // A route table lists its subnets too (the subnets may not be in the inputs).
+        if !lan_ips.is_empty() {
+            for &table in inv.of_type(azlint_facts::ROUTE_TABLE) {
+                let (Some(key), Lookup::Found(list)) = (
+                    inv.resource(table).key.as_deref(),
+                    inv.prop(table, &["subnets"]),
+                ) else {
+                    continue;
+                };
+                for s in list.elements() {
+                    let id = s.get_ignore_case("id").and_then(|i| i.as_str());
+                    if let Some(vnet) = id.as_deref().map(id_key).as_deref().and_then(parent_key) {
+                        let vnets = table_vnets.entry(key.to_string()).or_default();
+                        if !vnets.iter().any(|v| v == vnet) {
+                            vnets.push(vnet.to_string());
+                        }
+                    }
+                }
+            }
+        }
+        let mut peers: HashMap<String, Vec<String>> = HashMap::new();
+        if !lan_ips.is_empty() {
+            for &vnet in inv.of_type(azlint_facts::VNET) {
+                let Some(key) = inv.resource(vnet).key.as_deref() else {
+                    continue;
+                };
+                let mut remotes = Vec::new();
+                if let Lookup::Found(list) = inv.prop(vnet, &["virtualNetworkPeerings"]) {
+                    remotes.extend(list.elements());
+                }
+                remotes.extend(
+                    inv.children(
+                        vnet,
+                        "microsoft.network/virtualnetworks/virtualnetworkpeerings",
+                    )
+                    .map(|p| inv.value(p)),
+                );
+                for p in remotes {
+                    let remote = azlint_inventory::props_of(p)
+                        .get_ignore_case("remoteVirtualNetwork")
+                        .and_then(|r| r.get_ignore_case("id"))
+                        .and_then(|r| r.as_str());
+                    if let Some(remote) = remote {
+                        let remote = id_key(&remote);
+                        peers
+                            .entry(key.to_string())
+                            .or_default()
+                            .push(remote.clone());
+                        peers.entry(remote).or_default().push(key.to_string());
+                    }
+                }
+            }
+        }
+        RouteTargets {
+            lan_ips,
+            table_vnets,
+            peers,
+        }
+    }
+
+    /// The sites whose vSocket owns `ip`, seen from a route table serving `vnets`: the
+    /// vSocket's VNET itself or one peered with it.
+    fn sites_for(&self, ip: IpAddr, vnets: &[String]) -> Vec<usize> {
+        let mut out = Vec::new();
+        for v in vnets {
+            let peered = self.peers.get(v).map(Vec::as_slice).unwrap_or(&[]);
+            for home in std::iter::once(v).chain(peered) {
+                if let Some(sites) = self.lan_ips.get(&(ip, home.clone())) {
+                    out.extend(sites);
+                }
+            }
+        }
+        out
+    }
+}
+
+/// For a route: its next hops that are a vSocket's own LAN IP, reachable from the subnets its
+/// table serves; or, with `floating`, those sites' floating IPs.
+fn route_vsocket<'a>(cx: &Context<'a>, route: ResIdx, floating: bool) -> FactAnswer<'a> {
+    let inv = cx.inv;
+    let targets = cx.route_targets();
+    let Some(table_key) = inv
+        .resource(route)
+        .parent
+        .and_then(|t| inv.resource(t).key.as_deref())
+    else {
+        return known(Vec::new());
+    };
+    let Some(vnets) = targets.table_vnets.get(table_key) else {
+        // A route table no subnet uses sends nothing anywhere.
+        return known(Vec::new());
+    };
+    let mut hops: Vec<Value<'a>> = Vec::new();
+    if let Lookup::Found(v) = inv.prop(route, &["nextHopIpAddress"]) {
+        hops.push(v);
+    }
+    if let Lookup::Found(list) = inv.prop(route, &["nextHopIpAddresses"]) {
+        hops.extend(list.elements());
+    }
+    let mut out = Vec::new();
+    let mut sites: Vec<usize> = Vec::new();
+    for v in hops {
+        let Some(ip) = v.as_str().and_then(|s| s.trim().parse::<IpAddr>().ok()) else {
+            continue;
+        };
+        let found = targets.sites_for(ip, vnets);
+        if !found.is_empty() {
+            out.push(item(cx, route, v));
+            sites.extend(found);
+        }
+    }
+    if !floating {
+        return known(out);
+    }
+    sites.sort_unstable();
+    sites.dedup();
+    let mut ips = Vec::new();
+    for i in sites {
+        let site = &cx.facts.sites[i];
+        let answer = cx.cached_site_fact(i, "site.floating_ips", || {
+            site_fact(cx, site, "site.floating_ips", route)
+        });
+        if let FactAnswer::Known(items) = answer {
+            ips.extend(items);
+        }
+    }
+    known(ips)
 }

@@ -42,6 +42,8 @@ pub struct Context<'a> {
     /// Each VNET's address space (what `VirtualNetwork` covers in NSG rules), one slot per
     /// VNET: both vSockets' NICs of a site ask for it.
     vnet_spaces: Vec<OnceLock<Vec<ipnet::IpNet>>>,
+    /// Where routes may point at a vSocket's own LAN IP from (S8), built on first use.
+    route_targets: OnceLock<facts::RouteTargets>,
 }
 
 type NsgRules<'a> = azlint_facts::nsg::Rules<'a>;
@@ -57,6 +59,7 @@ impl<'a> Context<'a> {
                 .take(site_slots)
                 .collect(),
             nsg_rules: std::iter::repeat_with(OnceLock::new).take(nsgs).collect(),
+            route_targets: OnceLock::new(),
             vnet_spaces: std::iter::repeat_with(OnceLock::new)
                 .take(inv.of_type(azlint_facts::VNET).len())
                 .collect(),
@@ -105,6 +108,12 @@ impl<'a> Context<'a> {
     }
 
     /// A site fact from the cache, or computed and cached.
+    /// vSocket LAN IPs, route tables' VNETs and peerings, read once per run.
+    pub(crate) fn route_targets(&self) -> &facts::RouteTargets {
+        self.route_targets
+            .get_or_init(|| facts::RouteTargets::build(self))
+    }
+
     fn cached_site_fact(
         &self,
         site: usize,
