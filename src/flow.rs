@@ -325,6 +325,13 @@ fn step_text(inv: &Inventory, s: &Step<'_>) -> String {
     }
 }
 
+/// The first Azure Virtual Network Manager in the inputs, by name.
+fn network_manager(inv: &Inventory) -> Option<String> {
+    inv.iter()
+        .find(|(_, r)| r.type_lc.starts_with("microsoft.network/networkmanagers"))
+        .map(|(i, _)| name_of(inv, i))
+}
+
 /// A code frame for each rule that decided a level (rules written in the input; Azure's
 /// built-in defaults have no text to show).
 fn deciding_frames(inv: &Inventory, a: &Answer<'_>) -> Vec<Finding> {
@@ -427,10 +434,20 @@ pub fn run(args: &FlowArgs) -> Outcome {
         FlowProtocol::Icmp => &["Icmp"],
         FlowProtocol::Any => &["Tcp", "Udp", "Icmp"],
     };
-    let answers: Vec<Answer<'_>> = protocols
+    let mut answers: Vec<Answer<'_>> = protocols
         .iter()
         .map(|p| answer(&inv, nic, subnet, source, args, p))
         .collect();
+    // Virtual Network Manager security admin rules are evaluated before NSGs and can deny or
+    // always-allow whatever the NSGs say; azlint does not read them.
+    if let Some(manager) = network_manager(&inv) {
+        for a in &mut answers {
+            a.verdict = "unknown";
+            a.reasons.push(format!(
+                "the inputs hold Virtual Network Manager `{manager}`: its security admin rules come before NSGs and are not evaluated"
+            ));
+        }
+    }
     // For `*`: denied if any protocol is, unknown if any is, else allowed.
     let chosen = answers
         .iter()

@@ -431,3 +431,28 @@ fn longest_prefix_match_equals_brute_force() {
         }
     }
 }
+
+#[test]
+fn virtual_network_manager_admin_rules_make_flows_unknown() {
+    let base = [
+        "fixtures/examples/healthy",
+        "--from",
+        "ams-lanPrimary",
+        "--to",
+        "10.20.0.69",
+        "--protocol",
+        "udp",
+        "--port",
+        "20480",
+    ];
+    assert_eq!(flow(&base)["verdict"], "allow");
+    let mut with_manager = vec!["fixtures/network/network-manager.json"];
+    with_manager.extend_from_slice(&base);
+    let v = flow(&with_manager);
+    assert_eq!(v["verdict"], "unknown");
+    let reason = v["reason"].as_str().unwrap_or_default();
+    assert!(
+        reason.contains("Virtual Network Manager `corp-avnm`"),
+        "{reason}"
+    );
+}

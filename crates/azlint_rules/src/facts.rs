@@ -255,6 +255,9 @@ pub fn fact<'a>(cx: &Context<'a>, name: &str, res: ResIdx, _current: Value<'a>) 
             known(roles)
         }
         "nsg.management_egress_denials" => {
+            if let Some(why) = network_manager(cx) {
+                return unknown(why);
+            }
             let flows = [("Udp", 53u16), ("Tcp", 443u16)];
             let ctx = match nic_context(cx, res) {
                 Ok(ctx) => ctx,
@@ -360,6 +363,9 @@ fn site_fact<'a>(cx: &Context<'a>, site: &Site, name: &str, res: ResIdx) -> Fact
         ),
         "site.vm_count" => known(vec![number(site.vms.len())]),
         "nsg.keepalive_denials" => {
+            if let Some(why) = network_manager(cx) {
+                return unknown(why);
+            }
             let mut lan = site.nics_of(NicRole::Lan);
             let (Some(primary), Some(secondary)) = (lan.next(), lan.next()) else {
                 return known(Vec::new());
@@ -812,6 +818,23 @@ fn path_verdict<'a>(
         }
     }
     Ok(None)
+}
+
+/// Virtual Network Manager security admin rules come before NSGs and may deny or always-allow
+/// a flow whatever the NSGs say; azlint does not read them, so flow facts cannot tell.
+fn network_manager(cx: &Context<'_>) -> Option<String> {
+    let manager = *cx
+        .inv
+        .of_type("microsoft.network/networkmanagers")
+        .first()?;
+    let name = cx
+        .inv
+        .name(manager)
+        .and_then(|n| n.as_str().map(|s| s.into_owned()))
+        .unwrap_or_default();
+    Some(format!(
+        "the inputs hold Virtual Network Manager `{name}`, whose security admin rules come before NSGs and are not evaluated"
+    ))
 }
 
 /// What a route's next hop is checked against for S8: each vSocket's own LAN IP (with its site
