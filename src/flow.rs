@@ -5,10 +5,10 @@
 
 use std::net::IpAddr;
 
-use azlint_facts::nsg::{decide, rules, Decision, Direction, Endpoint, Flow, Verdict};
+use azlint_facts::nsg::{decide, rules, Asgs, Decision, Direction, Endpoint, Flow, Verdict};
 use azlint_facts::routes::IpNet;
 use azlint_facts::routes::{effective, Source};
-use azlint_facts::{primary_config, reference, NIC};
+use azlint_facts::{is_public_ip, primary_config, reference, NIC};
 use azlint_inventory::{props_of, Inventory, Lookup, ResIdx};
 use serde_json::{json, Map, Value as Json};
 
@@ -151,11 +151,19 @@ fn answer<'a>(
     args: &FlowArgs,
     protocol: &'static str,
 ) -> Answer<'a> {
+    // The destination's groups: its NIC's, a public address none, an unknown address unknown.
+    let destination_asgs = match owner_of(inv, args.to) {
+        Some((dst_nic, _)) => Asgs::of_nic(inv, dst_nic, Some(args.to)),
+        None if is_public_ip(args.to) => Asgs::Known(Vec::new()),
+        None => Asgs::Unknown,
+    };
     let flow = Flow {
         protocol,
         source: Endpoint::Ip(source),
         destination: Endpoint::Ip(args.to),
         port: args.port.unwrap_or(0),
+        source_asgs: Asgs::of_nic(inv, nic, Some(source)),
+        destination_asgs,
     };
     let here = virtual_network(inv, subnet);
     let sp = args.source_port;

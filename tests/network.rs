@@ -456,3 +456,31 @@ fn virtual_network_manager_admin_rules_make_flows_unknown() {
         "{reason}"
     );
 }
+
+#[test]
+fn application_security_groups_match_by_membership() {
+    let args = |file: &'static str| {
+        [
+            file,
+            "--from",
+            "ams-lanPrimary",
+            "--to",
+            "10.20.0.69",
+            "--protocol",
+            "udp",
+            "--port",
+            "20480",
+        ]
+    };
+    // Both LAN NICs are in asg-cato-lan, which an inbound rule denies.
+    let v = flow(&args("fixtures/rules/keepalive-blocked/fire/asg-deny.json"));
+    assert_eq!(v["verdict"], "deny");
+    assert!(decided(&v).contains(
+        &"Inbound subnet ams-LANSecurityGroup Deny-Keepalive-To-LAN-ASG 90 false".to_string()
+    ));
+    // No NIC is in the group: the rule does not match.
+    let v = flow(&args(
+        "fixtures/rules/keepalive-blocked/silent/asg-deny-other-nics.json",
+    ));
+    assert_eq!(v["verdict"], "allow");
+}

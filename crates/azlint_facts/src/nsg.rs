@@ -3,9 +3,10 @@
 //! Within one NSG, custom rules and the default rules are taken in priority order and the
 //! first rule that matches decides. Outbound traffic passes the NIC's NSG, then the subnet's;
 //! inbound traffic the subnet's, then the NIC's; both must allow, and a level without an NSG
-//! allows. What an export cannot show (application security groups, service tags other than
-//! `VirtualNetwork`, `Internet` and `AzureLoadBalancer`, whether a public prefix holds an
-//! Internet address) makes the answer unknown, never a guess.
+//! allows. Application security groups match by the endpoints' IP configurations. What an
+//! export cannot show (the groups of an address whose NIC is not in the inputs, service tags
+//! other than `VirtualNetwork`, `Internet` and `AzureLoadBalancer`, whether a public prefix
+//! holds an Internet address) makes the answer unknown, never a guess.
 
 use std::borrow::Cow;
 use std::net::IpAddr;
@@ -31,13 +32,70 @@ pub enum Endpoint {
 }
 
 /// A flow to judge.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub struct Flow {
     /// "Tcp" or "Udp".
     pub protocol: &'static str,
     pub source: Endpoint,
     pub destination: Endpoint,
     pub port: u16,
+    /// The application security groups of the source's IP configuration.
+    pub source_asgs: Asgs,
+    /// The application security groups of the destination's IP configuration.
+    pub destination_asgs: Asgs,
+}
+
+/// The application security groups an endpoint belongs to (ids in lower case).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum Asgs {
+    /// The endpoint's IP configuration is not in the inputs: rules on ASGs may match.
+    #[default]
+    Unknown,
+    /// Its groups (none for an Internet address).
+    Known(Vec<String>),
+}
+
+impl Asgs {
+    /// The groups of a NIC's IP configuration: the one holding `ip`, else the primary.
+    pub fn of_nic(inv: &Inventory, nic: ResIdx, ip: Option<IpAddr>) -> Asgs {
+        let Lookup::Found(configs) = inv.prop(nic, &["ipConfigurations"]) else {
+            return Asgs::Unknown;
+        };
+        let configs: Vec<Value<'_>> = configs.elements().collect();
+        let holds_ip = |c: &Value<'_>| {
+            let p = azlint_inventory::props_of(*c);
+            p.get_ignore_case("privateIPAddress")
+                .and_then(|v| v.as_str())
+                .and_then(|s| s.trim().parse::<IpAddr>().ok())
+                .is_some_and(|a| Some(a) == ip)
+        };
+        let primary = |c: &Value<'_>| {
+            azlint_inventory::props_of(*c)
+                .get_ignore_case("primary")
+                .and_then(|v| v.as_bool())
+                == Some(true)
+        };
+        let config = configs
+            .iter()
+            .find(|c| holds_ip(c))
+            .or_else(|| configs.iter().find(|c| primary(c)))
+            .or_else(|| (configs.len() == 1).then(|| &configs[0]));
+        let Some(config) = config else {
+            return Asgs::Unknown;
+        };
+        let p = azlint_inventory::props_of(*config);
+        match p.get_ignore_case("applicationSecurityGroups") {
+            None => Asgs::Known(Vec::new()),
+            Some(list) if list.is_null() => Asgs::Known(Vec::new()),
+            Some(list) if list.is_array() => Asgs::Known(
+                list.elements()
+                    .filter_map(|g| g.get_ignore_case("id").and_then(|i| i.as_str()))
+                    .map(|id| azlint_inventory::id_key(&id))
+                    .collect(),
+            ),
+            Some(_) => Asgs::Unknown,
+        }
+    }
 }
 
 /// An NSG's answer.
@@ -118,7 +176,10 @@ struct RuleView<'a> {
     destination: Strings<'a>,
     source_ports: Strings<'a>,
     destination_ports: Strings<'a>,
-    uses_asgs: bool,
+    /// The rule's source and destination application security groups (ids in lower case),
+    /// when it names any: then they replace the prefix on that side.
+    source_asgs: Option<Vec<String>>,
+    destination_asgs: Option<Vec<String>>,
     /// One of Azure's default rules (read from `defaultSecurityRules` or built in).
     default: bool,
 }
@@ -201,6 +262,37 @@ const RULE_KEYS: [&str; 14] = [
     "destinationApplicationSecurityGroups",
 ];
 
+/// The ids of a rule's application security groups, `None` when it names none.
+fn asg_ids(list: Option<Value<'_>>) -> Option<Vec<String>> {
+    let list = list.filter(|l| l.is_array() && !l.is_empty())?;
+    Some(
+        list.elements()
+            .map(|g| {
+                g.get_ignore_case("id")
+                    .and_then(|i| i.as_str())
+                    .map(|id| azlint_inventory::id_key(&id))
+                    // An ASG without a readable id never matches a known membership.
+                    .unwrap_or_default()
+            })
+            .collect(),
+    )
+}
+
+/// Whether an endpoint is in one of a rule's groups.
+fn asg_matches(rule: &Option<Vec<String>>, endpoint: &Asgs) -> Match {
+    match (rule, endpoint) {
+        (None, _) => Match::Yes,
+        (Some(_), Asgs::Unknown) => Match::Maybe,
+        (Some(groups), Asgs::Known(mine)) => {
+            if groups.iter().any(|g| !g.is_empty() && mine.contains(g)) {
+                Match::Yes
+            } else {
+                Match::No
+            }
+        }
+    }
+}
+
 fn read_rule<'a>(v: Value<'a>) -> Option<RuleView<'a>> {
     let mut top = [None; 2];
     v.pick_ignore_case(&["properties", "name"], &mut top);
@@ -220,7 +312,6 @@ fn read_rule<'a>(v: Value<'a>) -> Option<RuleView<'a>> {
     } else {
         None
     };
-    let has = |x: Option<Value<'_>>| x.is_some_and(|x| !x.is_empty() && !x.is_null());
     Some(RuleView {
         object: Some(v),
         name: name
@@ -234,7 +325,8 @@ fn read_rule<'a>(v: Value<'a>) -> Option<RuleView<'a>> {
         destination: one_or_many(destination, destinations),
         source_ports: one_or_many(source_port, source_ports),
         destination_ports: one_or_many(destination_port, destination_ports),
-        uses_asgs: has(source_asgs) || has(destination_asgs),
+        source_asgs: asg_ids(source_asgs),
+        destination_asgs: asg_ids(destination_asgs),
         default: false,
     })
 }
@@ -285,7 +377,8 @@ fn rules_of<'a>(inv: &'a Inventory, nsg: ResIdx) -> Result<Vec<RuleView<'a>>, St
                     destination: Strings::one(Cow::Borrowed(dst)),
                     source_ports: Strings::one(Cow::Borrowed("*")),
                     destination_ports: Strings::one(Cow::Borrowed("*")),
-                    uses_asgs: false,
+                    source_asgs: None,
+                    destination_asgs: None,
                     default: true,
                 }),
         );
@@ -479,11 +572,10 @@ pub fn decide<'a>(
             };
             (sp, port_matches(&rule.destination_ports, flow.port))
         };
-        let asgs = if rule.uses_asgs {
-            Match::Maybe
-        } else {
-            Match::Yes
-        };
+        let asgs = and(
+            asg_matches(&rule.source_asgs, &flow.source_asgs),
+            asg_matches(&rule.destination_asgs, &flow.destination_asgs),
+        );
         let m = [
             protocol,
             source_port_match,
@@ -606,6 +698,8 @@ mod tests {
             source: Endpoint::Ip("10.20.0.4".parse().unwrap()),
             destination: dst,
             port,
+            source_asgs: Asgs::Known(Vec::new()),
+            destination_asgs: Asgs::Known(Vec::new()),
         };
         match evaluate(
             inv,

@@ -6,7 +6,7 @@
 use std::net::IpAddr;
 use std::sync::Arc;
 
-use azlint_facts::nsg::{evaluate, Direction, Endpoint, Flow, Verdict};
+use azlint_facts::nsg::{evaluate, Asgs, Direction, Endpoint, Flow, Verdict};
 use azlint_inventory::{ingest, Inventory};
 use azlint_source::{FileId, SourceFile};
 use ipnet::IpNet;
@@ -345,6 +345,8 @@ fn verdicts_equal_the_reference_model() {
                 source: Endpoint::Ip(SOURCE.parse().expect("ip")),
                 destination: Endpoint::Ip(dst),
                 port: dport,
+                source_asgs: Asgs::Known(Vec::new()),
+                destination_asgs: Asgs::Known(Vec::new()),
             };
             let direction = if inbound {
                 Direction::Inbound

@@ -10,7 +10,7 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 use std::net::IpAddr;
 
-use azlint_facts::nsg::{judge, Direction, Endpoint, Flow, Verdict};
+use azlint_facts::nsg::{judge, Asgs, Direction, Endpoint, Flow, Verdict};
 use azlint_facts::{
     primary_config, Attached, NicRole, Site, CONTRIBUTOR, OWNER, USER_ACCESS_ADMINISTRATOR,
     VM_CONTRIBUTOR,
@@ -270,6 +270,9 @@ pub fn fact<'a>(cx: &Context<'a>, name: &str, res: ResIdx, _current: Value<'a>) 
                     source: Endpoint::Ip(ctx.ip),
                     destination: Endpoint::Internet,
                     port,
+                    source_asgs: ctx.asgs.clone(),
+                    // An Internet address is in no application security group.
+                    destination_asgs: Asgs::Known(Vec::new()),
                 };
                 let steps = [
                     (ctx.nic_nsg, Direction::Outbound),
@@ -387,6 +390,8 @@ fn site_fact<'a>(cx: &Context<'a>, site: &Site, name: &str, res: ResIdx) -> Fact
                     source: Endpoint::Ip(from.ip),
                     destination: Endpoint::Ip(to.ip),
                     port: 20480,
+                    source_asgs: from.asgs.clone(),
+                    destination_asgs: to.asgs.clone(),
                 };
                 let steps = [
                     (from.nic_nsg, Direction::Outbound),
@@ -680,6 +685,8 @@ fn image_version<'a>(cx: &Context<'a>, vm: ResIdx) -> FactAnswer<'a> {
 /// What NSG evaluation needs to know about a NIC.
 struct NicContext {
     ip: std::net::IpAddr,
+    /// The application security groups of its IP configuration.
+    asgs: Asgs,
     nic_nsg: Option<ResIdx>,
     subnet_nsg: Option<ResIdx>,
     /// The VNET's address space: what `VirtualNetwork` covers.
@@ -728,6 +735,7 @@ fn nic_context(cx: &Context<'_>, nic: ResIdx) -> Result<NicContext, String> {
         let subnet =
             subnet.ok_or_else(|| format!("the subnet `{subnet_id}` is not in the inputs"))?;
         return Ok(NicContext {
+            asgs: Asgs::of_nic(inv, nic, Some(ip)),
             ip,
             vnet: vnet_space(cx, subnet),
             nic_nsg: attached_nsg(&info.nsg)?,
@@ -752,6 +760,7 @@ fn nic_context(cx: &Context<'_>, nic: ResIdx) -> Result<NicContext, String> {
         .get(&subnet_id)
         .ok_or_else(|| format!("the subnet `{subnet_id}` is not in the inputs"))?;
     Ok(NicContext {
+        asgs: Asgs::of_nic(inv, nic, Some(ip)),
         ip,
         vnet: vnet_space(cx, subnet),
         nic_nsg: nsg_of(cx, nic)?,
