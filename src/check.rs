@@ -1,9 +1,8 @@
 //! `azlint check`: inputs -> inventory -> facts -> rules -> report.
 
 use std::io::IsTerminal;
-use std::sync::Arc;
 
-use azlint_diagnostics::{assign_fingerprints, input, sort_findings, Finding, Label, Severity};
+use azlint_diagnostics::{assign_fingerprints, sort_findings, Finding};
 use azlint_facts::{ExplicitSite, Facts};
 use azlint_inventory::Inventory;
 use azlint_report::{
@@ -11,10 +10,10 @@ use azlint_report::{
     ArtifactUris, ReportInput, RuleDescriptor, Summary, TextOptions,
 };
 use azlint_rules::{Context, Rule};
-use azlint_source::{Files, SourceFile};
+use azlint_source::Files;
 
 use crate::cli::{CheckArgs, ColorChoice, Format};
-use crate::inputs::{discover, load_all};
+use crate::inputs::{discover, read_inputs};
 use crate::output::{write_report, Progress};
 use crate::settings::Settings;
 use crate::{baseline, config, suppress};
@@ -83,28 +82,10 @@ pub fn run(args: &CheckArgs) -> Outcome {
         eprintln!("azlint: warning: no *.json or *.jsonc files found in the given paths");
     }
     let progress = Progress::start(&specs, args.quiet);
-    let inputs = load_all(&specs, &|spec| progress.file_done(spec));
+    let (mut findings, ingested) = read_inputs(&specs, walk_problems, &mut files, &|spec| {
+        progress.file_done(spec)
+    });
     timings.lap("load");
-
-    let mut findings: Vec<Finding> = Vec::new();
-    let mut ingested = Vec::with_capacity(inputs.len());
-    for l in inputs {
-        files.add(l.source);
-        findings.extend(l.findings);
-        ingested.extend(l.ingested);
-    }
-    for (name, reason) in walk_problems {
-        let id = files.add(Arc::new(SourceFile::new(name, String::new())));
-        findings.push(
-            Finding::new(
-                input::UNREADABLE,
-                Severity::Error,
-                reason,
-                Label::whole_file(id),
-            )
-            .input_error(),
-        );
-    }
 
     progress.stage("checking rules");
     let inventory = Inventory::build(ingested);

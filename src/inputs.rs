@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use azlint_diagnostics::{input, Finding, Label, Severity};
 use azlint_inventory::{ingest, Ingested};
-use azlint_source::{FileId, InputError, ParseError, SourceFile, Span};
+use azlint_source::{FileId, Files, InputError, ParseError, SourceFile, Span};
 use rayon::prelude::*;
 
 /// One input to read.
@@ -144,17 +144,45 @@ pub struct Loaded {
     pub findings: Vec<Finding>,
 }
 
-/// Reads, parses and ingests every input, in parallel. `done` is called as each finishes.
-pub fn load_all(specs: &[InputSpec], done: &(dyn Fn(&InputSpec) + Sync)) -> Vec<Loaded> {
-    specs
+/// Reads, parses and ingests every input, in parallel, and adds each to `files` (findings name
+/// files by their place there). Paths that could not be walked become findings too. `done` is
+/// called as each input finishes.
+pub fn read_inputs(
+    specs: &[InputSpec],
+    walk_problems: Vec<(String, String)>,
+    files: &mut Files,
+    done: &(dyn Fn(&InputSpec) + Sync),
+) -> (Vec<Finding>, Vec<Ingested>) {
+    let first = files.len() as u32;
+    let loaded: Vec<Loaded> = specs
         .par_iter()
         .enumerate()
         .map(|(i, spec)| {
-            let loaded = load(FileId(i as u32), spec);
+            let loaded = load(FileId(first + i as u32), spec);
             done(spec);
             loaded
         })
-        .collect()
+        .collect();
+    let mut findings = Vec::new();
+    let mut ingested = Vec::with_capacity(loaded.len());
+    for l in loaded {
+        files.add(l.source);
+        findings.extend(l.findings);
+        ingested.extend(l.ingested);
+    }
+    for (name, reason) in walk_problems {
+        let id = files.add(Arc::new(SourceFile::new(name, String::new())));
+        findings.push(
+            Finding::new(
+                input::UNREADABLE,
+                Severity::Error,
+                reason,
+                Label::whole_file(id),
+            )
+            .input_error(),
+        );
+    }
+    (findings, ingested)
 }
 
 fn load(id: FileId, spec: &InputSpec) -> Loaded {

@@ -4,19 +4,18 @@
 
 use std::net::IpAddr;
 use std::path::PathBuf;
-use std::sync::Arc;
 
-use azlint_diagnostics::{input, sort_findings, Finding, Label, Severity};
+use azlint_diagnostics::{sort_findings, Finding};
 use azlint_facts::routes::{effective, Effective, Route};
 use azlint_facts::{primary_config, NIC, SUBNET};
 use azlint_inventory::{props_of, Inventory, ResIdx};
 use azlint_report::{render_text, TextOptions};
-use azlint_source::{Files, SourceFile, Value};
+use azlint_source::{Files, Value};
 use serde_json::{json, Map};
 
 use crate::check::Outcome;
 use crate::cli::{ListFormat, RoutesArgs};
-use crate::inputs::{discover, load_all};
+use crate::inputs::{discover, read_inputs};
 
 /// Reads the inputs exactly as `check` does, into one inventory, with the files it read (for
 /// code frames). Input errors are shown as `check` shows them (file, line, column and a code
@@ -27,26 +26,8 @@ pub(crate) fn load_inventory(
 ) -> Result<(Inventory, Files), Outcome> {
     let (specs, problems) = discover(paths, stdin_name);
     let mut files = Files::new();
-    let mut errors: Vec<Finding> = Vec::new();
-    let loaded = load_all(&specs, &|_| {});
-    let mut ingested = Vec::new();
-    for l in loaded {
-        files.add(l.source);
-        errors.extend(l.findings.into_iter().filter(|f| f.is_input_error));
-        ingested.extend(l.ingested);
-    }
-    for (name, reason) in problems {
-        let id = files.add(Arc::new(SourceFile::new(name, String::new())));
-        errors.push(
-            Finding::new(
-                input::UNREADABLE,
-                Severity::Error,
-                reason,
-                Label::whole_file(id),
-            )
-            .input_error(),
-        );
-    }
+    let (findings, ingested) = read_inputs(&specs, problems, &mut files, &|_| {});
+    let mut errors: Vec<Finding> = findings.into_iter().filter(|f| f.is_input_error).collect();
     if !errors.is_empty() {
         sort_findings(&mut errors, &files);
         eprint!("{}", render_text(&errors, &files, TextOptions::default()));

@@ -33,20 +33,8 @@ fn fingerprints(sarif: &serde_json::Value) -> BTreeSet<String> {
         .collect()
 }
 
-/// A scratch repository (its own git root) with the broken example under `exports/`.
 fn scratch() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    fs::create_dir(dir.path().join(".git")).expect("mkdir .git");
-    fs::create_dir(dir.path().join("exports")).expect("mkdir");
-    for f in ["resources.json", "role-assignments.json"] {
-        fs::copy(
-            root.join(BROKEN).join(f),
-            dir.path().join("exports").join(f),
-        )
-        .expect("copy");
-    }
-    dir
+    common::broken_repo()
 }
 
 #[test]

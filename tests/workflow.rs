@@ -8,22 +8,8 @@ use std::path::Path;
 
 use common::{azlint_in, Run};
 
-const BROKEN: &str = "fixtures/examples/broken";
-
-/// A scratch repository holding the broken example (and a `.git` so it is its own root).
 fn scratch() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    fs::create_dir(dir.path().join(".git")).expect("mkdir .git");
-    fs::create_dir(dir.path().join("exports")).expect("mkdir");
-    for f in ["resources.json", "role-assignments.json"] {
-        fs::copy(
-            root.join(BROKEN).join(f),
-            dir.path().join("exports").join(f),
-        )
-        .expect("copy");
-    }
-    dir
+    common::broken_repo()
 }
 
 fn run(dir: &Path, args: &[&str]) -> Run {

@@ -79,3 +79,20 @@ pub fn azlint_in(dir: &Path, args: &[&str], stdin: Option<&[u8]>, env: &[(&str, 
         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
     }
 }
+
+/// A scratch repository (its own git root, with a `.git` directory) holding the broken example
+/// under `exports/`.
+pub fn broken_repo() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    std::fs::create_dir(dir.path().join(".git")).expect("mkdir .git");
+    std::fs::create_dir(dir.path().join("exports")).expect("mkdir");
+    for f in ["resources.json", "role-assignments.json"] {
+        std::fs::copy(
+            root.join("fixtures/examples/broken").join(f),
+            dir.path().join("exports").join(f),
+        )
+        .expect("copy");
+    }
+    dir
+}
