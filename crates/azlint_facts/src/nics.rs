@@ -347,26 +347,14 @@ impl<T> Table<T> {
 
 #[cfg(test)]
 mod tests {
+    use azlint_inventory::Inventory;
     use std::collections::BTreeSet;
-    use std::sync::Arc;
-
-    use azlint_inventory::{ingest, Inventory};
-    use azlint_source::{FileId, SourceFile};
 
     use super::*;
     use crate::{primary_config, subnet_ids, Facts, NicRole, ROUTE, ROUTE_TABLE};
 
     fn inventory(files: &[(&str, &str)]) -> Inventory {
-        let ingested = files
-            .iter()
-            .enumerate()
-            .map(|(i, (name, text))| {
-                let source = Arc::new(SourceFile::new(*name, *text));
-                let tree = source.parse().expect("fixture JSON");
-                ingest(FileId(i as u32), source, tree)
-            })
-            .collect();
-        Inventory::build(ingested)
+        Inventory::from_texts(files).expect("fixture JSON")
     }
 
     fn examples() -> Vec<Inventory> {

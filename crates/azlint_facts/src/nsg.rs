@@ -654,9 +654,7 @@ fn unknown_by(rule: Decided<'_>) -> Decision<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use azlint_inventory::{ingest, Inventory};
-    use azlint_source::{FileId, SourceFile};
-    use std::sync::Arc;
+    use azlint_inventory::Inventory;
 
     fn nsg(rules: &str) -> Inventory {
         let text = format!(
@@ -664,9 +662,7 @@ mod tests {
                 "name": "n", "type": "Microsoft.Network/networkSecurityGroups",
                 "properties": {{"securityRules": [{rules}]}}}}"#
         );
-        let source = Arc::new(SourceFile::new("nsg.json", text));
-        let tree = source.parse().expect("test JSON");
-        Inventory::build(vec![ingest(FileId(0), source, tree)])
+        Inventory::from_texts(&[("nsg.json", &text)]).expect("test JSON")
     }
 
     fn rule(

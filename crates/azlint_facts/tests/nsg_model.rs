@@ -4,11 +4,9 @@
 //! that may match leaves the answer open unless every possible outcome agrees).
 
 use std::net::IpAddr;
-use std::sync::Arc;
 
 use azlint_facts::nsg::{evaluate, Asgs, Direction, Endpoint, Flow, Verdict};
-use azlint_inventory::{ingest, Inventory};
-use azlint_source::{FileId, SourceFile};
+use azlint_inventory::Inventory;
 use ipnet::IpNet;
 
 /// A deterministic xorshift generator: the same cases on every run.
@@ -134,9 +132,7 @@ fn inventory(rules: &[Rule]) -> Inventory {
             "properties": {{"securityRules": [{}]}}}}"#,
         rules.join(",\n")
     );
-    let source = Arc::new(SourceFile::new("nsg.json", text));
-    let tree = source.parse().expect("generated JSON parses");
-    Inventory::build(vec![ingest(FileId(0), source, tree)])
+    Inventory::from_texts(&[("nsg.json", &text)]).expect("generated JSON parses")
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

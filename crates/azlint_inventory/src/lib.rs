@@ -136,6 +136,19 @@ pub struct Inventory {
 impl Inventory {
     /// Merges ingested documents, in the order given (which decides, among occurrences of one
     /// resource that are equally complete, which one is read).
+    /// An inventory of JSON texts held in memory, each read as one input file (`(name,
+    /// text)`): for tests and tools that build exports themselves. A text that is not JSON is
+    /// an error naming the file.
+    pub fn from_texts(files: &[(&str, &str)]) -> Result<Inventory, String> {
+        let mut ingested = Vec::with_capacity(files.len());
+        for (i, (name, text)) in files.iter().enumerate() {
+            let source = Arc::new(SourceFile::new(*name, *text));
+            let tree = source.parse().map_err(|e| format!("{name}: {e}"))?;
+            ingested.push(ingest(FileId(i as u32), source, tree));
+        }
+        Ok(Inventory::build(ingested))
+    }
+
     pub fn build(inputs: Vec<Ingested>) -> Inventory {
         let mut inv = Inventory::default();
         for input in inputs {
@@ -477,19 +490,9 @@ mod tests {
 #[cfg(test)]
 mod inventory_tests {
     use super::*;
-    use azlint_source::{FileId, SourceFile};
 
     fn inventory(files: &[(&str, &str)]) -> Inventory {
-        let ingested = files
-            .iter()
-            .enumerate()
-            .map(|(i, (name, text))| {
-                let source = Arc::new(SourceFile::new(*name, *text));
-                let tree = source.parse().expect("test JSON");
-                ingest(FileId(i as u32), source, tree)
-            })
-            .collect();
-        Inventory::build(ingested)
+        Inventory::from_texts(files).expect("test JSON")
     }
 
     const VNET: &str = r#"[{"id": "/subscriptions/S/resourceGroups/RG/providers/Microsoft.Network/virtualNetworks/v",
