@@ -208,6 +208,26 @@ fn ambiguous_and_unknown_names_are_usage_errors() {
     assert_eq!(selected(&v), "10.2.0.0/24 VnetLocal - Default -");
 }
 
+/// The HA keepalive of the example site: UDP/20480 from the primary's LAN NIC to the
+/// secondary's.
+const KEEPALIVE: [&str; 8] = [
+    "--from",
+    "ams-lanPrimary",
+    "--to",
+    "10.20.0.69",
+    "--protocol",
+    "udp",
+    "--port",
+    "20480",
+];
+
+/// `flow` on `inputs` for the keepalive.
+fn keepalive(inputs: &[&str]) -> serde_json::Value {
+    let mut args = inputs.to_vec();
+    args.extend_from_slice(&KEEPALIVE);
+    flow(&args)
+}
+
 fn flow(args: &[&str]) -> serde_json::Value {
     let mut all = vec!["flow"];
     all.extend_from_slice(args);
@@ -296,17 +316,7 @@ fn nsg_priority_first_match_and_levels() {
 #[test]
 fn vsocket_keepalive_and_management_egress() {
     let dir = "fixtures/examples/healthy";
-    let v = flow(&[
-        dir,
-        "--from",
-        "ams-lanPrimary",
-        "--to",
-        "10.20.0.69",
-        "--protocol",
-        "udp",
-        "--port",
-        "20480",
-    ]);
+    let v = keepalive(&[dir]);
     assert_eq!(v["verdict"], "allow");
     assert_eq!(decided(&v).len(), 2);
     for (proto, port, want) in [
@@ -341,18 +351,9 @@ fn text_reports() {
     ]);
     assert_eq!(run.code, 0);
     insta::assert_snapshot!("routes_lan_subnet", run.stdout);
-    let run = azlint(&[
-        "flow",
-        "fixtures/examples/healthy",
-        "--from",
-        "ams-lanPrimary",
-        "--to",
-        "10.20.0.69",
-        "--protocol",
-        "udp",
-        "--port",
-        "20480",
-    ]);
+    let mut args = vec!["flow", "fixtures/examples/healthy"];
+    args.extend_from_slice(&KEEPALIVE);
+    let run = azlint(&args);
     assert_eq!(run.code, 0);
     insta::assert_snapshot!("flow_keepalive", run.stdout);
 }
@@ -434,21 +435,9 @@ fn longest_prefix_match_equals_brute_force() {
 
 #[test]
 fn virtual_network_manager_admin_rules_make_flows_unknown() {
-    let base = [
-        "fixtures/examples/healthy",
-        "--from",
-        "ams-lanPrimary",
-        "--to",
-        "10.20.0.69",
-        "--protocol",
-        "udp",
-        "--port",
-        "20480",
-    ];
-    assert_eq!(flow(&base)["verdict"], "allow");
-    let mut with_manager = vec!["fixtures/network/network-manager.json"];
-    with_manager.extend_from_slice(&base);
-    let v = flow(&with_manager);
+    let healthy = "fixtures/examples/healthy";
+    assert_eq!(keepalive(&[healthy])["verdict"], "allow");
+    let v = keepalive(&["fixtures/network/network-manager.json", healthy]);
     assert_eq!(v["verdict"], "unknown");
     let reason = v["reason"].as_str().unwrap_or_default();
     assert!(
@@ -459,28 +448,13 @@ fn virtual_network_manager_admin_rules_make_flows_unknown() {
 
 #[test]
 fn application_security_groups_match_by_membership() {
-    let args = |file: &'static str| {
-        [
-            file,
-            "--from",
-            "ams-lanPrimary",
-            "--to",
-            "10.20.0.69",
-            "--protocol",
-            "udp",
-            "--port",
-            "20480",
-        ]
-    };
     // Both LAN NICs are in asg-cato-lan, which an inbound rule denies.
-    let v = flow(&args("fixtures/rules/keepalive-blocked/fire/asg-deny.json"));
+    let v = keepalive(&["fixtures/rules/keepalive-blocked/fire/asg-deny.json"]);
     assert_eq!(v["verdict"], "deny");
     assert!(decided(&v).contains(
         &"Inbound subnet ams-LANSecurityGroup Deny-Keepalive-To-LAN-ASG 90 false".to_string()
     ));
     // No NIC is in the group: the rule does not match.
-    let v = flow(&args(
-        "fixtures/rules/keepalive-blocked/silent/asg-deny-other-nics.json",
-    ));
+    let v = keepalive(&["fixtures/rules/keepalive-blocked/silent/asg-deny-other-nics.json"]);
     assert_eq!(v["verdict"], "allow");
 }
