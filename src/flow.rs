@@ -511,7 +511,7 @@ pub fn run(args: &FlowArgs) -> Outcome {
             }
             println!(
                 "{}",
-                serde_json::to_string_pretty(&Json::Object(o)).expect("JSON")
+                serde_json::to_string_pretty(&Json::Object(o)).unwrap_or_default()
             );
         }
         ListFormat::Text => {

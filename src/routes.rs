@@ -323,7 +323,7 @@ fn render_json(inv: &Inventory, eff: &Effective<'_>, to: Option<IpAddr>) -> Stri
     if let Some(why) = unknown {
         o.insert("unknown".into(), json!(why));
     }
-    let mut s = serde_json::to_string_pretty(&serde_json::Value::Object(o)).expect("JSON");
+    let mut s = serde_json::to_string_pretty(&serde_json::Value::Object(o)).unwrap_or_default();
     s.push('\n');
     s
 }

@@ -63,6 +63,15 @@ enum Command {
     },
     /// Generate the exports, time every program on them and print a table.
     Run(run::RunArgs),
+    /// Validate SARIF reports against the official SARIF 2.1.0 schema (for CI, which has the
+    /// schema in ../shared/sarif; a user's clone does not).
+    SarifSchema {
+        /// The schema file, sarif-schema-2.1.0.json.
+        schema: PathBuf,
+        /// The reports to check.
+        #[arg(required = true)]
+        reports: Vec<PathBuf>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -71,6 +80,7 @@ fn main() -> ExitCode {
         Command::Baseline { file } => baseline(&file),
         Command::Validate { file } => validate(&file),
         Command::Run(args) => run::run(&args),
+        Command::SarifSchema { schema, reports } => sarif_schema(&schema, &reports),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
@@ -109,5 +119,49 @@ fn validate(file: &Path) -> Result<()> {
     let bytes = read_file(file)?;
     serde_json::from_slice::<serde::de::IgnoredAny>(&bytes).map_err(|e| parse_error(file, e))?;
     println!("ok");
+    Ok(())
+}
+
+/// Checks each report against the schema, and that the schema is really applied: a report
+/// whose first region starts at column 0 must be rejected.
+fn sarif_schema(schema: &Path, reports: &[PathBuf]) -> Result<()> {
+    let read_json = |file: &Path| -> Result<serde_json::Value> {
+        serde_json::from_slice(&read_file(file)?).map_err(|e| parse_error(file, e))
+    };
+    let schema_json = read_json(schema)?;
+    let validator = jsonschema::validator_for(&schema_json)
+        .map_err(|e| format!("{} is not a usable JSON Schema: {e}", schema.display()))?;
+    let mut first_region = None;
+    for report in reports {
+        let log = read_json(report)?;
+        let errors: Vec<String> = validator
+            .iter_errors(&log)
+            .map(|e| format!("  {e} at {}", e.instance_path()))
+            .collect();
+        if !errors.is_empty() {
+            return Err(format!(
+                "{} does not validate against the SARIF schema:\n{}",
+                report.display(),
+                errors.join("\n")
+            ));
+        }
+        let results = log["runs"][0]["results"].as_array().map_or(0, Vec::len);
+        println!(
+            "{}: valid SARIF 2.1.0 ({results} results)",
+            report.display()
+        );
+        let has_region =
+            !log["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["region"].is_null();
+        if first_region.is_none() && has_region {
+            first_region = Some(log);
+        }
+    }
+    if let Some(mut log) = first_region {
+        log["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["region"]["startColumn"] =
+            serde_json::Value::from(0);
+        if validator.is_valid(&log) {
+            return Err("the schema accepts a region at column 0: it is not being applied".into());
+        }
+    }
     Ok(())
 }

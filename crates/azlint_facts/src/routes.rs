@@ -174,7 +174,10 @@ pub fn system_routes(space: &[IpNet], peered: &[IpNet]) -> Vec<Route<'static>> {
     }
     out.push(Route::new("0.0.0.0/0", "Internet", Source::Default));
     for reserved in RESERVED {
-        let net: IpNet = reserved.parse().expect("reserved prefix");
+        // The four constants above always parse.
+        let Ok(net) = reserved.parse::<IpNet>() else {
+            continue;
+        };
         // Equal to a VNET range: that range's VnetLocal route is the route. Inside a larger
         // VNET range: removed.
         if space.iter().any(|s| s.trunc() == net || s.contains(&net)) {
