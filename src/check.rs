@@ -199,7 +199,11 @@ fn report_only(args: &CheckArgs, mut findings: Vec<Finding>, files: &Files) -> O
     sort_findings(&mut findings, files);
     let uris = ArtifactUris::new(args.root.as_deref());
     assign_fingerprints(&mut findings, files, |id| uris.uri(&files.get(id).name));
-    let mut summary = Summary::default();
+    // The configuration or baseline file that stopped the run is the file read.
+    let mut summary = Summary {
+        files: files.len(),
+        ..Default::default()
+    };
     summary.count(findings.iter());
     let descriptors = azlint_report::input_descriptors();
     let report = render(args, &findings, files, &summary, &descriptors, &uris);

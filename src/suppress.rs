@@ -253,6 +253,7 @@ fn parse_entry(body: &str, at: Label, target: Target, kind: SuppressionKind) -> 
 }
 
 fn invalid(at: Label, message: String) -> Box<Finding> {
+    let at = at.with_message("not applied");
     Box::new(Finding::new(INVALID, Severity::Warning, message, at).with_help(
         "a suppression is `azlint-ignore ID[, ID]: reason`, with a rule id or name and a reason",
     ))
@@ -342,7 +343,7 @@ impl Suppressions {
                             UNUSED,
                             Severity::Warning,
                             format!("this suppression of {word} matches no finding"),
-                            e.at.clone(),
+                            e.at.clone().with_message("matches nothing"),
                         )
                         .with_help(
                             "the problem it was written for is gone: remove the suppression",
