@@ -38,6 +38,8 @@ enum Target {
     Span(FileId, Span),
     /// Findings about this resource (id key), or located inside its span.
     Resource(Option<String>, Option<(FileId, Span)>),
+    /// A comment with nothing after it: it covers nothing, and is reported as unused.
+    Nothing,
 }
 
 #[derive(Clone, Debug)]
@@ -146,7 +148,7 @@ fn comment_entry(
     let target = match tree.item_after(text, at as u32) {
         After::InString => return None,
         After::Item(span) => Target::Span(file, span),
-        After::Nothing => Target::Span(file, Span::new(0, 0)),
+        After::Nothing => Target::Nothing,
     };
     // The comment runs to the end of its line, or to `*/` for a block comment.
     let rest = &text[at..];
@@ -269,6 +271,7 @@ impl Suppressions {
         for (i, e) in self.entries.iter().enumerate() {
             match &e.target {
                 Target::Span(file, _) => by_file.entry(*file).or_default().push(i),
+                Target::Nothing => {}
                 Target::Resource(id, span) => {
                     if let Some(id) = id {
                         by_resource.entry(id.as_str()).or_default().push(i);
@@ -298,7 +301,7 @@ impl Suppressions {
                     match &self.entries[i].target {
                         Target::Span(_, s) => within(s),
                         Target::Resource(_, Some((_, s))) => within(s),
-                        Target::Resource(_, None) => false,
+                        Target::Resource(_, None) | Target::Nothing => false,
                     }
                 }));
             }
