@@ -1,0 +1,1000 @@
+//! Expanding a template: parameters bound, variables and functions defined, resources
+//! evaluated with copy loops unrolled and conditions applied, nested inline templates
+//! expanded in their inner or outer scope, outputs evaluated.
+//!
+//! Every evaluated value keeps an [`Origin`]: the template text it came from and, when a
+//! parameter was read to compute it, which parameter value. Findings on evaluated resources
+//! point back there.
+
+use std::sync::Arc;
+
+use azlint_source::{Kind, Span, Value};
+
+use crate::eval::{check_count, Deployment, ExprError, Scope, UserFn, ValueError};
+use crate::value::{Obj, Val};
+
+/// Where an evaluated value came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Origin {
+    /// The template value (a string expression, an object, a literal) it was evaluated from.
+    pub span: Span,
+    /// The parameter read to compute it: an index in [`Expanded::params`].
+    pub param: Option<u32>,
+}
+
+/// An evaluated value with origins, the shape of the template it came from.
+#[derive(Clone, Debug)]
+pub enum Node {
+    /// A value computed by one template string or literal (possibly an object or array).
+    Leaf(Val, Origin),
+    Array(Vec<Node>, Origin),
+    Object(Vec<(Arc<str>, Node)>, Origin),
+}
+
+impl Node {
+    pub fn origin(&self) -> Origin {
+        match self {
+            Node::Leaf(_, o) | Node::Array(_, o) | Node::Object(_, o) => *o,
+        }
+    }
+
+    /// The plain value.
+    pub fn to_val(&self) -> Val {
+        match self {
+            Node::Leaf(v, _) => v.clone(),
+            Node::Array(items, _) => Val::array(items.iter().map(Node::to_val).collect()),
+            Node::Object(members, _) => {
+                let mut o = Obj::with_capacity(members.len());
+                for (k, v) in members {
+                    o.insert(k.clone(), v.to_val());
+                }
+                Val::object(o)
+            }
+        }
+    }
+
+    /// A member of an object node (case-insensitive).
+    pub fn get(&self, key: &str) -> Option<&Node> {
+        match self {
+            Node::Object(members, _) => members
+                .iter()
+                .rev()
+                .find(|(k, _)| k.eq_ignore_ascii_case(key))
+                .map(|(_, v)| v),
+            _ => None,
+        }
+    }
+
+    fn set(&mut self, key: &str, value: Node) {
+        if let Node::Object(members, _) = self {
+            match members
+                .iter_mut()
+                .find(|(k, _)| k.eq_ignore_ascii_case(key))
+            {
+                Some(slot) => slot.1 = value,
+                None => members.push((Arc::from(key), value)),
+            }
+        }
+    }
+}
+
+/// Where a parameter's value was given.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ParamFrom {
+    /// An ARM parameter file: its index in the list given to [`expand`], and the value's span.
+    File(usize, Span),
+    /// `-p name=value` on the command line.
+    CommandLine,
+    /// The configuration file's `[parameters]`.
+    Config,
+    /// The parameter's `defaultValue` in the template.
+    Default(Span),
+}
+
+/// A parameter of the template and where its value came from.
+#[derive(Clone, Debug)]
+pub struct ParamSource {
+    pub name: String,
+    pub from: ParamFrom,
+}
+
+/// One resource of the expanded template.
+#[derive(Clone, Debug)]
+pub struct Resource {
+    /// The resource object: `id`, `name`, `type` (full), `properties` ... evaluated.
+    pub node: Node,
+    /// Whether its `condition` could not be decided (it may not be deployed).
+    pub conditional: bool,
+}
+
+/// A problem found while expanding: an expression that cannot be evaluated.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Problem {
+    /// The template string (or value) at fault.
+    pub span: Span,
+    /// The part of the string at fault, as byte offsets into the string's text.
+    pub at: Option<(u32, u32)>,
+    pub message: String,
+}
+
+/// Values given for parameters from outside the template.
+#[derive(Clone, Debug, Default)]
+pub struct Inputs<'p> {
+    /// ARM parameter files, parsed, in order (a later file overrides an earlier one).
+    pub files: Vec<Value<'p>>,
+    /// `-p name=value` (JSON values, or strings).
+    pub command_line: Vec<(String, Val)>,
+    /// The configuration's `[parameters]`.
+    pub config: Vec<(String, Val)>,
+}
+
+/// The result of expanding a template.
+#[derive(Clone, Debug, Default)]
+pub struct Expanded {
+    pub resources: Vec<Resource>,
+    pub outputs: Vec<(String, String, Node)>,
+    pub params: Vec<ParamSource>,
+    pub problems: Vec<Problem>,
+}
+
+/// Nested inline templates may nest this deep.
+const MAX_NESTING: usize = 8;
+/// A template may expand to at most this many resources.
+const MAX_RESOURCES: usize = 100_000;
+
+/// Expands the template at `root` with parameter values from `inputs`.
+pub fn expand<'t>(root: Value<'t>, inputs: &Inputs<'t>, deployment: Deployment) -> Expanded {
+    let mut out = Expanded::default();
+    let deployment = Arc::new(deployment_for(root, deployment));
+    let mut scope = Scope::new(deployment);
+    bind_parameters(root, inputs, &mut scope, &mut out);
+    let mut x = Expander { out, depth: 0 };
+    x.template(root, &mut scope, true);
+    x.out
+}
+
+/// A subscription-level template has no resource group.
+fn deployment_for(root: Value<'_>, mut d: Deployment) -> Deployment {
+    let schema = root
+        .get("$schema")
+        .and_then(|s| s.as_str())
+        .map(|s| s.to_ascii_lowercase())
+        .unwrap_or_default();
+    if schema.contains("subscriptiondeploymenttemplate")
+        || schema.contains("managementgroupdeploymenttemplate")
+        || schema.contains("tenantdeploymenttemplate")
+    {
+        d.resource_group = None;
+    }
+    d
+}
+
+fn bind_parameters<'t>(
+    root: Value<'t>,
+    inputs: &Inputs<'t>,
+    scope: &mut Scope<'t>,
+    out: &mut Expanded,
+) {
+    let Some(declared) = root.get_ignore_case("parameters").filter(|p| p.is_object()) else {
+        return;
+    };
+    let mut defaults = Vec::new();
+    for (k, decl) in declared.members() {
+        let name = k.as_str().unwrap_or_default().into_owned();
+        let ty = decl
+            .get_ignore_case("type")
+            .and_then(|t| t.as_str())
+            .map(|t| t.to_ascii_lowercase())
+            .unwrap_or_default();
+        let given = given_value(&name, &ty, inputs);
+        match given {
+            Some((value, from)) => {
+                let idx = out.params.len() as u32;
+                out.params.push(ParamSource {
+                    name: name.clone(),
+                    from,
+                });
+                scope.set_param(&name, value, Some(idx));
+            }
+            None => match decl.get_ignore_case("defaultValue") {
+                Some(d) => {
+                    // Defaults may read other parameters: bound after every given value.
+                    scope.set_param(
+                        &name,
+                        Val::unknown(
+                            format!("the parameter `{name}` {PENDING}"),
+                            format!("parameters('{name}')"),
+                        ),
+                        None,
+                    );
+                    defaults.push((name, d));
+                }
+                None => scope.set_param(
+                    &name,
+                    Val::unknown(
+                        format!("the parameter `{name}` has no value (give one with --parameters FILE or -p {name}=VALUE)"),
+                        format!("parameters('{name}')"),
+                    ),
+                    None,
+                ),
+            },
+        }
+    }
+    // A default may read a parameter declared after it: evaluate in passes until every
+    // default that can be known is.
+    let mut pending = defaults;
+    loop {
+        let mut waiting = Vec::new();
+        let before = pending.len();
+        for (name, d) in pending {
+            let value = match scope.eval_value(d) {
+                Ok(v) => v,
+                Err(e) => {
+                    out.problems.push(problem(&e));
+                    Val::unknown(
+                        format!("the default of `{name}` cannot be evaluated"),
+                        format!("parameters('{name}')"),
+                    )
+                }
+            };
+            let _ = scope.take_touched();
+            if before > 1 && is_pending(&value) {
+                waiting.push((name, d));
+                continue;
+            }
+            let idx = out.params.len() as u32;
+            out.params.push(ParamSource {
+                name: name.clone(),
+                from: ParamFrom::Default(d.span()),
+            });
+            scope.set_param(&name, value, Some(idx));
+        }
+        if waiting.is_empty() {
+            break;
+        }
+        if waiting.len() == before {
+            // A cycle: what is left stays unknown.
+            for (name, _) in waiting {
+                scope.set_param(
+                    &name,
+                    Val::unknown(
+                        format!("the default of `{name}` depends on itself"),
+                        format!("parameters('{name}')"),
+                    ),
+                    None,
+                );
+            }
+            break;
+        }
+        pending = waiting;
+    }
+}
+
+const PENDING: &str = "is being evaluated";
+
+fn is_pending(v: &Val) -> bool {
+    v.first_unknown()
+        .is_some_and(|u| matches!(u, Val::Unknown(u) if u.reason.ends_with(PENDING)))
+}
+
+/// A parameter's value from the command line, the parameter files or the configuration.
+fn given_value(name: &str, ty: &str, inputs: &Inputs<'_>) -> Option<(Val, ParamFrom)> {
+    if let Some((_, v)) = inputs
+        .command_line
+        .iter()
+        .rev()
+        .find(|(n, _)| n.eq_ignore_ascii_case(name))
+    {
+        return Some((coerce(v.clone(), ty), ParamFrom::CommandLine));
+    }
+    for (i, file) in inputs.files.iter().enumerate().rev() {
+        let params = file
+            .get_ignore_case("parameters")
+            .filter(|p| p.is_object())
+            .unwrap_or(*file);
+        let Some(entry) = params.get_ignore_case(name) else {
+            continue;
+        };
+        if let Some(v) = entry.get_ignore_case("value") {
+            return Some((plain(v), ParamFrom::File(i, v.span())));
+        }
+        if entry.get_ignore_case("reference").is_some() {
+            return Some((
+                Val::unknown(
+                    format!(
+                        "the parameter `{name}` is a Key Vault reference, known only at deployment"
+                    ),
+                    format!("parameters('{name}')"),
+                ),
+                ParamFrom::File(i, entry.span()),
+            ));
+        }
+    }
+    inputs
+        .config
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case(name))
+        .map(|(_, v)| (coerce(v.clone(), ty), ParamFrom::Config))
+}
+
+/// A string given for an int, bool, array or object parameter is parsed as such.
+fn coerce(v: Val, ty: &str) -> Val {
+    let Val::Str(s) = &v else { return v };
+    match ty {
+        "int" => s.trim().parse::<i64>().map(Val::Int).unwrap_or(v),
+        "bool" => match s.trim().to_ascii_lowercase().as_str() {
+            "true" => Val::Bool(true),
+            "false" => Val::Bool(false),
+            _ => v,
+        },
+        "array" | "object" | "secureobject" => serde_json::from_str::<serde_json::Value>(s)
+            .map(|j| Val::from_serde(&j))
+            .unwrap_or(v),
+        _ => v,
+    }
+}
+
+/// A JSON value taken literally (parameter file values are not expressions).
+pub fn plain(v: Value<'_>) -> Val {
+    match v.kind() {
+        Kind::Null => Val::Null,
+        Kind::Bool => Val::Bool(v.as_bool().unwrap_or(false)),
+        Kind::Number => match v.as_i64() {
+            Some(i) => Val::Int(i),
+            None => Val::Float(v.as_f64().unwrap_or(f64::NAN)),
+        },
+        Kind::String => Val::str(v.as_str().unwrap_or_default()),
+        Kind::Array => Val::array(v.elements().map(plain).collect()),
+        Kind::Object => {
+            let mut o = Obj::with_capacity(v.len());
+            for (k, x) in v.members() {
+                o.insert(k.as_str().unwrap_or_default(), plain(x));
+            }
+            Val::object(o)
+        }
+    }
+}
+
+fn problem(e: &ValueError<'_>) -> Problem {
+    Problem {
+        span: e.value.span(),
+        at: e.error.at,
+        message: e.error.message.clone(),
+    }
+}
+
+fn origin(v: Value<'_>, param: Option<u32>) -> Origin {
+    Origin {
+        span: v.span(),
+        param,
+    }
+}
+
+struct Expander {
+    out: Expanded,
+    depth: usize,
+}
+
+impl Expander {
+    fn template<'t>(&mut self, root: Value<'t>, scope: &mut Scope<'t>, outputs: bool) {
+        define_functions(root, scope);
+        if let Some(vars) = root.get_ignore_case("variables").filter(|v| v.is_object()) {
+            for (k, v) in vars.members() {
+                let name = k.as_str().unwrap_or_default();
+                if name.eq_ignore_ascii_case("copy") && v.is_array() {
+                    for entry in v.elements() {
+                        let n = entry.get_ignore_case("name").and_then(|n| n.as_str());
+                        let c = entry.get_ignore_case("count");
+                        let i = entry.get_ignore_case("input");
+                        if let (Some(n), Some(c), Some(i)) = (n, c, i) {
+                            scope.define_copy_var(&n, c, i);
+                        }
+                    }
+                    continue;
+                }
+                scope.define_var(&name, v);
+            }
+        }
+        if let Some(resources) = root.get_ignore_case("resources") {
+            self.declare_symbols(resources, scope);
+            self.resources(resources, None, scope);
+        }
+        if outputs {
+            if let Some(outs) = root.get_ignore_case("outputs").filter(|o| o.is_object()) {
+                for (k, o) in outs.members() {
+                    let name = k.as_str().unwrap_or_default().into_owned();
+                    let ty = o
+                        .get_ignore_case("type")
+                        .and_then(|t| t.as_str())
+                        .map(|t| t.into_owned())
+                        .unwrap_or_default();
+                    let value = self.output(o, scope);
+                    self.out.outputs.push((name, ty, value));
+                }
+            }
+        }
+    }
+
+    fn output<'t>(&mut self, o: Value<'t>, scope: &mut Scope<'t>) -> Node {
+        if let Some(c) = o.get_ignore_case("condition") {
+            if let Ok(Val::Bool(false)) = self.eval(c, scope) {
+                return Node::Leaf(Val::Null, origin(c, None));
+            }
+        }
+        if let Some(copy) = o.get_ignore_case("copy").filter(|c| c.is_object()) {
+            if let (Some(count), Some(input)) =
+                (copy.get_ignore_case("count"), copy.get_ignore_case("input"))
+            {
+                return self.copy_node("", count, input, scope);
+            }
+        }
+        match o.get_ignore_case("value") {
+            Some(v) => self.node(v, scope),
+            None => Node::Leaf(Val::Null, origin(o, None)),
+        }
+    }
+
+    fn eval<'t>(&mut self, v: Value<'t>, scope: &mut Scope<'t>) -> Result<Val, ()> {
+        let r = scope.eval_value(v);
+        let _ = scope.take_touched();
+        r.map_err(|e| self.out.problems.push(problem(&e)))
+    }
+
+    /// Evaluates a template value into a [`Node`], recording origins; errors become unknowns.
+    fn node<'t>(&mut self, v: Value<'t>, scope: &mut Scope<'t>) -> Node {
+        match v.kind() {
+            Kind::Object => {
+                let mut members = Vec::with_capacity(v.len());
+                for (k, x) in v.members() {
+                    let key = k.as_str().unwrap_or_default();
+                    if key.eq_ignore_ascii_case("copy") && x.is_array() {
+                        self.property_copies(x, scope, &mut members);
+                        continue;
+                    }
+                    let key = match scope.eval_key(k) {
+                        Ok(key) => key,
+                        Err(e) => {
+                            self.out.problems.push(problem(&e));
+                            Arc::from(&*key)
+                        }
+                    };
+                    let value = self.node(x, scope);
+                    members.retain(|(k, _): &(Arc<str>, Node)| !k.eq_ignore_ascii_case(&key));
+                    members.push((key, value));
+                }
+                Node::Object(members, origin(v, None))
+            }
+            Kind::Array => {
+                let items = v.elements().map(|e| self.node(e, scope)).collect();
+                Node::Array(items, origin(v, None))
+            }
+            Kind::String => {
+                let _ = scope.take_touched();
+                let r = scope.eval_value(v);
+                let param = scope.take_touched();
+                match r {
+                    Ok(val) => Node::Leaf(val, origin(v, param)),
+                    Err(e) => {
+                        self.out.problems.push(problem(&e));
+                        Node::Leaf(
+                            Val::unknown(
+                                format!(
+                                    "`{}` cannot be evaluated: {}",
+                                    v.as_str().unwrap_or_default(),
+                                    e.error.message
+                                ),
+                                v.as_str()
+                                    .unwrap_or_default()
+                                    .trim()
+                                    .trim_start_matches('[')
+                                    .trim_end_matches(']')
+                                    .to_string(),
+                            ),
+                            origin(v, param),
+                        )
+                    }
+                }
+            }
+            _ => Node::Leaf(plain(v), origin(v, None)),
+        }
+    }
+
+    fn property_copies<'t>(
+        &mut self,
+        copy: Value<'t>,
+        scope: &mut Scope<'t>,
+        members: &mut Vec<(Arc<str>, Node)>,
+    ) {
+        for entry in copy.elements() {
+            let name = entry
+                .get_ignore_case("name")
+                .and_then(|n| n.as_str())
+                .map(|n| n.into_owned())
+                .unwrap_or_default();
+            let (Some(count), Some(input)) = (
+                entry.get_ignore_case("count"),
+                entry.get_ignore_case("input"),
+            ) else {
+                self.out.problems.push(Problem {
+                    span: entry.span(),
+                    at: None,
+                    message: "a copy loop needs `name`, `count` and `input`".into(),
+                });
+                continue;
+            };
+            let items = self.copy_node(&name, count, input, scope);
+            members.push((Arc::from(name.as_str()), items));
+        }
+    }
+
+    fn copy_node<'t>(
+        &mut self,
+        name: &str,
+        count: Value<'t>,
+        input: Value<'t>,
+        scope: &mut Scope<'t>,
+    ) -> Node {
+        let n = match self.count(count, scope) {
+            Ok(n) => n,
+            Err(unknown) => return Node::Leaf(unknown, origin(count, None)),
+        };
+        let mut items = Vec::with_capacity(n as usize);
+        for i in 0..n {
+            scope.push_copy(name, i);
+            items.push(self.node(input, scope));
+            scope.pop_copy();
+        }
+        Node::Array(items, origin(input, None))
+    }
+
+    /// A copy count, or the unknown that stands for the whole loop.
+    fn count<'t>(&mut self, count: Value<'t>, scope: &mut Scope<'t>) -> Result<i64, Val> {
+        let v = self
+            .eval(count, scope)
+            .map_err(|_| Val::unknown("the copy count has an error", "copy()"))?;
+        match v {
+            Val::Unknown(u) => Err(Val::unknown(
+                format!("the copy count is unknown: {}", u.reason),
+                "copy()",
+            )),
+            v => match v.as_int() {
+                Some(n) => match check_count(n) {
+                    Ok(()) => Ok(n),
+                    Err(m) => {
+                        self.out.problems.push(Problem {
+                            span: count.span(),
+                            at: None,
+                            message: m,
+                        });
+                        Err(Val::unknown("the copy count is out of range", "copy()"))
+                    }
+                },
+                None => {
+                    self.out.problems.push(Problem {
+                        span: count.span(),
+                        at: None,
+                        message: format!("a copy count must be an integer, not {}", v.type_name()),
+                    });
+                    Err(Val::unknown("the copy count is not an integer", "copy()"))
+                }
+            },
+        }
+    }
+
+    /// Records the ids of resources declared by name or symbolic name, for `reference()`.
+    fn declare_symbols<'t>(&mut self, resources: Value<'t>, scope: &mut Scope<'t>) {
+        for (symbol, r) in resource_list(resources) {
+            if r.get_ignore_case("copy").is_some() {
+                continue;
+            }
+            let ty = r
+                .get_ignore_case("type")
+                .and_then(|t| scope.eval_value(t).ok());
+            let name = r
+                .get_ignore_case("name")
+                .and_then(|n| scope.eval_value(n).ok());
+            let _ = scope.take_touched();
+            if let (Some(Val::Str(ty)), Some(Val::Str(name))) = (ty, name) {
+                if !ty.contains('/') || ty.matches('/').count() != name.matches('/').count() + 1 {
+                    continue;
+                }
+                let id = self.resource_id(&ty, &name, None, scope).to_lowercase();
+                if let Some(symbol) = symbol {
+                    scope.symbols.insert(symbol.to_lowercase(), id.clone());
+                }
+                scope.symbols.entry(name.to_lowercase()).or_insert(id);
+            }
+        }
+    }
+
+    fn resources<'t>(
+        &mut self,
+        resources: Value<'t>,
+        parent: Option<(String, String)>,
+        scope: &mut Scope<'t>,
+    ) {
+        for (_, r) in resource_list(resources) {
+            if self.out.resources.len() >= MAX_RESOURCES {
+                self.out.problems.push(Problem {
+                    span: r.span(),
+                    at: None,
+                    message: format!("the template expands to more than {MAX_RESOURCES} resources; azlint stops there"),
+                });
+                return;
+            }
+            match r.get_ignore_case("copy").filter(|c| c.is_object()) {
+                Some(copy) => {
+                    let name = copy
+                        .get_ignore_case("name")
+                        .and_then(|n| n.as_str())
+                        .map(|n| n.into_owned())
+                        .unwrap_or_default();
+                    let Some(count) = copy.get_ignore_case("count") else {
+                        self.out.problems.push(Problem {
+                            span: copy.span(),
+                            at: None,
+                            message: "a copy loop needs a `count`".into(),
+                        });
+                        continue;
+                    };
+                    match self.count(count, scope) {
+                        Ok(n) => {
+                            for i in 0..n {
+                                scope.push_copy(&name, i);
+                                self.resource(r, &parent, scope, false);
+                                scope.pop_copy();
+                            }
+                        }
+                        Err(_) => {
+                            // Unknown count: one resource stands for all, copyIndex() unknown.
+                            scope.push_copy(&name, 0);
+                            self.resource(r, &parent, scope, true);
+                            scope.pop_copy();
+                        }
+                    }
+                }
+                None => self.resource(r, &parent, scope, false),
+            }
+        }
+    }
+
+    fn resource<'t>(
+        &mut self,
+        r: Value<'t>,
+        parent: &Option<(String, String)>,
+        scope: &mut Scope<'t>,
+        mut conditional: bool,
+    ) {
+        if r.get_ignore_case("existing").and_then(|e| e.as_bool()) == Some(true) {
+            return;
+        }
+        if let Some(c) = r.get_ignore_case("condition") {
+            match self.eval(c, scope) {
+                Ok(Val::Bool(false)) => return,
+                Ok(Val::Bool(true)) => {}
+                _ => conditional = true,
+            }
+        }
+        let mut node = Node::Object(Vec::new(), origin(r, None));
+        let mut nested = None;
+        let raw_deployment = r
+            .get_ignore_case("type")
+            .and_then(|t| t.as_str())
+            .is_some_and(|t| t.eq_ignore_ascii_case("Microsoft.Resources/deployments"));
+        for (k, v) in r.members() {
+            let key = k.as_str().unwrap_or_default();
+            match key.to_ascii_lowercase().as_str() {
+                "copy" | "condition" | "existing" | "comments" => continue,
+                "resources" => {
+                    nested = Some(v);
+                    continue;
+                }
+                "properties" if raw_deployment && v.is_object() => {
+                    // The inline template is expanded on its own (see `deployment`), in its
+                    // own scope: not evaluated as a property value.
+                    let mut members = Vec::new();
+                    for (pk, pv) in v.members() {
+                        let pkey = pk.as_str().unwrap_or_default();
+                        if pkey.eq_ignore_ascii_case("template") {
+                            continue;
+                        }
+                        members.push((Arc::from(&*pkey), self.node(pv, scope)));
+                    }
+                    node.set(&key, Node::Object(members, origin(v, None)));
+                    continue;
+                }
+                _ => {}
+            }
+            let value = self.node(v, scope);
+            node.set(&key, value);
+        }
+        let str_of = |n: Option<&Node>| match n.map(Node::to_val) {
+            Some(Val::Str(s)) => Some(s.to_string()),
+            _ => None,
+        };
+        let own_type = str_of(node.get("type"));
+        let own_name = str_of(node.get("name"));
+        let (full_type, full_name) = match (parent, own_type, own_name) {
+            (Some((pt, pn)), Some(t), Some(n)) if !t.contains('/') => {
+                (Some(format!("{pt}/{t}")), Some(format!("{pn}/{n}")))
+            }
+            (_, t, n) => (t, n),
+        };
+        if let (Some(t), Some(n)) = (&full_type, &full_name) {
+            let type_origin = node
+                .get("type")
+                .map(Node::origin)
+                .unwrap_or(origin(r, None));
+            let name_origin = node
+                .get("name")
+                .map(Node::origin)
+                .unwrap_or(origin(r, None));
+            node.set("type", Node::Leaf(Val::str(t.as_str()), type_origin));
+            node.set("name", Node::Leaf(Val::str(n.as_str()), name_origin));
+            let scope_prop = str_of(node.get("scope"));
+            if node.get("id").is_none() {
+                let id = self.resource_id(t, n, scope_prop.as_deref(), scope);
+                node.set("id", Node::Leaf(Val::str(id.as_str()), name_origin));
+                runtime_properties(&mut node, t, &id, name_origin);
+            }
+        }
+        let deployment_node = raw_deployment.then(|| node.clone());
+        self.out.resources.push(Resource { node, conditional });
+        if let Some(node) = deployment_node {
+            self.deployment(r, &node, scope);
+        }
+        if let (Some(children), Some(t), Some(n)) = (nested, full_type, full_name) {
+            self.resources(children, Some((t, n)), scope);
+        }
+    }
+
+    /// The id of a resource declared in the template.
+    fn resource_id(
+        &self,
+        ty: &str,
+        name: &str,
+        at_scope: Option<&str>,
+        scope: &Scope<'_>,
+    ) -> String {
+        let mut segments = ty.split('/');
+        let ns = segments.next().unwrap_or_default();
+        let mut path = format!("/providers/{ns}");
+        let mut names = name.split('/');
+        for t in segments {
+            path.push('/');
+            path.push_str(t);
+            path.push('/');
+            path.push_str(names.next().unwrap_or_default());
+        }
+        let d = &scope.deployment;
+        if let Some(s) = at_scope.map(str::trim).filter(|s| !s.is_empty()) {
+            if s.starts_with('/') {
+                return format!("{}{path}", s.trim_end_matches('/'));
+            }
+            // `Microsoft.Network/networkInterfaces/nic`: a resource of the deployment's group.
+            let base = match &d.resource_group {
+                Some(rg) => format!("/subscriptions/{}/resourceGroups/{rg}", d.subscription_id),
+                None => format!("/subscriptions/{}", d.subscription_id),
+            };
+            return format!("{base}/providers/{}{path}", s.trim_end_matches('/'));
+        }
+        if ty.eq_ignore_ascii_case("Microsoft.Resources/resourceGroups") {
+            return format!("/subscriptions/{}/resourceGroups/{name}", d.subscription_id);
+        }
+        match &d.resource_group {
+            Some(rg) => format!(
+                "/subscriptions/{}/resourceGroups/{rg}{path}",
+                d.subscription_id
+            ),
+            None => format!("/subscriptions/{}{path}", d.subscription_id),
+        }
+    }
+
+    /// A nested deployment with an inline template: its resources join the expansion.
+    fn deployment<'t>(&mut self, r: Value<'t>, node: &Node, scope: &mut Scope<'t>) {
+        let Some(props) = r.get_ignore_case("properties").filter(|p| p.is_object()) else {
+            return;
+        };
+        let Some(inner) = props.get_ignore_case("template").filter(|t| t.is_object()) else {
+            return;
+        };
+        if self.depth >= MAX_NESTING {
+            self.out.problems.push(Problem {
+                span: inner.span(),
+                at: None,
+                message: format!(
+                    "nested templates nest deeper than {MAX_NESTING}; azlint stops there"
+                ),
+            });
+            return;
+        }
+        let inner_scope = props
+            .get_ignore_case("expressionEvaluationOptions")
+            .and_then(|o| o.get_ignore_case("scope"))
+            .and_then(|s| s.as_str())
+            .is_some_and(|s| s.eq_ignore_ascii_case("inner"));
+        let mut d = (*scope.deployment).clone();
+        let target = |key: &str| match node.get(key).map(Node::to_val) {
+            Some(Val::Str(s)) => Some(s.to_string()),
+            _ => None,
+        };
+        if let Some(rg) = target("resourceGroup") {
+            d.resource_group = Some(rg);
+        }
+        if let Some(sub) = target("subscriptionId") {
+            d.subscription_id = sub;
+        }
+        if let Some(n) = target("name") {
+            d.name = n;
+        }
+        self.depth += 1;
+        if inner_scope {
+            let mut inner_s = Scope::new(Arc::new(deployment_for(inner, d)));
+            let given = props
+                .get_ignore_case("parameters")
+                .filter(|p| p.is_object());
+            if let Some(declared) = inner
+                .get_ignore_case("parameters")
+                .filter(|p| p.is_object())
+            {
+                let mut defaults = Vec::new();
+                for (k, decl) in declared.members() {
+                    let name = k.as_str().unwrap_or_default().into_owned();
+                    let value = given
+                        .and_then(|g| g.get_ignore_case(&name))
+                        .and_then(|e| e.get_ignore_case("value"));
+                    match (value, decl.get_ignore_case("defaultValue")) {
+                        (Some(v), _) => {
+                            let val = self.eval(v, scope).unwrap_or_else(|_| {
+                                Val::unknown(
+                                    "the parameter value has an error",
+                                    format!("parameters('{name}')"),
+                                )
+                            });
+                            inner_s.set_param(&name, val, None);
+                        }
+                        (None, Some(d)) => defaults.push((name, d)),
+                        (None, None) => inner_s.set_param(
+                            &name,
+                            Val::unknown(
+                                format!("the nested template's parameter `{name}` has no value"),
+                                format!("parameters('{name}')"),
+                            ),
+                            None,
+                        ),
+                    }
+                }
+                for (name, d) in defaults {
+                    let val = self.eval(d, &mut inner_s).unwrap_or_else(|_| {
+                        Val::unknown("the default has an error", format!("parameters('{name}')"))
+                    });
+                    inner_s.set_param(&name, val, None);
+                }
+            }
+            self.template(inner, &mut inner_s, false);
+        } else {
+            // Outer scope: the inner template's expressions read the outer template's values.
+            if let Some(resources) = inner.get_ignore_case("resources") {
+                let saved = scope.deployment.clone();
+                scope.deployment = Arc::new(d);
+                self.resources(resources, None, scope);
+                scope.deployment = saved;
+            }
+        }
+        self.depth -= 1;
+    }
+}
+
+/// Properties Azure sets when it creates a resource, which other resources of the template
+/// read with `reference()`: written as the same unknown those reads give, so that rules can
+/// join on them before deployment (a role assignment for "the principal of identity X").
+fn runtime_properties(node: &mut Node, ty: &str, id: &str, at: Origin) {
+    const SET_BY_AZURE: &[(&str, &[&str])] = &[(
+        "microsoft.managedidentity/userassignedidentities",
+        &["principalId", "clientId", "tenantId"],
+    )];
+    let Some((_, keys)) = SET_BY_AZURE
+        .iter()
+        .find(|(t, _)| t.eq_ignore_ascii_case(ty))
+    else {
+        return;
+    };
+    let target = id.to_lowercase().replace('\'', "''");
+    let mut props = match node.get("properties") {
+        Some(Node::Object(members, o)) => Node::Object(members.clone(), *o),
+        _ => Node::Object(Vec::new(), at),
+    };
+    for key in *keys {
+        if props.get(key).is_none() {
+            props.set(
+                key,
+                Node::Leaf(
+                    Val::unknown(
+                        format!("the {key} of this identity is known only after deployment"),
+                        format!("reference('{target}', 'Full').properties.{key}"),
+                    ),
+                    at,
+                ),
+            );
+        }
+    }
+    node.set("properties", props);
+}
+
+/// Resources in languageVersion 1.0 (an array) or 2.0 (an object keyed by symbolic name).
+fn resource_list(resources: Value<'_>) -> Vec<(Option<String>, Value<'_>)> {
+    if resources.is_object() {
+        resources
+            .members()
+            .filter(|(_, v)| v.is_object())
+            .map(|(k, v)| (k.as_str().map(|s| s.into_owned()), v))
+            .collect()
+    } else {
+        resources
+            .elements()
+            .filter(|v| v.is_object())
+            .map(|v| (None, v))
+            .collect()
+    }
+}
+
+/// User-defined functions: `functions: [{namespace, members: {name: {parameters, output}}}]`.
+fn define_functions<'t>(root: Value<'t>, scope: &mut Scope<'t>) {
+    let Some(fns) = root.get_ignore_case("functions") else {
+        return;
+    };
+    for ns in fns.elements() {
+        let Some(namespace) = ns.get_ignore_case("namespace").and_then(|n| n.as_str()) else {
+            continue;
+        };
+        let Some(members) = ns.get_ignore_case("members").filter(|m| m.is_object()) else {
+            continue;
+        };
+        for (k, f) in members.members() {
+            let name = k.as_str().unwrap_or_default();
+            let params = f
+                .get_ignore_case("parameters")
+                .map(|ps| {
+                    ps.elements()
+                        .filter_map(|p| p.get_ignore_case("name").and_then(|n| n.as_str()))
+                        .map(|n| n.into_owned())
+                        .collect()
+                })
+                .unwrap_or_default();
+            let Some(output) = f
+                .get_ignore_case("output")
+                .and_then(|o| o.get_ignore_case("value"))
+            else {
+                continue;
+            };
+            scope.define_fn(&format!("{namespace}.{name}"), UserFn { params, output });
+        }
+    }
+}
+
+/// Where an error inside a template string is in the file: the part of the string when its
+/// source text has no escapes (offsets in the value are then offsets in the file), else the
+/// whole string.
+pub fn problem_span(p: &Problem, source: &str) -> Span {
+    let whole = p.span;
+    let Some((a, b)) = p.at else { return whole };
+    let raw = source.get(whole.range()).unwrap_or_default();
+    if raw.len() >= 2 && !raw[1..raw.len() - 1].contains('\\') {
+        let start = whole.start + 1 + a;
+        let end = (whole.start + 1 + b).min(whole.end.saturating_sub(1));
+        if start < end {
+            return Span::new(start, end);
+        }
+    }
+    whole
+}
+
+impl From<ExprError> for Problem {
+    fn from(e: ExprError) -> Self {
+        Problem {
+            span: Span::new(0, 0),
+            at: e.at,
+            message: e.message,
+        }
+    }
+}
