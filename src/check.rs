@@ -16,7 +16,7 @@ use crate::cli::{CheckArgs, ColorChoice, Format};
 use crate::inputs::{discover, read_inputs};
 use crate::output::{write_report, Progress};
 use crate::settings::Settings;
-use crate::{baseline, config, suppress};
+use crate::{baseline, config, suppress, templates};
 
 /// How a run ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -82,10 +82,14 @@ pub fn run(args: &CheckArgs) -> Outcome {
         eprintln!("azlint: warning: no *.json or *.jsonc files found in the given paths");
     }
     let progress = Progress::start(&specs, args.quiet);
-    let (mut findings, ingested) = read_inputs(&specs, walk_problems, &mut files, &|spec| {
+    let (mut findings, mut ingested) = read_inputs(&specs, walk_problems, &mut files, &|spec| {
         progress.file_done(spec)
     });
     timings.lap("load");
+    let (template_findings, evaluated) =
+        templates::evaluate(&mut ingested, &mut files, &args.template, &found.config);
+    findings.extend(template_findings);
+    timings.lap("templates");
 
     progress.stage("checking rules");
     let inventory = Inventory::build(ingested);
@@ -105,6 +109,7 @@ pub fn run(args: &CheckArgs) -> Outcome {
     findings.extend(crate::rules::problem_findings(&loaded.problems, &mut files));
     let selected = settings.selected(&loaded);
     findings.extend(azlint_rules::run(&selected, &cx));
+    evaluated.remap(&mut findings);
     timings.lap("rules");
 
     settings.adjust(&mut findings, &files, &selected);
@@ -112,6 +117,7 @@ pub fn run(args: &CheckArgs) -> Outcome {
     let all: Vec<&Rule> = loaded.rules.iter().map(|(r, _)| r).collect();
     let problems = suppressions.apply(&mut findings, &selected, &all);
     findings.extend(problems);
+    evaluated.remap(&mut findings);
     settings.drop_ignored_inputs(&mut findings);
     timings.lap("suppress");
     progress.finish();

@@ -38,6 +38,9 @@ pub enum Command {
     /// Whether the NSGs let a flow leave a NIC towards an address (and enter the NIC owning it)
     #[command(after_help = FLOW_EXAMPLES)]
     Flow(FlowArgs),
+    /// Evaluate an ARM template with its parameters and print what it deploys (JSON)
+    #[command(after_help = EXPAND_EXAMPLES)]
+    Expand(ExpandArgs),
 }
 
 const ROUTES_EXAMPLES: &str = "\
@@ -262,7 +265,46 @@ pub struct CheckArgs {
 
     #[command(flatten)]
     pub config: ConfigSourceArgs,
+
+    #[command(flatten)]
+    pub template: TemplateArgs,
 }
+
+/// Parameter values for ARM templates.
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct TemplateArgs {
+    /// ARM parameter file for the templates (repeatable; later files win). Default: the
+    /// template's own `NAME.parameters.json` next to it
+    #[arg(long = "parameters", value_name = "FILE")]
+    pub parameter_files: Vec<PathBuf>,
+    /// A template parameter's value: `name=value` (JSON, or else a string; repeatable)
+    #[arg(short = 'p', long = "parameter", value_name = "NAME=VALUE")]
+    pub parameters: Vec<String>,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct ExpandArgs {
+    /// The ARM template
+    #[arg(value_name = "TEMPLATE")]
+    pub template: PathBuf,
+    #[command(flatten)]
+    pub values: TemplateArgs,
+    /// Write the expanded template to FILE instead of standard output
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub config: ConfigSourceArgs,
+}
+
+const EXPAND_EXAMPLES: &str = "\
+Examples:
+  azlint expand azuredeploy.json
+  azlint expand main.json --parameters prod.parameters.json -p vmCount=2
+
+Values that cannot be known before deployment (reference(), list*(), utcNow(), a parameter
+without a value) are written as {\"$unknown\": REASON, \"expression\": \"[...]\"}.
+
+Exit codes: 0 expanded, 1 expanded with expression errors (on stderr), 2 unreadable input.";
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {

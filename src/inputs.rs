@@ -232,7 +232,7 @@ fn unreadable(id: FileId, e: InputError) -> Loaded {
     }
 }
 
-fn parse_error(id: FileId, source: &SourceFile, e: &ParseError) -> Finding {
+pub fn parse_error(id: FileId, source: &SourceFile, e: &ParseError) -> Finding {
     let text = source.text();
     let len = text.len() as u32;
     let at = e.offset.min(len);

@@ -16,6 +16,7 @@ mod routes;
 mod rules;
 mod settings;
 mod suppress;
+mod templates;
 
 use clap::Parser;
 
@@ -29,6 +30,7 @@ fn main() {
         cli::Command::Config(args) => config::show(args),
         cli::Command::Routes(args) => routes::run(args),
         cli::Command::Flow(args) => flow::run(args),
+        cli::Command::Expand(args) => templates::expand(args),
     };
     std::process::exit(outcome as i32);
 }

@@ -78,6 +78,8 @@ pub mod input {
     pub const UNRECOGNISED: (&str, &str) = ("IN003", "unrecognised-input");
     /// A recognised export that is incomplete (a paged result, resources without properties).
     pub const INCOMPLETE: (&str, &str) = ("IN004", "incomplete-export");
+    /// A template expression that cannot be evaluated: Azure would reject the deployment.
+    pub const TEMPLATE_ERROR: (&str, &str) = ("IN010", "template-expression-error");
 
     /// Every input code as `(code, name, one-sentence description)`, in code order. Reports
     /// that describe their rules up front (SARIF's `tool.driver.rules`) list these next to the
@@ -123,6 +125,11 @@ pub mod input {
             "IN009",
             "invalid-baseline",
             "A baseline file that cannot be read.",
+        ),
+        (
+            TEMPLATE_ERROR.0,
+            TEMPLATE_ERROR.1,
+            "A template expression that cannot be evaluated (unknown function, wrong arguments, a missing parameter or variable): Azure would reject the deployment.",
         ),
     ];
 }

@@ -2,7 +2,7 @@
 
 use std::borrow::Cow;
 
-use azlint_inventory::{id_key, Inventory, Lookup, ResIdx};
+use azlint_inventory::{id_key, symbol, Inventory, Lookup, ResIdx};
 use rayon::prelude::*;
 
 use crate::ROLE_ASSIGNMENT;
@@ -46,7 +46,12 @@ fn assignment(inv: &Inventory, res: ResIdx) -> Option<RoleAssignment> {
         res,
         &["principalId", "roleDefinitionId", "scope", "principalType"],
     );
-    let principal = text(principal)?;
+    // Before deployment a principal is a symbol ("the principal of identity X"), which the
+    // identity's own evaluated principalId shares.
+    let doc = inv.document_of(res);
+    let principal = symbol(doc, &principal)
+        .map(Cow::Owned)
+        .or_else(|| text(principal))?;
     let definition = text(definition)?;
     // `az role assignment list` gives `scope`; otherwise it is the id before
     // `/providers/Microsoft.Authorization/roleAssignments/...`.

@@ -40,6 +40,7 @@ pub fn ingest(file: FileId, source: Arc<SourceFile>, tree: Tree) -> Ingested {
         source,
         tree,
         shape,
+        unknown_reasons: None,
     };
     let mut found = Finder {
         document: &document,

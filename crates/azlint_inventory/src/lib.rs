@@ -28,6 +28,9 @@ pub struct Document {
     pub source: Arc<SourceFile>,
     pub tree: Tree,
     pub shape: Shape,
+    /// For a template azlint evaluated: why each remaining expression (an unknown value) is
+    /// unknown, by the offset of its string.
+    pub unknown_reasons: Option<Arc<HashMap<u32, String>>>,
 }
 
 impl Document {
@@ -422,6 +425,16 @@ pub fn props_of(v: Value<'_>) -> Value<'_> {
 /// Whether `v` is a template expression whose value is unknown before evaluation.
 pub fn unknown_value<'a>(doc: &Document, v: Value<'a>) -> Option<Unknown<'a>> {
     if doc.is_template() && is_expression(v) {
+        if let Some(reason) = doc
+            .unknown_reasons
+            .as_ref()
+            .and_then(|r| r.get(&v.span().start))
+        {
+            return Some(Unknown {
+                reason: reason.clone(),
+                at: Some(v),
+            });
+        }
         Some(Unknown {
             reason: format!(
                 "`{}` is a template expression, unknown until the template is evaluated",
@@ -431,6 +444,21 @@ pub fn unknown_value<'a>(doc: &Document, v: Value<'a>) -> Option<Unknown<'a>> {
         })
     } else {
         None
+    }
+}
+
+/// What an unknown value of an evaluated template stands for: its canonical expression in
+/// lower case (`[reference('<id>', 'full').properties.principalid]`). Two values with the same
+/// symbol are the same value once deployed, so rules may join on them; `None` for known
+/// values and for inputs azlint did not evaluate.
+pub fn symbol(doc: &Document, l: &Lookup<'_>) -> Option<String> {
+    match l {
+        Lookup::Unknown(Unknown { at: Some(v), .. })
+            if doc.unknown_reasons.is_some() && doc.is_template() && is_expression(*v) =>
+        {
+            v.as_str().map(|s| s.trim().to_lowercase())
+        }
+        _ => None,
     }
 }
 

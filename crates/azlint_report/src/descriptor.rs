@@ -59,7 +59,7 @@ pub fn input_descriptors() -> Vec<RuleDescriptor> {
         .iter()
         .map(|&(code, name, description)| {
             let severity = match code {
-                "IN001" | "IN002" | "IN005" | "IN006" | "IN009" => Severity::Error,
+                "IN001" | "IN002" | "IN005" | "IN006" | "IN009" | "IN010" => Severity::Error,
                 _ => Severity::Warning,
             };
             RuleDescriptor {
@@ -91,14 +91,20 @@ mod tests {
         let codes: Vec<&str> = all.iter().map(|d| d.id.as_str()).collect();
         assert_eq!(
             codes,
-            ["IN001", "IN002", "IN003", "IN004", "IN005", "IN006", "IN007", "IN008", "IN009"]
+            [
+                "IN001", "IN002", "IN003", "IN004", "IN005", "IN006", "IN007", "IN008", "IN009",
+                "IN010"
+            ]
         );
         let errors: Vec<&str> = all
             .iter()
             .filter(|d| d.severity == Severity::Error)
             .map(|d| d.id.as_str())
             .collect();
-        assert_eq!(errors, ["IN001", "IN002", "IN005", "IN006", "IN009"]);
+        assert_eq!(
+            errors,
+            ["IN001", "IN002", "IN005", "IN006", "IN009", "IN010"]
+        );
         assert!(all.iter().all(|d| !d.short_description.is_empty()));
     }
 }

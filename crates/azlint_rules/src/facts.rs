@@ -15,7 +15,7 @@ use azlint_facts::{
     primary_config, Attached, NicRole, Site, CONTRIBUTOR, OWNER, USER_ACCESS_ADMINISTRATOR,
     VM_CONTRIBUTOR,
 };
-use azlint_inventory::{id_key, parent_key, props_of, Lookup, ResIdx, Unknown};
+use azlint_inventory::{id_key, parent_key, props_of, symbol, Lookup, ResIdx, Unknown};
 use azlint_source::Value;
 use ipnet::IpNet;
 
@@ -517,22 +517,31 @@ fn site_fact<'a>(cx: &Context<'a>, site: &Site, name: &str, res: ResIdx) -> Fact
             let mut out = Vec::new();
             for (key, value) in ids.members() {
                 // The identity resource knows its principal; the VM's copy may be null.
-                let from_identity = key
-                    .as_str()
-                    .and_then(|k| inv.get(&k))
-                    .and_then(|uai| found(inv.prop(uai, &["principalId"])).map(|p| (uai, p)));
+                // Before deployment, the principal is a symbol that role assignments of the
+                // same template share.
+                let from_identity = key.as_str().and_then(|k| inv.get(&k)).and_then(|uai| {
+                    let l = inv.prop(uai, &["principalId"]);
+                    let sym = symbol(inv.document_of(uai), &l);
+                    match (l, sym) {
+                        (Lookup::Found(p), _) => Some((uai, p, None)),
+                        (Lookup::Unknown(Unknown { at: Some(p), .. }), Some(s)) => {
+                            Some((uai, p, Some(s)))
+                        }
+                        _ => None,
+                    }
+                });
                 let principal = from_identity.or_else(|| {
                     value
                         .get_ignore_case("principalId")
                         .filter(|p| p.is_string())
-                        .map(|p| (vm, p))
+                        .map(|p| (vm, p, None))
                 });
                 match principal {
-                    Some((r, p)) if p.is_string() => {
+                    Some((r, p, sym)) if p.is_string() => {
                         let mut i = item(cx, r, p);
-                        if let Some(s) = p.as_str() {
-                            i.scalar =
-                                crate::condition::Scalar::Str(s.trim().to_ascii_lowercase().into());
+                        let text = sym.or_else(|| p.as_str().map(|s| s.trim().to_ascii_lowercase()));
+                        if let Some(s) = text {
+                            i.scalar = crate::condition::Scalar::Str(s.into());
                         }
                         out.push(i);
                     }

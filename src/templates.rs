@@ -1,0 +1,406 @@
+//! ARM templates in a run: each is evaluated with its parameters, and the resources it deploys
+//! are linted in its place. `azlint expand` prints what a template becomes.
+//!
+//! The evaluated template is an input document of its own (never shown): rules read it like
+//! any export, and their findings are moved back to the template text each value came from,
+//! with a secondary label at the parameter value that decided it.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use azlint_arm::emit::{emit, Emitted, Form};
+use azlint_arm::template::{problem_span, ParamFrom, ParamSource};
+use azlint_arm::{Deployment, Expanded, Inputs, Val};
+use azlint_diagnostics::{input, Finding, Label, Severity};
+use azlint_inventory::{ingest, Ingested, Shape};
+use azlint_source::{FileId, Files, SourceFile, Tree};
+use rayon::prelude::*;
+
+use crate::check::Outcome;
+use crate::cli::{ExpandArgs, TemplateArgs};
+use crate::config::Config;
+
+/// Where the values of evaluated templates came from, to move findings back.
+#[derive(Default)]
+pub struct Evaluated {
+    maps: HashMap<FileId, Mapping>,
+}
+
+struct Mapping {
+    template: FileId,
+    emitted: Emitted,
+    params: Vec<ParamSource>,
+    /// The file of each parameter file given to the evaluation, by its index there.
+    param_files: Vec<FileId>,
+}
+
+/// Values from outside the template: parameter files, `-p`, the configuration.
+struct Given {
+    files: Vec<(FileId, Arc<SourceFile>, Tree)>,
+    command_line: Vec<(String, Val)>,
+    config: Vec<(String, Val)>,
+    deployment: Deployment,
+}
+
+/// Evaluates the templates among `ingested`; their resources are replaced by the evaluated
+/// ones. Returns findings (expression errors, unreadable parameter files) and the mapping.
+pub fn evaluate(
+    ingested: &mut Vec<Ingested>,
+    files: &mut Files,
+    args: &TemplateArgs,
+    config: &Config,
+) -> (Vec<Finding>, Evaluated) {
+    let mut findings = Vec::new();
+    let mut evaluated = Evaluated::default();
+    let templates: Vec<usize> = (0..ingested.len())
+        .filter(|&i| ingested[i].document.shape == Shape::Template)
+        .collect();
+    if templates.is_empty() {
+        return (findings, evaluated);
+    }
+    let explicit: Vec<(FileId, Arc<SourceFile>, Tree)> = args
+        .parameter_files
+        .iter()
+        .filter_map(|p| load_parameters(p, files, &mut findings))
+        .collect();
+    let (command_line, bad) = command_line_values(&args.parameters);
+    for message in bad {
+        eprintln!("azlint: warning: {message}");
+    }
+    let config_values = config_values(config);
+    let deployment = deployment(config);
+
+    // Parameter files among the inputs, by name.
+    let by_name: HashMap<String, usize> = ingested
+        .iter()
+        .enumerate()
+        .filter(|(_, d)| d.document.shape == Shape::Parameters)
+        .map(|(i, d)| (d.document.source.name.clone(), i))
+        .collect();
+
+    // Each template's parameter files: the explicit ones, else its conventional one.
+    let mut conventional: Vec<Option<(FileId, Arc<SourceFile>, Tree)>> = Vec::new();
+    for &t in &templates {
+        if !explicit.is_empty() {
+            conventional.push(None);
+            continue;
+        }
+        let name = &ingested[t].document.source.name;
+        let found = conventional_name(name).and_then(|candidate| {
+            if let Some(&i) = by_name.get(&candidate) {
+                let d = &ingested[i].document;
+                let tree = d.source.parse().ok()?;
+                return Some((d.file, d.source.clone(), tree));
+            }
+            let path = PathBuf::from(&candidate);
+            path.is_file()
+                .then(|| load_parameters(&path, files, &mut findings))
+                .flatten()
+        });
+        conventional.push(found);
+    }
+
+    let given = Given {
+        files: explicit,
+        command_line,
+        config: config_values,
+        deployment,
+    };
+    let results: Vec<(Expanded, Emitted, Vec<FileId>)> = templates
+        .par_iter()
+        .zip(conventional.par_iter())
+        .map(|(&t, conv)| {
+            let doc = &ingested[t].document;
+            let mut inputs = Inputs::default();
+            let mut param_files = Vec::new();
+            let own: Vec<&(FileId, Arc<SourceFile>, Tree)> =
+                given.files.iter().chain(conv.iter()).collect();
+            for (id, source, tree) in &own {
+                inputs.files.push(tree.root(source.text()));
+                param_files.push(*id);
+            }
+            inputs.command_line = given.command_line.clone();
+            inputs.config = given.config.clone();
+            let x = azlint_arm::expand(doc.root(), &inputs, given.deployment.clone());
+            let e = emit(&x, Form::Template, azlint_arm::SCHEMA);
+            (x, e, param_files)
+        })
+        .collect();
+
+    for (&t, (x, emitted, param_files)) in templates.iter().zip(results) {
+        let template = ingested[t].document.file;
+        let source = ingested[t].document.source.clone();
+        for p in &x.problems {
+            findings.push(problem_finding(template, &source, p));
+        }
+        let name = format!("{} (evaluated)", source.name);
+        let text = emitted.text.clone();
+        let evaluated_source = Arc::new(SourceFile::new(name, text));
+        let Ok(tree) = evaluated_source.parse() else {
+            continue;
+        };
+        let id = files.add(evaluated_source.clone());
+        let mut doc = ingest(id, evaluated_source, tree);
+        doc.document.unknown_reasons = Some(Arc::new(
+            emitted
+                .reasons
+                .iter()
+                .map(|(k, v)| (*k, v.clone()))
+                .collect(),
+        ));
+        ingested[t].resources.clear();
+        ingested.push(doc);
+        evaluated.maps.insert(
+            id,
+            Mapping {
+                template,
+                emitted,
+                params: x.params,
+                param_files,
+            },
+        );
+    }
+    (findings, evaluated)
+}
+
+fn problem_finding(
+    template: FileId,
+    source: &SourceFile,
+    p: &azlint_arm::template::Problem,
+) -> Finding {
+    let span = problem_span(p, source.text());
+    Finding::new(
+        input::TEMPLATE_ERROR,
+        Severity::Error,
+        format!("this template expression cannot be evaluated: {}", p.message),
+        Label::new(template, span).with_message("here"),
+    )
+    .with_help("Azure rejects a deployment whose expressions fail; the values that depend on this one are not checked")
+}
+
+/// `dir/NAME.json` -> `dir/NAME.parameters.json`.
+fn conventional_name(template: &str) -> Option<String> {
+    let stem = template
+        .strip_suffix(".json")
+        .or_else(|| template.strip_suffix(".jsonc"))?;
+    Some(format!("{stem}.parameters.json"))
+}
+
+fn load_parameters(
+    path: &Path,
+    files: &mut Files,
+    findings: &mut Vec<Finding>,
+) -> Option<(FileId, Arc<SourceFile>, Tree)> {
+    let name = path.display().to_string();
+    match azlint_source::read_path(path, name.clone()) {
+        Ok(source) => {
+            let source = Arc::new(source);
+            let id = files.add(source.clone());
+            match source.parse() {
+                Ok(tree) => Some((id, source, tree)),
+                Err(e) => {
+                    findings.push(crate::inputs::parse_error(id, &source, &e));
+                    None
+                }
+            }
+        }
+        Err(e) => {
+            let id = files.add(Arc::new(SourceFile::new(name, String::new())));
+            findings.push(
+                Finding::new(
+                    input::UNREADABLE,
+                    Severity::Error,
+                    e.message,
+                    Label::whole_file(id),
+                )
+                .input_error(),
+            );
+            None
+        }
+    }
+}
+
+/// `-p name=value`: the value as JSON when it is JSON, else as a string.
+fn command_line_values(raw: &[String]) -> (Vec<(String, Val)>, Vec<String>) {
+    let mut out = Vec::new();
+    let mut bad = Vec::new();
+    for p in raw {
+        match p.split_once('=') {
+            Some((name, value)) if !name.trim().is_empty() => {
+                let v = serde_json::from_str::<serde_json::Value>(value)
+                    .map(|j| Val::from_serde(&j))
+                    .unwrap_or_else(|_| Val::str(value));
+                out.push((name.trim().to_string(), v));
+            }
+            _ => bad.push(format!("`-p {p}` is not NAME=VALUE; ignored")),
+        }
+    }
+    (out, bad)
+}
+
+fn config_values(config: &Config) -> Vec<(String, Val)> {
+    config
+        .parameters
+        .iter()
+        .map(|(k, v)| {
+            let j = serde_json::to_value(v).unwrap_or(serde_json::Value::Null);
+            (k.clone(), Val::from_serde(&j))
+        })
+        .collect()
+}
+
+fn deployment(config: &Config) -> Deployment {
+    let mut d = Deployment::default();
+    let c = &config.deployment;
+    if let Some(s) = &c.subscription_id {
+        d.subscription_id = s.clone();
+    }
+    if let Some(s) = &c.tenant_id {
+        d.tenant_id = s.clone();
+    }
+    if let Some(s) = &c.resource_group {
+        d.resource_group = Some(s.clone());
+    }
+    if let Some(s) = &c.location {
+        d.location = s.clone();
+    }
+    if let Some(s) = &c.deployment_name {
+        d.name = s.clone();
+    }
+    d
+}
+
+impl Evaluated {
+    /// Moves every label in an evaluated template back to the template (and adds where the
+    /// deciding parameter value is). Labels elsewhere are left as they are.
+    pub fn remap(&self, findings: &mut [Finding]) {
+        if self.maps.is_empty() {
+            return;
+        }
+        for f in findings {
+            let mut extra = Vec::new();
+            if let Some(param) = self.label(&mut f.primary) {
+                extra.push(param);
+            }
+            for l in &mut f.secondary {
+                self.label(l);
+            }
+            if let Some(at) = f.suppression.as_mut().and_then(|s| s.at.as_mut()) {
+                self.label(at);
+            }
+            for p in extra {
+                if !f.secondary.contains(&p) {
+                    f.secondary.push(p);
+                }
+            }
+        }
+    }
+
+    /// Moves one label; returns a label at the parameter value behind it, if any.
+    fn label(&self, l: &mut Label) -> Option<Label> {
+        let m = self.maps.get(&l.file)?;
+        let origin = l.span.and_then(|s| m.emitted.origin_of(s));
+        l.file = m.template;
+        let origin = origin?;
+        l.span = Some(origin.span);
+        let param = &m.params[origin.param? as usize];
+        match &param.from {
+            ParamFrom::File(i, span) => Some(
+                Label::new(*m.param_files.get(*i)?, *span)
+                    .with_message(format!("value of parameter `{}`", param.name)),
+            ),
+            ParamFrom::Default(span) if *span != origin.span => Some(
+                Label::new(m.template, *span)
+                    .with_message(format!("default of parameter `{}`", param.name)),
+            ),
+            _ => None,
+        }
+    }
+}
+
+/// `azlint expand`.
+pub fn expand(args: &ExpandArgs) -> Outcome {
+    let mut files = Files::new();
+    let found = match crate::config::load(&args.config, &mut files) {
+        Ok(found) => found,
+        Err(invalid) => return print_findings(&invalid.findings, &files, Outcome::Error),
+    };
+    let mut findings = Vec::new();
+    let Some((template, source, tree)) = load_parameters(&args.template, &mut files, &mut findings)
+    else {
+        return print_findings(&findings, &files, Outcome::Error);
+    };
+    let mut param_files: Vec<(FileId, Arc<SourceFile>, Tree)> = args
+        .values
+        .parameter_files
+        .iter()
+        .filter_map(|p| load_parameters(p, &mut files, &mut findings))
+        .collect();
+    if args.values.parameter_files.is_empty() {
+        if let Some(path) = conventional_name(&source.name).map(PathBuf::from) {
+            if path.is_file() {
+                param_files.extend(load_parameters(&path, &mut files, &mut findings));
+            }
+        }
+    }
+    if !findings.is_empty() {
+        return print_findings(&findings, &files, Outcome::Error);
+    }
+    let (command_line, bad) = command_line_values(&args.values.parameters);
+    for message in bad {
+        eprintln!("azlint: warning: {message}");
+    }
+    let mut inputs = Inputs::default();
+    for (_, s, t) in &param_files {
+        inputs.files.push(t.root(s.text()));
+    }
+    inputs.command_line = command_line;
+    inputs.config = config_values(&found.config);
+    let x = azlint_arm::expand(tree.root(source.text()), &inputs, deployment(&found.config));
+    let e = emit(&x, Form::Marked, azlint_arm::SCHEMA);
+    if let Err(err) = crate::output::write_report(args.output.as_deref(), &e.text) {
+        eprintln!("azlint: error: {err}");
+        return Outcome::Error;
+    }
+    let problems: Vec<Finding> = x
+        .problems
+        .iter()
+        .map(|p| problem_finding(template, &source, p))
+        .collect();
+    if problems.is_empty() {
+        Outcome::Clean
+    } else {
+        print_findings(&problems, &files, Outcome::Findings)
+    }
+}
+
+fn print_findings(findings: &[Finding], files: &Files, outcome: Outcome) -> Outcome {
+    let mut findings = findings.to_vec();
+    azlint_diagnostics::sort_findings(&mut findings, files);
+    let text = azlint_report::render_text(&findings, files, azlint_report::TextOptions::default());
+    eprint!("{text}");
+    outcome
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn conventional_parameter_files() {
+        assert_eq!(
+            conventional_name("t/azuredeploy.json").as_deref(),
+            Some("t/azuredeploy.parameters.json")
+        );
+        assert_eq!(conventional_name("main.yaml"), None);
+    }
+
+    #[test]
+    fn command_line_values_are_json_or_strings() {
+        let (v, bad) = command_line_values(&["n=2".into(), "s=abc".into(), "x".into()]);
+        assert!(matches!(v[0].1, Val::Int(2)));
+        assert_eq!(v[1].1.as_str(), Some("abc"));
+        assert_eq!(bad.len(), 1);
+    }
+}

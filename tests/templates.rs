@@ -1,0 +1,260 @@
+//! Templates as users lint them before deploying: evaluated with their parameters, findings at
+//! the template expression with the parameter value that decided them, `azlint expand`.
+
+mod common;
+
+use common::{azlint, azlint_in};
+
+const TEMPLATE: &str = "fixtures/templates/vsocket-vnet.json";
+
+#[test]
+fn findings_point_at_the_expression_and_the_parameter_value() {
+    let run = azlint(&["check", "--color", "never", TEMPLATE]);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    insta::assert_snapshot!(run.stdout);
+
+    let json = azlint(&["check", "--format", "json", TEMPLATE]).json();
+    let f = &json["findings"][0];
+    assert_eq!(f["code"], "HA002");
+    assert_eq!(f["location"]["file"], TEMPLATE);
+    assert_eq!(
+        (
+            &f["location"]["start"]["line"],
+            &f["location"]["start"]["column"]
+        ),
+        (&38.into(), &25.into())
+    );
+    let related = &f["related"][0];
+    assert_eq!(
+        related["file"],
+        "fixtures/templates/vsocket-vnet.parameters.json"
+    );
+    assert_eq!(related["message"], "value of parameter `dnsServers`");
+    assert_eq!(related["start"]["line"], 9);
+}
+
+#[test]
+fn command_line_values_override_the_parameter_file() {
+    let clean = azlint(&["check", TEMPLATE, "-p", "dnsServers=[]"]);
+    assert_eq!(clean.code, 0, "{}", clean.stdout);
+    assert!(
+        clean.stdout.contains("no problems found"),
+        "{}",
+        clean.stdout
+    );
+    // A public resolver next to the private one is fine too (HA002 wants one reachable).
+    let mixed = azlint(&[
+        "check",
+        TEMPLATE,
+        "-p",
+        r#"dnsServers=["10.20.1.4","8.8.8.8"]"#,
+    ]);
+    assert_eq!(mixed.code, 0, "{}", mixed.stdout);
+}
+
+#[test]
+fn an_explicit_parameter_file_replaces_the_conventional_one() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let params = dir.path().join("prod.json");
+    std::fs::write(
+        &params,
+        r#"{"parameters": {"site": {"value": "ams"}, "dnsServers": {"value": []}}}"#,
+    )
+    .expect("write");
+    let run = azlint(&[
+        "check",
+        TEMPLATE,
+        "--parameters",
+        params.to_str().expect("utf-8 path"),
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+}
+
+#[test]
+fn a_parameter_without_a_value_is_cannot_tell() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::copy(TEMPLATE, dir.path().join("t.json")).expect("copy");
+    // No t.parameters.json: `site` has no value, so names are unknown; DNS defaults to [].
+    let run = azlint_in(
+        dir.path(),
+        &["check", "--show-unknown", "--format", "json", "t.json"],
+        None,
+        &[],
+    );
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    let json = run.json();
+    let errors = json["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["cannot_tell"] == false)
+        .count();
+    assert_eq!(errors, 0, "{}", run.stdout);
+}
+
+#[test]
+fn expand_prints_resources_outputs_and_marked_unknowns() {
+    let run = azlint(&["expand", TEMPLATE]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let x = run.json();
+    let vnet = &x["resources"][0];
+    assert_eq!(vnet["name"], "ams-vsNet");
+    assert_eq!(
+        vnet["id"],
+        "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/resourceGroup/providers/Microsoft.Network/virtualNetworks/ams-vsNet"
+    );
+    let subnets: Vec<(&str, &str)> = vnet["properties"]["subnets"]
+        .as_array()
+        .expect("subnets from the copy loop")
+        .iter()
+        .map(|s| {
+            (
+                s["name"].as_str().unwrap_or_default(),
+                s["properties"]["addressPrefix"]
+                    .as_str()
+                    .unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        subnets,
+        [
+            ("ams-MGMTSubnet", "10.20.0.0/27"),
+            ("ams-WANSubnet", "10.20.0.32/27"),
+            ("ams-LANSubnet", "10.20.0.64/27")
+        ]
+    );
+    assert_eq!(x["outputs"]["lanSubnet"]["value"], "10.20.0.64/27");
+    // `reference()` is unknown offline, marked so a script can tell, and its symbol is the one
+    // the identity's own principalId carries: rules join on it before deployment.
+    let principal = &x["outputs"]["haPrincipal"]["value"];
+    assert!(principal["$unknown"]
+        .as_str()
+        .is_some_and(|r| r.contains("after deployment")));
+    assert_eq!(
+        principal["expression"],
+        x["resources"][1]["properties"]["principalId"]["expression"]
+    );
+}
+
+#[test]
+fn expression_errors_are_located_and_other_inputs_still_linted() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(
+        dir.path().join("bad.json"),
+        r#"{
+  "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+  "contentVersion": "1.0.0.0",
+  "resources": [
+    {
+      "type": "Microsoft.Network/virtualNetworks",
+      "apiVersion": "2024-05-01",
+      "name": "[concat('a', nosuch('b'))]",
+      "properties": {"dhcpOptions": {"dnsServers": "[variables('missing')]"}}
+    }
+  ]
+}
+"#,
+    )
+    .expect("write");
+    std::fs::copy(
+        "fixtures/shapes/single-resource.json",
+        dir.path().join("vnet.json"),
+    )
+    .expect("copy");
+    let run = azlint_in(dir.path(), &["check", "--format", "json", "."], None, &[]);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    let located = run.located();
+    assert!(
+        located.contains(&("IN010".into(), "bad.json".into(), 8, 29)),
+        "{located:?}"
+    );
+    assert!(
+        located.contains(&("IN010".into(), "bad.json".into(), 9, 54)),
+        "{located:?}"
+    );
+    assert!(
+        located
+            .iter()
+            .any(|(code, file, _, _)| code == "HA002" && file == "vnet.json"),
+        "{located:?}"
+    );
+    let messages: Vec<String> = run.json()["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| f["message"].as_str().unwrap_or_default().to_string())
+        .collect();
+    assert!(messages
+        .iter()
+        .any(|m| m.contains("`nosuch` is not a template function")));
+    assert!(messages.iter().any(|m| m.contains("no variable `missing`")));
+
+    let expand = azlint_in(dir.path(), &["expand", "bad.json"], None, &[]);
+    assert_eq!(expand.code, 1);
+    assert!(expand.stderr.contains("IN010"), "{}", expand.stderr);
+    assert!(expand.stdout.contains("\"$unknown\""), "{}", expand.stdout);
+}
+
+#[test]
+fn copy_loops_conditions_and_nested_templates() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(
+        dir.path().join("t.json"),
+        r#"{
+  "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+  "contentVersion": "1.0.0.0",
+  "parameters": {"count": {"type": "int", "defaultValue": 3}, "withNsg": {"type": "bool", "defaultValue": false}},
+  "resources": [
+    {
+      "type": "Microsoft.Network/networkInterfaces",
+      "apiVersion": "2024-05-01",
+      "name": "[format('nic-{0}', copyIndex(1))]",
+      "copy": {"name": "nics", "count": "[parameters('count')]"},
+      "properties": {}
+    },
+    {
+      "condition": "[parameters('withNsg')]",
+      "type": "Microsoft.Network/networkSecurityGroups",
+      "apiVersion": "2024-05-01",
+      "name": "nsg",
+      "properties": {}
+    },
+    {
+      "type": "Microsoft.Resources/deployments",
+      "apiVersion": "2022-09-01",
+      "name": "inner",
+      "properties": {
+        "mode": "Incremental",
+        "expressionEvaluationOptions": {"scope": "inner"},
+        "parameters": {"prefix": {"value": "[format('n{0}', parameters('count'))]"}},
+        "template": {
+          "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+          "contentVersion": "1.0.0.0",
+          "parameters": {"prefix": {"type": "string"}},
+          "resources": [
+            {"type": "Microsoft.Network/routeTables", "apiVersion": "2024-05-01", "name": "[concat(parameters('prefix'), '-rt')]", "properties": {}}
+          ]
+        }
+      }
+    }
+  ]
+}
+"#,
+    )
+    .expect("write");
+    let run = azlint_in(
+        dir.path(),
+        &["expand", "t.json", "-p", "count=2"],
+        None,
+        &[],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let names: Vec<String> = run.json()["resources"]
+        .as_array()
+        .expect("resources")
+        .iter()
+        .map(|r| r["name"].as_str().unwrap_or_default().to_string())
+        .collect();
+    assert_eq!(names, ["nic-1", "nic-2", "inner", "n2-rt"]);
+}
