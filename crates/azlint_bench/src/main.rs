@@ -27,6 +27,7 @@
 //! `--broken-ratio 0.05` and `--markdown` (a table for BENCHMARKS.md).
 //! Progress goes to stderr and the results to stdout.
 
+mod corpus;
 mod machine;
 mod measure;
 mod report;
@@ -65,6 +66,8 @@ enum Command {
     Run(run::RunArgs),
     /// Validate SARIF reports against the official SARIF 2.1.0 schema (for CI, which has the
     /// schema in ../shared/sarif; a user's clone does not).
+    /// Evaluate every ARM template in a folder and report how much is known offline.
+    Templates(corpus::TemplatesArgs),
     SarifSchema {
         /// The schema file, sarif-schema-2.1.0.json.
         schema: PathBuf,
@@ -80,6 +83,7 @@ fn main() -> ExitCode {
         Command::Baseline { file } => baseline(&file),
         Command::Validate { file } => validate(&file),
         Command::Run(args) => run::run(&args),
+        Command::Templates(args) => corpus::run(&args),
         Command::SarifSchema { schema, reports } => sarif_schema(&schema, &reports),
     };
     match outcome {
