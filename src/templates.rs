@@ -33,6 +33,8 @@ struct Mapping {
     params: Vec<ParamSource>,
     /// The file of each parameter file given to the evaluation, by its index there.
     param_files: Vec<FileId>,
+    /// The text of resources whose `condition` is unknown: they may not be deployed.
+    conditional: Vec<(u32, u32)>,
 }
 
 /// Values from outside the template: parameter files, `-p`, the configuration.
@@ -151,6 +153,13 @@ pub fn evaluate(
         ));
         ingested[t].resources.clear();
         ingested.push(doc);
+        let conditional = x
+            .resources
+            .iter()
+            .zip(&emitted.resources)
+            .filter(|(r, _)| r.conditional)
+            .map(|(_, span)| *span)
+            .collect();
         evaluated.maps.insert(
             id,
             Mapping {
@@ -158,6 +167,7 @@ pub fn evaluate(
                 emitted,
                 params: x.params,
                 param_files,
+                conditional,
             },
         );
     }
@@ -279,6 +289,7 @@ impl Evaluated {
             return;
         }
         for f in findings {
+            self.conditional(f);
             let mut extra = Vec::new();
             if let Some(param) = self.label(&mut f.primary) {
                 extra.push(param);
@@ -294,6 +305,28 @@ impl Evaluated {
                     f.secondary.push(p);
                 }
             }
+        }
+    }
+
+    /// A finding on a resource that is deployed only if an unknown `condition` holds cannot be
+    /// told: it becomes a "cannot tell" note.
+    fn conditional(&self, f: &mut Finding) {
+        if f.cannot_tell || f.is_input_error {
+            return;
+        }
+        let (Some(m), Some(span)) = (self.maps.get(&f.primary.file), f.primary.span) else {
+            return;
+        };
+        if m.conditional
+            .iter()
+            .any(|(s, e)| *s <= span.start && span.end <= *e)
+        {
+            f.cannot_tell = true;
+            f.severity = Severity::Note;
+            f.message = format!(
+                "if this resource is deployed (its `condition` is unknown before deployment): {}",
+                f.message
+            );
         }
     }
 

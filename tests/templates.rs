@@ -258,3 +258,126 @@ fn copy_loops_conditions_and_nested_templates() {
         .collect();
     assert_eq!(names, ["nic-1", "nic-2", "inner", "n2-rt"]);
 }
+
+#[test]
+fn a_resource_under_an_unknown_condition_is_cannot_tell() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(
+        dir.path().join("t.json"),
+        r#"{
+  "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+  "contentVersion": "1.0.0.0",
+  "parameters": {"withDns": {"type": "bool"}},
+  "resources": [
+    {
+      "condition": "[parameters('withDns')]",
+      "type": "Microsoft.Network/virtualNetworks",
+      "apiVersion": "2024-05-01",
+      "name": "ams-vsNet",
+      "properties": {"dhcpOptions": {"dnsServers": ["10.20.1.4"]}}
+    }
+  ]
+}
+"#,
+    )
+    .expect("write");
+    let run = azlint_in(
+        dir.path(),
+        &["check", "--show-unknown", "--format", "json", "t.json"],
+        None,
+        &[],
+    );
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    let f = &run.json()["findings"][0];
+    assert_eq!(
+        (&f["code"], &f["cannot_tell"]),
+        (&"HA002".into(), &true.into())
+    );
+    assert!(f["message"]
+        .as_str()
+        .is_some_and(|m| m.starts_with("if this resource is deployed")));
+    // Known to be deployed: an error.
+    let deployed = azlint_in(
+        dir.path(),
+        &["check", "t.json", "-p", "withDns=true"],
+        None,
+        &[],
+    );
+    assert_eq!(deployed.code, 1, "{}", deployed.stdout);
+    let skipped = azlint_in(
+        dir.path(),
+        &["check", "t.json", "-p", "withDns=false"],
+        None,
+        &[],
+    );
+    assert_eq!(skipped.code, 0, "{}", skipped.stdout);
+}
+
+#[test]
+fn variables_carry_their_parameter_and_their_errors() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(
+        dir.path().join("t.json"),
+        r#"{
+  "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+  "contentVersion": "1.0.0.0",
+  "parameters": {"site": {"type": "string"}},
+  "variables": {
+    "vnetName": "[concat(parameters('site'), '-vsNet')]",
+    "broken": "[toLower(nosuch())]"
+  },
+  "resources": [
+    {
+      "type": "Microsoft.Network/virtualNetworks",
+      "apiVersion": "2024-05-01",
+      "name": "[variables('vnetName')]",
+      "properties": {"dhcpOptions": {"dnsServers": []}}
+    },
+    {
+      "type": "Microsoft.Network/routeTables",
+      "apiVersion": "2024-05-01",
+      "name": "[variables('broken')]",
+      "properties": {}
+    }
+  ]
+}
+"#,
+    )
+    .expect("write");
+    std::fs::write(
+        dir.path().join("t.parameters.json"),
+        r#"{"parameters": {"site": {"value": "-ams"}}}"#,
+    )
+    .expect("write");
+    let run = azlint_in(
+        dir.path(),
+        &["check", "--format", "json", "t.json"],
+        None,
+        &[],
+    );
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    let json = run.json();
+    let findings = json["findings"].as_array().expect("findings");
+    // The invalid name is shown where the template names the VNET, and where `-ams` is set.
+    let name = findings
+        .iter()
+        .find(|f| f["location"]["start"]["line"] == 13)
+        .unwrap_or_else(|| panic!("no finding at the VNET name: {}", run.stdout));
+    assert_eq!(name["related"][0]["file"], "t.parameters.json");
+    assert_eq!(name["related"][0]["message"], "value of parameter `site`");
+    // The error in a variable is shown at the variable, underlining the failing call.
+    let error = findings
+        .iter()
+        .find(|f| f["code"] == "IN010")
+        .unwrap_or_else(|| panic!("no IN010: {}", run.stdout));
+    assert_eq!(
+        (
+            &error["location"]["start"]["line"],
+            &error["location"]["start"]["column"]
+        ),
+        (&7.into(), &25.into())
+    );
+    assert!(error["message"]
+        .as_str()
+        .is_some_and(|m| m.contains("in the variable `broken`")));
+}

@@ -32,6 +32,8 @@ pub struct Emitted {
     pub origins: Vec<(u32, u32, Origin)>,
     /// The reason of each unknown, by the offset of its text ([`Form::Template`] only).
     pub reasons: HashMap<u32, String>,
+    /// The text of each resource, in the order of [`Expanded::resources`].
+    pub resources: Vec<(u32, u32)>,
 }
 
 impl Emitted {
@@ -61,7 +63,10 @@ pub fn emit(x: &Expanded, form: Form, schema: &str) -> Emitted {
         w.out
             .text
             .push_str(if i == 0 { "\n    " } else { ",\n    " });
+        let start = w.pos();
         w.node(&r.node, 2);
+        let end = w.pos();
+        w.out.resources.push((start, end));
     }
     w.out
         .text

@@ -40,6 +40,9 @@ impl Default for Deployment {
 pub struct ExprError {
     pub message: String,
     pub at: Option<(u32, u32)>,
+    /// Where the fault really is when it is in another value of the template (the definition
+    /// of a variable this expression reads): that value's span, and the part of it at fault.
+    pub inner: Option<(azlint_source::Span, Option<(u32, u32)>)>,
 }
 
 impl ExprError {
@@ -47,6 +50,7 @@ impl ExprError {
         ExprError {
             message: message.into(),
             at,
+            inner: None,
         }
     }
 }
@@ -77,7 +81,9 @@ enum Var<'t> {
     /// A `copy` entry of `variables`: count and input.
     PendingCopy(Value<'t>, Value<'t>),
     InProgress,
-    Done(Val),
+    /// The value, and the parameter read to compute it (for the origin of values that read
+    /// the variable).
+    Done(Val, Option<u32>),
 }
 
 /// Evaluation work is bounded: a template cannot make a run take unbounded time or memory.
@@ -518,9 +524,17 @@ impl<'t> Scope<'t> {
                 ))
             }
         };
+        let definition = match &slot {
+            Var::Pending(v) => Some(Var::Pending(*v)),
+            Var::PendingCopy(c, i) => Some(Var::PendingCopy(*c, *i)),
+            _ => None,
+        };
         let result = match slot {
-            Var::Done(v) => {
-                self.vars.insert(key, Var::Done(v.clone()));
+            Var::Done(v, param) => {
+                self.vars.insert(key, Var::Done(v.clone(), param));
+                if self.touched.is_none() {
+                    self.touched = param;
+                }
                 return Ok(v);
             }
             Var::InProgress => {
@@ -533,26 +547,25 @@ impl<'t> Scope<'t> {
             Var::PendingCopy(count, input) => self.nested(at, |s| s.copy_items(name, count, input)),
         };
         match result {
-            Ok(Ok(v)) => {
-                self.vars.insert(key, Var::Done(v.clone()));
+            Ok((Ok(v), param)) => {
+                self.vars.insert(key, Var::Done(v.clone(), param));
+                if self.touched.is_none() {
+                    self.touched = param;
+                }
                 Ok(v)
             }
-            Ok(Err(e)) => {
-                self.vars.insert(
-                    key,
-                    Var::Done(Val::unknown(
-                        format!("the variable `{name}` has an error"),
-                        format!("variables('{name}')"),
-                    )),
-                );
-                Err(ExprError::new(
-                    format!(
-                        "the variable `{name}` cannot be evaluated: {} (in `{}`)",
-                        e.error.message,
-                        e.value.as_str().unwrap_or_default()
-                    ),
-                    Some(at),
-                ))
+            Ok((Err(e), _)) => {
+                // Not cached: every read reports the fault (the expansion keeps one report per
+                // place), and a read that tolerates errors (looking names up ahead) does not
+                // hide it from the reads that follow.
+                if let Some(d) = definition {
+                    self.vars.insert(key, d);
+                }
+                Err(ExprError {
+                    message: format!("in the variable `{name}`: {}", e.error.message),
+                    at: Some(at),
+                    inner: e.error.inner.or(Some((e.value.span(), e.error.at))),
+                })
             }
             Err(e) => {
                 self.vars.insert(key, Var::InProgress);
@@ -565,7 +578,7 @@ impl<'t> Scope<'t> {
         &mut self,
         at: (u32, u32),
         f: impl FnOnce(&mut Self) -> T,
-    ) -> Result<T, ExprError> {
+    ) -> Result<(T, Option<u32>), ExprError> {
         if self.depth >= MAX_DEPTH {
             return Err(ExprError::new(
                 "variables, functions or lambdas nest too deeply",
@@ -573,14 +586,17 @@ impl<'t> Scope<'t> {
             ));
         }
         self.depth += 1;
-        // Variables see no copy loop or lambda of the place that reads them.
+        // Variables see no copy loop or lambda of the place that reads them, and record the
+        // parameter they read themselves.
         let copies = std::mem::take(&mut self.copies);
         let lambdas = std::mem::take(&mut self.lambda_vars);
+        let touched = self.touched.take();
         let r = f(self);
+        let read = std::mem::replace(&mut self.touched, touched);
         self.copies = copies;
         self.lambda_vars = lambdas;
         self.depth -= 1;
-        Ok(r)
+        Ok((r, read))
     }
 
     fn copy_index(&mut self, args: &[Val], at: (u32, u32)) -> Result<Val, ExprError> {

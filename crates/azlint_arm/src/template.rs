@@ -150,6 +150,11 @@ pub fn expand<'t>(root: Value<'t>, inputs: &Inputs<'t>, deployment: Deployment) 
     bind_parameters(root, inputs, &mut scope, &mut out);
     let mut x = Expander { out, depth: 0 };
     x.template(root, &mut scope, true);
+    // A faulty variable read in several places is one fault.
+    let mut seen = std::collections::HashSet::new();
+    x.out
+        .problems
+        .retain(|p| seen.insert((p.span, p.at, p.message.clone())));
     x.out
 }
 
@@ -356,9 +361,11 @@ pub fn plain(v: Value<'_>) -> Val {
 }
 
 fn problem(e: &ValueError<'_>) -> Problem {
+    // A fault inside a variable is shown at the variable's definition.
+    let (span, at) = e.error.inner.unwrap_or((e.value.span(), e.error.at));
     Problem {
-        span: e.value.span(),
-        at: e.error.at,
+        span,
+        at,
         message: e.error.message.clone(),
     }
 }
