@@ -100,7 +100,8 @@ pub struct Scope<'t> {
     vars: HashMap<String, Var<'t>>,
     functions: HashMap<String, UserFn<'t>>,
     /// Copy loops being unrolled: (loop name in lower case, index).
-    copies: Vec<(String, i64)>,
+    /// `None`: a loop whose count is unknown, standing for all its copies.
+    copies: Vec<(String, Option<i64>)>,
     lambda_vars: Vec<(String, Val)>,
     /// The first parameter read since [`Scope::take_touched`]: the value's secondary origin.
     touched: Option<u32>,
@@ -149,7 +150,12 @@ impl<'t> Scope<'t> {
     }
 
     pub fn push_copy(&mut self, name: &str, index: i64) {
-        self.copies.push((name.to_lowercase(), index));
+        self.copies.push((name.to_lowercase(), Some(index)));
+    }
+
+    /// Enters a copy loop whose count is unknown: `copyIndex()` is unknown inside it.
+    pub fn push_unknown_copy(&mut self, name: &str) {
+        self.copies.push((name.to_lowercase(), None));
     }
 
     pub fn pop_copy(&mut self) {
@@ -618,7 +624,14 @@ impl<'t> Scope<'t> {
             Some(n) => self.copies.iter().rev().find(|(name, _)| name == n),
         };
         match found {
-            Some((_, i)) => Ok(Val::Int(i + offset)),
+            Some((_, Some(i))) => i
+                .checked_add(offset)
+                .map(Val::Int)
+                .ok_or_else(|| ExprError::new("`copyIndex()` overflows", Some(at))),
+            Some((_, None)) => Ok(Val::unknown(
+                "the copy loop's count is unknown, so which copy this is is unknown",
+                "copyIndex()",
+            )),
             None => Err(ExprError::new(
                 match loop_name {
                     Some(n) => format!("`copyIndex('{n}')` is used outside the copy loop `{n}`"),

@@ -654,7 +654,7 @@ impl Expander {
                         }
                         Err(_) => {
                             // Unknown count: one resource stands for all, copyIndex() unknown.
-                            scope.push_copy(&name, 0);
+                            scope.push_unknown_copy(&name);
                             self.resource(r, &parent, scope, true);
                             scope.pop_copy();
                         }
@@ -894,36 +894,91 @@ impl Expander {
 
 /// Properties Azure sets when it creates a resource, which other resources of the template
 /// read with `reference()`: written as the same unknown those reads give, so that rules can
-/// join on them before deployment (a role assignment for "the principal of identity X").
+/// join on them before deployment (a role assignment for "the principal of identity X", a
+/// route to "the private IP of NIC Y").
 fn runtime_properties(node: &mut Node, ty: &str, id: &str, at: Origin) {
-    const SET_BY_AZURE: &[(&str, &[&str])] = &[(
-        "microsoft.managedidentity/userassignedidentities",
-        &["principalId", "clientId", "tenantId"],
-    )];
-    let Some((_, keys)) = SET_BY_AZURE
-        .iter()
-        .find(|(t, _)| t.eq_ignore_ascii_case(ty))
-    else {
-        return;
-    };
     let target = id.to_lowercase().replace('\'', "''");
+    let symbol = |path: &str| format!("reference('{target}', 'Full').{path}");
+    let unknown = |what: &str, path: &str| {
+        Node::Leaf(
+            Val::unknown(
+                format!("{what} is known only after deployment"),
+                symbol(path),
+            ),
+            at,
+        )
+    };
+    // A system-assigned identity's principal.
+    if let Some(identity) = node.get("identity") {
+        let system = matches!(identity.get("type").map(Node::to_val),
+            Some(Val::Str(t)) if t.to_ascii_lowercase().contains("systemassigned"));
+        if let (true, Node::Object(members, o)) = (system, identity) {
+            let mut identity = Node::Object(members.clone(), *o);
+            for key in ["principalId", "tenantId"] {
+                if identity.get(key).is_none() {
+                    identity.set(
+                        key,
+                        unknown(
+                            &format!("the {key} of this resource's identity"),
+                            &format!("identity.{key}"),
+                        ),
+                    );
+                }
+            }
+            node.set("identity", identity);
+        }
+    }
+    let lower = ty.to_ascii_lowercase();
     let mut props = match node.get("properties") {
         Some(Node::Object(members, o)) => Node::Object(members.clone(), *o),
-        _ => Node::Object(Vec::new(), at),
+        Some(_) => return,
+        None => Node::Object(Vec::new(), at),
     };
-    for key in *keys {
-        if props.get(key).is_none() {
-            props.set(
-                key,
-                Node::Leaf(
-                    Val::unknown(
-                        format!("the {key} of this identity is known only after deployment"),
-                        format!("reference('{target}', 'Full').properties.{key}"),
-                    ),
-                    at,
-                ),
-            );
+    match lower.as_str() {
+        "microsoft.managedidentity/userassignedidentities" => {
+            for key in ["principalId", "clientId", "tenantId"] {
+                if props.get(key).is_none() {
+                    props.set(
+                        key,
+                        unknown(
+                            &format!("the {key} of this identity"),
+                            &format!("properties.{key}"),
+                        ),
+                    );
+                }
+            }
         }
+        "microsoft.network/networkinterfaces" => {
+            // A dynamic private address is Azure's choice.
+            let Some(Node::Array(configs, o)) = props.get("ipConfigurations").cloned() else {
+                return;
+            };
+            let configs = configs
+                .into_iter()
+                .enumerate()
+                .map(|(i, mut config)| {
+                    let inner = match config.get("properties") {
+                        Some(Node::Object(m, o)) => Some(Node::Object(m.clone(), *o)),
+                        _ => None,
+                    };
+                    if let Some(mut inner) = inner {
+                        if inner.get("privateIPAddress").is_none() {
+                            inner.set(
+                                "privateIPAddress",
+                                unknown(
+                                    "a dynamic private IP address",
+                                    &format!("properties.ipConfigurations[{i}].properties.privateIPAddress"),
+                                ),
+                            );
+                            config.set("properties", inner);
+                        }
+                    }
+                    config
+                })
+                .collect();
+            props.set("ipConfigurations", Node::Array(configs, o));
+        }
+        _ => return,
     }
     node.set("properties", props);
 }
