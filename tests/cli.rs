@@ -439,3 +439,58 @@ fn version_and_help() {
     assert!(help.stdout.contains("--stdin-filename"));
     assert!(help.stdout.contains("Exit codes: 0"));
 }
+
+#[test]
+fn more_hostile_inputs_and_the_others_still_linted() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = |name: &str| dir.path().join(name);
+    // Wrong types where objects are expected: a resource whose fields are not what Azure
+    // writes is read as far as it goes, never a crash.
+    fs::write(
+        p("wrong-types.json"),
+        br#"[{"type": "Microsoft.Network/virtualNetworks", "id": 5, "name": [], "properties": []},
+            {"type": "Microsoft.Network/networkInterfaces", "name": "n", "properties": {"ipConfigurations": "x", "dnsSettings": 7}}]"#,
+    )
+    .expect("write");
+    fs::write(
+        p("duplicate.json"),
+        br#"[{"id": "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/ams-vsNet",
+  "name": "ams-vsNet", "type": "Microsoft.Network/virtualNetworks",
+  "properties": {"dhcpOptions": {"dnsServers": []},
+                 "dhcpOptions": {"dnsServers": []}}}]"#,
+    )
+    .expect("write");
+    // 1 GB that is not JSON (a sparse file: no disk used): one located error, bounded memory.
+    let big = fs::File::create(p("big.json")).expect("create");
+    big.set_len(1 << 30).expect("sparse 1 GB");
+    drop(big);
+    fs::copy("fixtures/shapes/single-resource.json", p("vnet.json")).expect("copy");
+    let run = azlint_in(
+        dir.path(),
+        &[
+            "check",
+            "--format",
+            "json",
+            "wrong-types.json",
+            "duplicate.json",
+            "big.json",
+            "vnet.json",
+            "missing.json",
+        ],
+        None,
+        &[],
+    );
+    assert_eq!(run.code, 2, "{}", run.stdout);
+    let located = run.located();
+    let has = |code: &str, file: &str| located.iter().any(|(c, f, _, _)| c == code && f == file);
+    assert!(has("IN011", "duplicate.json"), "{located:?}");
+    assert!(has("IN002", "big.json"), "{located:?}");
+    assert!(has("IN001", "missing.json"), "{located:?}");
+    // The good file is linted all the same.
+    assert!(has("HA002", "vnet.json"), "{located:?}");
+    let dup = located
+        .iter()
+        .find(|(c, _, _, _)| c == "IN011")
+        .expect("IN011");
+    assert_eq!((dup.2, dup.3), (4, 18));
+}

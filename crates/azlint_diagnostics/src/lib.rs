@@ -80,6 +80,9 @@ pub mod input {
     pub const INCOMPLETE: (&str, &str) = ("IN004", "incomplete-export");
     /// A template expression that cannot be evaluated: Azure would reject the deployment.
     pub const TEMPLATE_ERROR: (&str, &str) = ("IN010", "template-expression-error");
+    /// A resource object, or its properties, with one key twice: which one Azure keeps is not
+    /// necessarily the one checked.
+    pub const DUPLICATE_KEY: (&str, &str) = ("IN011", "duplicate-key");
 
     /// Every input code as `(code, name, one-sentence description)`, in code order. Reports
     /// that describe their rules up front (SARIF's `tool.driver.rules`) list these next to the
@@ -130,6 +133,11 @@ pub mod input {
             TEMPLATE_ERROR.0,
             TEMPLATE_ERROR.1,
             "A template expression that cannot be evaluated (unknown function, wrong arguments, a missing parameter or variable): Azure would reject the deployment.",
+        ),
+        (
+            DUPLICATE_KEY.0,
+            DUPLICATE_KEY.1,
+            "A resource or its properties name one key twice (compared ignoring case, as Azure does): the value checked may not be the one deployed.",
         ),
     ];
 }

@@ -106,7 +106,8 @@ impl<'d> Finder<'d> {
         let chunk = elements
             .len()
             .div_ceil(rayon::current_num_threads().max(1) * 4);
-        let parts: Vec<(Vec<RawResource>, Vec<Span>)> = elements
+        type Part = (Vec<RawResource>, Vec<Span>, Vec<Finding>);
+        let parts: Vec<Part> = elements
             .par_chunks(chunk)
             .map(|part| {
                 let mut finder = Finder {
@@ -116,10 +117,11 @@ impl<'d> Finder<'d> {
                     not_resources: Vec::new(),
                 };
                 finder.elements(part);
-                (finder.resources, finder.not_resources)
+                (finder.resources, finder.not_resources, finder.findings)
             })
             .collect();
-        for (resources, not_resources) in parts {
+        for (resources, not_resources, findings) in parts {
+            self.findings.extend(findings);
             let offset = self.resources.len();
             self.resources.extend(resources.into_iter().map(|mut r| {
                 r.embedded_in = r.embedded_in.map(|i| i + offset);
@@ -289,11 +291,15 @@ impl<'d> Finder<'d> {
             key,
             embedded_in: embedded_in.map(|(i, _)| i),
         });
+        self.duplicate_keys(v);
         let props_value = match props {
             Props::Object(n) => doc.value(n),
             Props::Flattened => v,
             Props::Null(_) | Props::Expression(_) | Props::Malformed(_) => return,
         };
+        if let Props::Object(_) = props {
+            self.duplicate_keys(props_value);
+        }
         for (parent_type, property, segment) in EMBEDDED_CHILDREN {
             if *type_lc != **parent_type {
                 continue;
@@ -303,6 +309,34 @@ impl<'d> Finder<'d> {
                     self.resource(child, Fields::read(child), Some((idx, segment)), template);
                 }
             }
+        }
+    }
+
+    /// Warns about a key written twice in an object (compared ignoring ASCII case, as Azure
+    /// compares them): Azure keeps one of them, and rules may read the other.
+    fn duplicate_keys(&mut self, obj: Value<'d>) {
+        // Resource objects are small: comparing each key with the ones before it is cheaper
+        // than hashing them.
+        for (i, (k, _)) in obj.members().enumerate() {
+            let raw = k.source_text().as_bytes();
+            let Some((first, _)) = obj
+                .members()
+                .take(i)
+                .find(|(o, _)| o.source_text().as_bytes().eq_ignore_ascii_case(raw))
+            else {
+                continue;
+            };
+            let name = k.as_str().unwrap_or_default();
+            self.findings.push(
+                Finding::new(
+                    input::DUPLICATE_KEY,
+                    Severity::Warning,
+                    format!("`{name}` is written twice in this object: Azure keeps one value (the last), and azlint may check the other"),
+                    Label::new(self.file(), k.span()).with_message("again here"),
+                )
+                .with_secondary(Label::new(self.file(), first.span()).with_message("first here"))
+                .with_help("keep one of them"),
+            );
         }
     }
 

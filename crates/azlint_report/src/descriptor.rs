@@ -93,7 +93,7 @@ mod tests {
             codes,
             [
                 "IN001", "IN002", "IN003", "IN004", "IN005", "IN006", "IN007", "IN008", "IN009",
-                "IN010"
+                "IN010", "IN011"
             ]
         );
         let errors: Vec<&str> = all
