@@ -381,3 +381,50 @@ fn variables_carry_their_parameter_and_their_errors() {
         .as_str()
         .is_some_and(|m| m.contains("in the variable `broken`")));
 }
+
+#[test]
+fn role_assignments_join_the_identity_before_deployment() {
+    let full = azlint(&[
+        "check",
+        "--show-unknown",
+        "--format",
+        "json",
+        "fixtures/templates/ha-site-roles.json",
+    ]);
+    assert_eq!(full.code, 0, "{}", full.stdout);
+    let codes: Vec<String> = full
+        .located()
+        .into_iter()
+        .map(|(code, _, _, _)| code)
+        .collect();
+    assert!(
+        !codes.iter().any(|c| c == "HA008"),
+        "the role rules decided, with nothing missing: {codes:?}"
+    );
+
+    let missing = azlint(&[
+        "check",
+        "--format",
+        "json",
+        "fixtures/templates/ha-site-roles-missing.json",
+    ]);
+    assert_eq!(missing.code, 1, "{}", missing.stdout);
+    let json = missing.json();
+    let mut on: Vec<String> = json["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["code"] == "HA008")
+        .map(|f| {
+            f["resource_id"]
+                .as_str()
+                .unwrap_or_default()
+                .rsplit('/')
+                .next()
+                .unwrap_or_default()
+                .to_lowercase()
+        })
+        .collect();
+    on.sort();
+    assert_eq!(on, ["ams-lansecondary", "ams-lansubnet"]);
+}
