@@ -397,12 +397,14 @@ fn output_does_not_depend_on_threads_or_argument_order() {
         "--show-unknown",
         "fixtures/shapes",
         "fixtures/examples",
+        "fixtures/templates",
     ];
     let backward = [
         "check",
         "--color",
         "never",
         "--show-unknown",
+        "fixtures/templates",
         "fixtures/examples",
         "fixtures/shapes",
     ];
