@@ -863,6 +863,17 @@ impl<'t> Scope<'t> {
                     symbol,
                 )
             }
+            "deployer" => Val::unknown(
+                "`deployer()` is the identity that runs the deployment, known only then",
+                "deployer()",
+            ),
+            "references" => Val::unknown(
+                format!(
+                    "`{}` is known only after deployment",
+                    render_call(name, args)
+                ),
+                render_call(name, args),
+            ),
             "utcnow" | "newguid" => Val::unknown(
                 format!("`{name}()` gives a new value at each deployment"),
                 format!("{name}()"),
