@@ -427,4 +427,11 @@ fn role_assignments_join_the_identity_before_deployment() {
         .collect();
     on.sort();
     assert_eq!(on, ["ams-lansecondary", "ams-lansubnet"]);
+    // The principal is named for what it is, not printed as an expression.
+    let message = json["findings"][0]["message"].as_str().unwrap_or_default();
+    assert!(
+        message
+            .contains("(principal the principalId of ams-catohaidentity, known after deployment)"),
+        "{message}"
+    );
 }

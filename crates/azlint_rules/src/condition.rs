@@ -415,7 +415,12 @@ impl<'a> Item<'a> {
     /// The text shown in messages.
     pub fn display(&self) -> String {
         match &self.scalar {
-            Scalar::Str(s) => s.to_string(),
+            Scalar::Str(s) => {
+                // A value of an evaluated template known only after deployment: say what it
+                // stands for rather than print the expression.
+                let written = self.at.and_then(|v| v.as_str());
+                symbol_display(written.as_deref().unwrap_or(s)).unwrap_or_else(|| s.to_string())
+            }
             Scalar::Num(n) => n.to_string(),
             Scalar::Bool(b) => b.to_string(),
             Scalar::Null => "null".into(),
@@ -433,6 +438,17 @@ impl<'a> Item<'a> {
             _ => None,
         }
     }
+}
+
+/// `[reference('<id>', 'Full').properties.principalId]` -> "the principalId of <name>, known
+/// after deployment".
+fn symbol_display(s: &str) -> Option<String> {
+    let inner = s.trim().strip_prefix("[reference('")?.strip_suffix(']')?;
+    let (id, rest) = inner.split_once("',")?;
+    let path = rest.split_once(").")?.1;
+    let name = id.trim_end_matches('/').rsplit('/').next()?;
+    let what = path.rsplit('.').next().unwrap_or(path);
+    Some(format!("the {what} of {name}, known after deployment"))
 }
 
 /// What a fact gives: values, or why the input cannot say.
