@@ -337,7 +337,13 @@ impl Evaluated {
         l.file = m.template;
         let origin = origin?;
         l.span = Some(origin.span);
-        let param = &m.params[origin.param? as usize];
+        let Some(param) = origin.param.and_then(|i| m.params.get(i as usize)) else {
+            // No parameter behind it: the variable it came from, if any.
+            return origin
+                .var
+                .filter(|v| *v != origin.span)
+                .map(|v| Label::new(m.template, v).with_message("from this variable"));
+        };
         match &param.from {
             ParamFrom::File(i, span) => Some(
                 Label::new(*m.param_files.get(*i)?, *span)

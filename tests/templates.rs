@@ -435,3 +435,46 @@ fn role_assignments_join_the_identity_before_deployment() {
         "{message}"
     );
 }
+
+#[test]
+fn a_value_from_a_variable_points_at_the_variable_too() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(
+        dir.path().join("t.json"),
+        r#"{
+  "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+  "contentVersion": "1.0.0.0",
+  "variables": {
+    "corporateDns": ["10.20.1.4"]
+  },
+  "resources": [
+    {
+      "type": "Microsoft.Network/virtualNetworks",
+      "apiVersion": "2024-05-01",
+      "name": "ams-vsNet",
+      "properties": {"dhcpOptions": {"dnsServers": "[variables('corporateDns')]"}}
+    }
+  ]
+}
+"#,
+    )
+    .expect("write");
+    let run = azlint_in(
+        dir.path(),
+        &["check", "--format", "json", "t.json"],
+        None,
+        &[],
+    );
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    let f = &run.json()["findings"][0];
+    assert_eq!(f["code"], "HA002");
+    assert_eq!(f["location"]["start"]["line"], 12);
+    assert_eq!(f["related"][0]["message"], "from this variable");
+    assert_eq!(
+        (
+            &f["related"][0]["start"]["line"],
+            &f["related"][0]["start"]["column"]
+        ),
+        (&5.into(), &21.into())
+    );
+}

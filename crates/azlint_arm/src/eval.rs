@@ -105,6 +105,10 @@ pub struct Scope<'t> {
     lambda_vars: Vec<(String, Val)>,
     /// The first parameter read since [`Scope::take_touched`]: the value's secondary origin.
     touched: Option<u32>,
+    /// The first variable read since [`Scope::take_touched_var`]: its definition.
+    touched_var: Option<azlint_source::Span>,
+    /// Where each variable is defined.
+    var_spans: HashMap<String, azlint_source::Span>,
     /// Symbolic names (languageVersion 2.0) and declared names to resource ids, lower case.
     pub symbols: HashMap<String, String>,
     fuel: u64,
@@ -121,6 +125,8 @@ impl<'t> Scope<'t> {
             copies: Vec::new(),
             lambda_vars: Vec::new(),
             touched: None,
+            touched_var: None,
+            var_spans: HashMap::new(),
             symbols: HashMap::new(),
             fuel: FUEL,
             depth: 0,
@@ -137,12 +143,19 @@ impl<'t> Scope<'t> {
     }
 
     pub fn define_var(&mut self, name: &str, value: Value<'t>) {
+        self.var_spans.insert(name.to_lowercase(), value.span());
         self.vars.insert(name.to_lowercase(), Var::Pending(value));
     }
 
     pub fn define_copy_var(&mut self, name: &str, count: Value<'t>, input: Value<'t>) {
+        self.var_spans.insert(name.to_lowercase(), input.span());
         self.vars
             .insert(name.to_lowercase(), Var::PendingCopy(count, input));
+    }
+
+    /// The definition of the first variable read since the last call (and forgets it).
+    pub fn take_touched_var(&mut self) -> Option<azlint_source::Span> {
+        self.touched_var.take()
     }
 
     pub fn define_fn(&mut self, name: &str, f: UserFn<'t>) {
@@ -521,6 +534,9 @@ impl<'t> Scope<'t> {
 
     fn variable(&mut self, name: &str, at: (u32, u32)) -> Result<Val, ExprError> {
         let key = name.to_lowercase();
+        if self.touched_var.is_none() {
+            self.touched_var = self.var_spans.get(&key).copied();
+        }
         let slot = match self.vars.get_mut(&key) {
             Some(slot) => std::mem::replace(slot, Var::InProgress),
             None => {

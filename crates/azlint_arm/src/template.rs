@@ -20,6 +20,8 @@ pub struct Origin {
     pub span: Span,
     /// The parameter read to compute it: an index in [`Expanded::params`].
     pub param: Option<u32>,
+    /// The definition of the variable read to compute it.
+    pub var: Option<Span>,
 }
 
 /// An evaluated value with origins, the shape of the template it came from.
@@ -374,6 +376,7 @@ fn origin(v: Value<'_>, param: Option<u32>) -> Origin {
     Origin {
         span: v.span(),
         param,
+        var: None,
     }
 }
 
@@ -477,10 +480,18 @@ impl Expander {
             }
             Kind::String => {
                 let _ = scope.take_touched();
+                let _ = scope.take_touched_var();
                 let r = scope.eval_value(v);
                 let param = scope.take_touched();
+                let var = scope.take_touched_var();
                 match r {
-                    Ok(val) => Node::Leaf(val, origin(v, param)),
+                    Ok(val) => Node::Leaf(
+                        val,
+                        Origin {
+                            var,
+                            ..origin(v, param)
+                        },
+                    ),
                     Err(e) => {
                         self.out.problems.push(problem(&e));
                         Node::Leaf(
