@@ -7,6 +7,20 @@ use common::{azlint, azlint_in};
 
 const TEMPLATE: &str = "fixtures/templates/vsocket-vnet.json";
 
+/// A scratch directory holding `files` (name, text).
+fn scratch(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    for (name, text) in files {
+        std::fs::write(dir.path().join(name), text).expect("write");
+    }
+    dir
+}
+
+/// azlint run in a scratch directory.
+fn run_in(dir: &tempfile::TempDir, args: &[&str]) -> common::Run {
+    azlint_in(dir.path(), args, None, &[])
+}
+
 #[test]
 fn findings_point_at_the_expression_and_the_parameter_value() {
     let run = azlint(&["check", "--color", "never", TEMPLATE]);
@@ -75,11 +89,9 @@ fn a_parameter_without_a_value_is_cannot_tell() {
     let dir = tempfile::tempdir().expect("temp dir");
     std::fs::copy(TEMPLATE, dir.path().join("t.json")).expect("copy");
     // No t.parameters.json: `site` has no value, so names are unknown; DNS defaults to [].
-    let run = azlint_in(
-        dir.path(),
+    let run = run_in(
+        &dir,
         &["check", "--show-unknown", "--format", "json", "t.json"],
-        None,
-        &[],
     );
     assert_eq!(run.code, 0, "{}", run.stdout);
     let json = run.json();
@@ -139,9 +151,8 @@ fn expand_prints_resources_outputs_and_marked_unknowns() {
 
 #[test]
 fn expression_errors_are_located_and_other_inputs_still_linted() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    std::fs::write(
-        dir.path().join("bad.json"),
+    let dir = scratch(&[(
+        "bad.json",
         r#"{
   "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
   "contentVersion": "1.0.0.0",
@@ -155,14 +166,13 @@ fn expression_errors_are_located_and_other_inputs_still_linted() {
   ]
 }
 "#,
-    )
-    .expect("write");
+    )]);
     std::fs::copy(
         "fixtures/shapes/single-resource.json",
         dir.path().join("vnet.json"),
     )
     .expect("copy");
-    let run = azlint_in(dir.path(), &["check", "--format", "json", "."], None, &[]);
+    let run = run_in(&dir, &["check", "--format", "json", "."]);
     assert_eq!(run.code, 1, "{}", run.stdout);
     let located = run.located();
     assert!(
@@ -190,7 +200,7 @@ fn expression_errors_are_located_and_other_inputs_still_linted() {
         .any(|m| m.contains("`nosuch` is not a template function")));
     assert!(messages.iter().any(|m| m.contains("no variable `missing`")));
 
-    let expand = azlint_in(dir.path(), &["expand", "bad.json"], None, &[]);
+    let expand = run_in(&dir, &["expand", "bad.json"]);
     assert_eq!(expand.code, 1);
     assert!(expand.stderr.contains("IN010"), "{}", expand.stderr);
     assert!(expand.stdout.contains("\"$unknown\""), "{}", expand.stdout);
@@ -198,9 +208,8 @@ fn expression_errors_are_located_and_other_inputs_still_linted() {
 
 #[test]
 fn copy_loops_conditions_and_nested_templates() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    std::fs::write(
-        dir.path().join("t.json"),
+    let dir = scratch(&[(
+        "t.json",
         r#"{
   "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
   "contentVersion": "1.0.0.0",
@@ -241,14 +250,8 @@ fn copy_loops_conditions_and_nested_templates() {
   ]
 }
 "#,
-    )
-    .expect("write");
-    let run = azlint_in(
-        dir.path(),
-        &["expand", "t.json", "-p", "count=2"],
-        None,
-        &[],
-    );
+    )]);
+    let run = run_in(&dir, &["expand", "t.json", "-p", "count=2"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let names: Vec<String> = run.json()["resources"]
         .as_array()
@@ -261,9 +264,8 @@ fn copy_loops_conditions_and_nested_templates() {
 
 #[test]
 fn a_resource_under_an_unknown_condition_is_cannot_tell() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    std::fs::write(
-        dir.path().join("t.json"),
+    let dir = scratch(&[(
+        "t.json",
         r#"{
   "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
   "contentVersion": "1.0.0.0",
@@ -279,13 +281,10 @@ fn a_resource_under_an_unknown_condition_is_cannot_tell() {
   ]
 }
 "#,
-    )
-    .expect("write");
-    let run = azlint_in(
-        dir.path(),
+    )]);
+    let run = run_in(
+        &dir,
         &["check", "--show-unknown", "--format", "json", "t.json"],
-        None,
-        &[],
     );
     assert_eq!(run.code, 0, "{}", run.stdout);
     let f = &run.json()["findings"][0];
@@ -297,27 +296,16 @@ fn a_resource_under_an_unknown_condition_is_cannot_tell() {
         .as_str()
         .is_some_and(|m| m.starts_with("if this resource is deployed")));
     // Known to be deployed: an error.
-    let deployed = azlint_in(
-        dir.path(),
-        &["check", "t.json", "-p", "withDns=true"],
-        None,
-        &[],
-    );
+    let deployed = run_in(&dir, &["check", "t.json", "-p", "withDns=true"]);
     assert_eq!(deployed.code, 1, "{}", deployed.stdout);
-    let skipped = azlint_in(
-        dir.path(),
-        &["check", "t.json", "-p", "withDns=false"],
-        None,
-        &[],
-    );
+    let skipped = run_in(&dir, &["check", "t.json", "-p", "withDns=false"]);
     assert_eq!(skipped.code, 0, "{}", skipped.stdout);
 }
 
 #[test]
 fn variables_carry_their_parameter_and_their_errors() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    std::fs::write(
-        dir.path().join("t.json"),
+    let dir = scratch(&[(
+        "t.json",
         r#"{
   "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
   "contentVersion": "1.0.0.0",
@@ -342,19 +330,13 @@ fn variables_carry_their_parameter_and_their_errors() {
   ]
 }
 "#,
-    )
-    .expect("write");
+    )]);
     std::fs::write(
         dir.path().join("t.parameters.json"),
         r#"{"parameters": {"site": {"value": "-ams"}}}"#,
     )
     .expect("write");
-    let run = azlint_in(
-        dir.path(),
-        &["check", "--format", "json", "t.json"],
-        None,
-        &[],
-    );
+    let run = run_in(&dir, &["check", "--format", "json", "t.json"]);
     assert_eq!(run.code, 1, "{}", run.stdout);
     let json = run.json();
     let findings = json["findings"].as_array().expect("findings");
@@ -438,9 +420,8 @@ fn role_assignments_join_the_identity_before_deployment() {
 
 #[test]
 fn a_value_from_a_variable_points_at_the_variable_too() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    std::fs::write(
-        dir.path().join("t.json"),
+    let dir = scratch(&[(
+        "t.json",
         r#"{
   "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
   "contentVersion": "1.0.0.0",
@@ -457,14 +438,8 @@ fn a_value_from_a_variable_points_at_the_variable_too() {
   ]
 }
 "#,
-    )
-    .expect("write");
-    let run = azlint_in(
-        dir.path(),
-        &["check", "--format", "json", "t.json"],
-        None,
-        &[],
-    );
+    )]);
+    let run = run_in(&dir, &["check", "--format", "json", "t.json"]);
     assert_eq!(run.code, 1, "{}", run.stdout);
     let f = &run.json()["findings"][0];
     assert_eq!(f["code"], "HA002");

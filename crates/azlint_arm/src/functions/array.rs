@@ -963,7 +963,7 @@ pub(crate) mod tests {
 
     /// Evaluates with a fresh host.
     #[track_caller]
-    fn eval(s: &str) -> Val {
+    pub(crate) fn eval(s: &str) -> Val {
         match TestHost::new().eval_str(s) {
             Ok(v) => v,
             Err(e) => panic!("{s}: {e}"),
@@ -971,7 +971,7 @@ pub(crate) mod tests {
     }
 
     #[track_caller]
-    fn eval_err(s: &str) -> String {
+    pub(crate) fn eval_err(s: &str) -> String {
         match TestHost::new().eval_str(s) {
             Ok(v) => panic!("{s}: expected an error, got {}", v.to_json()),
             Err(e) => e.0,

@@ -196,14 +196,8 @@ fn cidr_host(args: &[Val]) -> EvalResult {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::value::Lambda;
 
-    struct NoHost;
-    impl Host for NoHost {
-        fn call_lambda(&mut self, _: &Lambda, _: &[Val]) -> EvalResult {
-            Err(EvalError("no lambdas here".into()))
-        }
-    }
+    use crate::functions::NoHost;
 
     fn run(name: &str, args: &[Val]) -> EvalResult {
         call(&name.to_lowercase(), args, &mut NoHost).expect("a cidr function")

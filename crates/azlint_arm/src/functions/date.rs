@@ -668,14 +668,8 @@ fn pad(out: &mut String, n: i64, width: usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::value::Lambda;
 
-    struct NoHost;
-    impl Host for NoHost {
-        fn call_lambda(&mut self, _: &Lambda, _: &[Val]) -> EvalResult {
-            Err(EvalError("no lambdas here".into()))
-        }
-    }
+    use crate::functions::NoHost;
 
     fn run(name: &str, args: &[Val]) -> EvalResult {
         call(&name.to_lowercase(), args, &mut NoHost).expect("a date function")

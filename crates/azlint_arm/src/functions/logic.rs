@@ -279,24 +279,8 @@ fn to_float(args: &[Val]) -> EvalResult {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::functions::array::tests::TestHost;
+    use crate::functions::array::tests::{eval, eval_err, TestHost};
     use serde_json::json;
-
-    #[track_caller]
-    fn eval(s: &str) -> Val {
-        match TestHost::new().eval_str(s) {
-            Ok(v) => v,
-            Err(e) => panic!("{s}: {e}"),
-        }
-    }
-
-    #[track_caller]
-    fn eval_err(s: &str) -> String {
-        match TestHost::new().eval_str(s) {
-            Ok(v) => panic!("{s}: expected an error, got {}", v.to_json()),
-            Err(e) => e.0,
-        }
-    }
 
     #[track_caller]
     fn is_bool(s: &str, want: bool) {

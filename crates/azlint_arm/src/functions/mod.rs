@@ -110,3 +110,14 @@ pub fn lambda_arg<'a>(name: &str, args: &'a [Val], i: usize) -> Result<&'a Lambd
         v => Err(wrong_type(name, i, "a lambda", v)),
     }
 }
+
+/// For tests of functions that take no lambda.
+#[cfg(test)]
+pub(crate) struct NoHost;
+
+#[cfg(test)]
+impl Host for NoHost {
+    fn call_lambda(&mut self, _: &Lambda, _: &[Val]) -> EvalResult {
+        Err(EvalError("no lambdas here".into()))
+    }
+}

@@ -2160,15 +2160,9 @@ fn to_strict_json(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::value::{Lambda, Obj};
+    use crate::value::Obj;
 
-    struct NoHost;
-
-    impl Host for NoHost {
-        fn call_lambda(&mut self, _f: &Lambda, _args: &[Val]) -> EvalResult {
-            Err(EvalError("no lambdas here".into()))
-        }
-    }
+    use crate::functions::NoHost;
 
     /// Calls a function by its reference spelling; the evaluator passes names lower-cased.
     fn ev(name: &str, args: &[Val]) -> EvalResult {
