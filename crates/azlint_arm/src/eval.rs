@@ -87,7 +87,7 @@ enum Var<'t> {
 }
 
 /// Evaluation work is bounded: a template cannot make a run take unbounded time or memory.
-const FUEL: u64 = 20_000_000;
+const FUEL: u64 = 2_000_000;
 /// Variables, user functions and lambdas may nest this deep.
 const MAX_DEPTH: usize = 64;
 /// The longest string an expression may build.
@@ -296,6 +296,11 @@ impl<'t> Scope<'t> {
         })?;
         let mut items = Vec::with_capacity(n as usize);
         for i in 0..n {
+            // Each copy costs fuel, so nested loops cannot multiply without bound.
+            self.burn(None).map_err(|error| ValueError {
+                value: input,
+                error,
+            })?;
             self.push_copy(name, i);
             let item = self.eval_value(input);
             self.pop_copy();

@@ -150,7 +150,11 @@ pub fn expand<'t>(root: Value<'t>, inputs: &Inputs<'t>, deployment: Deployment) 
     let deployment = Arc::new(deployment_for(root, deployment));
     let mut scope = Scope::new(deployment);
     bind_parameters(root, inputs, &mut scope, &mut out);
-    let mut x = Expander { out, depth: 0 };
+    let mut x = Expander {
+        out,
+        depth: 0,
+        nodes: 0,
+    };
     x.template(root, &mut scope, true);
     // A faulty variable read in several places is one fault.
     let mut seen = std::collections::HashSet::new();
@@ -383,7 +387,16 @@ fn origin(v: Value<'_>, param: Option<u32>) -> Origin {
 struct Expander {
     out: Expanded,
     depth: usize,
+    /// Values written so far: a template cannot expand without bound.
+    nodes: usize,
 }
+
+/// A template may expand to at most this many values (objects, arrays and scalars).
+#[cfg(not(test))]
+const MAX_NODES: usize = 5_000_000;
+/// Small in unit tests, which test reaching it.
+#[cfg(test)]
+const MAX_NODES: usize = 20_000;
 
 impl Expander {
     fn template<'t>(&mut self, root: Value<'t>, scope: &mut Scope<'t>, outputs: bool) {
@@ -452,6 +465,22 @@ impl Expander {
 
     /// Evaluates a template value into a [`Node`], recording origins; errors become unknowns.
     fn node<'t>(&mut self, v: Value<'t>, scope: &mut Scope<'t>) -> Node {
+        self.nodes += 1;
+        if self.nodes >= MAX_NODES {
+            if self.nodes == MAX_NODES {
+                self.out.problems.push(Problem {
+                    span: v.span(),
+                    at: None,
+                    message: format!(
+                        "the template expands to more than {MAX_NODES} values; azlint stops there"
+                    ),
+                });
+            }
+            return Node::Leaf(
+                Val::unknown("the template expands beyond azlint's limit", "copy()"),
+                origin(v, None),
+            );
+        }
         match v.kind() {
             Kind::Object => {
                 let mut members = Vec::with_capacity(v.len());
@@ -1069,5 +1098,29 @@ impl From<ExprError> for Problem {
             at: e.at,
             message: e.message,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn nested_copy_loops_stop_at_the_value_limit() {
+        let template = r#"{
+  "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+  "resources": [
+    {
+      "type": "Microsoft.Network/routeTables",
+      "name": "[format('rt-{0}', copyIndex())]",
+      "copy": {"name": "r", "count": 800},
+      "properties": {"copy": [{"name": "routes", "count": 800, "input": {"copy": [{"name": "x", "count": 800, "input": {"v": 1}}]}}]}
+    }
+  ]
+}"#;
+        let x = crate::expand_text(template, None).expect("expands");
+        let problems = x["$problems"].as_array().expect("problems");
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert!(problems[0]
+            .as_str()
+            .is_some_and(|p| p.contains("more than 20000 values")));
     }
 }
