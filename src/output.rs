@@ -20,6 +20,23 @@ pub fn write_report(path: Option<&Path>, report: &str) -> Result<(), String> {
             Err(e) => Err(format!("cannot write the report: {e}")),
         };
     };
+    // A link is followed, so that it stays a link to the new report.
+    let is_link = std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
+    let resolved = if is_link {
+        std::fs::canonicalize(path).ok()
+    } else {
+        None
+    };
+    let path = resolved.as_deref().unwrap_or(path);
+    // A device or a pipe (`-o /dev/null`, `-o /dev/stdout`, a FIFO) is written to: replacing
+    // it with a file would break it for everyone else.
+    if std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir()) {
+        return std::fs::OpenOptions::new()
+            .write(true)
+            .open(path)
+            .and_then(|mut f| f.write_all(report.as_bytes()))
+            .map_err(|e| format!("cannot write {}: {e}", path.display()));
+    }
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())

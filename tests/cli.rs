@@ -236,6 +236,62 @@ fn output_file_is_written_and_stdout_stays_empty() {
 }
 
 #[test]
+fn output_into_a_pipe_or_through_a_link_keeps_them() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    // A FIFO (as `/dev/null` or `/dev/stdout` would be): written to, not replaced by a file.
+    let fifo = dir.path().join("pipe");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("mkfifo");
+    assert!(made.success());
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || fs::read_to_string(fifo).expect("read the pipe"))
+    };
+    let fifo_arg = fifo.to_string_lossy().into_owned();
+    let run = azlint(&[
+        "check",
+        "--format",
+        "json",
+        "-o",
+        &fifo_arg,
+        "fixtures/examples/healthy",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let text = reader.join().expect("reader");
+    assert!(text.contains("\"tool\""), "{text}");
+    use std::os::unix::fs::FileTypeExt;
+    assert!(fs::symlink_metadata(&fifo)
+        .expect("pipe")
+        .file_type()
+        .is_fifo());
+
+    // A link to a report stays a link, to the new report.
+    let target = dir.path().join("real.json");
+    fs::write(&target, "old").expect("write");
+    let link = dir.path().join("link.json");
+    std::os::unix::fs::symlink(&target, &link).expect("symlink");
+    let link_arg = link.to_string_lossy().into_owned();
+    let run = azlint(&[
+        "check",
+        "--format",
+        "json",
+        "-o",
+        &link_arg,
+        "fixtures/examples/healthy",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(fs::symlink_metadata(&link)
+        .expect("link")
+        .file_type()
+        .is_symlink());
+    assert!(fs::read_to_string(&target)
+        .expect("target")
+        .contains("\"tool\""));
+}
+
+#[test]
 fn unwritable_output_is_an_error() {
     // Missing directories are created; a path through a regular file cannot be, even as root.
     let run = azlint(&[
