@@ -273,6 +273,15 @@ pub fn explain(args: &ExplainArgs) -> Outcome {
             Outcome::Clean
         }
         None => {
+            // Findings about the inputs themselves (IN001...) are explained too.
+            let word = args.rule.trim();
+            if let Some((code, name, what)) = azlint_diagnostics::input::ALL
+                .iter()
+                .find(|(c, n, _)| c.eq_ignore_ascii_case(word) || n.eq_ignore_ascii_case(word))
+            {
+                println!("{code} {name}\n\n{what}\n\nA finding about the input itself, not a rule. `--ignore {code}` hides it, unless it stops the run (an input that cannot be read or parsed: exit code 2).");
+                return Outcome::Clean;
+            }
             eprintln!(
                 "azlint: error: no rule `{}` (azlint rules lists them)",
                 args.rule

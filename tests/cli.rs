@@ -552,3 +552,21 @@ fn more_hostile_inputs_and_the_others_still_linted() {
         .expect("IN011");
     assert_eq!((dup.2, dup.3), (4, 18));
 }
+
+#[test]
+fn input_codes_are_explained() {
+    let run = azlint(&["explain", "IN010"]);
+    assert_eq!(run.code, 0);
+    assert!(
+        run.stdout.starts_with("IN010 template-expression-error"),
+        "{}",
+        run.stdout
+    );
+    let by_name = azlint(&["explain", "duplicate-key"]);
+    assert!(
+        by_name.stdout.starts_with("IN011 duplicate-key"),
+        "{}",
+        by_name.stdout
+    );
+    assert_eq!(azlint(&["explain", "IN999"]).code, 2);
+}
