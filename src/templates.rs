@@ -142,7 +142,7 @@ pub fn evaluate(
         let Ok(tree) = evaluated_source.parse() else {
             continue;
         };
-        let id = files.add(evaluated_source.clone());
+        let id = files.add_internal(evaluated_source.clone());
         let mut doc = ingest(id, evaluated_source, tree);
         doc.document.unknown_reasons = Some(Arc::new(
             emitted

@@ -453,3 +453,17 @@ fn a_value_from_a_variable_points_at_the_variable_too() {
         (&5.into(), &21.into())
     );
 }
+
+#[test]
+fn the_evaluated_template_never_shows_in_reports() {
+    for format in ["text", "json", "sarif", "github", "junit"] {
+        let run = azlint(&["check", "--format", format, "--show-unknown", TEMPLATE]);
+        assert_eq!(run.code, 1, "{format}: {}", run.stdout);
+        assert!(
+            !run.stdout.contains("(evaluated)"),
+            "{format}: {}",
+            run.stdout
+        );
+        assert!(run.stdout.contains("vsocket-vnet.json"), "{format}");
+    }
+}

@@ -24,8 +24,13 @@ pub fn render_junit(input: &ReportInput) -> String {
         paths: input.uris.paths(input.files),
     };
     // Every input, with or without findings; two inputs with the same name are one suite.
-    let mut suites: BTreeMap<&str, Vec<&Finding>> =
-        cx.paths.iter().map(|p| (p.as_str(), Vec::new())).collect();
+    let mut suites: BTreeMap<&str, Vec<&Finding>> = cx
+        .paths
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| !input.files.is_internal(azlint_source::FileId(*i as u32)))
+        .map(|(_, p)| (p.as_str(), Vec::new()))
+        .collect();
     for f in input.findings {
         suites.entry(cx.path(&f.primary)).or_default().push(f);
     }

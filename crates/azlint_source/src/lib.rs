@@ -21,6 +21,9 @@ pub struct FileId(pub u32);
 #[derive(Debug, Default)]
 pub struct Files {
     files: Vec<Arc<SourceFile>>,
+    /// Files azlint made itself (an evaluated template): findings never stay in them, and
+    /// reports that list every input leave them out.
+    internal: Vec<FileId>,
 }
 
 impl Files {
@@ -31,6 +34,18 @@ impl Files {
     pub fn add(&mut self, file: Arc<SourceFile>) -> FileId {
         self.files.push(file);
         FileId(self.files.len() as u32 - 1)
+    }
+
+    /// Adds a file azlint made itself (see [`Files::is_internal`]).
+    pub fn add_internal(&mut self, file: Arc<SourceFile>) -> FileId {
+        let id = self.add(file);
+        self.internal.push(id);
+        id
+    }
+
+    /// Whether azlint made this file itself rather than read it.
+    pub fn is_internal(&self, id: FileId) -> bool {
+        self.internal.contains(&id)
     }
 
     pub fn get(&self, id: FileId) -> &Arc<SourceFile> {
