@@ -243,11 +243,16 @@ fn copy_loops_conditions_and_nested_templates() {
           "parameters": {"prefix": {"type": "string"}},
           "resources": [
             {"type": "Microsoft.Network/routeTables", "apiVersion": "2024-05-01", "name": "[concat(parameters('prefix'), '-rt')]", "properties": {}}
-          ]
+          ],
+          "outputs": {"table": {"type": "string", "value": "[concat(parameters('prefix'), '-rt')]"}}
         }
       }
     }
-  ]
+  ],
+  "outputs": {
+    "fromInner": {"type": "string", "value": "[reference('inner').outputs.table.value]"},
+    "fromInnerById": {"type": "string", "value": "[reference(resourceId('Microsoft.Resources/deployments', 'inner'), '2022-09-01', 'Full').properties.outputs.table.value]"}
+  }
 }
 "#,
     )]);
@@ -260,6 +265,10 @@ fn copy_loops_conditions_and_nested_templates() {
         .map(|r| r["name"].as_str().unwrap_or_default().to_string())
         .collect();
     assert_eq!(names, ["nic-1", "nic-2", "inner", "n2-rt"]);
+    // A nested deployment's outputs are known to the template that reads them.
+    let x = run.json();
+    assert_eq!(x["outputs"]["fromInner"]["value"], "n2-rt");
+    assert_eq!(x["outputs"]["fromInnerById"]["value"], "n2-rt");
 }
 
 #[test]

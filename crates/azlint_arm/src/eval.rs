@@ -111,6 +111,9 @@ pub struct Scope<'t> {
     var_spans: HashMap<String, azlint_source::Span>,
     /// Symbolic names (languageVersion 2.0) and declared names to resource ids, lower case.
     pub symbols: HashMap<String, String>,
+    /// What `reference()` of a nested deployment of this template gives (its properties with
+    /// the outputs, and the `'Full'` form), by the deployment's id and name in lower case.
+    pub results: HashMap<String, (Val, Val)>,
     fuel: u64,
     depth: usize,
 }
@@ -128,6 +131,7 @@ impl<'t> Scope<'t> {
             touched_var: None,
             var_spans: HashMap::new(),
             symbols: HashMap::new(),
+            results: HashMap::new(),
             fuel: FUEL,
             depth: 0,
         }
@@ -871,6 +875,9 @@ impl<'t> Scope<'t> {
                     .get(2)
                     .and_then(Val::as_str)
                     .is_some_and(|s| s.eq_ignore_ascii_case("full"));
+                if let Some((props, whole)) = self.results.get(&target) {
+                    return Ok(Some(if full { whole.clone() } else { props.clone() }));
+                }
                 let symbol = if full {
                     format!("reference('{}', 'Full')", escape(&target))
                 } else {

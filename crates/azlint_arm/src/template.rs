@@ -139,6 +139,35 @@ pub struct Expanded {
     pub problems: Vec<Problem>,
 }
 
+/// What Azure adds to a deployment's properties when it runs (besides its outputs).
+const DEPLOYMENT_RUNTIME: &[&str] = &[
+    "provisioningState",
+    "timestamp",
+    "duration",
+    "correlationId",
+    "outputResources",
+    "dependencies",
+    "templateHash",
+    "validatedResources",
+    "error",
+];
+
+/// What `reference(..., 'Full')` adds around a resource.
+const FULL_RUNTIME: &[&str] = &[
+    "apiVersion",
+    "location",
+    "subscriptionId",
+    "resourceGroupName",
+    "scope",
+    "resourceId",
+    "referenceApiVersion",
+    "condition",
+    "isConditionTrue",
+    "isTemplateResource",
+    "isAction",
+    "provisioningOperation",
+];
+
 /// Nested inline templates may nest this deep.
 const MAX_NESTING: usize = 8;
 /// A template may expand to at most this many resources.
@@ -155,7 +184,8 @@ pub fn expand<'t>(root: Value<'t>, inputs: &Inputs<'t>, deployment: Deployment) 
         depth: 0,
         nodes: 0,
     };
-    x.template(root, &mut scope, true);
+    let outputs = x.template(root, &mut scope);
+    x.out.outputs = outputs;
     // A faulty variable read in several places is one fault.
     let mut seen = std::collections::HashSet::new();
     x.out
@@ -399,7 +429,13 @@ const MAX_NODES: usize = 5_000_000;
 const MAX_NODES: usize = 20_000;
 
 impl Expander {
-    fn template<'t>(&mut self, root: Value<'t>, scope: &mut Scope<'t>, outputs: bool) {
+    /// Evaluates a template in `scope` (its resources join the expansion) and returns its
+    /// outputs: `(name, type, value)`.
+    fn template<'t>(
+        &mut self,
+        root: Value<'t>,
+        scope: &mut Scope<'t>,
+    ) -> Vec<(String, String, Node)> {
         define_functions(root, scope);
         if let Some(vars) = root.get_ignore_case("variables").filter(|v| v.is_object()) {
             for (k, v) in vars.members() {
@@ -422,20 +458,28 @@ impl Expander {
             self.declare_symbols(resources, scope);
             self.resources(resources, None, scope);
         }
-        if outputs {
-            if let Some(outs) = root.get_ignore_case("outputs").filter(|o| o.is_object()) {
-                for (k, o) in outs.members() {
-                    let name = k.as_str().unwrap_or_default().into_owned();
-                    let ty = o
-                        .get_ignore_case("type")
-                        .and_then(|t| t.as_str())
-                        .map(|t| t.into_owned())
-                        .unwrap_or_default();
-                    let value = self.output(o, scope);
-                    self.out.outputs.push((name, ty, value));
-                }
+        self.outputs(root, scope)
+    }
+
+    fn outputs<'t>(
+        &mut self,
+        root: Value<'t>,
+        scope: &mut Scope<'t>,
+    ) -> Vec<(String, String, Node)> {
+        let mut out = Vec::new();
+        if let Some(outs) = root.get_ignore_case("outputs").filter(|o| o.is_object()) {
+            for (k, o) in outs.members() {
+                let name = k.as_str().unwrap_or_default().into_owned();
+                let ty = o
+                    .get_ignore_case("type")
+                    .and_then(|t| t.as_str())
+                    .map(|t| t.into_owned())
+                    .unwrap_or_default();
+                let value = self.output(o, scope);
+                out.push((name, ty, value));
             }
         }
+        out
     }
 
     fn output<'t>(&mut self, o: Value<'t>, scope: &mut Scope<'t>) -> Node {
@@ -875,6 +919,7 @@ impl Expander {
             d.name = n;
         }
         self.depth += 1;
+        let outputs;
         if inner_scope {
             let mut inner_s = Scope::new(Arc::new(deployment_for(inner, d)));
             let given = props
@@ -918,17 +963,62 @@ impl Expander {
                     inner_s.set_param(&name, val, None);
                 }
             }
-            self.template(inner, &mut inner_s, false);
+            outputs = self.template(inner, &mut inner_s);
         } else {
             // Outer scope: the inner template's expressions read the outer template's values.
+            let saved = scope.deployment.clone();
+            scope.deployment = Arc::new(d);
             if let Some(resources) = inner.get_ignore_case("resources") {
-                let saved = scope.deployment.clone();
-                scope.deployment = Arc::new(d);
                 self.resources(resources, None, scope);
-                scope.deployment = saved;
             }
+            outputs = self.outputs(inner, scope);
+            scope.deployment = saved;
         }
         self.depth -= 1;
+        // `reference('<deployment>').outputs.x.value` reads what the nested template gave.
+        let mut by_name = Obj::with_capacity(outputs.len());
+        for (name, ty, value) in outputs {
+            let mut o = Obj::with_capacity(2);
+            o.push("type", Val::str(ty));
+            o.push("value", value.to_val());
+            by_name.push(name, Val::object(o));
+        }
+        // Its properties as Azure reports them after deployment: the outputs are known, the
+        // rest of what Azure adds is not.
+        let runtime = |what: &str| {
+            Val::unknown(
+                format!("the deployment's `{what}` is known only after it runs"),
+                format!("reference('{}').{what}", target("name").unwrap_or_default()),
+            )
+        };
+        let mut props = match node.get("properties").map(Node::to_val) {
+            Some(Val::Object(o)) => (*o).clone(),
+            _ => Obj::new(),
+        };
+        props.insert("outputs", Val::object(by_name));
+        for key in DEPLOYMENT_RUNTIME {
+            if !props.contains_key(key) {
+                props.insert(*key, runtime(key));
+            }
+        }
+        let props = Val::object(props);
+        // `reference(..., 'Full')`: the resource, with the same properties.
+        let mut full = match node.to_val() {
+            Val::Object(o) => (*o).clone(),
+            _ => Obj::new(),
+        };
+        full.insert("properties", props.clone());
+        for key in FULL_RUNTIME {
+            if !full.contains_key(key) {
+                full.insert(*key, runtime(key));
+            }
+        }
+        let full = Val::object(full);
+        for key in [target("id"), target("name")].into_iter().flatten() {
+            scope
+                .results
+                .insert(key.to_lowercase(), (props.clone(), full.clone()));
+        }
     }
 }
 
