@@ -37,6 +37,12 @@ struct Mapping {
     conditional: Vec<(u32, u32)>,
 }
 
+/// A template's own parameter file: an input already parsed, or one read for it.
+enum ParamFile {
+    Input(usize),
+    Loaded((FileId, Arc<SourceFile>, Tree)),
+}
+
 /// Values from outside the template: parameter files, `-p`, the configuration.
 struct Given {
     files: Vec<(FileId, Arc<SourceFile>, Tree)>,
@@ -64,7 +70,7 @@ pub fn evaluate(
     let explicit: Vec<(FileId, Arc<SourceFile>, Tree)> = args
         .parameter_files
         .iter()
-        .filter_map(|p| load_parameters(p, files, &mut findings))
+        .filter_map(|p| load_json(p, files, &mut findings))
         .collect();
     let (command_line, bad) = command_line_values(&args.parameters);
     for message in bad {
@@ -81,8 +87,9 @@ pub fn evaluate(
         .map(|(i, d)| (d.document.source.name.clone(), i))
         .collect();
 
-    // Each template's parameter files: the explicit ones, else its conventional one.
-    let mut conventional: Vec<Option<(FileId, Arc<SourceFile>, Tree)>> = Vec::new();
+    // Each template's parameter files: the explicit ones, else its conventional one, read
+    // where it already is when it is an input.
+    let mut conventional: Vec<Option<ParamFile>> = Vec::new();
     for &t in &templates {
         if !explicit.is_empty() {
             conventional.push(None);
@@ -91,14 +98,13 @@ pub fn evaluate(
         let name = &ingested[t].document.source.name;
         let found = conventional_name(name).and_then(|candidate| {
             if let Some(&i) = by_name.get(&candidate) {
-                let d = &ingested[i].document;
-                let tree = d.source.parse().ok()?;
-                return Some((d.file, d.source.clone(), tree));
+                return Some(ParamFile::Input(i));
             }
             let path = PathBuf::from(&candidate);
             path.is_file()
-                .then(|| load_parameters(&path, files, &mut findings))
+                .then(|| load_json(&path, files, &mut findings))
                 .flatten()
+                .map(ParamFile::Loaded)
         });
         conventional.push(found);
     }
@@ -114,16 +120,28 @@ pub fn evaluate(
         .zip(conventional.par_iter())
         .map(|(&t, conv)| {
             let doc = &ingested[t].document;
-            let mut inputs = Inputs::default();
+            let mut inputs = Inputs {
+                command_line: &given.command_line,
+                config: &given.config,
+                ..Inputs::default()
+            };
             let mut param_files = Vec::new();
-            let own: Vec<&(FileId, Arc<SourceFile>, Tree)> =
-                given.files.iter().chain(conv.iter()).collect();
-            for (id, source, tree) in &own {
+            for (id, source, tree) in &given.files {
                 inputs.files.push(tree.root(source.text()));
                 param_files.push(*id);
             }
-            inputs.command_line = given.command_line.clone();
-            inputs.config = given.config.clone();
+            match conv {
+                Some(ParamFile::Input(i)) => {
+                    let d = &ingested[*i].document;
+                    inputs.files.push(d.root());
+                    param_files.push(d.file);
+                }
+                Some(ParamFile::Loaded((id, source, tree))) => {
+                    inputs.files.push(tree.root(source.text()));
+                    param_files.push(*id);
+                }
+                None => {}
+            }
             let x = azlint_arm::expand(doc.root(), &inputs, given.deployment.clone());
             let e = emit(&x, Form::Template, azlint_arm::SCHEMA);
             (x, e, param_files)
@@ -136,8 +154,9 @@ pub fn evaluate(
         for p in &x.problems {
             findings.push(problem_finding(template, &source, p));
         }
+        let mut emitted = emitted;
         let name = format!("{} (evaluated)", source.name);
-        let text = emitted.text.clone();
+        let text = std::mem::take(&mut emitted.text);
         let evaluated_source = Arc::new(SourceFile::new(name, text));
         let Ok(tree) = evaluated_source.parse() else {
             continue;
@@ -145,11 +164,7 @@ pub fn evaluate(
         let id = files.add_internal(evaluated_source.clone());
         let mut doc = ingest(id, evaluated_source, tree);
         doc.document.unknown_reasons = Some(Arc::new(
-            emitted
-                .reasons
-                .iter()
-                .map(|(k, v)| (*k, v.clone()))
-                .collect(),
+            std::mem::take(&mut emitted.reasons).into_iter().collect(),
         ));
         ingested[t].resources.clear();
         ingested.push(doc);
@@ -184,9 +199,9 @@ fn problem_finding(
         input::TEMPLATE_ERROR,
         Severity::Error,
         format!("this template expression cannot be evaluated: {}", p.message),
-        Label::new(template, span).with_message("here"),
+        Label::new(template, span).with_message("fails here"),
     )
-    .with_help("Azure rejects a deployment whose expressions fail; the values that depend on this one are not checked")
+    .with_help("fix the expression (`azlint expand FILE` shows what the template becomes): Azure rejects a deployment whose expressions fail, and azlint cannot check the values that depend on this one")
 }
 
 /// `dir/NAME.json` -> `dir/NAME.parameters.json`.
@@ -197,7 +212,9 @@ fn conventional_name(template: &str) -> Option<String> {
     Some(format!("{stem}.parameters.json"))
 }
 
-fn load_parameters(
+/// Reads and parses a JSON file that is not a linted input (a template for `expand`, a
+/// parameter file): problems become findings.
+fn load_json(
     path: &Path,
     files: &mut Files,
     findings: &mut Vec<Finding>,
@@ -366,7 +383,7 @@ pub fn expand(args: &ExpandArgs) -> Outcome {
         Err(invalid) => return print_findings(&invalid.findings, &files, Outcome::Error),
     };
     let mut findings = Vec::new();
-    let Some((template, source, tree)) = load_parameters(&args.template, &mut files, &mut findings)
+    let Some((template, source, tree)) = load_json(&args.template, &mut files, &mut findings)
     else {
         return print_findings(&findings, &files, Outcome::Error);
     };
@@ -374,12 +391,12 @@ pub fn expand(args: &ExpandArgs) -> Outcome {
         .values
         .parameter_files
         .iter()
-        .filter_map(|p| load_parameters(p, &mut files, &mut findings))
+        .filter_map(|p| load_json(p, &mut files, &mut findings))
         .collect();
     if args.values.parameter_files.is_empty() {
         if let Some(path) = conventional_name(&source.name).map(PathBuf::from) {
             if path.is_file() {
-                param_files.extend(load_parameters(&path, &mut files, &mut findings));
+                param_files.extend(load_json(&path, &mut files, &mut findings));
             }
         }
     }
@@ -390,12 +407,15 @@ pub fn expand(args: &ExpandArgs) -> Outcome {
     for message in bad {
         eprintln!("azlint: warning: {message}");
     }
-    let mut inputs = Inputs::default();
+    let config = config_values(&found.config);
+    let mut inputs = Inputs {
+        command_line: &command_line,
+        config: &config,
+        ..Inputs::default()
+    };
     for (_, s, t) in &param_files {
         inputs.files.push(t.root(s.text()));
     }
-    inputs.command_line = command_line;
-    inputs.config = config_values(&found.config);
     let x = azlint_arm::expand(tree.root(source.text()), &inputs, deployment(&found.config));
     let e = emit(&x, Form::Marked, azlint_arm::SCHEMA);
     if let Err(err) = crate::output::write_report(args.output.as_deref(), &e.text) {

@@ -28,7 +28,7 @@ impl Default for Deployment {
         Deployment {
             subscription_id: "00000000-0000-0000-0000-000000000000".into(),
             tenant_id: "00000000-0000-0000-0000-000000000000".into(),
-            resource_group: Some("resourceGroup".into()),
+            resource_group: Some("RG".into()),
             location: "eastus".into(),
             name: "azlint".into(),
         }
@@ -98,7 +98,8 @@ pub struct Scope<'t> {
     pub deployment: Arc<Deployment>,
     params: HashMap<String, Param>,
     vars: HashMap<String, Var<'t>>,
-    functions: HashMap<String, UserFn<'t>>,
+    /// Shared with the scopes of the functions' own bodies.
+    functions: Arc<HashMap<String, UserFn<'t>>>,
     /// Copy loops being unrolled: (loop name in lower case, index).
     /// `None`: a loop whose count is unknown, standing for all its copies.
     copies: Vec<(String, Option<i64>)>,
@@ -124,7 +125,7 @@ impl<'t> Scope<'t> {
             deployment,
             params: HashMap::new(),
             vars: HashMap::new(),
-            functions: HashMap::new(),
+            functions: Arc::new(HashMap::new()),
             copies: Vec::new(),
             lambda_vars: Vec::new(),
             touched: None,
@@ -163,7 +164,7 @@ impl<'t> Scope<'t> {
     }
 
     pub fn define_fn(&mut self, name: &str, f: UserFn<'t>) {
-        self.functions.insert(name.to_lowercase(), f);
+        Arc::make_mut(&mut self.functions).insert(name.to_lowercase(), f);
     }
 
     pub fn push_copy(&mut self, name: &str, index: i64) {
@@ -718,10 +719,7 @@ impl<'t> Scope<'t> {
         let d = self.deployment.clone();
         let v = match lower {
             "resourcegroup" => {
-                let rg = d
-                    .resource_group
-                    .clone()
-                    .unwrap_or_else(|| "resourceGroup".into());
+                let rg = d.resource_group.clone().unwrap_or_else(|| "RG".into());
                 let mut o = Obj::new();
                 o.push(
                     "id",
@@ -1189,7 +1187,7 @@ mod tests {
     fn resource_ids() {
         assert_eq!(
             eval("[resourceId('Microsoft.Network/virtualNetworks/subnets', 'v', 's')]").as_str(),
-            Some("/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/resourceGroup/providers/Microsoft.Network/virtualNetworks/v/subnets/s")
+            Some("/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/RG/providers/Microsoft.Network/virtualNetworks/v/subnets/s")
         );
         assert_eq!(
             eval("[resourceId('other', 'Microsoft.Network/networkInterfaces', parameters('name'))]").as_str(),
@@ -1205,7 +1203,7 @@ mod tests {
     fn unknowns_spread_and_keep_a_symbol() {
         let v = eval("[reference(resourceId('Microsoft.Network/networkInterfaces', 'Nic')).ipConfigurations[0].properties.privateIPAddress]");
         let Val::Unknown(u) = v else { panic!("{v:?}") };
-        assert_eq!(u.symbol, "reference('/subscriptions/00000000-0000-0000-0000-000000000000/resourcegroups/resourcegroup/providers/microsoft.network/networkinterfaces/nic', 'Full').properties.ipConfigurations[0].properties.privateIPAddress");
+        assert_eq!(u.symbol, "reference('/subscriptions/00000000-0000-0000-0000-000000000000/resourcegroups/rg/providers/microsoft.network/networkinterfaces/nic', 'Full').properties.ipConfigurations[0].properties.privateIPAddress");
         assert!(u.reason.contains("after deployment"));
     }
 

@@ -125,9 +125,9 @@ pub struct Inputs<'p> {
     /// ARM parameter files, parsed, in order (a later file overrides an earlier one).
     pub files: Vec<Value<'p>>,
     /// `-p name=value` (JSON values, or strings).
-    pub command_line: Vec<(String, Val)>,
+    pub command_line: &'p [(String, Val)],
     /// The configuration's `[parameters]`.
-    pub config: Vec<(String, Val)>,
+    pub config: &'p [(String, Val)],
 }
 
 /// The result of expanding a template.

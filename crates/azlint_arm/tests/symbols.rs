@@ -86,7 +86,7 @@ fn a_system_identity_is_the_symbol_a_role_assignment_reads() {
     assert_eq!(
         assignment["id"],
         format!(
-            "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/resourceGroup/providers/Microsoft.Network/networkInterfaces/lan/providers/Microsoft.Authorization/roleAssignments/{}",
+            "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/RG/providers/Microsoft.Network/networkInterfaces/lan/providers/Microsoft.Authorization/roleAssignments/{}",
             assignment["name"].as_str().expect("a name")
         )
     );

@@ -440,15 +440,16 @@ impl<'a> Item<'a> {
     }
 }
 
-/// `[reference('<id>', 'Full').properties.principalId]` -> "the principalId of <name>, known
-/// after deployment".
+/// `[reference('<id>', 'Full').properties.principalId]` -> `<principalId of NAME>`: a
+/// placeholder for what is known only after deployment, readable in messages and in the
+/// commands of help texts alike.
 fn symbol_display(s: &str) -> Option<String> {
     let inner = s.trim().strip_prefix("[reference('")?.strip_suffix(']')?;
     let (id, rest) = inner.split_once("',")?;
     let path = rest.split_once(").")?.1;
     let name = id.trim_end_matches('/').rsplit('/').next()?;
     let what = path.rsplit('.').next().unwrap_or(path);
-    Some(format!("the {what} of {name}, known after deployment"))
+    Some(format!("<{what} of {name}>"))
 }
 
 /// What a fact gives: values, or why the input cannot say.
