@@ -237,44 +237,41 @@ impl<'a> Effective<'a> {
     /// address space: each active route owns the addresses no longer route covers, and a route
     /// counts when it owns a public address. `None` when no route covers public addresses.
     pub fn public_route(&self) -> Option<usize> {
-        let public = subtract(
-            &[(0, 1 << 32)],
-            &crate::ip::NON_PUBLIC
-                .iter()
-                .filter_map(|(net, _)| net.parse::<IpNet>().ok())
-                .filter_map(v4_interval)
-                .collect::<Vec<_>>(),
-        );
-        let mut order: Vec<usize> = (0..self.routes.len())
-            .filter(|&i| {
-                self.routes[i].active && self.routes[i].prefix.is_some_and(|p| p.addr().is_ipv4())
+        let public: &[(u64, u64)] = &PUBLIC_V4;
+        let mut order: Vec<(u8, usize)> = self
+            .routes
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.active)
+            .filter_map(|(i, r)| match r.prefix {
+                Some(p) if p.addr().is_ipv4() => Some((p.prefix_len(), i)),
+                _ => None,
             })
             .collect();
-        // Longest prefixes first: each route owns what no longer route took before it.
-        order.sort_by_key(|&i| {
-            std::cmp::Reverse(self.routes[i].prefix.map_or(0, |p| p.prefix_len()))
-        });
-        let mut covered: Vec<(u64, u64)> = Vec::new();
+        // Longest prefixes first (stable: listed order among equals): each route owns what no
+        // longer route took before it.
+        order.sort_by_key(|&(len, _)| std::cmp::Reverse(len));
+        let mut covered: Vec<(u64, u64)> = Vec::with_capacity(order.len());
+        let mut owned = Vec::new();
         let mut best: Option<(u8, u8, usize)> = None;
-        for i in order {
+        for (len, i) in order {
             let Some(interval) = self.routes[i].prefix.and_then(v4_interval) else {
                 continue;
             };
-            let owned = subtract(&[interval], &covered);
-            if overlaps(&owned, &public) {
+            subtract_into(interval, &covered, &mut owned);
+            if overlaps(&owned, public) {
                 let rank = match self.routes[i].next_hop_type.as_str() {
                     "None" => 0,
                     "VirtualAppliance" => 1,
                     "VirtualNetworkGateway" => 2,
                     _ => 3,
                 };
-                let len = self.routes[i].prefix.map_or(0, |p| p.prefix_len());
                 // The worst next hop; among equals, the broadest route (it says the most).
                 if best.is_none_or(|(r, l, _)| (rank, len) < (r, l)) {
                     best = Some((rank, len, i));
                 }
             }
-            covered = union(&covered, interval);
+            insert_merged(&mut covered, interval);
         }
         best.map(|(_, _, i)| i)
     }
@@ -547,50 +544,74 @@ fn v4_interval(net: IpNet) -> Option<(u64, u64)> {
     }
 }
 
-/// `a` minus `b`, for sorted disjoint half-open intervals (`b` need not be sorted).
-fn subtract(a: &[(u64, u64)], b: &[(u64, u64)]) -> Vec<(u64, u64)> {
-    let mut out: Vec<(u64, u64)> = a.to_vec();
-    for &(bs, be) in b {
-        out = out
-            .into_iter()
-            .flat_map(|(s, e)| {
-                let mut parts = Vec::with_capacity(2);
-                if bs >= e || be <= s {
-                    parts.push((s, e));
-                } else {
-                    if s < bs {
-                        parts.push((s, bs));
-                    }
-                    if be < e {
-                        parts.push((be, e));
-                    }
-                }
-                parts
-            })
-            .collect();
+/// The public IPv4 space: everything outside [`crate::ip::NON_PUBLIC`], as sorted disjoint
+/// half-open intervals (computed once; every mgmt subnet's routes are judged against it).
+static PUBLIC_V4: std::sync::LazyLock<Vec<(u64, u64)>> = std::sync::LazyLock::new(|| {
+    let mut reserved: Vec<(u64, u64)> = Vec::new();
+    for net in crate::ip::NON_PUBLIC
+        .iter()
+        .filter_map(|(net, _)| net.parse::<IpNet>().ok())
+        .filter_map(v4_interval)
+    {
+        insert_merged(&mut reserved, net);
     }
-    out
-}
+    let mut public = Vec::new();
+    subtract_into((0, 1 << 32), &reserved, &mut public);
+    public
+});
 
-fn overlaps(a: &[(u64, u64)], b: &[(u64, u64)]) -> bool {
-    a.iter()
-        .any(|&(s, e)| b.iter().any(|&(bs, be)| s < be && bs < e))
-}
-
-/// Adds an interval to a set of disjoint intervals, merging what touches.
-fn union(set: &[(u64, u64)], (mut s, mut e): (u64, u64)) -> Vec<(u64, u64)> {
-    let mut out = Vec::with_capacity(set.len() + 1);
-    for &(a, b) in set {
-        if b < s || a > e {
-            out.push((a, b));
-        } else {
-            s = s.min(a);
-            e = e.max(b);
+/// `out` = `a` minus `b`, where `b` is sorted and disjoint; `out` comes out sorted.
+fn subtract_into((mut s, e): (u64, u64), b: &[(u64, u64)], out: &mut Vec<(u64, u64)>) {
+    out.clear();
+    for &(bs, be) in b {
+        if be <= s {
+            continue;
+        }
+        if bs >= e {
+            break;
+        }
+        if s < bs {
+            out.push((s, bs));
+        }
+        s = s.max(be);
+        if s >= e {
+            return;
         }
     }
-    out.push((s, e));
-    out.sort_unstable();
-    out
+    if s < e {
+        out.push((s, e));
+    }
+}
+
+/// Whether two sorted disjoint interval sets share an address.
+fn overlaps(a: &[(u64, u64)], b: &[(u64, u64)]) -> bool {
+    let (mut i, mut j) = (0, 0);
+    while i < a.len() && j < b.len() {
+        let ((s, e), (bs, be)) = (a[i], b[j]);
+        if s < be && bs < e {
+            return true;
+        }
+        if e <= be {
+            i += 1;
+        } else {
+            j += 1;
+        }
+    }
+    false
+}
+
+/// Adds an interval to a sorted set of disjoint intervals, merging what touches.
+fn insert_merged(set: &mut Vec<(u64, u64)>, (mut s, mut e): (u64, u64)) {
+    // The first interval that ends at or after `s` may merge; so may those after it that
+    // start at or before `e`.
+    let from = set.partition_point(|&(_, b)| b < s);
+    let mut to = from;
+    while to < set.len() && set[to].0 <= e {
+        s = s.min(set[to].0);
+        e = e.max(set[to].1);
+        to += 1;
+    }
+    set.splice(from..to, std::iter::once((s, e)));
 }
 
 #[cfg(test)]
@@ -599,14 +620,31 @@ mod public_route_tests {
 
     #[test]
     fn interval_arithmetic() {
-        assert_eq!(
-            subtract(&[(0, 100)], &[(10, 20), (50, 60)]),
-            [(0, 10), (20, 50), (60, 100)]
-        );
-        assert_eq!(union(&[(0, 10), (20, 30)], (10, 20)), [(0, 30)]);
+        let mut out = Vec::new();
+        subtract_into((0, 100), &[(10, 20), (50, 60)], &mut out);
+        assert_eq!(out, [(0, 10), (20, 50), (60, 100)]);
+        subtract_into((15, 55), &[(10, 20), (50, 60)], &mut out);
+        assert_eq!(out, [(20, 50)]);
+        subtract_into((12, 18), &[(10, 20)], &mut out);
+        assert!(out.is_empty());
+        subtract_into((0, 5), &[(10, 20)], &mut out);
+        assert_eq!(out, [(0, 5)]);
+        let mut set = vec![(0, 10), (20, 30)];
+        insert_merged(&mut set, (10, 20));
+        assert_eq!(set, [(0, 30)]);
+        insert_merged(&mut set, (40, 50));
+        insert_merged(&mut set, (35, 36));
+        assert_eq!(set, [(0, 30), (35, 36), (40, 50)]);
+        insert_merged(&mut set, (29, 41));
+        assert_eq!(set, [(0, 50)]);
         assert!(overlaps(&[(0, 10)], &[(9, 12)]));
         assert!(!overlaps(&[(0, 10)], &[(10, 12)]));
+        assert!(overlaps(&[(0, 1), (5, 6), (20, 30)], &[(2, 3), (25, 26)]));
+        assert!(!overlaps(&[(0, 1), (5, 6)], &[(1, 5), (6, 9)]));
         let net: IpNet = "10.0.0.0/8".parse().unwrap();
         assert_eq!(v4_interval(net), Some((10 << 24, 11 << 24)));
+        // The public space starts at 1.0.0.0 and skips 10/8.
+        assert_eq!(PUBLIC_V4[0], (1 << 24, 10 << 24));
+        assert!(PUBLIC_V4.windows(2).all(|w| w[0].1 < w[1].0));
     }
 }
