@@ -315,50 +315,68 @@ impl<'d> Finder<'d> {
     /// Warns about a key written twice in an object (compared ignoring ASCII case, as Azure
     /// compares them): Azure keeps one of them, and rules may read the other.
     fn duplicate_keys(&mut self, obj: Value<'d>) {
-        // Resource objects are small. Each key gets a signature (length, first and last byte
-        // folded to lower case); only keys with equal signatures are compared, so the usual
-        // object, with no duplicate, costs one pass and no allocation.
+        // Resource objects are small. Each key has a signature in the tree (length and bytes
+        // folded to lower case, see `Value::key_signature`); only keys with equal signatures
+        // are compared, so the usual object, with no duplicate, costs one pass over the tree,
+        // no read of the source and no allocation. A key with escapes is compared as written,
+        // under a signature of its source text with the top bit set (it never equals a key
+        // without escapes).
         const MAX: usize = 64;
         let mut seen = [0u64; MAX];
-        let mut n = 0;
-        let signature = |raw: &[u8]| -> u64 {
-            let first = raw.first().map_or(0, |b| b.to_ascii_lowercase()) as u64;
-            let last = raw.last().map_or(0, |b| b.to_ascii_lowercase()) as u64;
-            ((raw.len() as u64) << 16) | (first << 8) | last
-        };
         for (i, (k, _)) in obj.members().enumerate() {
-            let raw = k.source_text().as_bytes();
-            let sig = signature(raw);
-            let candidate = if i < MAX {
-                let hit = seen[..n].contains(&sig);
-                seen[n] = sig;
-                n += 1;
-                hit
-            } else {
-                true
-            };
-            if !candidate {
-                continue;
+            if i == MAX {
+                // A large object: one pass with a map, so that a hostile object with a
+                // million keys of one signature stays linear.
+                return self.duplicate_keys_large(obj);
             }
-            let Some((first, _)) = obj
-                .members()
-                .take(i)
-                .find(|(o, _)| o.source_text().as_bytes().eq_ignore_ascii_case(raw))
-            else {
-                continue;
-            };
-            let name = k.as_str().unwrap_or_default();
-            self.findings.push(
-                Finding::new(
-                    input::DUPLICATE_KEY,
-                    Severity::Warning,
-                    format!("`{name}` is written twice in this object: Azure keeps one value (the last), and azlint may check the other"),
-                    Label::new(self.file(), k.span()).with_message("again here"),
-                )
-                .with_secondary(Label::new(self.file(), first.span()).with_message("first here"))
-                .with_help("keep one of them"),
-            );
+            let sig = k.key_signature().unwrap_or_else(|| {
+                azlint_source::json::length_signature(k.source_text().as_bytes()) | 1 << 63
+            });
+            let candidate = seen[..i].contains(&sig);
+            seen[i] = sig;
+            if candidate {
+                let raw = k.source_text().as_bytes();
+                let first = obj
+                    .members()
+                    .take(i)
+                    .find(|(o, _)| o.source_text().as_bytes().eq_ignore_ascii_case(raw));
+                if let Some((first, _)) = first {
+                    self.duplicate_key(k, first);
+                }
+            }
         }
+    }
+
+    fn duplicate_keys_large(&mut self, obj: Value<'d>) {
+        let mut first: std::collections::HashMap<Vec<u8>, Value<'d>> = Default::default();
+        for (i, (k, _)) in obj.members().enumerate() {
+            let folded = k.source_text().as_bytes().to_ascii_lowercase();
+            match first.entry(folded) {
+                // Keys before the 64th were reported by the first pass.
+                std::collections::hash_map::Entry::Occupied(e) if i >= 64 => {
+                    let earlier = *e.get();
+                    self.duplicate_key(k, earlier);
+                }
+                std::collections::hash_map::Entry::Occupied(_) => {}
+                std::collections::hash_map::Entry::Vacant(e) => {
+                    e.insert(k);
+                }
+            }
+        }
+    }
+
+    fn duplicate_key(&mut self, key: Value<'d>, first: Value<'d>) {
+        let name = key.as_str().unwrap_or_default();
+        self.findings.push(
+            Finding::new(
+                input::DUPLICATE_KEY,
+                Severity::Warning,
+                format!("`{name}` is written twice in this object: Azure keeps one value (the last), and azlint may check the other"),
+                Label::new(self.file(), key.span()).with_message("again here"),
+            )
+            .with_secondary(Label::new(self.file(), first.span()).with_message("first here"))
+            .with_help("keep one of them"),
+        );
     }
 
     /// Resources of an ARM template, including child resources nested in `resources`.
@@ -410,5 +428,81 @@ impl<'d> Finder<'d> {
             res.type_lc = full_type.clone().into();
         }
         Some((full_type, full_name))
+    }
+}
+
+#[cfg(test)]
+mod duplicate_key_tests {
+    use super::*;
+    use azlint_source::SourceFile;
+
+    /// The keys reported as duplicates (as written) and the keys they repeat.
+    fn duplicates(text: &str) -> Vec<(String, String)> {
+        let source = Arc::new(SourceFile::new("t.json", text));
+        let tree = source.parse().expect("test JSON");
+        let out = ingest(FileId(0), source, tree);
+        out.findings
+            .iter()
+            .filter(|f| f.code == input::DUPLICATE_KEY.0)
+            .map(|f| {
+                let at = |l: &Label| {
+                    l.span
+                        .map(|s| text[s.start as usize..s.end as usize].to_string())
+                };
+                (
+                    at(&f.primary).unwrap_or_default(),
+                    f.secondary.first().and_then(at).unwrap_or_default(),
+                )
+            })
+            .collect()
+    }
+
+    fn resource(extra_props: &str) -> String {
+        format!(
+            r#"{{"id": "/subscriptions/s/resourceGroups/g/providers/Microsoft.Network/virtualNetworks/v",
+                "name": "v", "type": "Microsoft.Network/virtualNetworks", "properties": {{{extra_props}}}}}"#
+        )
+    }
+
+    #[test]
+    fn keys_equal_ignoring_case_are_reported_once_each() {
+        let text = resource(
+            r#""dhcpOptions": 1, "DhcpOptions": 2, "dhcpoptionz": 3, "a\u0062": 4, "a\u0062": 5, "ab": 6"#,
+        );
+        assert_eq!(
+            duplicates(&text),
+            [
+                (r#""DhcpOptions""#.into(), r#""dhcpOptions""#.into()),
+                // Keys with escapes compare as written.
+                (r#""a\u0062""#.into(), r#""a\u0062""#.into()),
+            ]
+        );
+        assert!(duplicates(&resource(r#""name": 1, "type": 2, "tags": 3, "etag": 4"#)).is_empty());
+    }
+
+    #[test]
+    fn large_objects_are_checked_in_one_pass_without_repeats() {
+        // Duplicates before and after the 64th key, each reported once, at its first copy.
+        let mut props: Vec<String> = (0..200).map(|i| format!(r#""k{i:04}x": {i}"#)).collect();
+        props.insert(10, r#""K0001X": 0"#.into());
+        props.push(r#""k0150X": 0"#.into());
+        let found = duplicates(&resource(&props.join(", ")));
+        assert_eq!(
+            found,
+            [
+                (r#""K0001X""#.into(), r#""k0001x""#.into()),
+                (r#""k0150X""#.into(), r#""k0150x""#.into()),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_million_keys_with_one_signature_stay_linear() {
+        // Same length, first two and last two bytes: every key shares a signature.
+        // Quadratic work would compare 2e10 pairs: the test would not finish.
+        let props: Vec<String> = (0..200_000)
+            .map(|i| format!(r#""ab{i:07}yz": 0"#))
+            .collect();
+        assert!(duplicates(&resource(&props.join(","))).is_empty());
     }
 }

@@ -72,7 +72,8 @@ const KIND_MASK: u32 = (1 << KIND_BITS) - 1;
 /// One value (or object key) of the document.
 ///
 /// `meta` packs the kind in its low four bits; for containers, the high bits hold the index one
-/// past the container's last descendant.
+/// past the container's last descendant; for strings without escapes, the [`fold_signature`]
+/// of their contents, so that key lookups compare most keys without reading the source.
 #[derive(Clone, Copy, Debug)]
 struct Node {
     start: u32,
@@ -459,6 +460,7 @@ impl<'a> Value<'a> {
         keys: &[&str; N],
         found: &mut [Option<Value<'a>>; N],
     ) {
+        let wanted: [u64; N] = std::array::from_fn(|i| length_signature(keys[i].as_bytes()));
         let mut exact = [false; N];
         let mut pending = N;
         for (k, v) in self.members() {
@@ -466,35 +468,52 @@ impl<'a> Value<'a> {
                 break;
             }
             let n = k.node();
-            for (i, key) in keys.iter().enumerate() {
-                let is_exact = match n.tag() {
-                    // Compare lengths first (most keys differ there), then bytes, folding case
-                    // and noting whether the match is exact, in one inlined pass.
-                    K_STRING => {
-                        if (n.end - n.start) as usize != key.len() + 2 {
+            match n.tag() {
+                K_STRING => {
+                    // Length and signature come from the node: the source is read only for
+                    // a key that is almost certainly the one wanted.
+                    let have =
+                        (u64::from(n.end - n.start - 2) << 32) | u64::from(n.meta >> KIND_BITS);
+                    for i in 0..N {
+                        if wanted[i] != have || exact[i] {
                             continue;
                         }
-                        match fold_eq(k.raw_inner(), key.as_bytes()) {
-                            Some(e) => e,
-                            None => continue,
+                        let Some(is_exact) = fold_eq(k.raw_inner(), keys[i].as_bytes()) else {
+                            continue;
+                        };
+                        found[i] = Some(v);
+                        if is_exact {
+                            exact[i] = true;
+                            pending -= 1;
                         }
                     }
-                    K_STRING_ESC => match k.as_str() {
-                        Some(s) if s.eq_ignore_ascii_case(key) => *s == **key,
-                        _ => continue,
-                    },
-                    _ => continue,
-                };
-                if exact[i] {
-                    continue;
                 }
-                found[i] = Some(v);
-                if is_exact {
-                    exact[i] = true;
-                    pending -= 1;
+                K_STRING_ESC => {
+                    let Some(s) = k.as_str() else { continue };
+                    for (i, key) in keys.iter().enumerate() {
+                        if exact[i] || !s.eq_ignore_ascii_case(key) {
+                            continue;
+                        }
+                        found[i] = Some(v);
+                        if *s == **key {
+                            exact[i] = true;
+                            pending -= 1;
+                        }
+                    }
                 }
+                _ => {}
             }
         }
+    }
+
+    /// For an object key without escapes: its length and a signature of its bytes folded to
+    /// lower case, equal for keys equal ignoring ASCII case and almost never for others. Read
+    /// from the tree, not the source. `None` for a key with escapes; meaningless for a value
+    /// that is not a key (only keys get a signature when parsed).
+    pub fn key_signature(&self) -> Option<u64> {
+        let n = self.node();
+        (n.tag() == K_STRING)
+            .then(|| (u64::from(n.end - n.start - 2) << 32) | u64::from(n.meta >> KIND_BITS))
     }
 
     /// Follows a path of object keys (compared ignoring ASCII case).
@@ -549,6 +568,26 @@ impl<'a> Iterator for Members<'a> {
 /// `Some(exact)` when `a` equals `b` ignoring ASCII case, `exact` telling whether the bytes
 /// are identical; `None` when they differ.
 #[inline]
+/// 28 bits that are equal for keys equal ignoring ASCII case: the first two and last two
+/// bytes with bit 5 set (which folds ASCII letters to lower case, and keeps bytes that are
+/// equal equal), mixed down to 28 bits. With the length, it tells almost every pair of
+/// distinct object keys apart (`name`/`type`/`tags`/`etag`; `sourcePortRange`/`...Ranges`).
+fn fold_signature(raw: &[u8]) -> u32 {
+    let n = raw.len();
+    let word = match n {
+        0 => 0,
+        1 => u32::from(raw[0]),
+        _ => u32::from_le_bytes([raw[0], raw[1], raw[n - 2], raw[n - 1]]),
+    } | 0x2020_2020;
+    (word ^ (word >> 28)) & 0x0fff_ffff
+}
+
+/// Length and [`fold_signature`] in one word, the form lookups compare (and
+/// [`Value::key_signature`] returns for a key without escapes).
+pub fn length_signature(raw: &[u8]) -> u64 {
+    ((raw.len() as u64) << 32) | u64::from(fold_signature(raw))
+}
+
 fn fold_eq(a: &[u8], b: &[u8]) -> Option<bool> {
     if a.len() != b.len() {
         return None;
@@ -928,6 +967,13 @@ impl<'s> Parser<'s> {
             });
         }
         self.string()?;
+        if let Some(n) = self.nodes.last_mut() {
+            if n.tag() == K_STRING {
+                // The key's bytes are in cache now; lookups later compare this instead.
+                n.meta |= fold_signature(&self.src[n.start as usize + 1..n.end as usize - 1])
+                    << KIND_BITS;
+            }
+        }
         self.skip_trivia()?;
         if self.src.get(self.pos) != Some(&b':') {
             return self.err(
@@ -1262,6 +1308,52 @@ mod tests {
             "no exact match: the last case-folded one"
         );
         assert!(root.get_ignore_case("properties").is_none());
+    }
+
+    #[test]
+    fn key_signatures_equal_for_keys_equal_ignoring_case() {
+        let src = r#"{"name": 0, "NAME": 1, "type": 2, "tags": 3, "etag": 4, "x": 5, "": 6, "n\u0061me": 7, "nÄme": 8, "nämE": 9}"#;
+        let t = parse(src).unwrap();
+        let keys: Vec<_> = t.root(src).members().map(|(k, _)| k).collect();
+        let sig = |i: usize| keys[i].key_signature();
+        assert_eq!(sig(0), sig(1));
+        assert_eq!(sig(0), Some(length_signature(b"Name")));
+        for other in [2, 3, 4, 5, 6] {
+            assert_ne!(sig(0), sig(other), "{other}");
+        }
+        assert_eq!(sig(7), None, "escaped keys have none");
+        // Lookups agree with the signatures, for every key (escaped and not ASCII included):
+        // the first exact match, else the last that differs in case.
+        let root = t.root(src);
+        for (key, want) in [
+            ("name", 0),
+            ("NAME", 1),
+            ("nAmE", 7),
+            ("TYPE", 2),
+            ("", 6),
+            ("X", 5),
+            ("nÄme", 8),
+        ] {
+            assert_eq!(
+                root.get_ignore_case(key).and_then(|v| v.as_i64()),
+                Some(want),
+                "{key}"
+            );
+        }
+        let mut found = [None; 3];
+        root.pick_ignore_case(&["ETAG", "missing", "tags"], &mut found);
+        assert_eq!(
+            found.map(|v| v.and_then(|v| v.as_i64())),
+            [Some(4), None, Some(3)]
+        );
+        let escaped = r#"{"n\u0061me": 1}"#;
+        let t = parse(escaped).unwrap();
+        assert_eq!(
+            t.root(escaped)
+                .get_ignore_case("NAME")
+                .and_then(|v| v.as_i64()),
+            Some(1)
+        );
     }
 
     #[test]
