@@ -104,10 +104,12 @@ impl Facts {
         let forced = site::resolve_explicit(inv, explicit);
         // The vSocket VMs, in input order, each read while its JSON is at hand.
         let vms: Vec<(ResIdx, VmInfo)> = inv
-            .of_type(VM)
-            .par_iter()
-            .filter(|&&vm| forced.contains_key(&vm) || is_vsocket(inv, vm))
-            .map(|&vm| (vm, VmInfo::read(inv, vm)))
+            .map_resources(inv.of_type(VM), |vm| {
+                (forced.contains_key(&vm) || is_vsocket(inv, vm))
+                    .then(|| (vm, VmInfo::read(inv, vm)))
+            })
+            .into_iter()
+            .flatten()
             .collect();
         let mut vsocket_vms: Vec<ResIdx> = vms.iter().map(|(vm, _)| *vm).collect();
         vsocket_vms.dedup();
@@ -146,12 +148,7 @@ impl Facts {
         // Role assignments are independent of the sites: read them alongside (the sequential
         // part of indexing them by scope overlaps the NICs' reading).
         let (infos, roles): (Vec<NicInfo>, Roles) = rayon::join(
-            || {
-                nic_list
-                    .par_iter()
-                    .map(|&nic| NicInfo::read(inv, nic))
-                    .collect()
-            },
+            || inv.map_resources(&nic_list, |nic| NicInfo::read(inv, nic)),
             || Roles::collect(inv),
         );
         // The subnets of the vSocket NICs, each read once: a site's two vSockets share them.
@@ -161,10 +158,8 @@ impl Facts {
             .collect();
         subnet_list.sort_unstable();
         subnet_list.dedup();
-        let subnet_infos: Vec<SubnetInfo> = subnet_list
-            .par_iter()
-            .map(|&s| SubnetInfo::read(inv, s))
-            .collect();
+        let subnet_infos: Vec<SubnetInfo> =
+            inv.map_resources(&subnet_list, |s| SubnetInfo::read(inv, s));
         let subnets = Table::new(inv.len(), &subnet_list, subnet_infos);
         // Each VNET's NICs in NIC order: sort (VNET, NIC) pairs, drop repeats, group by VNET.
         let mut pairs: Vec<(ResIdx, ResIdx)> = nic_list

@@ -40,7 +40,10 @@ pub fn run(rules: &[&Rule], cx: &Context<'_>) -> Vec<Finding> {
     work.par_chunks(512)
         .flat_map_iter(|chunk| {
             let mut out = Vec::new();
-            for &(res, rules) in chunk {
+            for (j, &(res, rules)) in chunk.iter().enumerate() {
+                // The tree of a large export is cold by now: start loading the resources a
+                // few places ahead so that their cache misses overlap with this one's work.
+                cx.inv.prefetch_ahead(chunk, j, |&(r, _)| r);
                 // Facts depend on the resource alone: its rules share the answers.
                 let memo = Memo::default();
                 for rule in rules {
