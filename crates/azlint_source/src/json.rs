@@ -1133,18 +1133,34 @@ impl<'s> Parser<'s> {
     fn skip_trivia(&mut self) -> Result<(), ParseError> {
         let s = self.src;
         loop {
-            // Pretty-printed exports indent with runs of spaces: take them eight at a time.
-            while let Some(w) = word_at(s, self.pos) {
-                if w != SPACES {
-                    break;
+            match s.get(self.pos) {
+                Some(b'\n' | b'\r' | b'\t') => {
+                    self.pos += 1;
+                    continue;
                 }
-                self.pos += 8;
-            }
-            while let Some(b' ' | b'\n' | b'\r' | b'\t') = s.get(self.pos) {
-                self.pos += 1;
-            }
-            if s.get(self.pos) != Some(&b'/') {
-                return Ok(());
+                // Pretty-printed exports indent with runs of spaces after each newline: take
+                // them eight at a time, and end the run at the first other byte of a word.
+                Some(b' ') => {
+                    loop {
+                        let Some(w) = word_at(s, self.pos) else {
+                            while s.get(self.pos) == Some(&b' ') {
+                                self.pos += 1;
+                            }
+                            break;
+                        };
+                        let other = w ^ SPACES;
+                        if other == 0 {
+                            self.pos += 8;
+                        } else {
+                            // Little-endian: the lowest set bit is in the first other byte.
+                            self.pos += (other.trailing_zeros() / 8) as usize;
+                            break;
+                        }
+                    }
+                    continue;
+                }
+                Some(b'/') => {}
+                _ => return Ok(()),
             }
             match s.get(self.pos + 1) {
                 Some(b'/') => {
