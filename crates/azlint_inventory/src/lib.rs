@@ -308,7 +308,6 @@ impl Inventory {
             .filter(move |&c| &*self.resources[c as usize].type_lc == type_lc)
     }
 
-    /// The resource object itself.
     /// Maps `f` over `list` in parallel, in order, prefetching each resource's tree and
     /// text a few places ahead: on a large export the resources are cold by the time facts
     /// and rules read them, and the misses of the next ones then overlap with the work on
@@ -343,6 +342,7 @@ impl Inventory {
         }
     }
 
+    /// The resource object itself.
     pub fn value(&self, idx: ResIdx) -> Value<'_> {
         let p = self.resources[idx as usize].place;
         self.document(p.doc).value(p.node)
