@@ -265,7 +265,7 @@ fn finding<'a>(rule: &Rule, cx: &Context<'a>, scope: &Eval<'a, '_>) -> Finding {
     f.path = rule.at.as_ref().map(|p| p.text.clone());
     for related in &rule.related {
         if let FactAnswer::Known(items) = fact(cx, &related.fact, scope.res, scope.current) {
-            for item in items {
+            for item in items.iter() {
                 let (Some(v), Some(doc_file)) = (item.at, item.file) else {
                     continue;
                 };

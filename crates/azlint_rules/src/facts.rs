@@ -91,7 +91,7 @@ fn unknown<'a>(reason: impl Into<String>) -> FactAnswer<'a> {
 }
 
 fn known<'a>(items: Vec<Item<'a>>) -> FactAnswer<'a> {
-    FactAnswer::Known(items)
+    FactAnswer::Known(items.into())
 }
 
 fn no_roles<'a>() -> FactAnswer<'a> {
@@ -1034,7 +1034,7 @@ fn route_vsocket<'a>(cx: &Context<'a>, route: ResIdx, floating: bool) -> FactAns
             site_fact(cx, site, "site.floating_ips", route)
         });
         if let FactAnswer::Known(items) = answer {
-            ips.extend(items);
+            ips.extend(items.iter().cloned());
         }
     }
     known(ips)
