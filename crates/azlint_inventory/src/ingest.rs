@@ -288,6 +288,7 @@ impl<'d> Finder<'d> {
             node: v.index(),
             props,
             type_lc: type_lc.clone(),
+            key_hash: key.as_deref().map_or(0, crate::key_hash),
             key,
             embedded_in: embedded_in.map(|(i, _)| i),
         });

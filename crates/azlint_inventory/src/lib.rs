@@ -89,6 +89,8 @@ pub struct Resource {
     pub type_lc: Box<str>,
     /// The resource id in lower case, when the input gives it literally.
     pub key: Option<Arc<str>>,
+    /// [`key_hash`] of `key`.
+    key_hash: u64,
     /// The parent resource (a subnet's VNET), when it is in the inventory.
     pub parent: Option<ResIdx>,
     /// Whether this occurrence is embedded in its parent's properties.
@@ -104,6 +106,8 @@ pub struct RawResource {
     pub props: Props,
     pub type_lc: Box<str>,
     pub key: Option<Arc<str>>,
+    /// [`key_hash`] of `key` (computed during ingest, in parallel; 0 without a key).
+    pub key_hash: u64,
     /// Index, in the same document's list, of the resource this one is embedded in.
     pub embedded_in: Option<usize>,
 }
@@ -130,7 +134,9 @@ pub struct Unknown<'a> {
 pub struct Inventory {
     documents: Vec<Document>,
     resources: Vec<Resource>,
-    by_key: HashMap<Arc<str>, ResIdx>,
+    /// Resources by `key`, hashed with [`key_hash`] (the hashes are computed during ingest, in
+    /// parallel, and kept with each resource: building and growing the table hashes nothing).
+    by_key: hashbrown::HashTable<ResIdx>,
     by_type: HashMap<Box<str>, Vec<ResIdx>>,
     /// Children of each parent, in input order.
     by_parent: HashMap<ResIdx, Vec<ResIdx>>,
@@ -154,6 +160,9 @@ impl Inventory {
 
     pub fn build(inputs: Vec<Ingested>) -> Inventory {
         let mut inv = Inventory::default();
+        let total: usize = inputs.iter().map(|i| i.resources.len()).sum();
+        inv.resources.reserve(total);
+        inv.by_key.reserve(total, |_| 0);
         for input in inputs {
             let doc = inv.documents.len() as DocId;
             inv.documents.push(input.document);
@@ -180,7 +189,11 @@ impl Inventory {
         embedded: bool,
         parent: Option<ResIdx>,
     ) -> ResIdx {
-        if let Some(&existing) = raw.key.as_ref().and_then(|k| self.by_key.get(k)) {
+        let existing = raw
+            .key
+            .as_deref()
+            .and_then(|k| self.find_key(k, raw.key_hash));
+        if let Some(existing) = existing {
             let old = &mut self.resources[existing as usize];
             let rank = |props: Props, embedded: bool| {
                 (matches!(props, Props::Object(_) | Props::Flattened) as u8) * 2 + (!embedded) as u8
@@ -199,8 +212,14 @@ impl Inventory {
             return existing;
         }
         let idx = self.resources.len() as ResIdx;
-        if let Some(k) = &raw.key {
-            self.by_key.insert(k.clone(), idx);
+        if raw.key.is_some() {
+            let resources = &self.resources;
+            self.by_key.insert_unique(raw.key_hash, idx, |&i| {
+                // Entries pushed below are not in `resources` yet: only `idx` can be missing.
+                resources
+                    .get(i as usize)
+                    .map_or(raw.key_hash, |r| r.key_hash)
+            });
         }
         match self.by_type.get_mut(&raw.type_lc) {
             Some(list) => list.push(idx),
@@ -213,6 +232,7 @@ impl Inventory {
             props: raw.props,
             type_lc: raw.type_lc,
             key: raw.key,
+            key_hash: raw.key_hash,
             parent,
             embedded,
             other_places: Vec::new(),
@@ -229,7 +249,7 @@ impl Inventory {
                 continue;
             }
             let Some(key) = &r.key else { continue };
-            let parent = parent_key(key).and_then(|p| self.by_key.get(p)).copied();
+            let parent = parent_key(key).and_then(|p| self.find_key(p, key_hash(p)));
             self.resources[i].parent = parent;
         }
         for (i, r) in self.resources.iter().enumerate() {
@@ -287,10 +307,20 @@ impl Inventory {
             key.make_ascii_lowercase();
             // ASCII stays ASCII, so this is valid UTF-8.
             if let Ok(key) = std::str::from_utf8(key) {
-                return self.by_key.get(key).copied();
+                return self.find_key(key, key_hash(key));
             }
         }
-        self.by_key.get(id_key(id).as_str()).copied()
+        let key = id_key(id);
+        self.find_key(&key, key_hash(&key))
+    }
+
+    /// The resource whose key is `key` (already in lower case), given its [`key_hash`].
+    fn find_key(&self, key: &str, hash: u64) -> Option<ResIdx> {
+        self.by_key
+            .find(hash, |&i| {
+                self.resources[i as usize].key.as_deref() == Some(key)
+            })
+            .copied()
     }
 
     /// Children of `parent` of type `type_lc`, in input order.
@@ -508,6 +538,13 @@ pub fn is_expression(v: Value<'_>) -> bool {
 }
 
 /// The lookup key of a resource id: lower case, without a trailing slash.
+/// The hash the inventory indexes keys by: fixed, so that ingest (in parallel, per file) and
+/// lookups agree.
+pub fn key_hash(key: &str) -> u64 {
+    use std::hash::BuildHasher;
+    foldhash::fast::FixedState::with_seed(0x617a_6c69_6e74).hash_one(key)
+}
+
 pub fn id_key(id: &str) -> String {
     id.trim().trim_end_matches('/').to_lowercase()
 }
