@@ -32,11 +32,19 @@ const BLOCK: usize = 4 * 1024;
 impl LineIndex {
     /// Indexes `text`, whose first line starts at `first` (after a byte-order mark, say).
     pub fn new(text: &str, first: usize) -> Self {
-        let mut breaks_before = Vec::with_capacity(text.len() / BLOCK + 1);
+        use rayon::prelude::*;
+        // Blocks are counted on every core (a large export is hundreds of MB), then summed.
+        let mut breaks_before: Vec<u32> = text
+            .as_bytes()
+            .par_chunks(BLOCK)
+            .with_min_len(256)
+            .map(|chunk| bytecount::count(chunk, b'\n') as u32)
+            .collect();
         let mut total = 0u32;
-        for chunk in text.as_bytes().chunks(BLOCK) {
-            breaks_before.push(total);
-            total += bytecount::count(chunk, b'\n') as u32;
+        for count in &mut breaks_before {
+            let here = *count;
+            *count = total;
+            total += here;
         }
         if breaks_before.is_empty() {
             breaks_before.push(0);
