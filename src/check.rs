@@ -103,11 +103,17 @@ pub fn run(args: &CheckArgs) -> Outcome {
             secondary: s.get_ref().secondary.clone(),
         })
         .collect();
-    let facts = Facts::derive_with(&inventory, &explicit);
+    let selected = settings.selected(&loaded);
+    // Facts serve rules alone: with none selected (`--ignore ha`, checking inputs only),
+    // deriving them is skipped.
+    let facts = if selected.is_empty() {
+        Facts::derive_with(&Inventory::default(), &[])
+    } else {
+        Facts::derive_with(&inventory, &explicit)
+    };
     timings.lap("facts");
     let cx = Context::new(&inventory, &facts);
     findings.extend(crate::rules::problem_findings(&loaded.problems, &mut files));
-    let selected = settings.selected(&loaded);
     findings.extend(azlint_rules::run(&selected, &cx));
     evaluated.remap(&mut findings);
     timings.lap("rules");

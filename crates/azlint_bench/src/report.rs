@@ -65,12 +65,28 @@ impl Row {
             .program_cells()
             .map(|(name, c)| format!("{name} {} {}", c.wall, c.memory))
             .collect();
-        format!(
+        let mut line = format!(
             "{} resources ({:.0} MB): {}",
             self.resources,
             self.file_megabytes(),
             programs.join(" | ")
-        )
+        );
+        if let Some(added) = self.pack_adds() {
+            let _ = write!(line, " | the rule pack adds {:.0}%", added * 100.0);
+        }
+        line
+    }
+
+    /// What the full run takes beyond the run without rules, as a fraction of the latter.
+    fn pack_adds(&self) -> Option<f64> {
+        let wall = |name: &str| {
+            self.results
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, m)| m.wall.as_secs_f64())
+        };
+        let (full, inputs) = (wall("azlint")?, wall("inputs only")?);
+        (inputs > 0.0).then(|| (full - inputs) / inputs)
     }
 
     /// One Markdown table row.
@@ -78,6 +94,9 @@ impl Row {
         let mut line = format!("| {} | {:.0} |", self.resources, self.file_megabytes());
         for (_, c) in self.program_cells() {
             let _ = write!(line, " {} | {} |", c.wall, c.memory);
+        }
+        if let Some(added) = self.pack_adds() {
+            let _ = write!(line, " +{:.0}% |", added * 100.0);
         }
         line
     }
@@ -91,5 +110,54 @@ pub fn markdown_header(programs: &[&str]) -> String {
         let _ = write!(header, " {name} wall | {name} peak RSS |");
         separator.push_str("---:|---:|");
     }
+    if programs.contains(&"inputs only") {
+        header.push_str(" rule pack adds |");
+        separator.push_str("---:|");
+    }
     format!("{header}\n{separator}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    fn m(secs: f64, kib: u64) -> Measurement {
+        Measurement {
+            wall: Duration::from_secs_f64(secs),
+            max_rss_kib: kib,
+        }
+    }
+
+    #[test]
+    fn rows_report_what_the_rule_pack_adds() {
+        let row = Row {
+            resources: 100_000,
+            file_bytes: 342_000_000,
+            results: vec![
+                ("baseline", m(2.0, 1_000_000)),
+                ("validate", m(0.4, 300_000)),
+                ("azlint", m(0.9, 600_000)),
+                ("inputs only", m(0.6, 500_000)),
+            ],
+        };
+        let text = row.text();
+        assert!(
+            text.starts_with("100000 resources (342 MB): baseline 2.000 s"),
+            "{text}"
+        );
+        assert!(text.contains("azlint 0.900 s (0.45x)"), "{text}");
+        assert!(text.ends_with("| the rule pack adds 50%"), "{text}");
+        assert!(row.markdown().ends_with(" +50% |"), "{}", row.markdown());
+        let header = markdown_header(&["baseline", "azlint", "inputs only"]);
+        assert!(header
+            .lines()
+            .next()
+            .unwrap()
+            .ends_with(" rule pack adds |"));
+        assert_eq!(
+            header.lines().next().unwrap().matches('|').count(),
+            header.lines().nth(1).unwrap().matches('|').count()
+        );
+    }
 }
