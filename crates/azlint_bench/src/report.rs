@@ -95,8 +95,13 @@ impl Row {
         for (_, c) in self.program_cells() {
             let _ = write!(line, " {} | {} |", c.wall, c.memory);
         }
-        if let Some(added) = self.pack_adds() {
-            let _ = write!(line, " +{:.0}% |", added * 100.0);
+        if self.results.iter().any(|(n, _)| *n == "inputs only") {
+            match self.pack_adds() {
+                Some(added) => {
+                    let _ = write!(line, " {:+.0}% |", added * 100.0);
+                }
+                None => line.push_str(" |"),
+            }
         }
         line
     }

@@ -17,6 +17,9 @@ pub struct Ingested {
     pub findings: Vec<Finding>,
 }
 
+/// Objects with more keys than this are checked for duplicate keys with a map.
+const MAX_SMALL_OBJECT: usize = 64;
+
 /// Arrays with at least this many elements are ingested in parallel chunks.
 const PARALLEL_ELEMENTS: usize = 4096;
 
@@ -322,12 +325,11 @@ impl<'d> Finder<'d> {
         // no read of the source and no allocation. A key with escapes is compared as written,
         // under a signature of its source text with the top bit set (it never equals a key
         // without escapes).
-        const MAX: usize = 64;
-        let mut seen = [0u64; MAX];
+        let mut seen = [0u64; MAX_SMALL_OBJECT];
         for (i, (k, _)) in obj.members().enumerate() {
-            if i == MAX {
-                // A large object: one pass with a map, so that a hostile object with a
-                // million keys of one signature stays linear.
+            if i == MAX_SMALL_OBJECT {
+                // A large object: one pass with a map, so that a hostile object with
+                // many keys of one signature stays linear.
                 return self.duplicate_keys_large(obj);
             }
             let sig = k.key_signature().unwrap_or_else(|| {
@@ -354,7 +356,7 @@ impl<'d> Finder<'d> {
             let folded = k.source_text().as_bytes().to_ascii_lowercase();
             match first.entry(folded) {
                 // Keys before the 64th were reported by the first pass.
-                std::collections::hash_map::Entry::Occupied(e) if i >= 64 => {
+                std::collections::hash_map::Entry::Occupied(e) if i >= MAX_SMALL_OBJECT => {
                     let earlier = *e.get();
                     self.duplicate_key(k, earlier);
                 }
@@ -498,7 +500,7 @@ mod duplicate_key_tests {
     }
 
     #[test]
-    fn a_million_keys_with_one_signature_stay_linear() {
+    fn many_keys_with_one_signature_stay_linear() {
         // Same length, first two and last two bytes: every key shares a signature.
         // Quadratic work would compare 2e10 pairs: the test would not finish.
         let props: Vec<String> = (0..200_000)

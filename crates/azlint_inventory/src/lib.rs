@@ -214,12 +214,10 @@ impl Inventory {
         let idx = self.resources.len() as ResIdx;
         if raw.key.is_some() {
             let resources = &self.resources;
-            self.by_key.insert_unique(raw.key_hash, idx, |&i| {
-                // Entries pushed below are not in `resources` yet: only `idx` can be missing.
-                resources
-                    .get(i as usize)
-                    .map_or(raw.key_hash, |r| r.key_hash)
-            });
+            // Growing rehashes the entries already in the table, all of them in `resources`
+            // (the table is reserved for every resource up front, so it does not grow anyway).
+            self.by_key
+                .insert_unique(raw.key_hash, idx, |&i| resources[i as usize].key_hash);
         }
         match self.by_type.get_mut(&raw.type_lc) {
             Some(list) => list.push(idx),
@@ -537,14 +535,17 @@ pub fn is_expression(v: Value<'_>) -> bool {
     }
 }
 
-/// The lookup key of a resource id: lower case, without a trailing slash.
-/// The hash the inventory indexes keys by: fixed, so that ingest (in parallel, per file) and
-/// lookups agree.
+/// The hash the inventory indexes keys by. One random seed per process (like std's maps, so
+/// that ids crafted to collide cannot make lookups quadratic), shared by ingest, which hashes
+/// in parallel, and lookups; the table is never iterated, so output does not depend on it.
 pub fn key_hash(key: &str) -> u64 {
     use std::hash::BuildHasher;
-    foldhash::fast::FixedState::with_seed(0x617a_6c69_6e74).hash_one(key)
+    static STATE: std::sync::LazyLock<foldhash::fast::RandomState> =
+        std::sync::LazyLock::new(Default::default);
+    STATE.hash_one(key)
 }
 
+/// The lookup key of a resource id: lower case, without a trailing slash.
 pub fn id_key(id: &str) -> String {
     id.trim().trim_end_matches('/').to_lowercase()
 }

@@ -59,8 +59,9 @@ impl SourceFile {
     pub fn text(&self) -> &str {
         match &self.text {
             Text::Owned(s) => s,
-            // SAFETY: `map_file` checked these bytes with `std::str::from_utf8` before
-            // making a `Text::Mapped`, and the mapping is read-only and private to azlint.
+            // SAFETY: `map_file` checked these bytes for UTF-8 (`is_utf8_parallel`, else
+            // `std::str::from_utf8`) before making a `Text::Mapped`, and the mapping is
+            // read-only and private to azlint.
             Text::Mapped(m) => unsafe { std::str::from_utf8_unchecked(m) },
         }
     }
@@ -338,8 +339,10 @@ mod utf8_tests {
 
     #[test]
     fn chunks_never_split_a_character() {
-        // 3- and 4-byte characters across every chunk boundary of a 9 MB text.
-        let text = "a€😀".repeat(9 << 20 >> 3);
+        // 2-, 3- and 4-byte characters in a 9-byte cycle: chunk boundaries (multiples of
+        // 4 MiB) fall inside characters, which the chunking must back off from.
+        let text = "é€😀".repeat(9 << 20 >> 3);
+        assert!(!text.is_char_boundary(4 << 20), "the test cuts a character");
         assert!(is_utf8_parallel(text.as_bytes()));
         assert!(is_utf8_parallel(b""));
         let mut bytes = text.into_bytes();

@@ -73,8 +73,9 @@ const KIND_MASK: u32 = (1 << KIND_BITS) - 1;
 /// One value (or object key) of the document.
 ///
 /// `meta` packs the kind in its low four bits; for containers, the high bits hold the index one
-/// past the container's last descendant; for strings without escapes, the [`fold_signature`]
-/// of their contents, so that key lookups compare most keys without reading the source.
+/// past the container's last descendant; for object keys without escapes, the
+/// [`fold_signature`] of their contents, so that key lookups compare most keys without reading
+/// the source.
 #[derive(Clone, Copy, Debug)]
 struct Node {
     start: u32,
@@ -380,7 +381,6 @@ impl<'a> Value<'a> {
         }
     }
 
-    /// Index of the node after this value and all its descendants.
     /// Asks the CPU to start loading this value's node into cache (a hint: no effect on
     /// results). Used a few resources ahead of the one being checked, so that the misses
     /// of a large export's cold tree overlap instead of stalling one after another.
@@ -407,6 +407,7 @@ impl<'a> Value<'a> {
         }
     }
 
+    /// Index of the node after this value and all its descendants.
     fn next_sibling(&self) -> u32 {
         let n = self.node();
         match n.tag() {
@@ -592,9 +593,6 @@ impl<'a> Iterator for Members<'a> {
     }
 }
 
-/// `Some(exact)` when `a` equals `b` ignoring ASCII case, `exact` telling whether the bytes
-/// are identical; `None` when they differ.
-#[inline]
 /// 28 bits that are equal for keys equal ignoring ASCII case: the first two and last two
 /// bytes with bit 5 set (which folds ASCII letters to lower case, and keeps bytes that are
 /// equal equal), mixed down to 28 bits. With the length, it tells almost every pair of
@@ -628,6 +626,9 @@ pub fn length_signature(raw: &[u8]) -> u64 {
     ((raw.len() as u64) << 32) | u64::from(fold_signature(raw))
 }
 
+/// `Some(exact)` when `a` equals `b` ignoring ASCII case, `exact` telling whether the bytes
+/// are identical; `None` when they differ.
+#[inline]
 fn fold_eq(a: &[u8], b: &[u8]) -> Option<bool> {
     if a.len() != b.len() {
         return None;
