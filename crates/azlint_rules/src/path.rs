@@ -144,13 +144,16 @@ impl Path {
             budget: BUDGET,
             unknown: None,
         };
+        // Two buffers, swapped at each step: evaluating a path allocates twice, whatever its
+        // length (rules evaluate paths for every resource they read).
         let mut nodes = vec![first];
+        let mut next = Vec::new();
         for step in steps {
-            let mut next = Vec::new();
-            for v in nodes {
+            next.clear();
+            for &v in &nodes {
                 ev.step(step, v, &mut next);
             }
-            nodes = next;
+            std::mem::swap(&mut nodes, &mut next);
             if ev.budget == 0 {
                 break;
             }
@@ -168,17 +171,15 @@ impl Path {
             };
         }
         // A value that is itself an expression is as unknown as one the path could not enter.
-        let mut values = Vec::with_capacity(nodes.len());
-        for v in nodes {
-            match unknown_value(doc, v) {
-                Some(u) => {
-                    ev.unknown.get_or_insert(u);
-                }
-                None => values.push(v),
+        nodes.retain(|&v| match unknown_value(doc, v) {
+            Some(u) => {
+                ev.unknown.get_or_insert(u);
+                false
             }
-        }
+            None => true,
+        });
         Selected {
-            values,
+            values: nodes,
             unknown: ev.unknown,
         }
     }
