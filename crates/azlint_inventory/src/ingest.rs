@@ -370,11 +370,23 @@ impl<'d> Finder<'d> {
 
     fn duplicate_key(&mut self, key: Value<'d>, first: Value<'d>) {
         let name = key.as_str().unwrap_or_default();
+        let earlier = first.as_str().unwrap_or_default();
+        // Keys that differ only in case are one key to Azure: say so, or the warning reads
+        // as a false alarm.
+        let repeated = if earlier == name {
+            format!("`{name}` is written twice in this object")
+        } else {
+            format!(
+                "`{name}` repeats `{earlier}` in this object (Azure compares keys ignoring case)"
+            )
+        };
         self.findings.push(
             Finding::new(
                 input::DUPLICATE_KEY,
                 Severity::Warning,
-                format!("`{name}` is written twice in this object: Azure keeps one value (the last), and azlint may check the other"),
+                format!(
+                    "{repeated}: Azure keeps one value (the last), and azlint may check the other"
+                ),
                 Label::new(self.file(), key.span()).with_message("again here"),
             )
             .with_secondary(Label::new(self.file(), first.span()).with_message("first here"))
@@ -481,6 +493,26 @@ mod duplicate_key_tests {
             ]
         );
         assert!(duplicates(&resource(r#""name": 1, "type": 2, "tags": 3, "etag": 4"#)).is_empty());
+    }
+
+    #[test]
+    fn a_repeat_in_another_case_says_that_case_does_not_matter() {
+        let text = resource(r#""dhcpOptions": 1, "DhcpOptions": 2, "x": 3, "x": 4"#);
+        let source = Arc::new(SourceFile::new("t.json", text.as_str()));
+        let tree = source.parse().expect("test JSON");
+        let messages: Vec<String> = ingest(FileId(0), source, tree)
+            .findings
+            .into_iter()
+            .map(|f| f.message)
+            .collect();
+        assert!(
+            messages[0].starts_with("`DhcpOptions` repeats `dhcpOptions` in this object (Azure compares keys ignoring case)"),
+            "{messages:?}"
+        );
+        assert!(
+            messages[1].starts_with("`x` is written twice in this object:"),
+            "{messages:?}"
+        );
     }
 
     #[test]
