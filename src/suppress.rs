@@ -165,7 +165,10 @@ fn resource_entries(inv: &Inventory, idx: ResIdx) -> Vec<Parsed> {
     let mut out = Vec::new();
     let value = inv.value(idx);
     let mut found = [None, None];
-    value.pick_ignore_case(&["metadata", "tags"], &mut found);
+    value.pick_keys(
+        &const { azlint_source::KeySet::new(["metadata", "tags"]) },
+        &mut found,
+    );
     let [metadata, tags] = found;
     if metadata.is_none() && tags.is_none() {
         return out;

@@ -12,7 +12,7 @@
 use std::net::IpAddr;
 
 use azlint_inventory::{id_key, parent_key, props_of, Inventory, Lookup, ResIdx};
-use azlint_source::Value;
+use azlint_source::{KeySet, Value};
 
 use crate::{reference, NicRole};
 
@@ -65,10 +65,8 @@ pub struct SubnetInfo {
 
 impl SubnetInfo {
     pub fn read(inv: &Inventory, subnet: ResIdx) -> SubnetInfo {
-        let [route_table, nsg, nat_gateway] = inv.props(
-            subnet,
-            &["routeTable", "networkSecurityGroup", "natGateway"],
-        );
+        const KEYS: KeySet<3> = KeySet::new(["routeTable", "networkSecurityGroup", "natGateway"]);
+        let [route_table, nsg, nat_gateway] = inv.props(subnet, &KEYS);
         SubnetInfo {
             route_table: Attached::read(inv, route_table),
             nsg: Attached::read(inv, nsg),
@@ -121,7 +119,10 @@ pub struct NicInfo {
 impl NicInfo {
     /// Reads a NIC: one pass over its properties, one over each IP configuration's.
     pub fn read(inv: &Inventory, nic: ResIdx) -> NicInfo {
-        let [configs, nsg] = inv.props(nic, &["ipConfigurations", "networkSecurityGroup"]);
+        const KEYS: KeySet<2> = KeySet::new(["ipConfigurations", "networkSecurityGroup"]);
+        const CONFIG_KEYS: KeySet<4> =
+            KeySet::new(["primary", "subnet", "publicIPAddress", "privateIPAddress"]);
+        let [configs, nsg] = inv.props(nic, &KEYS);
         let mut info = NicInfo {
             configs_known: matches!(configs, Lookup::Found(_)),
             primary_config: None,
@@ -147,10 +148,7 @@ impl NicInfo {
         for c in configs.elements() {
             count += 1;
             let mut found = [None; 4];
-            props_of(c).pick_ignore_case(
-                &["primary", "subnet", "publicIPAddress", "privateIPAddress"],
-                &mut found,
-            );
+            props_of(c).pick_keys(&CONFIG_KEYS, &mut found);
             let [is_primary, subnet, public_ip, private_ip] = found;
             info.config_ips.push((
                 c.index(),

@@ -12,7 +12,7 @@ use std::borrow::Cow;
 use std::net::IpAddr;
 
 use azlint_inventory::{Inventory, Lookup, ResIdx};
-use azlint_source::Value;
+use azlint_source::{KeySet, Value};
 use ipnet::IpNet;
 
 /// Traffic direction, as NSG rules spell it.
@@ -245,7 +245,7 @@ fn one_or_many<'a>(single: Option<Value<'a>>, plural: Option<Value<'a>>) -> Stri
 /// The properties of a security rule that NSG evaluation reads. They are looked up in one pass
 /// over the rule's members ([`Value::pick_ignore_case`]): a large export has a hundred thousand
 /// rules (six defaults per NSG), and a lookup per key rescanned each rule's members a dozen times.
-const RULE_KEYS: [&str; 14] = [
+const RULE_KEYS: KeySet<14> = KeySet::new([
     "direction",
     "priority",
     "access",
@@ -260,7 +260,7 @@ const RULE_KEYS: [&str; 14] = [
     "destinationPortRanges",
     "sourceApplicationSecurityGroups",
     "destinationApplicationSecurityGroups",
-];
+]);
 
 /// The ids of a rule's application security groups, `None` when it names none.
 fn asg_ids(list: Option<Value<'_>>) -> Option<Vec<String>> {
@@ -295,12 +295,12 @@ fn asg_matches(rule: &Option<Vec<String>>, endpoint: &Asgs) -> Match {
 
 fn read_rule<'a>(v: Value<'a>) -> Option<RuleView<'a>> {
     let mut top = [None; 2];
-    v.pick_ignore_case(&["properties", "name"], &mut top);
+    v.pick_keys(&const { KeySet::new(["properties", "name"]) }, &mut top);
     let [properties, name] = top;
     // As `props_of`: the nested form's `properties` object, else the flattened rule itself.
     let p = properties.filter(Value::is_object).unwrap_or(v);
-    let mut found = [None; RULE_KEYS.len()];
-    p.pick_ignore_case(&RULE_KEYS, &mut found);
+    let mut found = [None; 14];
+    p.pick_keys(&RULE_KEYS, &mut found);
     let [direction, priority, access, protocol, source, sources, destination, destinations, source_port, source_ports, destination_port, destination_ports, source_asgs, destination_asgs] =
         found;
     let text = |x: Option<Value<'a>>| x.and_then(|x| x.as_str());
@@ -340,7 +340,8 @@ pub fn rules<'a>(inv: &'a Inventory, nsg: ResIdx) -> Result<Rules<'a>, String> {
 }
 
 fn rules_of<'a>(inv: &'a Inventory, nsg: ResIdx) -> Result<Vec<RuleView<'a>>, String> {
-    let [custom, defaults] = inv.props(nsg, &["securityRules", "defaultSecurityRules"]);
+    const KEYS: KeySet<2> = KeySet::new(["securityRules", "defaultSecurityRules"]);
+    let [custom, defaults] = inv.props(nsg, &KEYS);
     let custom = match custom {
         Lookup::Found(list) => Some(list),
         Lookup::Absent => None,

@@ -3,6 +3,7 @@
 use std::borrow::Cow;
 
 use azlint_inventory::{id_key, symbol, Inventory, Lookup, ResIdx};
+use azlint_source::KeySet;
 use rayon::prelude::*;
 
 use crate::ROLE_ASSIGNMENT;
@@ -42,10 +43,9 @@ fn text(l: Lookup<'_>) -> Option<Cow<'_, str>> {
 
 /// Reads one role assignment; `None` when it lacks a principal, a role or a scope.
 fn assignment(inv: &Inventory, res: ResIdx) -> Option<RoleAssignment> {
-    let [principal, definition, scope, principal_type] = inv.props(
-        res,
-        &["principalId", "roleDefinitionId", "scope", "principalType"],
-    );
+    const KEYS: KeySet<4> =
+        KeySet::new(["principalId", "roleDefinitionId", "scope", "principalType"]);
+    let [principal, definition, scope, principal_type] = inv.props(res, &KEYS);
     // Before deployment a principal is a symbol ("the principal of identity X"), which the
     // identity's own evaluated principalId shares.
     let doc = inv.document_of(res);

@@ -15,7 +15,7 @@ pub mod shape;
 
 use std::sync::Arc;
 
-use azlint_source::{FileId, SourceFile, Tree, Value};
+use azlint_source::{FileId, KeySet, SourceFile, Tree, Value};
 use foldhash::HashMap;
 
 pub use ingest::{ingest, Ingested};
@@ -433,7 +433,7 @@ impl Inventory {
     /// what [`Inventory::prop`] gives for the path `[keys[i]]`. Reading a resource key by key
     /// scans its members once per key; facts read several keys of every vSocket NIC, subnet
     /// and role assignment.
-    pub fn props<const N: usize>(&self, idx: ResIdx, keys: &[&str; N]) -> [Lookup<'_>; N] {
+    pub fn props<const N: usize>(&self, idx: ResIdx, keys: &KeySet<N>) -> [Lookup<'_>; N] {
         let start = match self.prop(idx, &[]) {
             Lookup::Found(v) => v,
             // The properties themselves are unknown (or, never for an empty path, absent).
@@ -441,7 +441,7 @@ impl Inventory {
         };
         let doc = self.document_of(idx);
         let mut found = [None; N];
-        start.pick_ignore_case(keys, &mut found);
+        start.pick_keys(keys, &mut found);
         found.map(|v| match v {
             None => Lookup::Absent,
             Some(v) => match unknown_value(doc, v) {
@@ -654,9 +654,9 @@ mod inventory_tests {
         // Longer than the stack buffer, or not ASCII: the allocating path, same answer.
         assert_eq!(inv.get(&format!("/x{}", "y".repeat(600))), None);
         assert_eq!(inv.get("/subscriptions/s/resourcegroups/rg/ü"), None);
-        let keys = ["networkSecurityGroup", "ADDRESSPREFIX", "missing"];
-        let one_pass = inv.props(lan, &keys);
-        for (key, got) in keys.iter().zip(one_pass) {
+        const KEYS: KeySet<3> = KeySet::new(["networkSecurityGroup", "ADDRESSPREFIX", "missing"]);
+        let one_pass = inv.props(lan, &KEYS);
+        for (key, got) in KEYS.keys().iter().zip(one_pass) {
             let want = inv.prop(lan, &[key]);
             assert_eq!(format!("{got:?}"), format!("{want:?}"), "{key}");
         }
@@ -678,7 +678,7 @@ mod inventory_tests {
                 Lookup::Unknown(u) => assert!(u.at.is_some(), "{}", u.reason),
                 other => panic!("expected unknown, got {other:?}"),
             }
-            let [dhcp] = inv.props(v, &["dhcpOptions"]);
+            let [dhcp] = inv.props(v, &const { KeySet::new(["dhcpOptions"]) });
             assert!(matches!(dhcp, Lookup::Unknown(_)), "{dhcp:?}");
         }
     }

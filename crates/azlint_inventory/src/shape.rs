@@ -4,7 +4,7 @@
 //! it is, so the shape is read from the keys present. Each test below names the tool output it
 //! stands for.
 
-use azlint_source::Value;
+use azlint_source::{KeySet, Value};
 
 /// The shapes azlint reads.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -115,7 +115,10 @@ pub struct Fields<'a> {
 impl<'a> Fields<'a> {
     pub fn read(v: Value<'a>) -> Fields<'a> {
         let mut found = [None; 4];
-        v.pick_ignore_case(&["type", "id", "name", "properties"], &mut found);
+        v.pick_keys(
+            &const { KeySet::new(["type", "id", "name", "properties"]) },
+            &mut found,
+        );
         let [ty, id, name, properties] = found;
         Fields {
             ty,

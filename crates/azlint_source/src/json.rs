@@ -534,6 +534,58 @@ impl<'a> Value<'a> {
         }
     }
 
+    /// [`Value::pick_ignore_case`] for a [`KeySet`]: the same answers, one table probe per
+    /// member instead of one comparison per member and wanted key.
+    pub fn pick_keys<const N: usize>(&self, set: &KeySet<N>, found: &mut [Option<Value<'a>>; N]) {
+        let mut exact = [false; N];
+        let mut pending = N;
+        for (k, v) in self.members() {
+            if pending == 0 {
+                break;
+            }
+            let n = k.node();
+            match n.tag() {
+                K_STRING => {
+                    let have =
+                        (u64::from(n.end - n.start - 2) << 32) | u64::from(n.meta >> KIND_BITS);
+                    let mut slot = key_slot(have);
+                    loop {
+                        let i = match set.slots[slot] {
+                            0 => break,
+                            s => usize::from(s - 1),
+                        };
+                        slot = (slot + 1) % KEY_SLOTS;
+                        if set.signatures[i] != have || exact[i] {
+                            continue;
+                        }
+                        let Some(is_exact) = fold_eq(k.raw_inner(), set.keys[i].as_bytes()) else {
+                            continue;
+                        };
+                        found[i] = Some(v);
+                        if is_exact {
+                            exact[i] = true;
+                            pending -= 1;
+                        }
+                    }
+                }
+                K_STRING_ESC => {
+                    let Some(s) = k.as_str() else { continue };
+                    for (i, key) in set.keys.iter().enumerate() {
+                        if exact[i] || !s.eq_ignore_ascii_case(key) {
+                            continue;
+                        }
+                        found[i] = Some(v);
+                        if *s == **key {
+                            exact[i] = true;
+                            pending -= 1;
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
     /// For an object key without escapes: its length and a signature of its bytes folded to
     /// lower case, equal for keys equal ignoring ASCII case and almost never for others. Read
     /// from the tree, not the source. `None` for a key with escapes; meaningless for a value
@@ -597,11 +649,11 @@ impl<'a> Iterator for Members<'a> {
 /// bytes with bit 5 set (which folds ASCII letters to lower case, and keeps bytes that are
 /// equal equal), mixed down to 28 bits. With the length, it tells almost every pair of
 /// distinct object keys apart (`name`/`type`/`tags`/`etag`; `sourcePortRange`/`...Ranges`).
-fn fold_signature(raw: &[u8]) -> u32 {
+const fn fold_signature(raw: &[u8]) -> u32 {
     let n = raw.len();
     let word = match n {
         0 => 0,
-        1 => u32::from(raw[0]),
+        1 => raw[0] as u32,
         _ => u32::from_le_bytes([raw[0], raw[1], raw[n - 2], raw[n - 1]]),
     } | 0x2020_2020;
     (word ^ (word >> 28)) & 0x0fff_ffff
@@ -622,8 +674,58 @@ fn prefetch(p: *const u8) {
 
 /// Length and [`fold_signature`] in one word, the form lookups compare (and
 /// [`Value::key_signature`] returns for a key without escapes).
-pub fn length_signature(raw: &[u8]) -> u64 {
-    ((raw.len() as u64) << 32) | u64::from(fold_signature(raw))
+pub const fn length_signature(raw: &[u8]) -> u64 {
+    ((raw.len() as u64) << 32) | fold_signature(raw) as u64
+}
+
+/// Slots of a [`KeySet`]'s table: a power of two, at least twice the most keys a set holds.
+const KEY_SLOTS: usize = 64;
+
+/// Keys looked up together ([`Value::pick_keys`]), with their [`length_signature`]s and a
+/// small open-addressing table of them, all computed at compile time (`const`): each member
+/// of the object is matched with one table probe, where [`Value::pick_ignore_case`] compares
+/// it with every wanted key (an NSG rule is read by fourteen keys).
+pub struct KeySet<const N: usize> {
+    keys: [&'static str; N],
+    signatures: [u64; N],
+    /// One plus the index of a key whose signature hashes to the slot (linear probing); zero
+    /// for an empty slot.
+    slots: [u8; KEY_SLOTS],
+}
+
+impl<const N: usize> KeySet<N> {
+    /// The set of `keys`. More than 32 keys do not fit (a compile-time error in a `const`).
+    pub const fn new(keys: [&'static str; N]) -> Self {
+        assert!(N <= KEY_SLOTS / 2, "a KeySet holds at most 32 keys");
+        let mut signatures = [0u64; N];
+        let mut slots = [0u8; KEY_SLOTS];
+        let mut i = 0;
+        while i < N {
+            let signature = length_signature(keys[i].as_bytes());
+            signatures[i] = signature;
+            let mut slot = key_slot(signature);
+            while slots[slot] != 0 {
+                slot = (slot + 1) % KEY_SLOTS;
+            }
+            slots[slot] = (i + 1) as u8;
+            i += 1;
+        }
+        KeySet {
+            keys,
+            signatures,
+            slots,
+        }
+    }
+
+    pub fn keys(&self) -> &[&'static str; N] {
+        &self.keys
+    }
+}
+
+/// Where a signature starts probing in a [`KeySet`]'s table (Fibonacci hashing).
+#[inline(always)]
+const fn key_slot(signature: u64) -> usize {
+    (signature.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> (64 - KEY_SLOTS.trailing_zeros())) as usize
 }
 
 /// `Some(exact)` when `a` equals `b` ignoring ASCII case, `exact` telling whether the bytes
@@ -1367,6 +1469,65 @@ mod tests {
             "no exact match: the last case-folded one"
         );
         assert!(root.get_ignore_case("properties").is_none());
+    }
+
+    #[test]
+    fn key_sets_pick_what_pick_ignore_case_picks() {
+        // Case variants, an escaped key, repeats, and keys that share a length and signature
+        // (`abXXcd`/`abYYcd`), wanted and not.
+        let src = r#"{"abXXcd": 0, "Direction": 1, "direction": 2, "PRIORITY": 3, "abYYcd": 4,
+            "pr\u0069ority": 5, "access": 6, "ACCESS": 7, "abzzcd": 8, "sourcePortRanges": 9,
+            "sourcePortRange": 10, "x": 11, "abYYCD": 12, "Protocol": 13}"#;
+        let t = parse(src).unwrap();
+        let root = t.root(src);
+        const SET: KeySet<8> = KeySet::new([
+            "direction",
+            "priority",
+            "access",
+            "abyycd",
+            "sourcePortRange",
+            "sourcePortRanges",
+            "protocol",
+            "missing",
+        ]);
+        let mut by_set = [None; 8];
+        root.pick_keys(&SET, &mut by_set);
+        let mut by_list = [None; 8];
+        root.pick_ignore_case(SET.keys(), &mut by_list);
+        let numbers = |f: [Option<Value<'_>>; 8]| f.map(|v| v.and_then(|v| v.as_i64()));
+        assert_eq!(numbers(by_set), numbers(by_list));
+        assert_eq!(
+            numbers(by_set),
+            [
+                Some(2),
+                Some(5),
+                Some(6),
+                Some(12),
+                Some(10),
+                Some(9),
+                Some(13),
+                None
+            ]
+        );
+        // Wanted keys sharing a signature with each other, and every single key of the object.
+        const TWINS: KeySet<3> = KeySet::new(["abXXcd", "abYYcd", "abzzcd"]);
+        let mut found = [None; 3];
+        root.pick_keys(&TWINS, &mut found);
+        assert_eq!(
+            found.map(|v| v.and_then(|v| v.as_i64())),
+            [Some(0), Some(4), Some(8)]
+        );
+        for (k, _) in root.members() {
+            let key = k.as_str().unwrap().into_owned();
+            let key: &'static str = Box::leak(key.into_boxed_str());
+            let mut one = [None];
+            root.pick_keys(&KeySet::new([key]), &mut one);
+            assert_eq!(
+                one[0].map(|v| v.index()),
+                root.get_ignore_case(key).map(|v| v.index()),
+                "{key}"
+            );
+        }
     }
 
     #[test]

@@ -7,7 +7,7 @@ pub mod json;
 pub mod lines;
 
 pub use file::{read_path, read_stdin, InputError, SourceFile};
-pub use json::{After, Kind, ParseError, Span, Tree, Value};
+pub use json::{After, KeySet, Kind, ParseError, Span, Tree, Value};
 pub use lines::{LineCol, LineIndex};
 
 use std::sync::Arc;
