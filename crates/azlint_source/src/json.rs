@@ -472,10 +472,53 @@ impl<'a> Value<'a> {
     /// The member `key` of an object, with the key compared ignoring ASCII case, as Azure
     /// Resource Manager compares property names. An exact match wins over a case-folded one
     /// (see [`Value::pick_ignore_case`]).
+    ///
+    /// The loop reads the nodes directly (key, value, then the value's end for a container):
+    /// rules look keys up in every resource they check, and most objects are walked to the
+    /// end, because most keys a rule asks for are absent.
     pub fn get_ignore_case(&self, key: &str) -> Option<Value<'a>> {
-        let mut found = [None];
-        self.pick_ignore_case(&[key], &mut found);
-        found[0]
+        let n = self.node();
+        if n.tag() != K_OBJECT {
+            return None;
+        }
+        let want = length_signature(key.as_bytes());
+        let end = (n.meta >> KIND_BITS) as usize;
+        let mut i = self.idx as usize + 1;
+        let mut folded = None;
+        while i < end {
+            let (Some(k), Some(v)) = (self.nodes.get(i), self.nodes.get(i + 1)) else {
+                break;
+            };
+            match k.tag() {
+                K_STRING => {
+                    let have =
+                        (u64::from(k.end - k.start - 2) << 32) | u64::from(k.meta >> KIND_BITS);
+                    if have == want {
+                        match fold_eq(self.at(i as u32).raw_inner(), key.as_bytes()) {
+                            Some(true) => return Some(self.at(i as u32 + 1)),
+                            Some(false) => folded = Some(i as u32 + 1),
+                            None => {}
+                        }
+                    }
+                }
+                K_STRING_ESC => {
+                    if let Some(s) = self.at(i as u32).as_str() {
+                        if *s == *key {
+                            return Some(self.at(i as u32 + 1));
+                        }
+                        if s.eq_ignore_ascii_case(key) {
+                            folded = Some(i as u32 + 1);
+                        }
+                    }
+                }
+                _ => {}
+            }
+            i = match v.tag() {
+                K_ARRAY | K_OBJECT => ((v.meta >> KIND_BITS) as usize).max(i + 2),
+                _ => i + 2,
+            };
+        }
+        folded.map(|j| self.at(j))
     }
 
     /// Looks several keys up in one pass over an object's members (keys compared ignoring
