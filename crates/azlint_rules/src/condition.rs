@@ -81,14 +81,14 @@ pub enum Condition {
 pub enum Subject {
     Field(Chain),
     Fact(String),
-    Value(serde_json::Value),
+    Value(Literal),
     Count(Path, Option<Box<Condition>>),
 }
 
 /// Something an operator compares with: a literal, a path or a fact.
 #[derive(Debug)]
 pub enum Operand {
-    Literal(serde_json::Value),
+    Literal(Literal),
     Field(Chain),
     Fact(String),
 }
@@ -115,6 +115,17 @@ pub enum Op {
     IpIn(Operand),
     IpReservedIn(Operand),
     DnsResolvesPublic(bool),
+}
+
+/// A literal of a rule file, made into items once when the rule is loaded (a list literal
+/// stays one value: `in` spreads it, `equals` compares it whole).
+#[derive(Debug)]
+pub struct Literal(std::sync::Arc<[Item<'static>]>);
+
+impl Literal {
+    fn new(v: &serde_json::Value) -> Literal {
+        Literal(vec![Item::from_json(v)].into())
+    }
 }
 
 /// Names the engine accepts in `fact:`; checked when a rule is loaded.
@@ -162,7 +173,7 @@ impl Condition {
             check_fact(f, facts)?;
             Subject::Fact(f.clone())
         } else if let Some(v) = &raw.value {
-            Subject::Value(v.clone())
+            Subject::Value(Literal::new(v))
         } else if let Some(c) = &raw.count {
             let filter = match &c.where_ {
                 Some(w) => Some(Box::new(Condition::compile(w, facts)?)),
@@ -220,7 +231,7 @@ fn operand(v: &serde_json::Value, facts: &dyn FactNames) -> Result<Operand, Stri
         }
         return Err("an operand is a literal, {field: PATH} or {fact: NAME}".into());
     }
-    Ok(Operand::Literal(v.clone()))
+    Ok(Operand::Literal(Literal::new(v)))
 }
 
 /// `like` patterns: `*` any run of characters, `?` one character; case-insensitive.
@@ -474,8 +485,33 @@ pub trait Scope<'a> {
         None
     }
     fn fact(&self, name: &str, current: Value<'a>) -> FactAnswer<'a>;
-    /// The same scope with another current item (inside `count`).
-    fn with_current(&self, current: Value<'a>) -> Box<dyn Scope<'a> + '_>;
+}
+
+/// A scope with another current item (inside `count`): the parent's for everything else.
+struct WithCurrent<'s, 'a> {
+    parent: &'s dyn Scope<'a>,
+    current: Value<'a>,
+}
+
+impl<'a> Scope<'a> for WithCurrent<'_, 'a> {
+    fn resolve(&self, id: &str) -> Option<Resolved<'a>> {
+        self.parent.resolve(id)
+    }
+    fn document(&self) -> &'a Document {
+        self.parent.document()
+    }
+    fn root(&self) -> Value<'a> {
+        self.parent.root()
+    }
+    fn current(&self) -> Value<'a> {
+        self.current
+    }
+    fn root_props(&self) -> Option<Value<'a>> {
+        self.parent.root_props()
+    }
+    fn fact(&self, name: &str, current: Value<'a>) -> FactAnswer<'a> {
+        self.parent.fact(name, current)
+    }
 }
 
 /// A three-valued answer.
@@ -535,10 +571,9 @@ fn items<'a>(scope: &dyn Scope<'a>, o: &Operand) -> Items<'a> {
     }
 }
 
-fn literal_items<'a>(v: &serde_json::Value) -> Items<'a> {
-    // A list literal stays one value: `in` spreads it, `equals` compares it whole.
+fn literal_items<'a>(v: &Literal) -> Items<'a> {
     Items {
-        items: List::Owned(vec![Item::from_json(v)]),
+        items: List::Shared(v.0.clone()),
         unknown: None,
     }
 }
@@ -760,7 +795,10 @@ fn count<'a>(
     let mut unknown = None;
     for v in selected.values {
         let t = match filter {
-            Some(f) => f.eval(&*scope.with_current(v)),
+            Some(f) => f.eval(&WithCurrent {
+                parent: scope,
+                current: v,
+            }),
             None => Truth::True,
         };
         match t {
@@ -890,7 +928,9 @@ fn leaf<'a>(scope: &dyn Scope<'a>, subject: Items<'a>, op: &Op) -> Truth<'a> {
 fn eq(a: &Item<'_>, b: &Item<'_>) -> bool {
     match (&a.scalar, &b.scalar) {
         (Scalar::Str(x), Scalar::Str(y)) => {
-            x.eq_ignore_ascii_case(y) || x.to_lowercase() == y.to_lowercase()
+            // Unicode case folding only where it can change the answer.
+            x.eq_ignore_ascii_case(y)
+                || (!(x.is_ascii() && y.is_ascii()) && x.to_lowercase() == y.to_lowercase())
         }
         (Scalar::Num(x), Scalar::Num(y)) => x == y,
         (Scalar::Bool(x), Scalar::Bool(y)) => x == y,
@@ -903,15 +943,11 @@ fn eq(a: &Item<'_>, b: &Item<'_>) -> bool {
 }
 
 /// The values of an operand, with a list literal spread out.
-fn members<'a, 'b>(o: &'b Items<'a>) -> Vec<&'b Item<'a>> {
-    let mut out = Vec::new();
-    for i in o.items.iter() {
-        match &i.scalar {
-            Scalar::List(l) => out.extend(l.iter()),
-            _ => out.push(i),
-        }
-    }
-    out
+fn members<'a, 'b>(o: &'b Items<'a>) -> impl Iterator<Item = &'b Item<'a>> {
+    o.items.iter().flat_map(|i| match &i.scalar {
+        Scalar::List(l) => l.iter(),
+        _ => std::slice::from_ref(i).iter(),
+    })
 }
 
 fn number(i: &Item<'_>) -> Option<f64> {
@@ -924,7 +960,6 @@ fn number(i: &Item<'_>) -> Option<f64> {
 
 fn prefixes(o: &Items<'_>) -> Vec<IpNet> {
     members(o)
-        .iter()
         .filter_map(|i| i.as_str())
         .filter_map(|s| {
             let s = s.trim();
@@ -942,8 +977,8 @@ fn test(item: &Item<'_>, op: &Op, operand: Option<&Items<'_>>) -> Option<bool> {
     Some(match op {
         Op::Equals(_) => o?.items.iter().any(|x| eq(item, x)),
         Op::NotEquals(_) => !o?.items.iter().any(|x| eq(item, x)),
-        Op::In(_) => members(o?).iter().any(|x| eq(item, x)),
-        Op::NotIn(_) => !members(o?).iter().any(|x| eq(item, x)),
+        Op::In(_) => members(o?).any(|x| eq(item, x)),
+        Op::NotIn(_) => !members(o?).any(|x| eq(item, x)),
         Op::Like(re) | Op::Match(re) => text.is_some_and(|t| re.is_match(t)),
         Op::NotLike(re) | Op::NotMatch(re) => !text.is_some_and(|t| re.is_match(t)),
         Op::Contains(_) | Op::NotContains(_) => {

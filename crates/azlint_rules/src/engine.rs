@@ -102,17 +102,6 @@ impl<'a> Scope<'a> for Eval<'a, '_> {
             .push((name.to_string(), answer.clone()));
         answer
     }
-    fn with_current(&self, current: Value<'a>) -> Box<dyn Scope<'a> + '_> {
-        Box::new(Eval {
-            cx: self.cx,
-            res: self.res,
-            doc: self.doc,
-            root: self.root,
-            props: self.props,
-            current,
-            memo: self.memo,
-        })
-    }
 }
 
 fn role_matches(cx: &Context<'_>, res: ResIdx, role: &str) -> bool {
