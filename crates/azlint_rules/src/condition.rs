@@ -80,7 +80,7 @@ pub enum Condition {
 #[derive(Debug)]
 pub enum Subject {
     Field(Chain),
-    Fact(String),
+    Fact(Fact),
     Value(Literal),
     Count(Path, Option<Box<Condition>>),
 }
@@ -90,7 +90,7 @@ pub enum Subject {
 pub enum Operand {
     Literal(Literal),
     Field(Chain),
-    Fact(String),
+    Fact(Fact),
 }
 
 #[derive(Debug)]
@@ -130,7 +130,19 @@ impl Literal {
 
 /// Names the engine accepts in `fact:`; checked when a rule is loaded.
 pub trait FactNames {
-    fn is_fact(&self, name: &str) -> bool;
+    /// The fact called `name`, `None` when there is none.
+    fn fact(&self, name: &str) -> Option<Fact>;
+    fn is_fact(&self, name: &str) -> bool {
+        self.fact(name).is_some()
+    }
+}
+
+/// A fact a rule asks for, resolved when the rule is loaded: its number in the engine's list
+/// (so that answers are cached by number, not by comparing names) and its name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Fact {
+    pub index: u16,
+    pub name: &'static str,
 }
 
 impl Condition {
@@ -170,8 +182,7 @@ impl Condition {
         let subject = if let Some(f) = &raw.field {
             Subject::Field(Chain::compile(f)?)
         } else if let Some(f) = &raw.fact {
-            check_fact(f, facts)?;
-            Subject::Fact(f.clone())
+            Subject::Fact(check_fact(f, facts)?)
         } else if let Some(v) = &raw.value {
             Subject::Value(Literal::new(v))
         } else if let Some(c) = &raw.count {
@@ -208,14 +219,10 @@ fn compile_all(parts: &[RawCondition], facts: &dyn FactNames) -> Result<Vec<Cond
     parts.iter().map(|p| Condition::compile(p, facts)).collect()
 }
 
-fn check_fact(name: &str, facts: &dyn FactNames) -> Result<(), String> {
-    if facts.is_fact(name) {
-        Ok(())
-    } else {
-        Err(format!(
-            "unknown fact `{name}` (`azlint explain facts` lists them)"
-        ))
-    }
+fn check_fact(name: &str, facts: &dyn FactNames) -> Result<Fact, String> {
+    facts
+        .fact(name)
+        .ok_or_else(|| format!("unknown fact `{name}` (`azlint explain facts` lists them)"))
 }
 
 fn operand(v: &serde_json::Value, facts: &dyn FactNames) -> Result<Operand, String> {
@@ -225,8 +232,7 @@ fn operand(v: &serde_json::Value, facts: &dyn FactNames) -> Result<Operand, Stri
                 return Ok(Operand::Field(Chain::compile(f)?));
             }
             if let Some(f) = obj.get("fact").and_then(|f| f.as_str()) {
-                check_fact(f, facts)?;
-                return Ok(Operand::Fact(f.to_string()));
+                return Ok(Operand::Fact(check_fact(f, facts)?));
             }
         }
         return Err("an operand is a literal, {field: PATH} or {fact: NAME}".into());
@@ -484,7 +490,7 @@ pub trait Scope<'a> {
     fn root_props(&self) -> Option<Value<'a>> {
         None
     }
-    fn fact(&self, name: &str, current: Value<'a>) -> FactAnswer<'a>;
+    fn fact(&self, fact: Fact, current: Value<'a>) -> FactAnswer<'a>;
 }
 
 /// A scope with another current item (inside `count`): the parent's for everything else.
@@ -509,8 +515,8 @@ impl<'a> Scope<'a> for WithCurrent<'_, 'a> {
     fn root_props(&self) -> Option<Value<'a>> {
         self.parent.root_props()
     }
-    fn fact(&self, name: &str, current: Value<'a>) -> FactAnswer<'a> {
-        self.parent.fact(name, current)
+    fn fact(&self, fact: Fact, current: Value<'a>) -> FactAnswer<'a> {
+        self.parent.fact(fact, current)
     }
 }
 
@@ -567,7 +573,7 @@ fn items<'a>(scope: &dyn Scope<'a>, o: &Operand) -> Items<'a> {
     match o {
         Operand::Literal(v) => literal_items(v),
         Operand::Field(p) => field_items(scope, p),
-        Operand::Fact(name) => fact_items(scope, name),
+        Operand::Fact(f) => fact_items(scope, *f),
     }
 }
 
@@ -718,8 +724,8 @@ fn split_arrows(text: &str) -> Vec<&str> {
     parts
 }
 
-fn fact_items<'a>(scope: &dyn Scope<'a>, name: &str) -> Items<'a> {
-    match scope.fact(name, scope.current()) {
+fn fact_items<'a>(scope: &dyn Scope<'a>, fact: Fact) -> Items<'a> {
+    match scope.fact(fact, scope.current()) {
         FactAnswer::Known(items) => Items {
             items: List::Shared(items),
             unknown: None,
@@ -765,7 +771,7 @@ impl Condition {
             Condition::Leaf(subject, op) => {
                 let subject = match subject {
                     Subject::Field(p) => field_items(scope, p),
-                    Subject::Fact(f) => fact_items(scope, f),
+                    Subject::Fact(f) => fact_items(scope, *f),
                     Subject::Value(v) => literal_items(v),
                     Subject::Count(..) => unreachable!("handled above"),
                 };

@@ -11,7 +11,7 @@ use azlint_inventory::{Document, Props, ResIdx, Unknown};
 use azlint_source::Value;
 use rayon::prelude::*;
 
-use crate::condition::{FactAnswer, Item, Resolved, Scope, Truth};
+use crate::condition::{Fact, FactAnswer, Item, Resolved, Scope, Truth};
 use crate::facts::{fact, names as fact_names};
 use crate::file::{Reach, Rule};
 use crate::{resource_group, Context};
@@ -66,8 +66,9 @@ struct Eval<'a, 'c> {
     memo: &'c Memo<'a>,
 }
 
-/// Facts answered for one resource: rules (and a condition's parts) often ask the same ones.
-type Memo<'a> = std::cell::RefCell<Vec<(String, FactAnswer<'a>)>>;
+/// Facts answered for one resource, by fact number: rules (and a condition's parts) often ask
+/// the same ones.
+type Memo<'a> = std::cell::RefCell<Vec<(u16, FactAnswer<'a>)>>;
 
 impl<'a> Scope<'a> for Eval<'a, '_> {
     fn resolve(&self, id: &str) -> Option<Resolved<'a>> {
@@ -92,14 +93,12 @@ impl<'a> Scope<'a> for Eval<'a, '_> {
     fn root_props(&self) -> Option<Value<'a>> {
         self.props
     }
-    fn fact(&self, name: &str, current: Value<'a>) -> FactAnswer<'a> {
-        if let Some((_, hit)) = self.memo.borrow().iter().find(|(n, _)| n == name) {
+    fn fact(&self, f: Fact, current: Value<'a>) -> FactAnswer<'a> {
+        if let Some((_, hit)) = self.memo.borrow().iter().find(|(i, _)| *i == f.index) {
             return hit.clone();
         }
-        let answer = fact(self.cx, name, self.res, current);
-        self.memo
-            .borrow_mut()
-            .push((name.to_string(), answer.clone()));
+        let answer = fact(self.cx, f.name, self.res, current);
+        self.memo.borrow_mut().push((f.index, answer.clone()));
         answer
     }
 }
@@ -359,7 +358,11 @@ fn render<'a>(template: &str, cx: &Context<'a>, scope: &Eval<'a, '_>, value: &st
 pub struct Facts;
 
 impl crate::condition::FactNames for Facts {
-    fn is_fact(&self, name: &str) -> bool {
-        fact_names().contains(&name)
+    fn fact(&self, name: &str) -> Option<Fact> {
+        let index = fact_names().iter().position(|n| *n == name)?;
+        Some(Fact {
+            index: u16::try_from(index).ok()?,
+            name: fact_names()[index],
+        })
     }
 }

@@ -341,8 +341,11 @@ mod tests {
 
     struct NoFacts;
     impl FactNames for NoFacts {
-        fn is_fact(&self, name: &str) -> bool {
-            name == "vsocket.nic_role"
+        fn fact(&self, name: &str) -> Option<crate::condition::Fact> {
+            (name == "vsocket.nic_role").then_some(crate::condition::Fact {
+                index: 0,
+                name: "vsocket.nic_role",
+            })
         }
     }
 
