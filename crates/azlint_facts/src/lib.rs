@@ -120,8 +120,7 @@ impl Facts {
         // NICs name their VM too (`virtualMachine.id`): when a VM's list is missing or names
         // NICs that were not exported, find its NICs that way.
         if !vms.iter().all(|(_, info)| info.whole) {
-            let is_vsocket_vm: std::collections::HashSet<ResIdx> =
-                vsocket_vms.iter().copied().collect();
+            let is_vsocket_vm: foldhash::HashSet<ResIdx> = vsocket_vms.iter().copied().collect();
             let back_refs: Vec<(ResIdx, ResIdx)> = inv
                 .of_type(NIC)
                 .par_iter()

@@ -29,7 +29,7 @@ pub struct RoleAssignment {
 #[derive(Debug, Default)]
 pub struct Roles {
     pub assignments: Vec<RoleAssignment>,
-    by_scope: std::collections::HashMap<String, Vec<usize>>,
+    by_scope: foldhash::HashMap<String, Vec<usize>>,
     /// Assignments at management-group scope.
     management_groups: Vec<usize>,
 }
@@ -87,7 +87,7 @@ impl Roles {
             .par_iter()
             .filter_map(|&res| assignment(inv, res))
             .collect();
-        let mut by_scope: std::collections::HashMap<String, Vec<usize>> = Default::default();
+        let mut by_scope: foldhash::HashMap<String, Vec<usize>> = Default::default();
         for (i, a) in assignments.iter().enumerate() {
             by_scope
                 .entry(a.scope.trim_end_matches('/').to_string())

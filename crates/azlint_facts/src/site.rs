@@ -205,12 +205,12 @@ pub fn primary_config(inv: &Inventory, nic: ResIdx) -> Option<Value<'_>> {
 }
 
 /// VMs named by explicit sites: for each, the site's index and whether it is the primary.
-pub(crate) type Forced = std::collections::HashMap<ResIdx, (usize, bool)>;
+pub(crate) type Forced = foldhash::HashMap<ResIdx, (usize, bool)>;
 
 /// Finds the VMs of explicit sites, by id (case-insensitive) or name. Both VMs must be found
 /// for a site to count; a VM named by two sites keeps the first.
 pub(crate) fn resolve_explicit(inv: &Inventory, explicit: &[crate::ExplicitSite]) -> Forced {
-    let mut forced = Forced::new();
+    let mut forced = Forced::default();
     if explicit.is_empty() {
         return forced;
     }
@@ -274,7 +274,7 @@ pub(crate) fn group(
         }
         i
     }
-    let mut first_with: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    let mut first_with: foldhash::HashMap<String, usize> = Default::default();
     // A VM of an explicit site pairs with its partner only.
     let keys: Vec<[Option<String>; 2]> = vms
         .par_iter()
@@ -306,7 +306,7 @@ pub(crate) fn group(
         }
     }
     let mut by_key: Vec<(usize, Vec<ResIdx>)> = Vec::new();
-    let mut slot: std::collections::HashMap<usize, usize> = std::collections::HashMap::new();
+    let mut slot: foldhash::HashMap<usize, usize> = Default::default();
     for (i, &vm) in vms.iter().enumerate() {
         let root = find(&mut parent, i);
         match slot.get(&root) {

@@ -6,8 +6,8 @@
 //! assignments that were not exported, a subnet that is not in the inputs) is unknown with the
 //! reason, and rules that use it answer "cannot tell".
 
+use foldhash::{HashMap, HashMapExt};
 use std::borrow::Cow;
-use std::collections::HashMap;
 use std::net::IpAddr;
 
 use azlint_facts::nsg::{judge, Asgs, Direction, Endpoint, Flow, Verdict};
