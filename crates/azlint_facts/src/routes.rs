@@ -145,45 +145,67 @@ pub fn canonical_hop(s: &str) -> String {
         .unwrap_or_else(|| t.to_string())
 }
 
+/// [`RESERVED`], parsed.
+const RESERVED_NETS: [IpNet; 4] = [
+    IpNet::V4(ipnet::Ipv4Net::new_assert(
+        std::net::Ipv4Addr::new(10, 0, 0, 0),
+        8,
+    )),
+    IpNet::V4(ipnet::Ipv4Net::new_assert(
+        std::net::Ipv4Addr::new(172, 16, 0, 0),
+        12,
+    )),
+    IpNet::V4(ipnet::Ipv4Net::new_assert(
+        std::net::Ipv4Addr::new(192, 168, 0, 0),
+        16,
+    )),
+    IpNet::V4(ipnet::Ipv4Net::new_assert(
+        std::net::Ipv4Addr::new(100, 64, 0, 0),
+        10,
+    )),
+];
+
+/// A system route (`hop` in ARM's spelling) for a parsed prefix.
+fn system_route(net: IpNet, written: Option<&str>, hop: &str) -> Route<'static> {
+    Route {
+        address_prefix: written.map_or_else(|| net.to_string(), str::to_string),
+        prefix: Some(net),
+        next_hop_type: hop.to_string(),
+        next_hop_ips: Vec::new(),
+        source: Source::Default,
+        active: true,
+        name: None,
+        resource: None,
+        object: None,
+    }
+}
+
 /// Azure's default routes for a VNET with these address ranges and peered ranges.
 pub fn system_routes(space: &[IpNet], peered: &[IpNet]) -> Vec<Route<'static>> {
-    let mut out = Vec::new();
-    for net in space {
-        if !out
-            .iter()
-            .any(|r: &Route<'_>| r.prefix == Some(net.trunc()))
-        {
-            out.push(Route::new(
-                &net.trunc().to_string(),
-                "VnetLocal",
-                Source::Default,
-            ));
+    let mut out = Vec::with_capacity(space.len() + peered.len() + 1 + RESERVED.len());
+    for (nets, hop) in [(space, "VnetLocal"), (peered, "VNetPeering")] {
+        for net in nets {
+            let net = net.trunc();
+            if !out.iter().any(|r: &Route<'_>| r.prefix == Some(net)) {
+                out.push(system_route(net, None, hop));
+            }
         }
     }
-    for net in peered {
-        if !out
-            .iter()
-            .any(|r: &Route<'_>| r.prefix == Some(net.trunc()))
-        {
-            out.push(Route::new(
-                &net.trunc().to_string(),
-                "VNetPeering",
-                Source::Default,
-            ));
-        }
-    }
-    out.push(Route::new("0.0.0.0/0", "Internet", Source::Default));
-    for reserved in RESERVED {
-        // The four constants above always parse.
-        let Ok(net) = reserved.parse::<IpNet>() else {
-            continue;
-        };
+    out.push(system_route(
+        IpNet::V4(ipnet::Ipv4Net::new_assert(
+            std::net::Ipv4Addr::UNSPECIFIED,
+            0,
+        )),
+        Some("0.0.0.0/0"),
+        "Internet",
+    ));
+    for (net, written) in RESERVED_NETS.into_iter().zip(RESERVED) {
         // Equal to a VNET range: that range's VnetLocal route is the route. Inside a larger
         // VNET range: removed.
         if space.iter().any(|s| s.trunc() == net || s.contains(&net)) {
             continue;
         }
-        out.push(Route::new(reserved, "None", Source::Default));
+        out.push(system_route(net, Some(written), "None"));
     }
     out
 }
@@ -511,6 +533,14 @@ mod tests {
 
     fn nets(list: &[&str]) -> Vec<IpNet> {
         list.iter().map(|s| s.parse().unwrap()).collect()
+    }
+
+    #[test]
+    fn reserved_constants_agree() {
+        for (net, written) in RESERVED_NETS.iter().zip(RESERVED) {
+            assert_eq!(*net, written.parse::<IpNet>().unwrap());
+            assert_eq!(net.to_string(), *written);
+        }
     }
 
     #[test]

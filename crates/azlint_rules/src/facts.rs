@@ -329,29 +329,38 @@ fn resource_group_key(key: &str) -> Option<String> {
 /// The route public destinations take from a subnet (its next hop type, or with `prefix` its
 /// address prefix), from the subnet's effective routes: see `Effective::public_route`.
 /// Gateway routes learned over BGP are not in any export: where they may exist, unknown.
+/// The subnets of a site's vSockets are shared by its NICs: both answers are computed once
+/// per subnet.
 fn public_route<'a>(cx: &Context<'a>, subnet: ResIdx, prefix: bool) -> FactAnswer<'a> {
+    let [hop, address_prefix] = cx.public_routes(subnet, || public_routes(cx, subnet));
+    if prefix {
+        address_prefix
+    } else {
+        hop
+    }
+}
+
+/// The next hop type and the address prefix of a subnet's public route.
+fn public_routes<'a>(cx: &Context<'a>, subnet: ResIdx) -> [FactAnswer<'a>; 2] {
     let inv = cx.inv;
     let eff = azlint_facts::routes::effective(inv, subnet);
     if let Some(why) = eff.incomplete.clone().or(eff.gateway_routes.clone()) {
-        return unknown(why);
+        let answer = unknown(why);
+        return [answer.clone(), answer];
     }
     let Some(route) = eff.public_route().map(|i| &eff.routes[i]) else {
-        return known(Vec::new());
+        return [known(Vec::new()), known(Vec::new())];
     };
-    let key = if prefix {
-        "addressPrefix"
-    } else {
-        "nextHopType"
+    let answer = |key: &str, text: &str| {
+        let written = route
+            .resource
+            .and_then(|r| found(inv.prop(r, &[key])).map(|v| item(cx, r, v)));
+        known(vec![written.unwrap_or_else(|| Item::text(text.to_string()))])
     };
-    let written = route
-        .resource
-        .and_then(|r| found(inv.prop(r, &[key])).map(|v| item(cx, r, v)));
-    let text = if prefix {
-        route.address_prefix.clone()
-    } else {
-        route.next_hop_type.clone()
-    };
-    known(vec![written.unwrap_or_else(|| Item::text(text))])
+    [
+        answer("nextHopType", &route.next_hop_type),
+        answer("addressPrefix", &route.address_prefix),
+    ]
 }
 
 fn site_fact<'a>(cx: &Context<'a>, site: &Site, name: &str, res: ResIdx) -> FactAnswer<'a> {

@@ -44,6 +44,9 @@ pub struct Context<'a> {
     vnet_spaces: Vec<OnceLock<Vec<ipnet::IpNet>>>,
     /// Where routes may point at a vSocket's own LAN IP from (S8), built on first use.
     route_targets: OnceLock<facts::RouteTargets>,
+    /// Each subnet's public route (next hop type, address prefix), one slot per subnet: the
+    /// NICs of a site's vSockets share their subnets.
+    public_routes: Vec<OnceLock<[condition::FactAnswer<'a>; 2]>>,
 }
 
 type NsgRules<'a> = azlint_facts::nsg::Rules<'a>;
@@ -60,6 +63,9 @@ impl<'a> Context<'a> {
                 .collect(),
             nsg_rules: std::iter::repeat_with(OnceLock::new).take(nsgs).collect(),
             route_targets: OnceLock::new(),
+            public_routes: std::iter::repeat_with(OnceLock::new)
+                .take(inv.of_type(azlint_facts::SUBNET).len())
+                .collect(),
             vnet_spaces: std::iter::repeat_with(OnceLock::new)
                 .take(inv.of_type(azlint_facts::VNET).len())
                 .collect(),
@@ -107,13 +113,31 @@ impl<'a> Context<'a> {
         }
     }
 
-    /// A site fact from the cache, or computed and cached.
+    /// A subnet's public route answers, computed once per run; `compute` computes them.
+    fn public_routes(
+        &self,
+        subnet: azlint_inventory::ResIdx,
+        compute: impl FnOnce() -> [condition::FactAnswer<'a>; 2],
+    ) -> [condition::FactAnswer<'a>; 2] {
+        let slot = self
+            .inv
+            .of_type(azlint_facts::SUBNET)
+            .binary_search(&subnet)
+            .ok()
+            .and_then(|i| self.public_routes.get(i));
+        match slot {
+            Some(slot) => slot.get_or_init(compute).clone(),
+            None => compute(),
+        }
+    }
+
     /// vSocket LAN IPs, route tables' VNETs and peerings, read once per run.
     pub(crate) fn route_targets(&self) -> &facts::RouteTargets {
         self.route_targets
             .get_or_init(|| facts::RouteTargets::build(self))
     }
 
+    /// A site fact from the cache, or computed and cached.
     fn cached_site_fact(
         &self,
         site: usize,
