@@ -589,6 +589,17 @@ fn field_items<'a>(scope: &dyn Scope<'a>, chain: &Chain) -> Items<'a> {
     let s = chain
         .first
         .eval_from(doc, scope.root(), scope.root_props(), scope.current());
+    if chain.hops.is_empty() {
+        return Items {
+            items: List::Owned(
+                s.values
+                    .into_iter()
+                    .map(|v| Item::from_value(v).in_file(doc.file))
+                    .collect(),
+            ),
+            unknown: s.unknown,
+        };
+    }
     let mut unknown = s.unknown;
     let mut values: Vec<(&'a Document, Value<'a>)> =
         s.values.into_iter().map(|v| (doc, v)).collect();

@@ -28,6 +28,8 @@ pub struct Path {
     /// Starts at the current item (`@`) rather than the resource (`$`).
     pub relative: bool,
     steps: Vec<Step>,
+    /// Names and indexes only ([`Path::is_singular`]): evaluated without lists.
+    singular: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -100,18 +102,20 @@ impl Path {
             .iter()
             .map(segment)
             .collect::<Result<Vec<_>, _>>()?;
+        let singular = steps
+            .iter()
+            .all(|s| matches!(s, Step::Name(_) | Step::Index(_)));
         Ok(Path {
             text: trimmed.to_string(),
             relative,
             steps,
+            singular,
         })
     }
 
     /// Whether the path selects at most one value (no wildcard, union, slice, filter or `..`).
     pub fn is_singular(&self) -> bool {
-        self.steps
-            .iter()
-            .all(|s| matches!(s, Step::Name(_) | Step::Index(_)))
+        self.singular
     }
 
     /// Evaluates from `root` (the resource) or `current` (the item being iterated).
@@ -144,6 +148,25 @@ impl Path {
             budget: BUDGET,
             unknown: None,
         };
+        if self.singular {
+            // At most one value at each step: no lists to build (most rule paths are these).
+            let mut at = Some(first);
+            for step in steps {
+                let Some(v) = at else { break };
+                at = ev.single_step(step, v);
+            }
+            let at = at.filter(|&v| match unknown_value(doc, v) {
+                Some(u) => {
+                    ev.unknown.get_or_insert(u);
+                    false
+                }
+                None => true,
+            });
+            return Selected {
+                values: at.into_iter().collect(),
+                unknown: ev.unknown,
+            };
+        }
         // Two buffers, swapped at each step: evaluating a path allocates twice, whatever its
         // length (rules evaluate paths for every resource they read).
         let mut nodes = vec![first];
@@ -208,28 +231,55 @@ impl<'d> Eval<'d> {
         true
     }
 
-    fn step(&mut self, step: &Step, v: Value<'d>, out: &mut Vec<Value<'d>>) {
+    /// Whether a step may go into `v`: within the budget, and `v` is not unknown (stepping
+    /// into an expression or `"properties": null` cannot go on).
+    fn enter(&mut self, v: Value<'d>) -> bool {
         if !self.spend() {
-            return;
+            return false;
         }
-        // Stepping into an expression or `"properties": null` cannot go on: unknown.
         if let Some(u) = unknown_value(self.doc, v) {
             self.unknown.get_or_insert(u);
+            return false;
+        }
+        true
+    }
+
+    /// A name step from `v`.
+    fn name(&mut self, name: &str, v: Value<'d>) -> Option<Value<'d>> {
+        match v.get_ignore_case(name) {
+            Some(child) if name.eq_ignore_ascii_case("properties") && child.is_null() => {
+                self.unknown.get_or_insert(Unknown {
+                    reason: "its properties are null in this export (`az resource list` does not export properties; use `az resource show --ids ...`)".into(),
+                    at: Some(child),
+                });
+                None
+            }
+            Some(child) => Some(child),
+            // The flattened CLI form has no `properties` wrapper.
+            None if name.eq_ignore_ascii_case("properties") && v.is_object() => Some(v),
+            None => None,
+        }
+    }
+
+    /// A name or index step, which selects at most one value.
+    fn single_step(&mut self, step: &Step, v: Value<'d>) -> Option<Value<'d>> {
+        if !self.enter(v) {
+            return None;
+        }
+        match step {
+            Step::Name(name) => self.name(name, v),
+            Step::Index(i) => index(v, *i),
+            // Paths of other steps are not evaluated this way.
+            _ => None,
+        }
+    }
+
+    fn step(&mut self, step: &Step, v: Value<'d>, out: &mut Vec<Value<'d>>) {
+        if !self.enter(v) {
             return;
         }
         match step {
-            Step::Name(name) => match v.get_ignore_case(name) {
-                Some(child) if name.eq_ignore_ascii_case("properties") && child.is_null() => {
-                    self.unknown.get_or_insert(Unknown {
-                        reason: "its properties are null in this export (`az resource list` does not export properties; use `az resource show --ids ...`)".into(),
-                        at: Some(child),
-                    });
-                }
-                Some(child) => out.push(child),
-                // The flattened CLI form has no `properties` wrapper.
-                None if name.eq_ignore_ascii_case("properties") && v.is_object() => out.push(v),
-                None => {}
-            },
+            Step::Name(name) => out.extend(self.name(name, v)),
             Step::Wildcard => match v.kind() {
                 Kind::Array => out.extend(v.elements()),
                 Kind::Object => out.extend(v.members().map(|(_, m)| m)),
@@ -603,6 +653,45 @@ mod tests {
         for path in ["$.x.dns", "$.x.dns[*]", "$.y.properties.a"] {
             let s = Path::compile(path).expect("path").eval(&d, root, root);
             assert!(s.values.is_empty() && s.unknown.is_some(), "{path}");
+        }
+    }
+
+    #[test]
+    fn singular_paths_select_what_list_paths_do() {
+        let t = r#"{"$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+            "contentVersion": "1.0.0.0", "resources": [],
+            "properties": {"ipConfigurations": [{"name": "a"}, {"name": "b"}]},
+            "x": {"dns": "[parameters('dns')]"}, "y": {"properties": null}, "z": {"n": 1}}"#;
+        let d = doc(t);
+        let root = d.root();
+        // Each singular path with a list path (a slice or a union) that selects the same.
+        for (one, list) in [
+            (
+                "$.properties.ipConfigurations[1].name",
+                "$.properties.ipConfigurations[1:2].name",
+            ),
+            (
+                "$.PROPERTIES.ipConfigurations[-1]",
+                "$.properties['ipConfigurations','none'][-1:]",
+            ),
+            ("$.x.dns", "$['x','none'].dns"),
+            ("$.x.dns.more", "$['x','none'].dns.more"),
+            ("$.y.properties.a", "$['y','none'].properties.a"),
+            ("$.z.n", "$['z','none'].n"),
+            ("$.z.missing", "$['z','none'].missing"),
+            ("$.z[0]", "$['z','none'][0:1]"),
+        ] {
+            let a = Path::compile(one).expect("path");
+            let b = Path::compile(list).expect("path");
+            assert!(a.is_singular() && !b.is_singular(), "{one} / {list}");
+            let (a, b) = (a.eval(&d, root, root), b.eval(&d, root, root));
+            let spans = |s: &Selected<'_>| s.values.iter().map(|v| v.span()).collect::<Vec<_>>();
+            assert_eq!(spans(&a), spans(&b), "{one}");
+            assert_eq!(
+                a.unknown.map(|u| u.reason),
+                b.unknown.map(|u| u.reason),
+                "{one}"
+            );
         }
     }
 
