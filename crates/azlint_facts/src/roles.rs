@@ -120,16 +120,10 @@ impl Roles {
     pub fn covering<'a>(&'a self, key: &'a str) -> impl Iterator<Item = &'a RoleAssignment> + 'a {
         // The key itself and each ancestor at a segment boundary, up to the root.
         let key = key.trim_end_matches('/');
-        let mut scopes: Vec<&str> = vec![key];
-        let mut rest = key;
-        while let Some(cut) = rest.rfind('/') {
-            rest = &rest[..cut];
-            scopes.push(rest);
-        }
+        let scopes = std::iter::successors(Some(key), |s| s.rfind('/').map(|cut| &s[..cut]));
         // Management groups: exports do not show their hierarchy, but `az role assignment list
         // --include-inherited` lists only those that apply, so each one covers everything.
         scopes
-            .into_iter()
             .flat_map(move |s| self.by_scope.get(s).map(Vec::as_slice).unwrap_or(&[]))
             .chain(self.management_groups.iter())
             .map(move |&i| &self.assignments[i])

@@ -555,14 +555,54 @@ pub fn parent_key(key: &str) -> Option<&str> {
     let cut = key.rfind('/')?;
     let cut = key[..cut].rfind('/')?;
     let parent = &key[..cut];
-    // The parent must itself be a resource: namespace, type and name after `/providers/`.
-    let after = parent.rfind("/providers/").map(|p| &parent[p + 11..])?;
-    (after.split('/').count() >= 3).then_some(parent)
+    // The parent must itself be a resource: namespace, type and name after its last
+    // `/providers/`. Segments are counted from the end (byte searches for `/`; a substring
+    // search for `/providers/` cost more than the rest of the function).
+    let mut rest = parent;
+    let mut after = 0;
+    while let Some(cut) = rest.rfind('/') {
+        if after > 0 && &rest[cut + 1..] == "providers" {
+            return (after >= 3).then_some(parent);
+        }
+        after += 1;
+        rest = &rest[..cut];
+    }
+    None
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn parent_keys_agree_with_a_search_for_providers() {
+        let reference = |key: &str| -> Option<String> {
+            let cut = key.rfind('/')?;
+            let cut = key[..cut].rfind('/')?;
+            let parent = &key[..cut];
+            let after = parent.rfind("/providers/").map(|p| &parent[p + 11..])?;
+            (after.split('/').count() >= 3).then(|| parent.to_string())
+        };
+        for key in [
+            "/subscriptions/s/resourcegroups/g/providers/microsoft.network/virtualnetworks/v/subnets/a",
+            "/subscriptions/s/resourcegroups/g/providers/microsoft.network/virtualnetworks/v",
+            "/subscriptions/s/resourcegroups/g/providers/microsoft.network/networkinterfaces/n/providers/microsoft.authorization/roleassignments/r",
+            "/subscriptions/s/resourcegroups/g/providers/a/b/c/providers/x/y/z/w",
+            "/subscriptions/s/resourcegroups/g/providers/a/b/providers/x",
+            "/subscriptions/s/resourcegroups/g/providers/a//b/c",
+            "/subscriptions/s/resourcegroups/g/providers/a/b/c/d/e/f/g",
+            "providers/a/b/c/d",
+            "/providers/a/b/c/d",
+            "/providers/providers/providers/x",
+            "/a/providers",
+            "/providers//x/y",
+            "",
+            "/",
+            "//",
+        ] {
+            assert_eq!(parent_key(key).map(str::to_string), reference(key), "{key}");
+        }
+    }
 
     #[test]
     fn parent_keys() {
