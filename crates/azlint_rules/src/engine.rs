@@ -28,7 +28,7 @@ pub fn run(rules: &[&Rule], cx: &Context<'_>) -> Vec<Finding> {
             by_type.entry(t.as_str()).or_default().push(rule);
         }
     }
-    let work: Vec<(ResIdx, &[&Rule])> = by_type
+    let mut work: Vec<(ResIdx, &[&Rule])> = by_type
         .iter()
         .flat_map(|(t, rules)| {
             cx.inv
@@ -37,6 +37,9 @@ pub fn run(rules: &[&Rule], cx: &Context<'_>) -> Vec<Finding> {
                 .map(move |&res| (res, rules.as_slice()))
         })
         .collect();
+    // In input order: one forward sweep over the tree, where going type by type swept it once
+    // per type.
+    work.sort_unstable_by_key(|&(res, _)| res);
     work.par_chunks(512)
         .flat_map_iter(|chunk| {
             let mut out = Vec::new();
