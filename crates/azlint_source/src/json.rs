@@ -775,19 +775,12 @@ const fn key_slot(signature: u64) -> usize {
 /// are identical; `None` when they differ.
 #[inline]
 fn fold_eq(a: &[u8], b: &[u8]) -> Option<bool> {
-    if a.len() != b.len() {
-        return None;
+    // Keys nearly always match as written: one wide comparison, then the folded one.
+    if a == b {
+        Some(true)
+    } else {
+        a.eq_ignore_ascii_case(b).then_some(false)
     }
-    let mut exact = true;
-    for (x, y) in a.iter().zip(b) {
-        if x != y {
-            if !x.eq_ignore_ascii_case(y) {
-                return None;
-            }
-            exact = false;
-        }
-    }
-    Some(exact)
 }
 
 /// Decodes JSON string escapes. The input was checked by the parser, so every escape is
