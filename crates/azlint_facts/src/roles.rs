@@ -4,7 +4,6 @@ use std::borrow::Cow;
 
 use azlint_inventory::{id_key, symbol, Inventory, Lookup, ResIdx};
 use azlint_source::KeySet;
-use rayon::prelude::*;
 
 use crate::ROLE_ASSIGNMENT;
 
@@ -83,9 +82,9 @@ impl Roles {
         // Assignments are independent: read them in parallel (in input order), each in one
         // pass over its properties. Large exports hold one or more per vSocket NIC.
         let assignments: Vec<RoleAssignment> = inv
-            .of_type(ROLE_ASSIGNMENT)
-            .par_iter()
-            .filter_map(|&res| assignment(inv, res))
+            .map_resources(inv.of_type(ROLE_ASSIGNMENT), |res| assignment(inv, res))
+            .into_iter()
+            .flatten()
             .collect();
         let mut by_scope: foldhash::HashMap<String, Vec<usize>> = Default::default();
         for (i, a) in assignments.iter().enumerate() {
