@@ -243,7 +243,7 @@ fn one_or_many<'a>(single: Option<Value<'a>>, plural: Option<Value<'a>>) -> Stri
 }
 
 /// The properties of a security rule that NSG evaluation reads. They are looked up in one pass
-/// over the rule's members ([`Value::pick_ignore_case`]): a large export has a hundred thousand
+/// over the rule's members ([`Value::pick_keys`]): a large export has a hundred thousand
 /// rules (six defaults per NSG), and a lookup per key rescanned each rule's members a dozen times.
 const RULE_KEYS: KeySet<14> = KeySet::new([
     "direction",

@@ -471,7 +471,7 @@ impl<'a> Value<'a> {
 
     /// The member `key` of an object, with the key compared ignoring ASCII case, as Azure
     /// Resource Manager compares property names. An exact match wins over a case-folded one
-    /// (see [`Value::pick_ignore_case`]).
+    /// (see [`Value::pick_keys`]).
     ///
     /// The loop reads the nodes directly (key, value, then the value's end for a container):
     /// rules look keys up in every resource they check, and most objects are walked to the
@@ -521,64 +521,12 @@ impl<'a> Value<'a> {
         folded.map(|j| self.at(j))
     }
 
-    /// Looks several keys up in one pass over an object's members (keys compared ignoring
-    /// ASCII case, as ARM does). `found[i]` receives the value of `keys[i]`: the first member
-    /// spelled exactly like it, else the last one that differs only in case. The scan stops
-    /// once every key has an exact match, which is most lookups (Azure never repeats a key;
-    /// a document that does is invalid for ARM, and which copy is read is then a choice).
-    pub fn pick_ignore_case<const N: usize>(
-        &self,
-        keys: &[&str; N],
-        found: &mut [Option<Value<'a>>; N],
-    ) {
-        let wanted: [u64; N] = std::array::from_fn(|i| length_signature(keys[i].as_bytes()));
-        let mut exact = [false; N];
-        let mut pending = N;
-        for (k, v) in self.members() {
-            if pending == 0 {
-                break;
-            }
-            let n = k.node();
-            match n.tag() {
-                K_STRING => {
-                    // Length and signature come from the node: the source is read only for
-                    // a key that is almost certainly the one wanted.
-                    let have =
-                        (u64::from(n.end - n.start - 2) << 32) | u64::from(n.meta >> KIND_BITS);
-                    for i in 0..N {
-                        if wanted[i] != have || exact[i] {
-                            continue;
-                        }
-                        let Some(is_exact) = fold_eq(k.raw_inner(), keys[i].as_bytes()) else {
-                            continue;
-                        };
-                        found[i] = Some(v);
-                        if is_exact {
-                            exact[i] = true;
-                            pending -= 1;
-                        }
-                    }
-                }
-                K_STRING_ESC => {
-                    let Some(s) = k.as_str() else { continue };
-                    for (i, key) in keys.iter().enumerate() {
-                        if exact[i] || !s.eq_ignore_ascii_case(key) {
-                            continue;
-                        }
-                        found[i] = Some(v);
-                        if *s == **key {
-                            exact[i] = true;
-                            pending -= 1;
-                        }
-                    }
-                }
-                _ => {}
-            }
-        }
-    }
-
-    /// [`Value::pick_ignore_case`] for a [`KeySet`]: the same answers, one table probe per
-    /// member instead of one comparison per member and wanted key.
+    /// Looks the keys of a [`KeySet`] up in one pass over an object's members (keys compared
+    /// ignoring ASCII case, as ARM does), each member matched with one probe of the set's
+    /// table. `found[i]` receives the value of the set's `i`th key: the first member spelled
+    /// exactly like it, else the last one that differs only in case. The scan stops once every
+    /// key has an exact match, which is most lookups (Azure never repeats a key; a document
+    /// that does is invalid for ARM, and which copy is read is then a choice).
     pub fn pick_keys<const N: usize>(&self, set: &KeySet<N>, found: &mut [Option<Value<'a>>; N]) {
         let mut exact = [false; N];
         let mut pending = N;
@@ -726,8 +674,8 @@ const KEY_SLOTS: usize = 64;
 
 /// Keys looked up together ([`Value::pick_keys`]), with their [`length_signature`]s and a
 /// small open-addressing table of them, all computed at compile time (`const`): each member
-/// of the object is matched with one table probe, where [`Value::pick_ignore_case`] compares
-/// it with every wanted key (an NSG rule is read by fourteen keys).
+/// of the object is matched with one table probe instead of being compared with every wanted
+/// key (an NSG rule is read by fourteen keys).
 pub struct KeySet<const N: usize> {
     keys: [&'static str; N],
     signatures: [u64; N],
@@ -1508,7 +1456,7 @@ mod tests {
     }
 
     #[test]
-    fn key_sets_pick_what_pick_ignore_case_picks() {
+    fn key_sets_pick_what_get_ignore_case_gets() {
         // Case variants, an escaped key, repeats, and keys that share a length and signature
         // (`abXXcd`/`abYYcd`), wanted and not.
         let src = r#"{"abXXcd": 0, "Direction": 1, "direction": 2, "PRIORITY": 3, "abYYcd": 4,
@@ -1528,10 +1476,9 @@ mod tests {
         ]);
         let mut by_set = [None; 8];
         root.pick_keys(&SET, &mut by_set);
-        let mut by_list = [None; 8];
-        root.pick_ignore_case(SET.keys(), &mut by_list);
+        let one_by_one = SET.keys().map(|k| root.get_ignore_case(k));
         let numbers = |f: [Option<Value<'_>>; 8]| f.map(|v| v.and_then(|v| v.as_i64()));
-        assert_eq!(numbers(by_set), numbers(by_list));
+        assert_eq!(numbers(by_set), numbers(one_by_one));
         assert_eq!(
             numbers(by_set),
             [
@@ -1597,7 +1544,10 @@ mod tests {
             );
         }
         let mut found = [None; 3];
-        root.pick_ignore_case(&["ETAG", "missing", "tags"], &mut found);
+        root.pick_keys(
+            &const { KeySet::new(["ETAG", "missing", "tags"]) },
+            &mut found,
+        );
         assert_eq!(
             found.map(|v| v.and_then(|v| v.as_i64())),
             [Some(4), None, Some(3)]
