@@ -101,16 +101,7 @@ impl<'a> Context<'a> {
         vnet: azlint_inventory::ResIdx,
         compute: impl FnOnce() -> Vec<ipnet::IpNet>,
     ) -> Vec<ipnet::IpNet> {
-        let slot = self
-            .inv
-            .of_type(azlint_facts::VNET)
-            .binary_search(&vnet)
-            .ok()
-            .and_then(|i| self.vnet_spaces.get(i));
-        match slot {
-            Some(slot) => slot.get_or_init(compute).clone(),
-            None => compute(),
-        }
+        self.once_per(azlint_facts::VNET, &self.vnet_spaces, vnet, compute)
     }
 
     /// A subnet's public route answers, computed once per run; `compute` computes them.
@@ -119,12 +110,26 @@ impl<'a> Context<'a> {
         subnet: azlint_inventory::ResIdx,
         compute: impl FnOnce() -> [condition::FactAnswer<'a>; 2],
     ) -> [condition::FactAnswer<'a>; 2] {
+        self.once_per(azlint_facts::SUBNET, &self.public_routes, subnet, compute)
+    }
+
+    /// What `compute` gives for `res`, a resource of type `ty`, cached in `slots` (one per
+    /// resource of the type, in [`Inventory::of_type`] order). A resource of another type (a
+    /// reference in a broken export) is computed each time.
+    fn once_per<T: Clone>(
+        &self,
+        ty: &str,
+        slots: &[OnceLock<T>],
+        res: azlint_inventory::ResIdx,
+        compute: impl FnOnce() -> T,
+    ) -> T {
+        // `of_type` lists resources in index order.
         let slot = self
             .inv
-            .of_type(azlint_facts::SUBNET)
-            .binary_search(&subnet)
+            .of_type(ty)
+            .binary_search(&res)
             .ok()
-            .and_then(|i| self.public_routes.get(i));
+            .and_then(|i| slots.get(i));
         match slot {
             Some(slot) => slot.get_or_init(compute).clone(),
             None => compute(),
