@@ -331,35 +331,6 @@ fn read_rule<'a>(v: Value<'a>) -> Option<RuleView<'a>> {
     })
 }
 
-/// One of Azure's default rules, at its object in the export when there is one.
-fn default_rule<'a>(
-    (name, priority, direction, allow, src, dst): (
-        &'static str,
-        u32,
-        Direction,
-        bool,
-        &'static str,
-        &'static str,
-    ),
-    object: Option<Value<'a>>,
-) -> RuleView<'a> {
-    RuleView {
-        object,
-        name: Cow::Borrowed(name),
-        priority,
-        direction: Some(direction),
-        allow,
-        protocol: Cow::Borrowed("*"),
-        source: Strings::one(Cow::Borrowed(src)),
-        destination: Strings::one(Cow::Borrowed(dst)),
-        source_ports: Strings::one(Cow::Borrowed("*")),
-        destination_ports: Strings::one(Cow::Borrowed("*")),
-        source_asgs: None,
-        destination_asgs: None,
-        default: true,
-    }
-}
-
 /// An NSG's rules, custom and default, in priority order: read once, judged for many flows.
 pub struct Rules<'a>(Vec<RuleView<'a>>);
 
@@ -387,20 +358,31 @@ fn rules_of<'a>(inv: &'a Inventory, nsg: ResIdx) -> Result<Vec<RuleView<'a>>, St
     }
     let custom_count = rules.len();
     for r in defaults.iter().flat_map(Value::elements) {
-        // Azure's default rules cannot be changed (domain.md section 5): one named as Azure
-        // names it is the built-in rule, located at its object. Only a rule by another name
-        // is read field by field (the six defaults were six of every NSG's seven reads).
-        let name = r.get_ignore_case("name").and_then(|n| n.as_str());
-        let builtin = name.and_then(|n| DEFAULTS.iter().find(|d| d.0 == n));
-        if let Some(&default) = builtin {
-            rules.push(default_rule(default, Some(r)));
-        } else if let Some(mut rule) = read_rule(r) {
+        if let Some(mut rule) = read_rule(r) {
             rule.default = true;
             rules.push(rule);
         }
     }
     if rules.len() == custom_count {
-        rules.extend(DEFAULTS.iter().map(|&d| default_rule(d, None)));
+        rules.extend(
+            DEFAULTS
+                .iter()
+                .map(|&(name, priority, direction, allow, src, dst)| RuleView {
+                    object: None,
+                    name: Cow::Borrowed(name),
+                    priority,
+                    direction: Some(direction),
+                    allow,
+                    protocol: Cow::Borrowed("*"),
+                    source: Strings::one(Cow::Borrowed(src)),
+                    destination: Strings::one(Cow::Borrowed(dst)),
+                    source_ports: Strings::one(Cow::Borrowed("*")),
+                    destination_ports: Strings::one(Cow::Borrowed("*")),
+                    source_asgs: None,
+                    destination_asgs: None,
+                    default: true,
+                }),
+        );
     }
     rules.sort_by_key(|r| r.priority);
     Ok(rules)
@@ -727,58 +709,6 @@ mod tests {
             Verdict::Deny { name, .. } => format!("deny {name}"),
             Verdict::Unknown(_) => "unknown".into(),
         }
-    }
-
-    /// What evaluation reads of a rule, for comparing rules.
-    fn fields(r: &RuleView<'_>) -> String {
-        format!(
-            "{} {} {:?} {} {} {:?} {:?} {:?} {:?} {:?} {:?} {}",
-            r.name,
-            r.priority,
-            r.direction,
-            r.allow,
-            r.protocol,
-            &r.source[..],
-            &r.destination[..],
-            &r.source_ports[..],
-            &r.destination_ports[..],
-            r.source_asgs,
-            r.destination_asgs,
-            r.default
-        )
-    }
-
-    #[test]
-    fn built_in_defaults_are_what_azure_exports() {
-        // The example export's NSGs list Azure's six default rules as `az` returns them.
-        let text = include_str!("../../../fixtures/examples/healthy/resources.json");
-        let inv = Inventory::from_texts(&[("resources.json", text)]).expect("example");
-        let nsg = inv.of_type(crate::NSG)[0];
-        let Lookup::Found(list) = inv.prop(nsg, &["defaultSecurityRules"]) else {
-            panic!("the example NSG lists its default rules");
-        };
-        let mut names = Vec::new();
-        for r in list.elements() {
-            let mut read = read_rule(r).expect("a default rule");
-            read.default = true;
-            let name = read.name.to_string();
-            let built_in = DEFAULTS.iter().find(|d| d.0 == name).expect(&name);
-            assert_eq!(fields(&default_rule(*built_in, Some(r))), fields(&read));
-            names.push(name);
-        }
-        assert_eq!(names.len(), DEFAULTS.len(), "{names:?}");
-        // A default rule Azure does not define is read as written.
-        let odd = r#"{"id": "/subscriptions/s/resourceGroups/g/providers/Microsoft.Network/networkSecurityGroups/n",
-            "name": "n", "type": "Microsoft.Network/networkSecurityGroups",
-            "properties": {"securityRules": [], "defaultSecurityRules": [{"name": "DenyUdpOutBound",
-                "properties": {"priority": 65400, "direction": "Outbound", "access": "Deny",
-                "protocol": "Udp", "sourceAddressPrefix": "*", "sourcePortRange": "*",
-                "destinationAddressPrefix": "*", "destinationPortRange": "*"}}]}}"#;
-        let inv = Inventory::from_texts(&[("nsg.json", odd)]).expect("test JSON");
-        assert_eq!(
-            verdict(&inv, Direction::Outbound, "Udp", Endpoint::Internet, 53),
-            "deny DenyUdpOutBound"
-        );
     }
 
     #[test]
