@@ -712,6 +712,38 @@ mod tests {
     }
 
     #[test]
+    fn default_rules_are_read_as_written() {
+        let with_defaults = |defaults: &str| {
+            let text = format!(
+                r#"{{"id": "/subscriptions/s/resourceGroups/g/providers/Microsoft.Network/networkSecurityGroups/n",
+                    "name": "n", "type": "Microsoft.Network/networkSecurityGroups",
+                    "properties": {{"securityRules": [], "defaultSecurityRules": [{defaults}]}}}}"#
+            );
+            Inventory::from_texts(&[("nsg.json", &text)]).expect("test JSON")
+        };
+        // A default rule with only its name cannot be read: Azure's built-in rules apply.
+        let inv = with_defaults(r#"{"name": "DenyAllOutBound"}"#);
+        assert_eq!(
+            verdict(&inv, Direction::Outbound, "Udp", Endpoint::Internet, 53),
+            "allow"
+        );
+        // A default rule that says something else is taken as written.
+        let inv = with_defaults(&rule(
+            "AllowInternetOutBound",
+            65001,
+            "Outbound",
+            "Deny",
+            "*",
+            "Internet",
+            r#""destinationPortRange": "*""#,
+        ));
+        assert_eq!(
+            verdict(&inv, Direction::Outbound, "Udp", Endpoint::Internet, 53),
+            "deny AllowInternetOutBound"
+        );
+    }
+
+    #[test]
     fn azure_defaults_apply_without_custom_rules() {
         let inv = nsg("");
         let out = Direction::Outbound;
