@@ -155,6 +155,9 @@ impl Path {
                 let Some(v) = at else { break };
                 at = ev.single_step(step, v);
             }
+            if ev.budget == 0 {
+                return self.over_budget();
+            }
             let at = at.filter(|&v| match unknown_value(doc, v) {
                 Some(u) => {
                     ev.unknown.get_or_insert(u);
@@ -182,16 +185,7 @@ impl Path {
             }
         }
         if ev.budget == 0 {
-            return Selected {
-                values: Vec::new(),
-                unknown: Some(Unknown {
-                    reason: format!(
-                        "the path `{}` visits more than {BUDGET} values, azlint's limit",
-                        self.text
-                    ),
-                    at: None,
-                }),
-            };
+            return self.over_budget();
         }
         // A value that is itself an expression is as unknown as one the path could not enter.
         nodes.retain(|&v| match unknown_value(doc, v) {
@@ -204,6 +198,22 @@ impl Path {
         Selected {
             values: nodes,
             unknown: ev.unknown,
+        }
+    }
+}
+
+impl Path {
+    /// The answer of an evaluation that ran out of [`BUDGET`]: cannot tell.
+    fn over_budget<'a>(&self) -> Selected<'a> {
+        Selected {
+            values: Vec::new(),
+            unknown: Some(Unknown {
+                reason: format!(
+                    "the path `{}` visits more than {BUDGET} values, azlint's limit",
+                    self.text
+                ),
+                at: None,
+            }),
         }
     }
 }
@@ -693,6 +703,26 @@ mod tests {
                 "{one}"
             );
         }
+    }
+
+    #[test]
+    fn long_singular_paths_are_bounded_too() {
+        // `properties` on an object without it stays where it is (the flattened form), so this
+        // path selects at every step, a million and one times.
+        let d = doc(r#"{"a": 1}"#);
+        let root = d.root();
+        // Built directly: compiling an 11 MB path would only test the parser.
+        let path = Path {
+            text: "$.properties.properties...".into(),
+            relative: false,
+            steps: vec![Step::Name("properties".into()); BUDGET + 1],
+            singular: true,
+        };
+        let s = path.eval(&d, root, root);
+        assert!(
+            s.values.is_empty() && s.unknown.is_some(),
+            "over budget is cannot-tell"
+        );
     }
 
     #[test]
