@@ -255,18 +255,71 @@ impl Finding {
 }
 
 /// Sorts findings into the order they are reported in: by file name, position, code and
-/// message. The order never depends on how threads were scheduled.
+/// message, then by everything else a report shows, so that findings equal in those come in
+/// an order of their own too. The order never depends on how threads were scheduled or in
+/// which order the rules produced the findings.
 pub fn sort_findings(findings: &mut [Finding], files: &Files) {
     findings.sort_by(|a, b| compare(a, b, files));
 }
 
 fn compare(a: &Finding, b: &Finding, files: &Files) -> Ordering {
-    let name = |f: &Finding| files.get(f.primary.file).name.as_str();
-    name(a)
-        .cmp(name(b))
-        .then(a.primary.file.cmp(&b.primary.file))
-        .then(a.primary.span.cmp(&b.primary.span))
+    let name = |f: FileId| files.get(f).name.as_str();
+    let place = |x: &Label, y: &Label| {
+        name(x.file)
+            .cmp(name(y.file))
+            .then(x.file.cmp(&y.file))
+            .then(x.span.cmp(&y.span))
+    };
+    place(&a.primary, &b.primary)
         .then_with(|| a.code.cmp(&b.code))
         .then_with(|| a.message.cmp(&b.message))
         .then_with(|| a.resource_id.cmp(&b.resource_id))
+        .then_with(|| a.name.cmp(&b.name))
+        .then_with(|| a.severity.cmp(&b.severity))
+        .then_with(|| a.cannot_tell.cmp(&b.cannot_tell))
+        .then_with(|| a.is_input_error.cmp(&b.is_input_error))
+        .then_with(|| a.primary.message.cmp(&b.primary.message))
+        .then_with(|| a.help.cmp(&b.help))
+        .then_with(|| a.path.cmp(&b.path))
+        .then_with(|| {
+            let labels = |f: &Finding| f.secondary.len();
+            a.secondary
+                .iter()
+                .zip(&b.secondary)
+                .map(|(x, y)| place(x, y).then_with(|| x.message.cmp(&y.message)))
+                .find(|o| o.is_ne())
+                .unwrap_or_else(|| labels(a).cmp(&labels(b)))
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use azlint_source::SourceFile;
+    use std::sync::Arc;
+
+    #[test]
+    fn findings_equal_where_sorting_starts_still_have_one_order() {
+        let mut files = Files::new();
+        let text = "{\"a\": 1, \"b\": 2}";
+        let file = files.add(Arc::new(SourceFile::new("a.json", text)));
+        let at = Label::new(file, Span::new(1, 4));
+        let base = Finding::new(("X001", "x"), Severity::Error, "same message", at.clone());
+        let mut with_help = base.clone();
+        with_help.help = Some("do this".into());
+        let mut with_label = base.clone();
+        with_label
+            .secondary
+            .push(Label::new(file, Span::new(9, 12)).with_message("there"));
+        let mut note = base.clone();
+        note.severity = Severity::Note;
+        let all = [base, with_help, with_label, note];
+        let mut forward = all.to_vec();
+        let mut backward: Vec<Finding> = all.iter().rev().cloned().collect();
+        sort_findings(&mut forward, &files);
+        sort_findings(&mut backward, &files);
+        let shown = |v: &[Finding]| format!("{v:?}");
+        assert_eq!(shown(&forward), shown(&backward));
+        assert_eq!(forward[0].severity, Severity::Note);
+    }
 }
