@@ -104,17 +104,19 @@ pub fn run(args: &CheckArgs) -> Outcome {
         })
         .collect();
     let selected = settings.selected(&loaded);
-    // Facts serve rules alone: with none selected (`--ignore ha`, checking inputs only),
-    // deriving them is skipped.
-    let facts = if selected.is_empty() {
-        Facts::derive_with(&Inventory::default(), &[])
-    } else {
-        Facts::derive_with(&inventory, &explicit)
-    };
-    timings.lap("facts");
-    let cx = Context::new(&inventory, &facts);
     findings.extend(crate::rules::problem_findings(&loaded.problems, &mut files));
-    findings.extend(azlint_rules::run(&selected, &cx));
+    if selected.is_empty() {
+        // Facts serve rules alone: with no rule selected (`--ignore ha`, checking inputs
+        // only), nothing derives them.
+        timings.lap("facts");
+    } else {
+        let facts = Facts::derive_with(&inventory, &explicit);
+        timings.lap("facts");
+        findings.extend(azlint_rules::run(
+            &selected,
+            &Context::new(&inventory, &facts),
+        ));
+    }
     evaluated.remap(&mut findings);
     timings.lap("rules");
 
