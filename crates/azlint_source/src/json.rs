@@ -87,6 +87,12 @@ impl Node {
     fn tag(&self) -> u32 {
         self.meta & KIND_MASK
     }
+
+    /// For a key without escapes: [`length_signature`] of its contents, from the node alone
+    /// (the length from its span, less the quotes; the signature from its meta bits).
+    fn key_signature(&self) -> u64 {
+        (u64::from(self.end - self.start - 2) << 32) | u64::from(self.meta >> KIND_BITS)
+    }
 }
 
 /// Why a document could not be read, and where.
@@ -490,15 +496,11 @@ impl<'a> Value<'a> {
                 break;
             };
             match k.tag() {
-                K_STRING => {
-                    let have =
-                        (u64::from(k.end - k.start - 2) << 32) | u64::from(k.meta >> KIND_BITS);
-                    if have == want {
-                        match fold_eq(self.at(i as u32).raw_inner(), key.as_bytes()) {
-                            Some(true) => return Some(self.at(i as u32 + 1)),
-                            Some(false) => folded = Some(i as u32 + 1),
-                            None => {}
-                        }
+                K_STRING if k.key_signature() == want => {
+                    match fold_eq(self.at(i as u32).raw_inner(), key.as_bytes()) {
+                        Some(true) => return Some(self.at(i as u32 + 1)),
+                        Some(false) => folded = Some(i as u32 + 1),
+                        None => {}
                     }
                 }
                 K_STRING_ESC => {
@@ -537,8 +539,7 @@ impl<'a> Value<'a> {
             let n = k.node();
             match n.tag() {
                 K_STRING => {
-                    let have =
-                        (u64::from(n.end - n.start - 2) << 32) | u64::from(n.meta >> KIND_BITS);
+                    let have = n.key_signature();
                     let mut slot = key_slot(have);
                     loop {
                         let i = match set.slots[slot] {
@@ -583,8 +584,7 @@ impl<'a> Value<'a> {
     /// that is not a key (only keys get a signature when parsed).
     pub fn key_signature(&self) -> Option<u64> {
         let n = self.node();
-        (n.tag() == K_STRING)
-            .then(|| (u64::from(n.end - n.start - 2) << 32) | u64::from(n.meta >> KIND_BITS))
+        (n.tag() == K_STRING).then(|| n.key_signature())
     }
 
     /// Follows a path of object keys (compared ignoring ASCII case).
