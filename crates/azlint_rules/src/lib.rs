@@ -79,14 +79,7 @@ impl<'a> Context<'a> {
         nsg: azlint_inventory::ResIdx,
         judge: impl FnOnce(&NsgRules<'a>) -> R,
     ) -> Result<R, String> {
-        // `of_type` lists resources in index order.
-        let slot = self
-            .inv
-            .of_type(azlint_facts::NSG)
-            .binary_search(&nsg)
-            .ok()
-            .and_then(|i| self.nsg_rules.get(i));
-        match slot {
+        match self.slot(azlint_facts::NSG, &self.nsg_rules, nsg) {
             Some(slot) => match slot.get_or_init(|| azlint_facts::nsg::rules(self.inv, nsg)) {
                 Ok(rules) => Ok(judge(rules)),
                 Err(reason) => Err(reason.clone()),
@@ -113,9 +106,8 @@ impl<'a> Context<'a> {
         self.once_per(azlint_facts::SUBNET, &self.public_routes, subnet, compute)
     }
 
-    /// What `compute` gives for `res`, a resource of type `ty`, cached in `slots` (one per
-    /// resource of the type, in [`Inventory::of_type`] order). A resource of another type (a
-    /// reference in a broken export) is computed each time.
+    /// What `compute` gives for `res`, a resource of type `ty`, cached in its [`Context::slot`].
+    /// A resource of another type (a reference in a broken export) is computed each time.
     fn once_per<T: Clone>(
         &self,
         ty: &str,
@@ -123,17 +115,23 @@ impl<'a> Context<'a> {
         res: azlint_inventory::ResIdx,
         compute: impl FnOnce() -> T,
     ) -> T {
-        // `of_type` lists resources in index order.
-        let slot = self
-            .inv
-            .of_type(ty)
-            .binary_search(&res)
-            .ok()
-            .and_then(|i| slots.get(i));
-        match slot {
+        match self.slot(ty, slots, res) {
             Some(slot) => slot.get_or_init(compute).clone(),
             None => compute(),
         }
+    }
+
+    /// The cache slot of `res` among `slots`, one per resource of type `ty` in
+    /// [`Inventory::of_type`] order; `None` when `res` is not of that type.
+    fn slot<'s, T>(
+        &self,
+        ty: &str,
+        slots: &'s [OnceLock<T>],
+        res: azlint_inventory::ResIdx,
+    ) -> Option<&'s OnceLock<T>> {
+        // `of_type` lists resources in index order.
+        let i = self.inv.of_type(ty).binary_search(&res).ok()?;
+        slots.get(i)
     }
 
     /// vSocket LAN IPs, route tables' VNETs and peerings, read once per run.
