@@ -112,10 +112,13 @@ pub fn run(args: &CheckArgs) -> Outcome {
     } else {
         let facts = Facts::derive_with(&inventory, &explicit);
         timings.lap("facts");
-        findings.extend(azlint_rules::run(
-            &selected,
-            &Context::new(&inventory, &facts),
-        ));
+        let context = Context::new(&inventory, &facts);
+        findings.extend(azlint_rules::run(&selected, &context));
+        // The facts and the rules' caches are hundreds of thousands of small allocations on a
+        // large export: freeing them one by one took 25 ms of a 100k-resource run, on one
+        // core, for memory the process hands back when it exits a moment later.
+        std::mem::forget(context);
+        std::mem::forget(facts);
     }
     evaluated.remap(&mut findings);
     timings.lap("rules");
