@@ -145,7 +145,46 @@ pub struct Fact {
     pub name: &'static str,
 }
 
+impl Op {
+    /// What the operator compares with, for those that compare with something.
+    fn operand(&self) -> Option<&Operand> {
+        match self {
+            Op::Equals(o)
+            | Op::NotEquals(o)
+            | Op::In(o)
+            | Op::NotIn(o)
+            | Op::Contains(o)
+            | Op::NotContains(o)
+            | Op::Greater(o)
+            | Op::GreaterOrEquals(o)
+            | Op::Less(o)
+            | Op::LessOrEquals(o)
+            | Op::IpIn(o)
+            | Op::IpReservedIn(o) => Some(o),
+            _ => None,
+        }
+    }
+}
+
 impl Condition {
+    /// Whether the condition asks for the fact called `name`, anywhere in it.
+    pub fn mentions_fact(&self, name: &str) -> bool {
+        match self {
+            Condition::All(parts) | Condition::Any(parts) => {
+                parts.iter().any(|c| c.mentions_fact(name))
+            }
+            Condition::Not(inner) => inner.mentions_fact(name),
+            Condition::Leaf(subject, op) => {
+                let subject = match subject {
+                    Subject::Fact(f) => f.name == name,
+                    Subject::Count(_, Some(filter)) => filter.mentions_fact(name),
+                    Subject::Field(_) | Subject::Value(_) | Subject::Count(_, None) => false,
+                };
+                subject || matches!(op.operand(), Some(Operand::Fact(f)) if f.name == name)
+            }
+        }
+    }
+
     /// Compiles a condition; errors name the problem (the caller adds the place).
     pub fn compile(raw: &RawCondition, facts: &dyn FactNames) -> Result<Condition, String> {
         let groups = [
@@ -904,21 +943,7 @@ fn leaf<'a>(scope: &dyn Scope<'a>, subject: Items<'a>, op: &Op) -> Truth<'a> {
             )),
         };
     }
-    let operand = match op {
-        Op::Equals(o)
-        | Op::NotEquals(o)
-        | Op::In(o)
-        | Op::NotIn(o)
-        | Op::Contains(o)
-        | Op::NotContains(o)
-        | Op::Greater(o)
-        | Op::GreaterOrEquals(o)
-        | Op::Less(o)
-        | Op::LessOrEquals(o)
-        | Op::IpIn(o)
-        | Op::IpReservedIn(o) => Some(items(scope, o)),
-        _ => None,
-    };
+    let operand = op.operand().map(|o| items(scope, o));
     if let Some(o) = &operand {
         if o.items.is_empty() {
             if let Some(u) = &o.unknown {

@@ -40,6 +40,21 @@ pub fn run(rules: &[&Rule], cx: &Context<'_>) -> Vec<Finding> {
     // In input order: one forward sweep over the tree, where going type by type swept it once
     // per type.
     work.sort_unstable_by_key(|&(res, _)| res);
+    // When routes are asked what their next hops may not be, those targets are read once, on
+    // every core, before the rules start, rather than by the first route's rule on one core
+    // while the other routes' rules wait for it.
+    let asks_route_targets = |rule: &&Rule| {
+        ["route.vsocket_lan_ips", "route.vsocket_floating_ips"]
+            .iter()
+            .any(|f| rule.uses_fact(f))
+    };
+    if !cx.inv.of_type(azlint_facts::ROUTE).is_empty()
+        && by_type
+            .get(azlint_facts::ROUTE)
+            .is_some_and(|rules| rules.iter().any(asks_route_targets))
+    {
+        cx.prepare_route_targets();
+    }
     work.par_chunks(512)
         .flat_map_iter(|chunk| {
             let mut out = Vec::new();

@@ -875,10 +875,22 @@ pub(crate) struct RouteTargets {
 }
 
 impl RouteTargets {
-    pub(crate) fn build(cx: &Context<'_>) -> RouteTargets {
+    /// Reads what routes are checked against. With `parallel`, the reading is spread over
+    /// the thread pool (each sweep over subnets, route tables and VNETs reads thousands of
+    /// resources that nothing else has read yet: 20 ms on one core on a 100k-resource
+    /// export); without, it stays on the calling thread, as it must inside a rule's lazy
+    /// evaluation, where waiting on the pool could run another rule that waits on this one.
+    pub(crate) fn build(cx: &Context<'_>, parallel: bool) -> RouteTargets {
         let inv = cx.inv;
-        let mut lan_ips: HashMap<(IpAddr, String), Vec<usize>> = HashMap::new();
-        for (i, site) in cx.facts.sites.iter().enumerate() {
+        let each = |list: &[ResIdx], f: &(dyn Fn(ResIdx) -> Vec<(String, String)> + Sync)| {
+            if parallel {
+                inv.map_resources(list, f)
+            } else {
+                list.iter().map(|&r| f(r)).collect()
+            }
+        };
+        let site_ips = |(i, site): (usize, &Site)| {
+            let mut out: Vec<(IpAddr, String, usize)> = Vec::new();
             for nic in site.nics_of(NicRole::Lan) {
                 let Some(configs) = config_ips(cx, nic) else {
                     continue;
@@ -888,90 +900,106 @@ impl RouteTargets {
                     .facts
                     .nic_info(nic)
                     .and_then(|n| n.primary_subnet_key.as_deref())
-                    .and_then(parent_key)
-                    .map(str::to_string);
+                    .and_then(parent_key);
                 for (config, ip) in configs {
                     let ip = ip
                         .and_then(|v| v.as_str())
                         .and_then(|s| s.trim().parse().ok());
-                    if let (true, Some(ip), Some(vnet)) = (Some(config) == primary, ip, &vnet) {
-                        let sites = lan_ips.entry((ip, vnet.clone())).or_default();
-                        if !sites.contains(&i) {
-                            sites.push(i);
-                        }
+                    if let (true, Some(ip), Some(vnet)) = (Some(config) == primary, ip, vnet) {
+                        out.push((ip, vnet.to_string(), i));
                     }
                 }
+            }
+            out
+        };
+        let sites = &cx.facts.sites;
+        let found: Vec<Vec<(IpAddr, String, usize)>> = if parallel {
+            use rayon::prelude::*;
+            sites.par_iter().enumerate().map(site_ips).collect()
+        } else {
+            sites.iter().enumerate().map(site_ips).collect()
+        };
+        let mut lan_ips: HashMap<(IpAddr, String), Vec<usize>> = HashMap::new();
+        for (ip, vnet, i) in found.into_iter().flatten() {
+            let sites = lan_ips.entry((ip, vnet)).or_default();
+            if !sites.contains(&i) {
+                sites.push(i);
             }
         }
         let mut table_vnets: HashMap<String, Vec<String>> = HashMap::new();
-        if !lan_ips.is_empty() {
-            for &subnet in inv.of_type(azlint_facts::SUBNET) {
-                let (Some(key), Lookup::Found(table)) = (
-                    inv.resource(subnet).key.as_deref(),
-                    inv.prop(subnet, &["routeTable", "id"]),
-                ) else {
-                    continue;
-                };
-                if let (Some(table), Some(vnet)) = (table.as_str(), parent_key(key)) {
-                    let vnets = table_vnets.entry(id_key(&table)).or_default();
-                    if !vnets.iter().any(|v| v == vnet) {
-                        vnets.push(vnet.to_string());
-                    }
-                }
-            }
-        }
-        // A route table lists its subnets too (the subnets may not be in the inputs).
-        if !lan_ips.is_empty() {
-            for &table in inv.of_type(azlint_facts::ROUTE_TABLE) {
-                let (Some(key), Lookup::Found(list)) = (
-                    inv.resource(table).key.as_deref(),
-                    inv.prop(table, &["subnets"]),
-                ) else {
-                    continue;
-                };
-                for s in list.elements() {
-                    let id = s.get_ignore_case("id").and_then(|i| i.as_str());
-                    if let Some(vnet) = id.as_deref().map(id_key).as_deref().and_then(parent_key) {
-                        let vnets = table_vnets.entry(key.to_string()).or_default();
-                        if !vnets.iter().any(|v| v == vnet) {
-                            vnets.push(vnet.to_string());
-                        }
-                    }
-                }
-            }
-        }
         let mut peers: HashMap<String, Vec<String>> = HashMap::new();
-        if !lan_ips.is_empty() {
-            for &vnet in inv.of_type(azlint_facts::VNET) {
-                let Some(key) = inv.resource(vnet).key.as_deref() else {
-                    continue;
-                };
-                let mut remotes = Vec::new();
-                if let Lookup::Found(list) = inv.prop(vnet, &["virtualNetworkPeerings"]) {
-                    remotes.extend(list.elements());
-                }
-                remotes.extend(
-                    inv.children(
-                        vnet,
-                        "microsoft.network/virtualnetworks/virtualnetworkpeerings",
-                    )
-                    .map(|p| inv.value(p)),
-                );
-                for p in remotes {
-                    let remote = azlint_inventory::props_of(p)
+        if lan_ips.is_empty() {
+            return RouteTargets {
+                lan_ips,
+                table_vnets,
+                peers,
+            };
+        }
+        // (route table, VNET) pairs: from each subnet's route table, then from each route
+        // table's list of subnets (the subnets may not be in the inputs).
+        let from_subnets = each(inv.of_type(azlint_facts::SUBNET), &|subnet| {
+            let (Some(key), Lookup::Found(table)) = (
+                inv.resource(subnet).key.as_deref(),
+                inv.prop(subnet, &["routeTable", "id"]),
+            ) else {
+                return Vec::new();
+            };
+            match (table.as_str(), parent_key(key)) {
+                (Some(table), Some(vnet)) => vec![(id_key(&table), vnet.to_string())],
+                _ => Vec::new(),
+            }
+        });
+        let from_tables = each(inv.of_type(azlint_facts::ROUTE_TABLE), &|table| {
+            let (Some(key), Lookup::Found(list)) = (
+                inv.resource(table).key.as_deref(),
+                inv.prop(table, &["subnets"]),
+            ) else {
+                return Vec::new();
+            };
+            list.elements()
+                .filter_map(|s| {
+                    let id = s.get_ignore_case("id").and_then(|i| i.as_str())?;
+                    let vnet = parent_key(&id_key(&id))?.to_string();
+                    Some((key.to_string(), vnet))
+                })
+                .collect()
+        });
+        for (table, vnet) in from_subnets.into_iter().chain(from_tables).flatten() {
+            let vnets = table_vnets.entry(table).or_default();
+            if !vnets.contains(&vnet) {
+                vnets.push(vnet);
+            }
+        }
+        // (VNET, remote VNET) pairs, from peerings inline and as child resources.
+        let peerings = each(inv.of_type(azlint_facts::VNET), &|vnet| {
+            let Some(key) = inv.resource(vnet).key.as_deref() else {
+                return Vec::new();
+            };
+            let mut remotes = Vec::new();
+            if let Lookup::Found(list) = inv.prop(vnet, &["virtualNetworkPeerings"]) {
+                remotes.extend(list.elements());
+            }
+            remotes.extend(
+                inv.children(
+                    vnet,
+                    "microsoft.network/virtualnetworks/virtualnetworkpeerings",
+                )
+                .map(|p| inv.value(p)),
+            );
+            remotes
+                .into_iter()
+                .filter_map(|p| {
+                    let remote = props_of(p)
                         .get_ignore_case("remoteVirtualNetwork")
                         .and_then(|r| r.get_ignore_case("id"))
-                        .and_then(|r| r.as_str());
-                    if let Some(remote) = remote {
-                        let remote = id_key(&remote);
-                        peers
-                            .entry(key.to_string())
-                            .or_default()
-                            .push(remote.clone());
-                        peers.entry(remote).or_default().push(key.to_string());
-                    }
-                }
-            }
+                        .and_then(|r| r.as_str())?;
+                    Some((key.to_string(), id_key(&remote)))
+                })
+                .collect()
+        });
+        for (key, remote) in peerings.into_iter().flatten() {
+            peers.entry(key.clone()).or_default().push(remote.clone());
+            peers.entry(remote).or_default().push(key);
         }
         RouteTargets {
             lan_ips,

@@ -207,6 +207,19 @@ fn check_template(t: &Spanned<String>, facts: &dyn FactNames) -> Result<(), Rule
 }
 
 impl Rule {
+    /// Whether evaluating the rule or reporting its findings asks for the fact `name`.
+    pub fn uses_fact(&self, name: &str) -> bool {
+        let placeholder = format!("{{fact:{name}}}");
+        self.condition.mentions_fact(name)
+            || self.at_fact.as_deref() == Some(name)
+            || self.related.iter().any(|r| r.fact == name)
+            || self.message.contains(&placeholder)
+            || self
+                .help
+                .as_deref()
+                .is_some_and(|h| h.contains(&placeholder))
+    }
+
     /// Parses and compiles one rule file of pack `pack`.
     pub fn parse(text: &str, pack: &str, facts: &dyn FactNames) -> Result<Rule, RuleError> {
         let raw: RawRule = serde_saphyr::from_str(text).map_err(|e| {
@@ -373,6 +386,36 @@ message: "NIC `{name}` has IP forwarding off ({fact:vsocket.nic_role})"
         assert_eq!(r.meta.code, "HA900");
         assert_eq!(r.types, ["microsoft.network/networkinterfaces"]);
         assert_eq!(r.meta.help_uri, format!("{DOCS_BASE}/test-rule.md"));
+    }
+
+    #[test]
+    fn rules_say_where_they_use_a_fact() {
+        let uses = |text: &str| {
+            Rule::parse(text, "ha", &NoFacts)
+                .expect("rule")
+                .uses_fact("vsocket.nic_role")
+        };
+        let field = "  field: $.properties.enableIPForwarding\n  notEquals: true";
+        let no_placeholder = GOOD.replace(" ({fact:vsocket.nic_role})", "");
+        assert!(uses(GOOD), "in the message");
+        assert!(!uses(&no_placeholder), "nowhere");
+        let with_condition = |c: &str| no_placeholder.replace(field, c);
+        for (condition, why) in [
+            ("  fact: vsocket.nic_role\n  equals: lan", "as a subject"),
+            (
+                "  not:\n    field: $.name\n    in:\n      fact: vsocket.nic_role",
+                "as an operand, under `not`",
+            ),
+            (
+                "  count:\n    field: $.tags\n    where:\n      fact: vsocket.nic_role\n      exists: true\n  greater: 0",
+                "in a count's filter",
+            ),
+        ] {
+            assert!(uses(&with_condition(condition)), "{why}");
+        }
+        let related =
+            format!("{no_placeholder}related:\n  - fact: vsocket.nic_role\n    label: the role\n");
+        assert!(uses(&related), "in `related`");
     }
 
     #[test]

@@ -137,7 +137,14 @@ impl<'a> Context<'a> {
     /// vSocket LAN IPs, route tables' VNETs and peerings, read once per run.
     pub(crate) fn route_targets(&self) -> &facts::RouteTargets {
         self.route_targets
-            .get_or_init(|| facts::RouteTargets::build(self))
+            .get_or_init(|| facts::RouteTargets::build(self, false))
+    }
+
+    /// Builds the route targets on the whole thread pool, ahead of rules that will ask for
+    /// them. Must not be called while rules run (see [`facts::RouteTargets::build`]).
+    fn prepare_route_targets(&self) {
+        self.route_targets
+            .get_or_init(|| facts::RouteTargets::build(self, true));
     }
 
     /// A site fact from the cache, or computed and cached.
@@ -213,6 +220,20 @@ mod tests {
         for name in facts::SITE_FACTS {
             assert!(facts::names().contains(name), "{name} is not a fact");
         }
+    }
+
+    #[test]
+    fn rules_say_which_facts_they_use() {
+        let rules = builtin_rules();
+        let rule = |name: &str| rules.iter().find(|r| r.meta.name == name).unwrap();
+        let route = rule("route-to-vsocket-ip");
+        assert!(route.uses_fact("route.vsocket_lan_ips"), "in the condition");
+        assert!(
+            route.uses_fact("route.vsocket_floating_ips"),
+            "in `related`"
+        );
+        assert!(!rule("network-name-invalid").uses_fact("route.vsocket_lan_ips"));
+        assert!(rule("keepalive-blocked").uses_fact("nsg.keepalive_denials"));
     }
 
     #[test]
