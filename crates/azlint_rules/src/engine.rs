@@ -22,24 +22,22 @@ use crate::{resource_group, Context};
 /// part of the tree is read into the cache once for all of them, where going rule by rule
 /// would read the whole export again for each rule.
 pub fn run(rules: &[&Rule], cx: &Context<'_>) -> Vec<Finding> {
-    let mut by_type: std::collections::BTreeMap<&str, Vec<&Rule>> = Default::default();
+    let mut by_type: foldhash::HashMap<&str, Vec<&Rule>> = Default::default();
     for rule in rules {
         for t in &rule.types {
             by_type.entry(t.as_str()).or_default().push(rule);
         }
     }
-    let mut work: Vec<(ResIdx, &[&Rule])> = by_type
-        .iter()
-        .flat_map(|(t, rules)| {
-            cx.inv
-                .of_type(t)
-                .iter()
-                .map(move |&res| (res, rules.as_slice()))
+    // In input order: one forward sweep over the tree, where going type by type swept it once
+    // per type. Listed on every core, in order, each resource by its type.
+    let work: Vec<(ResIdx, &[&Rule])> = (0..cx.inv.len() as ResIdx)
+        .into_par_iter()
+        .with_min_len(4096)
+        .filter_map(|res| {
+            let rules = by_type.get(&*cx.inv.resource(res).type_lc)?;
+            Some((res, rules.as_slice()))
         })
         .collect();
-    // In input order: one forward sweep over the tree, where going type by type swept it once
-    // per type.
-    work.sort_unstable_by_key(|&(res, _)| res);
     // When routes are asked what their next hops may not be, those targets are read once, on
     // every core, before the rules start, rather than by the first route's rule on one core
     // while the other routes' rules wait for it.
