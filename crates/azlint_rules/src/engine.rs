@@ -6,14 +6,13 @@
 //! `at` path, unknown a "cannot tell" note. Rules run in parallel; the caller sorts.
 
 use azlint_diagnostics::{Finding, Label, Severity};
-use azlint_facts::NicRole;
 use azlint_inventory::{Document, Props, ResIdx, Unknown};
 use azlint_source::Value;
 use rayon::prelude::*;
 
 use crate::condition::{Fact, FactAnswer, Item, Resolved, Scope, Truth};
 use crate::facts::{fact, names as fact_names};
-use crate::file::{Reach, Rule};
+use crate::file::{Reach, Role, Rule};
 use crate::{resource_group, Context};
 
 /// Runs `rules` and returns their findings (unsorted).
@@ -121,29 +120,29 @@ impl<'a> Scope<'a> for Eval<'a, '_> {
     }
 }
 
-fn role_matches(cx: &Context<'_>, res: ResIdx, role: &str) -> bool {
+fn role_matches(cx: &Context<'_>, res: ResIdx, role: Role) -> bool {
     let facts = cx.facts;
     match role {
-        "vm" => facts.is_vsocket_vm(res),
-        "primary" | "secondary" => facts.site_of(res).is_some_and(|s| {
+        Role::Vm => facts.is_vsocket_vm(res),
+        Role::Primary | Role::Secondary => facts.site_of(res).is_some_and(|s| {
             let pos = s.vms.iter().position(|&v| v == res);
             match role {
-                "primary" => pos == Some(0),
+                Role::Primary => pos == Some(0),
                 _ => pos.is_some_and(|p| p > 0),
             }
         }),
-        "nic" => facts.vsocket_nics.contains(&res),
-        role => facts.site_of(res).is_some_and(|s| {
+        Role::Nic => facts.vsocket_nics.contains(&res),
+        Role::Interface(wanted) => facts.site_of(res).is_some_and(|s| {
             // A NIC has its own role; a subnet has the role of the primary vSocket's NIC in it
             // (the primary defines the site's subnets).
             match s.role_of(res) {
-                Some(r) => r.as_str() == role,
-                None => cx.inv.resource(res).key.as_deref().is_some_and(|key| {
-                    [NicRole::Mgmt, NicRole::Wan, NicRole::Lan]
-                        .iter()
-                        .filter(|r| r.as_str() == role)
-                        .any(|r| facts.primary_subnet_key(s, *r) == Some(key))
-                }),
+                Some(r) => r == wanted,
+                None => cx
+                    .inv
+                    .resource(res)
+                    .key
+                    .as_deref()
+                    .is_some_and(|key| facts.primary_subnet_key(s, wanted) == Some(key)),
             }
         }),
     }
@@ -169,7 +168,7 @@ fn check<'a>(rule: &Rule, cx: &Context<'a>, res: ResIdx, memo: &Memo<'a>, out: &
     if rule.reach == Reach::Site && !cx.facts.in_scope(res) {
         return;
     }
-    if !rule.roles.is_empty() && !rule.roles.iter().any(|r| role_matches(cx, res, r)) {
+    if !rule.roles.is_empty() && !rule.roles.iter().any(|&r| role_matches(cx, res, r)) {
         return;
     }
     check_resource(rule, cx, res, memo, out);

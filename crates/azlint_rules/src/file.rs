@@ -2,6 +2,7 @@
 //! error like any other input.
 
 use azlint_diagnostics::Severity;
+use azlint_facts::NicRole;
 use serde::Deserialize;
 use serde_saphyr::Spanned;
 
@@ -122,6 +123,37 @@ pub enum Reach {
 /// Roles a rule may select.
 pub const ROLES: &[&str] = &["vm", "primary", "secondary", "mgmt", "wan", "lan", "nic"];
 
+/// A role a rule selects resources by (`role:`), one of [`ROLES`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Role {
+    /// A vSocket VM.
+    Vm,
+    /// The site's primary vSocket VM.
+    Primary,
+    /// A site's other vSocket VM.
+    Secondary,
+    /// Any vSocket NIC.
+    Nic,
+    /// A vSocket NIC of this role, or a subnet the primary vSocket's NIC of this role is in.
+    Interface(NicRole),
+}
+
+impl Role {
+    /// The role called `name` in a rule file.
+    pub fn named(name: &str) -> Option<Role> {
+        Some(match name {
+            "vm" => Role::Vm,
+            "primary" => Role::Primary,
+            "secondary" => Role::Secondary,
+            "nic" => Role::Nic,
+            "mgmt" => Role::Interface(NicRole::Mgmt),
+            "wan" => Role::Interface(NicRole::Wan),
+            "lan" => Role::Interface(NicRole::Lan),
+            _ => return None,
+        })
+    }
+}
+
 /// Everything users see of a rule.
 #[derive(Debug, Clone)]
 pub struct RuleMeta {
@@ -145,7 +177,7 @@ pub struct Rule {
     pub types: Vec<String>,
     pub reach: Reach,
     /// vSocket roles selected (any of them); empty selects every resource of the types.
-    pub roles: Vec<String>,
+    pub roles: Vec<Role>,
     /// A fact whose first value the finding points at (instead of `at`).
     pub at_fact: Option<String>,
     pub for_each: Option<Path>,
@@ -250,12 +282,15 @@ impl Rule {
         }
         let roles = match &raw.role {
             Some(r) => {
-                let list = r.value.to_vec();
-                if let Some(bad) = list.iter().find(|x| !ROLES.contains(&x.as_str())) {
-                    return Err(at(
-                        r,
-                        format!("unknown role `{bad}`: one of {}", ROLES.join(", ")),
-                    ));
+                let mut list = Vec::new();
+                for name in r.value.to_vec() {
+                    let Some(role) = Role::named(&name) else {
+                        return Err(at(
+                            r,
+                            format!("unknown role `{name}`: one of {}", ROLES.join(", ")),
+                        ));
+                    };
+                    list.push(role);
                 }
                 list
             }
