@@ -18,6 +18,9 @@ use crate::output::{write_report, Progress};
 use crate::settings::Settings;
 use crate::{baseline, config, suppress, templates};
 
+/// Inputs of at least this size get their line index while the inventory is built.
+const LARGE_INPUT: usize = 1 << 20;
+
 /// How a run ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Outcome {
@@ -92,7 +95,30 @@ pub fn run(args: &CheckArgs) -> Outcome {
     timings.lap("templates");
 
     progress.stage("checking rules");
-    let inventory = Inventory::build(ingested);
+    let selected = settings.selected(&loaded);
+    let inventory = if selected.is_empty() {
+        Inventory::build(ingested)
+    } else {
+        // Building the inventory is sequential. Rules will most likely find something in a
+        // large input, and the report then needs the input's line index (a count of the
+        // newlines of the whole file: 18 ms for a 342 MB export): the other cores build it
+        // meanwhile. An input nothing is found in has then been counted for nothing, at no
+        // cost in time.
+        let large: Vec<_> = ingested
+            .iter()
+            .map(|i| i.document.source.clone())
+            .filter(|s| s.text().len() >= LARGE_INPUT)
+            .collect();
+        rayon::join(
+            || Inventory::build(ingested),
+            || {
+                for source in &large {
+                    source.line_index();
+                }
+            },
+        )
+        .0
+    };
     timings.lap("inventory");
     let explicit: Vec<ExplicitSite> = found
         .config
@@ -103,7 +129,6 @@ pub fn run(args: &CheckArgs) -> Outcome {
             secondary: s.get_ref().secondary.clone(),
         })
         .collect();
-    let selected = settings.selected(&loaded);
     findings.extend(crate::rules::problem_findings(&loaded.problems, &mut files));
     if selected.is_empty() {
         // Facts serve rules alone: with no rule selected (`--ignore ha`, checking inputs
