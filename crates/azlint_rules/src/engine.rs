@@ -1,9 +1,9 @@
 //! Running compiled rules over the inventory and the facts.
 //!
-//! For each rule: the resources of its types (by the inventory's type index, never a scan),
-//! kept if they belong to a site (or to any, when the rule reads `scope: all`) and have the
-//! selected role; then each `forEach` item; then the condition. True makes a finding at the
-//! `at` path, unknown a "cannot tell" note. Rules run in parallel; the caller sorts.
+//! Resources are checked in input order, each against the rules of its type: kept if it
+//! belongs to a site (or to any, when the rule reads `scope: all`) and has the selected role;
+//! then each `forEach` item; then the condition. True makes a finding at the `at` path,
+//! unknown a "cannot tell" note. Resources are checked in parallel; the caller sorts.
 
 use azlint_diagnostics::{Finding, Label, Severity};
 use azlint_inventory::{Document, Props, ResIdx, Unknown};

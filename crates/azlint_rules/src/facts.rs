@@ -866,6 +866,7 @@ fn network_manager(cx: &Context<'_>) -> Option<String> {
 
 /// What a route's next hop is checked against for S8: each vSocket's own LAN IP (with its site
 /// and VNET), the VNETs each route table serves, and which VNETs are peered.
+#[cfg_attr(test, derive(Debug, PartialEq))]
 pub(crate) struct RouteTargets {
     /// By address and the vSocket's VNET key: exports of many sites reuse one address plan,
     /// so an address alone would match thousands of vSockets.
@@ -1075,4 +1076,44 @@ fn route_vsocket<'a>(cx: &Context<'a>, route: ResIdx, floating: bool) -> FactAns
         }
     }
     known(ips)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use azlint_facts::Facts;
+    use azlint_inventory::Inventory;
+
+    /// The route targets read on the pool (before the rules run) and on one thread (when a
+    /// rule asks for them first) are the same maps, in the same order.
+    #[test]
+    fn route_targets_are_the_same_read_in_parallel_or_not() {
+        let dir = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../fixtures/rules/route-to-vsocket-ip"
+        );
+        let mut files = Vec::new();
+        for case in ["fire", "silent"] {
+            for entry in std::fs::read_dir(format!("{dir}/{case}")).expect("fixtures") {
+                let path = entry.expect("fixture").path();
+                if path.extension().is_some_and(|e| e == "json") {
+                    files.push(path);
+                }
+            }
+        }
+        files.sort();
+        assert!(files.len() >= 8, "{files:?}");
+        let mut peered = 0;
+        for path in files {
+            let text = std::fs::read_to_string(&path).expect("fixture");
+            let inv = Inventory::from_texts(&[("input.json", &text)]).expect("JSON");
+            let facts = Facts::derive(&inv);
+            let cx = Context::new(&inv, &facts);
+            let parallel = RouteTargets::build(&cx, true);
+            assert_eq!(parallel, RouteTargets::build(&cx, false), "{path:?}");
+            assert!(!parallel.lan_ips.is_empty(), "{path:?}");
+            peered += usize::from(!parallel.peers.is_empty());
+        }
+        assert!(peered >= 2, "the spoke cases have peerings");
+    }
 }

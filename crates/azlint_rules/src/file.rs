@@ -241,15 +241,15 @@ fn check_template(t: &Spanned<String>, facts: &dyn FactNames) -> Result<(), Rule
 impl Rule {
     /// Whether evaluating the rule or reporting its findings asks for the fact `name`.
     pub fn uses_fact(&self, name: &str) -> bool {
-        let placeholder = format!("{{fact:{name}}}");
+        let in_text = |p: &str| {
+            self.message.contains(p) || self.help.as_deref().is_some_and(|h| h.contains(p))
+        };
         self.condition.mentions_fact(name)
             || self.at_fact.as_deref() == Some(name)
             || self.related.iter().any(|r| r.fact == name)
-            || self.message.contains(&placeholder)
-            || self
-                .help
-                .as_deref()
-                .is_some_and(|h| h.contains(&placeholder))
+            || in_text(&format!("{{fact:{name}}}"))
+            // `{vm}` names the vSocket from this fact.
+            || (name == "vsocket.vm" && in_text("{vm}"))
     }
 
     /// Parses and compiles one rule file of pack `pack`.
@@ -451,6 +451,38 @@ message: "NIC `{name}` has IP forwarding off ({fact:vsocket.nic_role})"
         let related =
             format!("{no_placeholder}related:\n  - fact: vsocket.nic_role\n    label: the role\n");
         assert!(uses(&related), "in `related`");
+        let at_fact = no_placeholder.replace(
+            "at: $.properties.enableIPForwarding",
+            "atFact: vsocket.nic_role",
+        );
+        assert!(uses(&at_fact), "in `atFact`");
+        let help = format!("{no_placeholder}help: see {{fact:vsocket.nic_role}}\n");
+        assert!(uses(&help), "in the help");
+        let vm = GOOD.replace("has IP forwarding off", "of {vm} has IP forwarding off");
+        let rule = Rule::parse(&vm, "ha", &NoFacts).expect("rule");
+        assert!(
+            rule.uses_fact("vsocket.vm"),
+            "`{{vm}}` names the vSocket from a fact"
+        );
+        assert!(!Rule::parse(GOOD, "ha", &NoFacts)
+            .expect("rule")
+            .uses_fact("vsocket.vm"));
+    }
+
+    #[test]
+    fn every_role_name_is_a_role() {
+        for name in ROLES {
+            assert!(Role::named(name).is_some(), "{name}");
+        }
+        let named: Vec<Role> = ROLES.iter().filter_map(|n| Role::named(n)).collect();
+        for (i, a) in named.iter().enumerate() {
+            assert!(!named[i + 1..].contains(a), "{a:?} has two names");
+        }
+        assert_eq!(
+            Role::named("Lan"),
+            None,
+            "names are lower case, as written in rules"
+        );
     }
 
     #[test]
