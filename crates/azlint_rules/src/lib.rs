@@ -42,7 +42,8 @@ pub struct Context<'a> {
     /// Each VNET's address space (what `VirtualNetwork` covers in NSG rules), one slot per
     /// VNET: both vSockets' NICs of a site ask for it.
     vnet_spaces: Vec<OnceLock<Vec<ipnet::IpNet>>>,
-    /// Where routes may point at a vSocket's own LAN IP from (S8), built on first use.
+    /// Where routes may point at a vSocket's own LAN IP from (S8): built before the rules run
+    /// when a route rule asks for it ([`Context::prepare_route_targets`]), else on first use.
     route_targets: OnceLock<facts::RouteTargets>,
     /// Each subnet's public route (next hop type, address prefix), one slot per subnet: the
     /// NICs of a site's vSockets share their subnets.
@@ -223,17 +224,19 @@ mod tests {
     }
 
     #[test]
-    fn rules_say_which_facts_they_use() {
+    fn route_rules_ask_for_route_targets() {
+        // The engine builds the route targets up front for the route rules that ask for them;
+        // `uses_fact` itself is tested with rule files in `file.rs`.
         let rules = builtin_rules();
         let rule = |name: &str| rules.iter().find(|r| r.meta.name == name).unwrap();
         let route = rule("route-to-vsocket-ip");
-        assert!(route.uses_fact("route.vsocket_lan_ips"), "in the condition");
-        assert!(
-            route.uses_fact("route.vsocket_floating_ips"),
-            "in `related`"
-        );
-        assert!(!rule("network-name-invalid").uses_fact("route.vsocket_lan_ips"));
-        assert!(rule("keepalive-blocked").uses_fact("nsg.keepalive_denials"));
+        assert!(route.types.iter().any(|t| t == azlint_facts::ROUTE));
+        assert!(route.uses_fact("route.vsocket_lan_ips"));
+        assert!(route.uses_fact("route.vsocket_floating_ips"));
+        let naming = rule("network-name-invalid");
+        assert!(naming.types.iter().any(|t| t == azlint_facts::ROUTE));
+        assert!(!naming.uses_fact("route.vsocket_lan_ips"));
+        assert!(!naming.uses_fact("route.vsocket_floating_ips"));
     }
 
     #[test]
