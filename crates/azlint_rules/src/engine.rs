@@ -28,14 +28,18 @@ pub fn run(rules: &[&Rule], cx: &Context<'_>) -> Vec<Finding> {
         }
     }
     // In input order: one forward sweep over the tree, where going type by type swept it once
-    // per type. Listed on every core, in order, each resource by its type.
-    let work: Vec<(ResIdx, &[&Rule])> = (0..cx.inv.len() as ResIdx)
-        .into_par_iter()
-        .with_min_len(4096)
-        .filter_map(|res| {
-            let rules = by_type.get(&*cx.inv.resource(res).type_lc)?;
-            Some((res, rules.as_slice()))
-        })
+    // per type. The inventory lists each type's resources: marking them by index and reading
+    // the marks in order costs less than hashing every resource's type.
+    let mut marks: Vec<Option<&[&Rule]>> = vec![None; cx.inv.len()];
+    for (t, rules) in &by_type {
+        for &res in cx.inv.of_type(t) {
+            marks[res as usize] = Some(rules.as_slice());
+        }
+    }
+    let work: Vec<(ResIdx, &[&Rule])> = marks
+        .into_iter()
+        .enumerate()
+        .filter_map(|(res, rules)| Some((res as ResIdx, rules?)))
         .collect();
     // When routes are asked what their next hops may not be, those targets are read once, on
     // every core, before the rules start, rather than by the first route's rule on one core
