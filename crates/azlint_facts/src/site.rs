@@ -288,7 +288,10 @@ pub(crate) fn group(
                     None => NicInfo::read(inv, n).vnet_key.map(String::from),
                 })
             });
-            [vnet, name_stem(&vm_name(vm))]
+            [
+                vnet,
+                name_stem(&vm_name(vm)).map(|stem| format!("name:{}:{stem}", name_scope(inv, vm))),
+            ]
         })
         .collect();
     for (i, pair) in keys.into_iter().enumerate() {
@@ -352,12 +355,28 @@ pub(crate) fn group(
 }
 
 /// `ams-vSocket-Primary` and `ams-vSocket-Secondary` share the stem `ams-vsocket-`.
-fn name_stem(name: &str) -> Option<String> {
+fn name_stem(name: &str) -> Option<&str> {
     ["primary", "secondary"]
         .iter()
         .find_map(|suffix| name.strip_suffix(suffix))
         .filter(|stem| !stem.is_empty())
-        .map(|stem| format!("name:{stem}"))
+}
+
+/// Where a VM's name is unique, so that only VMs there pair by name: its resource group (from
+/// its id, in lower case), else its file (a template deploys into one resource group). Cato's
+/// 2-NIC modules name every site's VMs `Cato-vSocket-Primary` and `Cato-vSocket-Secondary`:
+/// two sites in two resource groups are two sites.
+fn name_scope(inv: &Inventory, vm: ResIdx) -> String {
+    let resource = inv.resource(vm);
+    let group = resource.key.as_deref().and_then(|key| {
+        let at = key.find("/resourcegroups/")? + "/resourcegroups/".len();
+        let end = key[at..].find('/').map_or(key.len(), |e| at + e);
+        Some(&key[..end])
+    });
+    match group {
+        Some(group) => group.to_string(),
+        None => format!("file:{}", resource.place.doc),
+    }
 }
 
 /// Roles of a VM's NICs: from Cato's names when they tell every NIC apart, else from the
