@@ -427,6 +427,35 @@ fn role_assignments_join_the_identity_before_deployment() {
 }
 
 #[test]
+fn a_template_principal_next_to_deployed_role_assignments_is_cannot_tell() {
+    // `az group export` (or a template) with `az role assignment list`: the HA identity's
+    // principal id is known only after deployment, and the listed assignments name principals
+    // by id. Whether one of them is the HA identity's cannot be told: a note, never an error.
+    let run = azlint(&[
+        "check",
+        "--show-unknown",
+        "--format",
+        "json",
+        "fixtures/templates/ha-site-roles-missing.json",
+        "fixtures/shapes/role-assignments.json",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    let json = run.json();
+    let ha008: Vec<&serde_json::Value> = json["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["code"] == "HA008" || f["code"] == "HA009")
+        .collect();
+    assert!(!ha008.is_empty(), "{}", run.stdout);
+    for f in ha008 {
+        assert_eq!(f["severity"], "note", "{f}");
+        let message = f["message"].as_str().unwrap_or_default();
+        assert!(message.contains("known only after deployment"), "{message}");
+    }
+}
+
+#[test]
 fn a_value_from_a_variable_points_at_the_variable_too() {
     let dir = scratch(&[(
         "t.json",

@@ -546,6 +546,15 @@ fn site_fact<'a>(cx: &Context<'a>, site: &Site, name: &str, res: ResIdx) -> Fact
                         .map(|p| (vm, p, None))
                 });
                 match principal {
+                    // A principal known only after deployment matches the role assignments
+                    // of its own template. Deployed assignments (`az role assignment list`)
+                    // name principals by id, which the template cannot give: whether one of
+                    // them is the HA identity's cannot be told.
+                    Some((_, _, Some(_))) if deployed_assignments(cx) => {
+                        return unknown(
+                            "the HA identity's principal id is known only after deployment, and the role assignments in the inputs name principals by id (export the identity too: az identity show)",
+                        );
+                    }
                     Some((r, p, sym)) if p.is_string() => {
                         let mut i = item(cx, r, p);
                         let text = sym.or_else(|| p.as_str().map(|s| s.trim().to_ascii_lowercase()));
@@ -565,6 +574,16 @@ fn site_fact<'a>(cx: &Context<'a>, site: &Site, name: &str, res: ResIdx) -> Fact
         }
         _ => unknown(format!("no fact `{name}`")),
     }
+}
+
+/// Whether the inputs hold role assignments as Azure has them (`az role assignment list`,
+/// Resource Graph), not only those a template will create.
+fn deployed_assignments(cx: &Context<'_>) -> bool {
+    cx.facts
+        .roles
+        .assignments
+        .iter()
+        .any(|a| !cx.inv.document_of(a.res).is_template())
 }
 
 fn from_lookup<'a>(cx: &Context<'a>, res: ResIdx, l: Lookup<'a>) -> FactAnswer<'a> {
