@@ -458,3 +458,58 @@ fn application_security_groups_match_by_membership() {
     let v = keepalive(&["fixtures/rules/keepalive-blocked/silent/asg-deny-other-nics.json"]);
     assert_eq!(v["verdict"], "allow");
 }
+
+#[test]
+fn a_deny_rule_in_another_file_is_where_the_finding_points() {
+    // The LAN NSG exported on its own (`az network nsg show > lan-nsg.json`) next to the rest
+    // of the site: the keepalive finding points at the deny rule in that file, and at the
+    // primary vSocket, which the rule checks, in the other.
+    let case = std::fs::read_to_string(
+        "fixtures/rules/keepalive-blocked/fire/lan-nsg-deny-udp-20480.json",
+    )
+    .expect("fixture");
+    let all: Vec<serde_json::Value> = serde_json::from_str(&case).expect("array");
+    let (nsg, rest): (Vec<_>, Vec<_>) = all
+        .into_iter()
+        .partition(|r| r["name"] == "ams-LANSecurityGroup");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let nsg_text = serde_json::to_string_pretty(&nsg[0]).expect("nsg");
+    std::fs::write(dir.path().join("lan-nsg.json"), &nsg_text).expect("write");
+    let rest_text = serde_json::to_string_pretty(&rest).expect("rest");
+    std::fs::write(dir.path().join("site.json"), &rest_text).expect("write");
+    let line_of = |text: &str, needle: &str| {
+        text.lines()
+            .position(|l| l.contains(needle))
+            .map(|i| i as u64 + 1)
+            .expect("needle")
+    };
+
+    let run = common::azlint_in(
+        dir.path(),
+        &["check", "--format", "json", "lan-nsg.json", "site.json"],
+        None,
+        &[],
+    );
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    let json = run.json();
+    let finding = json["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .find(|f| f["code"] == "HA035")
+        .expect("HA035");
+    let at = &finding["location"];
+    assert_eq!(at["file"], "lan-nsg.json", "{finding}");
+    assert_eq!(
+        at["start"]["line"],
+        line_of(&nsg_text, "\"name\": \"Deny-Keepalive\""),
+        "{finding}"
+    );
+    let related = &finding["related"][0];
+    assert_eq!(related["file"], "site.json", "{finding}");
+    assert_eq!(
+        related["start"]["line"],
+        line_of(&rest_text, "\"name\": \"ams-vSocket-Primary\""),
+        "{finding}"
+    );
+}

@@ -7,7 +7,7 @@
 
 use azlint_diagnostics::{Finding, Label, Severity};
 use azlint_inventory::{Document, Props, ResIdx, Unknown};
-use azlint_source::Value;
+use azlint_source::{FileId, Value};
 use rayon::prelude::*;
 
 use crate::condition::{Fact, FactAnswer, Item, Resolved, Scope, Truth};
@@ -223,39 +223,50 @@ fn check_resource<'a>(
     }
 }
 
-/// The values the finding points at: the `at` path's (or `atFact` fact's, when in the same
-/// file), else the current item (its name, for a resource).
-fn pointed<'a>(rule: &Rule, scope: &Eval<'a, '_>) -> Vec<Value<'a>> {
+/// The values the finding points at, and their file: the `atFact` fact's (those in the
+/// resource's own file first, else those in another file: an NSG exported on its own), else
+/// the `at` path's, else the current item (its name, for a resource).
+fn pointed<'a>(rule: &Rule, scope: &Eval<'a, '_>) -> (FileId, Vec<Value<'a>>) {
     if let Some(name) = &rule.at_fact {
         if let FactAnswer::Known(items) = fact(scope.cx, name, scope.res, scope.current) {
-            let here: Vec<Value<'a>> = items
-                .iter()
-                .filter(|i| i.file == Some(scope.doc.file))
-                .filter_map(|i| i.at)
-                .collect();
+            let in_file = |file: FileId| -> Vec<Value<'a>> {
+                items
+                    .iter()
+                    .filter(|i| i.file == Some(file))
+                    .filter_map(|i| i.at)
+                    .collect()
+            };
+            let here = in_file(scope.doc.file);
             if !here.is_empty() {
-                return here;
+                return (scope.doc.file, here);
+            }
+            if let Some(other) = items.iter().find(|i| i.at.is_some()).and_then(|i| i.file) {
+                return (other, in_file(other));
             }
         }
     }
     if let Some(p) = &rule.at {
         let s = p.eval_from(scope.doc, scope.root, scope.props, scope.current);
         if !s.values.is_empty() {
-            return s.values;
+            return (scope.doc.file, s.values);
         }
     }
+    (scope.doc.file, vec![resource_or_item(scope)])
+}
+
+/// The current item; for the resource itself, its name.
+fn resource_or_item<'a>(scope: &Eval<'a, '_>) -> Value<'a> {
     let item = scope.current;
     if item.index() == scope.root.index() {
         if let Some(n) = scope.cx.inv.name(scope.res) {
-            return vec![n];
+            return n;
         }
     }
-    vec![item]
+    item
 }
 
 fn finding<'a>(rule: &Rule, cx: &Context<'a>, scope: &Eval<'a, '_>) -> Finding {
-    let at = pointed(rule, scope);
-    let file = scope.doc.file;
+    let (file, at) = pointed(rule, scope);
     let primary = at[0];
     let value = at
         .iter()
@@ -270,6 +281,14 @@ fn finding<'a>(rule: &Rule, cx: &Context<'a>, scope: &Eval<'a, '_>) -> Finding {
         Label::new(file, primary.span()).with_message(rule.label.clone()),
     );
     f.help = rule.help.as_deref().map(render);
+    // Pointing into another file (the NSG's): say where the checked resource is, too.
+    if file != scope.doc.file {
+        let here = resource_or_item(scope);
+        f.secondary.push(
+            Label::new(scope.doc.file, here.span())
+                .with_message(format!("`{}`, checked here", display_name(cx, scope.res))),
+        );
+    }
     f.resource_id = cx.inv.id(scope.res);
     f.path = rule.at.as_ref().map(|p| p.text.clone());
     for related in &rule.related {
