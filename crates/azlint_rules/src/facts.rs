@@ -373,7 +373,22 @@ fn site_fact<'a>(cx: &Context<'a>, site: &Site, name: &str, res: ResIdx) -> Fact
                 .filter_map(|&vm| inv.name(vm).map(|n| item(cx, vm, n)))
                 .collect(),
         ),
-        "site.vm_count" => known(vec![number(site.vms.len())]),
+        "site.vm_count" => {
+            // A lone vSocket whose VNET the inputs cannot show (NIC ids that are template
+            // expressions, NICs not exported) may be the partner of another lone one: a
+            // template exported without parameter values names neither VNET nor VMs.
+            let vnet_known = site
+                .nics
+                .iter()
+                .any(|&(_, nic, _)| cx.facts.nic_info(nic).is_some_and(|i| i.vnet_key.is_some()));
+            let lone = cx.facts.sites.iter().filter(|s| s.vms.len() == 1).count();
+            if site.vms.len() == 1 && !vnet_known && lone > 1 {
+                return unknown(
+                    "its VNET is not known from the inputs, so whether another vSocket here is its partner cannot be told",
+                );
+            }
+            known(vec![number(site.vms.len())])
+        }
         "nsg.keepalive_denials" => {
             if let Some(why) = network_manager(cx) {
                 return unknown(why);
