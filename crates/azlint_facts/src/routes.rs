@@ -254,8 +254,9 @@ pub fn longest_prefix_match(routes: &[Route<'_>], ip: IpAddr) -> Option<usize> {
 impl<'a> Effective<'a> {
     /// The route Azure uses for traffic from this subnet to `ip`.
     /// The route public (Internet) IPv4 destinations take, worst first: a route that drops some
-    /// public address (`None`), else one that sends some to a virtual appliance, else to a
-    /// gateway, else the route most of them take (Internet). Exact over the whole public
+    /// public address (`None`, or a user route to `VnetLocal`, where no address outside the VNET
+    /// lives), else one that sends some to a virtual appliance, else to a gateway, else the
+    /// route most of them take (Internet). Exact over the whole public
     /// address space: each active route owns the addresses no longer route covers, and a route
     /// counts when it owns a public address. `None` when no route covers public addresses.
     pub fn public_route(&self) -> Option<usize> {
@@ -282,8 +283,11 @@ impl<'a> Effective<'a> {
             };
             subtract_into(interval, &covered, &mut owned);
             if overlaps(&owned, public) {
-                let rank = match self.routes[i].next_hop_type.as_str() {
+                let route = &self.routes[i];
+                let rank = match route.next_hop_type.as_str() {
                     "None" => 0,
+                    // The VNET's own system route may cover public addresses the VNET uses.
+                    "VnetLocal" if route.source == Source::User => 0,
                     "VirtualAppliance" => 1,
                     "VirtualNetworkGateway" => 2,
                     _ => 3,
