@@ -375,23 +375,25 @@ fn variables_carry_their_parameter_and_their_errors() {
 
 #[test]
 fn role_assignments_join_the_identity_before_deployment() {
-    let full = azlint(&[
-        "check",
-        "--show-unknown",
-        "--format",
-        "json",
+    // The same assignments with `scope`, and in the nested form of extension resources
+    // (`Microsoft.Network/networkInterfaces/providers/roleAssignments` named
+    // `ams-lanPrimary/Microsoft.Authorization/GUID`).
+    for template in [
         "fixtures/templates/ha-site-roles.json",
-    ]);
-    assert_eq!(full.code, 0, "{}", full.stdout);
-    let codes: Vec<String> = full
-        .located()
-        .into_iter()
-        .map(|(code, _, _, _)| code)
-        .collect();
-    assert!(
-        !codes.iter().any(|c| c == "HA008"),
-        "the role rules decided, with nothing missing: {codes:?}"
-    );
+        "fixtures/templates/ha-site-roles-nested.json",
+    ] {
+        let full = azlint(&["check", "--show-unknown", "--format", "json", template]);
+        assert_eq!(full.code, 0, "{template}: {}", full.stdout);
+        let codes: Vec<String> = full
+            .located()
+            .into_iter()
+            .map(|(code, _, _, _)| code)
+            .collect();
+        assert!(
+            codes.is_empty(),
+            "{template}: the role rules decided, with nothing missing: {codes:?}"
+        );
+    }
 
     let missing = azlint(&[
         "check",

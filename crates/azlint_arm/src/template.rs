@@ -820,13 +820,21 @@ impl Expander {
                 .get("name")
                 .map(Node::origin)
                 .unwrap_or(origin(r, None));
-            node.set("type", Node::Leaf(Val::str(t.as_str()), type_origin));
-            node.set("name", Node::Leaf(Val::str(n.as_str()), name_origin));
+            // An extension resource in the nested form (`Microsoft.Network/networkInterfaces/
+            // providers/roleAssignments` named `nic/Microsoft.Authorization/GUID`) is the
+            // extension's own type and name, at the id the nested form spells out.
+            let extension = extension_form(t, n);
+            let (own_t, own_n) = match &extension {
+                Some((et, en)) => (et.as_str(), en.as_str()),
+                None => (t.as_str(), n.as_str()),
+            };
+            node.set("type", Node::Leaf(Val::str(own_t), type_origin));
+            node.set("name", Node::Leaf(Val::str(own_n), name_origin));
             let scope_prop = str_of(node.get("scope"));
             if node.get("id").is_none() {
                 let id = self.resource_id(t, n, scope_prop.as_deref(), scope);
                 node.set("id", Node::Leaf(Val::str(id.as_str()), name_origin));
-                runtime_properties(&mut node, t, &id, name_origin);
+                runtime_properties(&mut node, own_t, &id, name_origin);
             }
         }
         let deployment_node = raw_deployment.then(|| node.clone());
@@ -1022,6 +1030,31 @@ impl Expander {
     }
 }
 
+/// The extension's own type and name when `ty`/`name` are an extension resource in the nested
+/// form: `NS/T1/providers/ET` named `n1/EXT.NS/en` (as many names as the base type has
+/// segments, then the extension's namespace, then its names) is `EXT.NS/ET` named `en`.
+fn extension_form(ty: &str, name: &str) -> Option<(String, String)> {
+    let segments: Vec<&str> = ty.split('/').collect();
+    let at = segments
+        .iter()
+        .position(|s| s.eq_ignore_ascii_case("providers"))?;
+    // The base type has a namespace and at least one type segment; the extension at least one.
+    if at < 2 || at + 1 >= segments.len() {
+        return None;
+    }
+    let names: Vec<&str> = name.split('/').collect();
+    let base_names = at - 1;
+    let ext_types = &segments[at + 1..];
+    if names.len() != base_names + 1 + ext_types.len() {
+        return None;
+    }
+    let namespace = names[base_names];
+    Some((
+        format!("{namespace}/{}", ext_types.join("/")),
+        names[base_names + 1..].join("/"),
+    ))
+}
+
 /// Properties Azure sets when it creates a resource, which other resources of the template
 /// read with `reference()`: written as the same unknown those reads give, so that rules can
 /// join on them before deployment (a role assignment for "the principal of identity X", a
@@ -1193,6 +1226,47 @@ impl From<ExprError> for Problem {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn extension_resources_in_the_nested_form_are_their_own_type() {
+        use super::extension_form;
+        assert_eq!(
+            extension_form(
+                "Microsoft.Network/networkInterfaces/providers/roleAssignments",
+                "nic/Microsoft.Authorization/0000"
+            ),
+            Some((
+                "Microsoft.Authorization/roleAssignments".into(),
+                "0000".into()
+            ))
+        );
+        assert_eq!(
+            extension_form(
+                "Microsoft.Network/virtualNetworks/subnets/providers/roleAssignments",
+                "vnet/lan/Microsoft.Authorization/0000"
+            ),
+            Some((
+                "Microsoft.Authorization/roleAssignments".into(),
+                "0000".into()
+            ))
+        );
+        // Not the nested form: an ordinary child, or names that do not fit the type.
+        assert_eq!(
+            extension_form("Microsoft.Network/virtualNetworks/subnets", "v/s"),
+            None
+        );
+        assert_eq!(
+            extension_form(
+                "Microsoft.Network/networkInterfaces/providers/roleAssignments",
+                "nic/0000"
+            ),
+            None
+        );
+        assert_eq!(
+            extension_form("Microsoft.Authorization/roleAssignments", "g"),
+            None
+        );
+    }
+
     #[test]
     fn nested_copy_loops_stop_at_the_value_limit() {
         let template = r#"{
