@@ -452,9 +452,11 @@ fn prefix_matches(prefixes: &[Cow<'_, str>], end: Endpoint, vnet: &[IpNet]) -> M
                     }
                 }
                 Endpoint::Internet => {
+                    let public = crate::routes::holds_public_v4(net)
+                        .unwrap_or_else(|| is_public(net.network()));
                     if net.prefix_len() == 0 {
                         Match::Yes
-                    } else if is_public(net.network()) {
+                    } else if public {
                         Match::Maybe
                     } else {
                         Match::No
@@ -462,8 +464,13 @@ fn prefix_matches(prefixes: &[Cow<'_, str>], end: Endpoint, vnet: &[IpNet]) -> M
                 }
             }
         } else {
-            // Another service tag: its addresses are not in the export.
-            Match::Maybe
+            match end {
+                // Every other service tag (Storage, AzureCloud, Sql, ...) is Azure's public
+                // ranges: never an address that is not public.
+                Endpoint::Ip(ip) if !is_public(ip) => Match::No,
+                // Which public addresses it holds is not in the export.
+                _ => Match::Maybe,
+            }
         };
         match m {
             Match::Yes => return Match::Yes,
@@ -471,7 +478,46 @@ fn prefix_matches(prefixes: &[Cow<'_, str>], end: Endpoint, vnet: &[IpNet]) -> M
             Match::No => {}
         }
     }
+    // Prefixes that each hold part of the Internet may hold all of it together.
+    if result == Match::Maybe
+        && matches!(end, Endpoint::Internet)
+        && crate::routes::cover_public_v4(prefixes.iter().filter_map(|p| {
+            let p = p.trim();
+            p.parse::<IpNet>()
+                .ok()
+                .or_else(|| p.parse::<IpAddr>().ok().map(IpNet::from))
+        }))
+    {
+        return Match::Yes;
+    }
     result
+}
+
+/// Whether source port ranges hold every port a connection may leave from (1024-65535, where
+/// every operating system picks its ephemeral ports), when the flow's source port is not known.
+fn any_ephemeral_port(ranges: &[Cow<'_, str>]) -> bool {
+    let mut set: Vec<(u32, u32)> = ranges
+        .iter()
+        .filter_map(|r| {
+            let r = r.trim();
+            let (lo, hi) = r.split_once('-').unwrap_or((r, r));
+            Some((
+                lo.trim().parse::<u16>().ok()?,
+                hi.trim().parse::<u16>().ok()?,
+            ))
+        })
+        .filter(|(lo, hi)| lo <= hi)
+        .map(|(lo, hi)| (u32::from(lo), u32::from(hi) + 1))
+        .collect();
+    set.sort_unstable();
+    let mut reached = 1024;
+    for (lo, hi) in set {
+        if lo > reached {
+            break;
+        }
+        reached = reached.max(hi);
+    }
+    reached > 65535
 }
 
 fn and(a: Match, b: Match) -> Match {
@@ -568,7 +614,11 @@ pub fn decide<'a>(
         } else {
             let sp = match source_port {
                 Some(p) => port_matches(&rule.source_ports, p),
-                None if any_port(&rule.source_ports) == Match::Yes => Match::Yes,
+                None if any_port(&rule.source_ports) == Match::Yes
+                    || any_ephemeral_port(&rule.source_ports) =>
+                {
+                    Match::Yes
+                }
                 None => Match::Maybe,
             };
             (sp, port_matches(&rule.destination_ports, flow.port))
@@ -804,6 +854,83 @@ mod tests {
         assert_eq!(
             verdict(&inv, out, "Tcp", Endpoint::Internet, 80),
             "deny Deny-All-Outbound"
+        );
+    }
+
+    #[test]
+    fn prefix_lists_source_ports_and_service_tags_that_decide() {
+        let deny = |name: &str, extra: &str| {
+            format!(
+                r#"{{"name": "{name}", "properties": {{"priority": 100, "direction": "Outbound",
+                    "access": "Deny", "protocol": "Udp", "sourceAddressPrefix": "*",
+                    "destinationPortRange": "53", {extra}}}}}"#
+            )
+        };
+        let dns = |extra: &str| {
+            let inv = nsg(&deny("d", extra));
+            verdict(&inv, Direction::Outbound, "Udp", Endpoint::Internet, 53)
+        };
+        // Two halves hold the whole Internet; one half may or may not hold the DNS server.
+        let halves =
+            r#""sourcePortRange": "*", "destinationAddressPrefixes": ["0.0.0.0/1", "128.0.0.0/1"]"#;
+        assert_eq!(dns(halves), "deny d");
+        let half = r#""sourcePortRange": "*", "destinationAddressPrefixes": ["0.0.0.0/1"]"#;
+        assert_eq!(dns(half), "unknown");
+        // Every port a connection may leave from, in one range or several.
+        let to_all = r#""destinationAddressPrefix": "*", "#;
+        assert_eq!(
+            dns(&format!(r#"{to_all}"sourcePortRange": "0-65535""#)),
+            "deny d"
+        );
+        assert_eq!(
+            dns(&format!(
+                r#"{to_all}"sourcePortRanges": ["1024-40000", "40001-65535"]"#
+            )),
+            "deny d"
+        );
+        assert_eq!(
+            dns(&format!(
+                r#"{to_all}"sourcePortRanges": ["1024-40000", "40002-65535"]"#
+            )),
+            "unknown",
+            "a port is missing"
+        );
+        assert_eq!(
+            dns(&format!(r#"{to_all}"sourcePortRange": "1-1000""#)),
+            "unknown"
+        );
+        // A service tag other than VirtualNetwork is public addresses: it never holds a LAN NIC.
+        let inv = nsg(&rule(
+            "deny-storage",
+            100,
+            "Inbound",
+            "Deny",
+            "*",
+            "Storage",
+            r#""destinationPortRange": "*""#,
+        ));
+        let lan = Endpoint::Ip("10.20.0.69".parse().unwrap());
+        assert_eq!(
+            verdict(&inv, Direction::Inbound, "Udp", lan, 20480),
+            "allow"
+        );
+        assert_eq!(
+            verdict(&inv, Direction::Outbound, "Udp", Endpoint::Internet, 53),
+            "allow",
+            "an inbound rule"
+        );
+        let inv = nsg(&rule(
+            "deny-storage",
+            100,
+            "Outbound",
+            "Deny",
+            "*",
+            "Storage",
+            r#""destinationPortRange": "*""#,
+        ));
+        assert_eq!(
+            verdict(&inv, Direction::Outbound, "Udp", Endpoint::Internet, 53),
+            "unknown"
         );
     }
 

@@ -594,6 +594,27 @@ static PUBLIC_V4: std::sync::LazyLock<Vec<(u64, u64)>> = std::sync::LazyLock::ne
     public
 });
 
+/// Whether an IPv4 prefix holds any public address (`0.0.0.0/1` does, though its first
+/// address does not).
+pub(crate) fn holds_public_v4(net: IpNet) -> Option<bool> {
+    let interval = v4_interval(net)?;
+    Some(overlaps(&[interval], &PUBLIC_V4))
+}
+
+/// Whether `nets` together hold every public IPv4 address (`0.0.0.0/1` with `128.0.0.0/1`,
+/// say): then a rule for them surely matches an address on the Internet.
+pub(crate) fn cover_public_v4(nets: impl IntoIterator<Item = IpNet>) -> bool {
+    let mut set: Vec<(u64, u64)> = Vec::new();
+    for interval in nets.into_iter().filter_map(v4_interval) {
+        insert_merged(&mut set, interval);
+    }
+    let mut left = Vec::new();
+    PUBLIC_V4.iter().all(|&public| {
+        subtract_into(public, &set, &mut left);
+        left.is_empty()
+    })
+}
+
 /// `out` = `a` minus `b`, where `b` is sorted and disjoint; `out` comes out sorted.
 fn subtract_into((mut s, e): (u64, u64), b: &[(u64, u64)], out: &mut Vec<(u64, u64)>) {
     out.clear();
