@@ -251,7 +251,7 @@ pub struct VmInfo {
     pub whole: bool,
     /// Whether the list is unknown, or names a NIC the inputs do not hold.
     pub unresolved: bool,
-    /// Its OS disk, and its user-assigned identities, that the inputs hold.
+    /// Its OS disk, availability set and user-assigned identities that the inputs hold.
     pub uses: Vec<ResIdx>,
 }
 
@@ -278,6 +278,9 @@ impl VmInfo {
         }
         if let Lookup::Found(disk) = inv.prop(vm, &["storageProfile", "osDisk", "managedDisk"]) {
             info.uses.extend(reference(inv, disk));
+        }
+        if let Lookup::Found(set) = inv.prop(vm, &["availabilitySet"]) {
+            info.uses.extend(reference(inv, set));
         }
         if let Lookup::Found(ids) = inv.top(vm, &["identity", "userAssignedIdentities"]) {
             info.uses.extend(

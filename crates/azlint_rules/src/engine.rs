@@ -340,8 +340,25 @@ fn cannot_tell(
 fn display_name(cx: &Context<'_>, res: ResIdx) -> String {
     cx.inv
         .name(res)
-        .and_then(|n| n.as_str().map(|s| s.into_owned()))
+        .and_then(|n| n.as_str().map(|s| printable(&s)))
         .unwrap_or_else(|| "(unnamed)".to_string())
+}
+
+/// A name as a message shows it: control characters, which a terminal does not show (or
+/// obeys), written as `\u{7f}`.
+fn printable(s: &str) -> String {
+    if !s.chars().any(char::is_control) {
+        return s.to_string();
+    }
+    s.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_unicode().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
 }
 
 /// Fills a message's placeholders.
@@ -404,5 +421,14 @@ impl crate::condition::FactNames for Facts {
             index: u16::try_from(index).ok()?,
             name: fact_names()[index],
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn control_characters_in_names_are_shown_escaped() {
+        assert_eq!(super::printable("ams-vSocket"), "ams-vSocket");
+        assert_eq!(super::printable("ams\u{7f}x\ty"), "ams\\u{7f}x\\u{9}y");
     }
 }
