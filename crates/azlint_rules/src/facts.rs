@@ -189,8 +189,14 @@ pub fn fact<'a>(cx: &Context<'a>, name: &str, res: ResIdx, _current: Value<'a>) 
                     }
                 }
                 "roles.direct_identities" => {
+                    // Service principals: user-assigned identities among them. An assignment
+                    // that does not say its principal's type counts when the principal is one
+                    // of the identities the inputs show.
                     for a in facts.roles.on(key) {
-                        if a.principal_type.eq_ignore_ascii_case("ServicePrincipal") {
+                        if a.principal_type.eq_ignore_ascii_case("ServicePrincipal")
+                            || (a.principal_type.is_empty()
+                                && cx.identity_principals().contains(&a.principal_id))
+                        {
                             out.push(a.principal_id.clone());
                         }
                     }

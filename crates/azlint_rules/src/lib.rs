@@ -48,6 +48,9 @@ pub struct Context<'a> {
     /// Each subnet's public route (next hop type, address prefix), one slot per subnet: the
     /// NICs of a site's vSockets share their subnets.
     public_routes: Vec<OnceLock<[condition::FactAnswer<'a>; 2]>>,
+    /// The principal ids (lower case) of the user-assigned identities the inputs show: read
+    /// when a role assignment on a LAN resource does not say its principal's type.
+    identity_principals: OnceLock<foldhash::HashSet<String>>,
 }
 
 type NsgRules<'a> = azlint_facts::nsg::Rules<'a>;
@@ -64,6 +67,7 @@ impl<'a> Context<'a> {
                 .collect(),
             nsg_rules: std::iter::repeat_with(OnceLock::new).take(nsgs).collect(),
             route_targets: OnceLock::new(),
+            identity_principals: OnceLock::new(),
             public_routes: std::iter::repeat_with(OnceLock::new)
                 .take(inv.of_type(azlint_facts::SUBNET).len())
                 .collect(),
@@ -71,6 +75,39 @@ impl<'a> Context<'a> {
                 .take(inv.of_type(azlint_facts::VNET).len())
                 .collect(),
         }
+    }
+
+    /// The principal ids of the user-assigned identities in the inputs: the identities' own
+    /// (`properties.principalId`) and the copies VMs carry (`identity.userAssignedIdentities`).
+    /// Read on one thread, once (never on the pool: see [`Context::prepare_route_targets`]).
+    fn identity_principals(&self) -> &foldhash::HashSet<String> {
+        self.identity_principals.get_or_init(|| {
+            let inv = self.inv;
+            let mut out = foldhash::HashSet::default();
+            let mut add = |v: Option<azlint_source::Value<'_>>| {
+                if let Some(id) = v.and_then(|v| v.as_str()) {
+                    let id = id.trim().to_ascii_lowercase();
+                    if !id.is_empty() {
+                        out.insert(id);
+                    }
+                }
+            };
+            for &uai in inv.of_type(azlint_facts::IDENTITY) {
+                if let azlint_inventory::Lookup::Found(v) = inv.prop(uai, &["principalId"]) {
+                    add(Some(v));
+                }
+            }
+            for &vm in inv.of_type(azlint_facts::VM) {
+                if let azlint_inventory::Lookup::Found(ids) =
+                    inv.top(vm, &["identity", "userAssignedIdentities"])
+                {
+                    for (_, entry) in ids.members() {
+                        add(entry.get_ignore_case("principalId"));
+                    }
+                }
+            }
+            out
+        })
     }
 
     /// Runs `judge` on an NSG's rules, read once per run. A reference to a resource that is
