@@ -3,7 +3,7 @@
 //!
 //! The evaluated template is an input document of its own (never shown): rules read it like
 //! any export, and their findings are moved back to the template text each value came from,
-//! with a secondary label at the parameter value that decided it.
+//! with a secondary label at each parameter value it was computed from.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -307,10 +307,7 @@ impl Evaluated {
         }
         for f in findings {
             self.conditional(f);
-            let mut extra = Vec::new();
-            if let Some(param) = self.label(&mut f.primary) {
-                extra.push(param);
-            }
+            let extra = self.label(&mut f.primary);
             for l in &mut f.secondary {
                 self.label(l);
             }
@@ -347,31 +344,43 @@ impl Evaluated {
         }
     }
 
-    /// Moves one label; returns a label at the parameter value behind it, if any.
-    fn label(&self, l: &mut Label) -> Option<Label> {
-        let m = self.maps.get(&l.file)?;
+    /// Moves one label; returns labels at the parameter values behind it (every parameter
+    /// read to compute it: any of them may be the one at fault), else at the variable it came
+    /// from.
+    fn label(&self, l: &mut Label) -> Vec<Label> {
+        let Some(m) = self.maps.get(&l.file) else {
+            return Vec::new();
+        };
         let origin = l.span.and_then(|s| m.emitted.origin_of(s));
         l.file = m.template;
-        let origin = origin?;
+        let Some(origin) = origin else {
+            return Vec::new();
+        };
         l.span = Some(origin.span);
-        let Some(param) = origin.param.and_then(|i| m.params.get(i as usize)) else {
-            // No parameter behind it: the variable it came from, if any.
+        if origin.params.is_empty() {
             return origin
                 .var
                 .filter(|v| *v != origin.span)
-                .map(|v| Label::new(m.template, v).with_message("from this variable"));
-        };
-        match &param.from {
-            ParamFrom::File(i, span) => Some(
-                Label::new(*m.param_files.get(*i)?, *span)
-                    .with_message(format!("value of parameter `{}`", param.name)),
-            ),
-            ParamFrom::Default(span) if *span != origin.span => Some(
-                Label::new(m.template, *span)
-                    .with_message(format!("default of parameter `{}`", param.name)),
-            ),
-            _ => None,
+                .map(|v| Label::new(m.template, v).with_message("from this variable"))
+                .into_iter()
+                .collect();
         }
+        origin
+            .params
+            .iter()
+            .filter_map(|i| m.params.get(i as usize))
+            .filter_map(|param| match &param.from {
+                ParamFrom::File(i, span) => Some(
+                    Label::new(*m.param_files.get(*i)?, *span)
+                        .with_message(format!("value of parameter `{}`", param.name)),
+                ),
+                ParamFrom::Default(span) if *span != origin.span => Some(
+                    Label::new(m.template, *span)
+                        .with_message(format!("default of parameter `{}`", param.name)),
+                ),
+                _ => None,
+            })
+            .collect()
     }
 }
 

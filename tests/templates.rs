@@ -506,3 +506,68 @@ fn the_evaluated_template_never_shows_in_reports() {
         assert!(run.stdout.contains("vsocket-vnet.json"), "{format}");
     }
 }
+
+#[test]
+fn every_parameter_behind_a_value_is_labelled() {
+    // A name built from two parameters: either may hold the fault, so both values are shown.
+    let template = r#"{
+  "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+  "contentVersion": "1.0.0.0",
+  "parameters": {
+    "site": { "type": "string" },
+    "suffix": { "type": "string" }
+  },
+  "resources": [
+    {
+      "type": "Microsoft.Network/virtualNetworks",
+      "apiVersion": "2024-05-01",
+      "name": "[concat(parameters('site'), parameters('suffix'))]",
+      "location": "westeurope",
+      "properties": { "addressSpace": { "addressPrefixes": ["10.20.0.0/24"] } }
+    }
+  ]
+}
+"#;
+    let parameters = r#"{
+  "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentParameters.json#",
+  "contentVersion": "1.0.0.0",
+  "parameters": {
+    "site": { "value": "ams" },
+    "suffix": { "value": "-vs Net" }
+  }
+}
+"#;
+    let dir = scratch(&[
+        ("vnet.json", template),
+        ("vnet.parameters.json", parameters),
+    ]);
+    let run = run_in(&dir, &["check", "--format", "json", "vnet.json"]);
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    let json = run.json();
+    let f = json["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .find(|f| f["code"] == "HA029")
+        .expect("HA029");
+    assert_eq!(f["location"]["start"]["line"], 12, "{f}");
+    let related: Vec<(String, u64)> = f["related"]
+        .as_array()
+        .expect("related")
+        .iter()
+        .map(|r| {
+            (
+                r["message"].as_str().unwrap_or_default().to_string(),
+                r["start"]["line"].as_u64().unwrap_or(0),
+            )
+        })
+        .collect();
+    assert_eq!(
+        related,
+        [
+            ("value of parameter `site`".to_string(), 5),
+            ("value of parameter `suffix`".to_string(), 6)
+        ],
+        "{f}"
+    );
+}

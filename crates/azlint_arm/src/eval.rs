@@ -76,14 +76,53 @@ pub struct UserFn<'t> {
     pub output: Value<'t>,
 }
 
+/// The parameters read to compute a value, in the order first read: a name built with
+/// `concat(parameters('site'), parameters('suffix'))` has two, and either may be the one at
+/// fault. At most four are kept.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Params {
+    ids: [u32; 4],
+    len: u8,
+}
+
+impl Params {
+    pub fn one(id: u32) -> Params {
+        let mut p = Params::default();
+        p.add(id);
+        p
+    }
+
+    pub fn add(&mut self, id: u32) {
+        let len = usize::from(self.len);
+        if len < self.ids.len() && !self.ids[..len].contains(&id) {
+            self.ids[len] = id;
+            self.len += 1;
+        }
+    }
+
+    pub fn extend(&mut self, other: Params) {
+        for id in other.iter() {
+            self.add(id);
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = u32> + '_ {
+        self.ids[..usize::from(self.len)].iter().copied()
+    }
+}
+
 enum Var<'t> {
     Pending(Value<'t>),
     /// A `copy` entry of `variables`: count and input.
     PendingCopy(Value<'t>, Value<'t>),
     InProgress,
-    /// The value, and the parameter read to compute it (for the origin of values that read
+    /// The value, and the parameters read to compute it (for the origin of values that read
     /// the variable).
-    Done(Val, Option<u32>),
+    Done(Val, Params),
 }
 
 /// Evaluation work is bounded: a template cannot make a run take unbounded time or memory.
@@ -104,8 +143,8 @@ pub struct Scope<'t> {
     /// `None`: a loop whose count is unknown, standing for all its copies.
     copies: Vec<(String, Option<i64>)>,
     lambda_vars: Vec<(String, Val)>,
-    /// The first parameter read since [`Scope::take_touched`]: the value's secondary origin.
-    touched: Option<u32>,
+    /// The parameters read since [`Scope::take_touched`]: the value's secondary origins.
+    touched: Params,
     /// The first variable read since [`Scope::take_touched_var`]: its definition.
     touched_var: Option<azlint_source::Span>,
     /// Where each variable is defined.
@@ -128,7 +167,7 @@ impl<'t> Scope<'t> {
             functions: Arc::new(HashMap::new()),
             copies: Vec::new(),
             lambda_vars: Vec::new(),
-            touched: None,
+            touched: Params::default(),
             touched_var: None,
             var_spans: HashMap::new(),
             symbols: HashMap::new(),
@@ -180,9 +219,9 @@ impl<'t> Scope<'t> {
         self.copies.pop();
     }
 
-    /// The first parameter read since the last call (and forgets it).
-    pub fn take_touched(&mut self) -> Option<u32> {
-        self.touched.take()
+    /// The parameters read since the last call (and forgets them).
+    pub fn take_touched(&mut self) -> Params {
+        std::mem::take(&mut self.touched)
     }
 
     /// Evaluates a JSON value of the template: expressions in strings, `copy` in objects.
@@ -473,8 +512,8 @@ impl<'t> Scope<'t> {
                 let p = one_str(&args)?;
                 return match self.params.get(&p.to_lowercase()) {
                     Some(param) => {
-                        if self.touched.is_none() {
-                            self.touched = param.source;
+                        if let Some(source) = param.source {
+                            self.touched.add(source);
                         }
                         Ok(param.value.clone())
                     }
@@ -564,9 +603,7 @@ impl<'t> Scope<'t> {
         let result = match slot {
             Var::Done(v, param) => {
                 self.vars.insert(key, Var::Done(v.clone(), param));
-                if self.touched.is_none() {
-                    self.touched = param;
-                }
+                self.touched.extend(param);
                 return Ok(v);
             }
             Var::InProgress => {
@@ -581,9 +618,7 @@ impl<'t> Scope<'t> {
         match result {
             Ok((Ok(v), param)) => {
                 self.vars.insert(key, Var::Done(v.clone(), param));
-                if self.touched.is_none() {
-                    self.touched = param;
-                }
+                self.touched.extend(param);
                 Ok(v)
             }
             Ok((Err(e), _)) => {
@@ -610,7 +645,7 @@ impl<'t> Scope<'t> {
         &mut self,
         at: (u32, u32),
         f: impl FnOnce(&mut Self) -> T,
-    ) -> Result<(T, Option<u32>), ExprError> {
+    ) -> Result<(T, Params), ExprError> {
         if self.depth >= MAX_DEPTH {
             return Err(ExprError::new(
                 "variables, functions or lambdas nest too deeply",
@@ -622,7 +657,7 @@ impl<'t> Scope<'t> {
         // parameter they read themselves.
         let copies = std::mem::take(&mut self.copies);
         let lambdas = std::mem::take(&mut self.lambda_vars);
-        let touched = self.touched.take();
+        let touched = std::mem::take(&mut self.touched);
         let r = f(self);
         let read = std::mem::replace(&mut self.touched, touched);
         self.copies = copies;
@@ -1240,7 +1275,12 @@ mod tests {
         let mut scope = Scope::new(Arc::new(Deployment::default()));
         scope.set_param("p", Val::str("x"), Some(3));
         scope.eval_str("[parameters('p')]").unwrap();
-        assert_eq!(scope.take_touched(), Some(3));
-        assert_eq!(scope.take_touched(), None);
+        assert_eq!(scope.take_touched(), Params::one(3));
+        assert!(scope.take_touched().is_empty());
+        scope.set_param("q", Val::str("y"), Some(5));
+        scope
+            .eval_str("[concat(parameters('p'), parameters('q'), parameters('p'))]")
+            .unwrap();
+        assert_eq!(scope.take_touched().iter().collect::<Vec<_>>(), [3, 5]);
     }
 }

@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use azlint_source::{Kind, Span, Value};
 
-use crate::eval::{check_count, Deployment, ExprError, Scope, UserFn, ValueError};
+use crate::eval::{check_count, Deployment, ExprError, Params, Scope, UserFn, ValueError};
 use crate::value::{Obj, Val};
 
 /// Where an evaluated value came from.
@@ -18,8 +18,8 @@ use crate::value::{Obj, Val};
 pub struct Origin {
     /// The template value (a string expression, an object, a literal) it was evaluated from.
     pub span: Span,
-    /// The parameter read to compute it: an index in [`Expanded::params`].
-    pub param: Option<u32>,
+    /// The parameters read to compute it: indexes in [`Expanded::params`].
+    pub params: Params,
     /// The definition of the variable read to compute it.
     pub var: Option<Span>,
 }
@@ -406,10 +406,10 @@ fn problem(e: &ValueError<'_>) -> Problem {
     }
 }
 
-fn origin(v: Value<'_>, param: Option<u32>) -> Origin {
+fn origin(v: Value<'_>, params: Params) -> Origin {
     Origin {
         span: v.span(),
-        param,
+        params,
         var: None,
     }
 }
@@ -485,7 +485,7 @@ impl Expander {
     fn output<'t>(&mut self, o: Value<'t>, scope: &mut Scope<'t>) -> Node {
         if let Some(c) = o.get_ignore_case("condition") {
             if let Ok(Val::Bool(false)) = self.eval(c, scope) {
-                return Node::Leaf(Val::Null, origin(c, None));
+                return Node::Leaf(Val::Null, origin(c, Params::default()));
             }
         }
         if let Some(copy) = o.get_ignore_case("copy").filter(|c| c.is_object()) {
@@ -497,7 +497,7 @@ impl Expander {
         }
         match o.get_ignore_case("value") {
             Some(v) => self.node(v, scope),
-            None => Node::Leaf(Val::Null, origin(o, None)),
+            None => Node::Leaf(Val::Null, origin(o, Params::default())),
         }
     }
 
@@ -522,7 +522,7 @@ impl Expander {
             }
             return Node::Leaf(
                 Val::unknown("the template expands beyond azlint's limit", "copy()"),
-                origin(v, None),
+                origin(v, Params::default()),
             );
         }
         match v.kind() {
@@ -545,11 +545,11 @@ impl Expander {
                     members.retain(|(k, _): &(Arc<str>, Node)| !k.eq_ignore_ascii_case(&key));
                     members.push((key, value));
                 }
-                Node::Object(members, origin(v, None))
+                Node::Object(members, origin(v, Params::default()))
             }
             Kind::Array => {
                 let items = v.elements().map(|e| self.node(e, scope)).collect();
-                Node::Array(items, origin(v, None))
+                Node::Array(items, origin(v, Params::default()))
             }
             Kind::String => {
                 let _ = scope.take_touched();
@@ -586,7 +586,7 @@ impl Expander {
                     }
                 }
             }
-            _ => Node::Leaf(plain(v), origin(v, None)),
+            _ => Node::Leaf(plain(v), origin(v, Params::default())),
         }
     }
 
@@ -627,7 +627,7 @@ impl Expander {
     ) -> Node {
         let n = match self.count(count, scope) {
             Ok(n) => n,
-            Err(unknown) => return Node::Leaf(unknown, origin(count, None)),
+            Err(unknown) => return Node::Leaf(unknown, origin(count, Params::default())),
         };
         let mut items = Vec::with_capacity(n as usize);
         for i in 0..n {
@@ -635,7 +635,7 @@ impl Expander {
             items.push(self.node(input, scope));
             scope.pop_copy();
         }
-        Node::Array(items, origin(input, None))
+        Node::Array(items, origin(input, Params::default()))
     }
 
     /// A copy count, or the unknown that stands for the whole loop.
@@ -766,7 +766,7 @@ impl Expander {
                 _ => conditional = true,
             }
         }
-        let mut node = Node::Object(Vec::new(), origin(r, None));
+        let mut node = Node::Object(Vec::new(), origin(r, Params::default()));
         let mut nested = None;
         let raw_deployment = r
             .get_ignore_case("type")
@@ -791,7 +791,7 @@ impl Expander {
                         }
                         members.push((Arc::from(&*pkey), self.node(pv, scope)));
                     }
-                    node.set(&key, Node::Object(members, origin(v, None)));
+                    node.set(&key, Node::Object(members, origin(v, Params::default())));
                     continue;
                 }
                 _ => {}
@@ -815,11 +815,11 @@ impl Expander {
             let type_origin = node
                 .get("type")
                 .map(Node::origin)
-                .unwrap_or(origin(r, None));
+                .unwrap_or(origin(r, Params::default()));
             let name_origin = node
                 .get("name")
                 .map(Node::origin)
-                .unwrap_or(origin(r, None));
+                .unwrap_or(origin(r, Params::default()));
             // An extension resource in the nested form (`Microsoft.Network/networkInterfaces/
             // providers/roleAssignments` named `nic/Microsoft.Authorization/GUID`) is the
             // extension's own type and name, at the id the nested form spells out.
