@@ -390,7 +390,7 @@ fn site_fact<'a>(cx: &Context<'a>, site: &Site, name: &str, res: ResIdx) -> Fact
             let lone = cx.facts.sites.iter().filter(|s| s.vms.len() == 1).count();
             if site.vms.len() == 1 && !vnet_known && lone > 1 {
                 return unknown(
-                    "its VNET is not known from the inputs, so whether another vSocket here is its partner cannot be told",
+                    "its VNET is not known from the inputs, so which other vSockets here belong to its site cannot be told",
                 );
             }
             known(vec![number(site.vms.len())])
