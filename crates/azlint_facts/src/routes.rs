@@ -274,8 +274,19 @@ impl<'a> Effective<'a> {
         // Longest prefixes first (stable: listed order among equals): each route owns what no
         // longer route took before it.
         order.sort_by_key(|&(len, _)| std::cmp::Reverse(len));
+        // The VNET's own address space (its system routes to VnetLocal): a VNET may use public
+        // ranges, and a user route to VnetLocal for them drops nothing.
+        let mut vnet_space: Vec<(u64, u64)> = Vec::new();
+        for r in &self.routes {
+            if r.source == Source::Default && r.next_hop_type == "VnetLocal" {
+                if let Some(interval) = r.prefix.and_then(v4_interval) {
+                    insert_merged(&mut vnet_space, interval);
+                }
+            }
+        }
         let mut covered: Vec<(u64, u64)> = Vec::with_capacity(order.len());
         let mut owned = Vec::new();
+        let mut outside = Vec::new();
         let mut best: Option<(u8, u8, usize)> = None;
         for (len, i) in order {
             let Some(interval) = self.routes[i].prefix.and_then(v4_interval) else {
@@ -284,10 +295,16 @@ impl<'a> Effective<'a> {
             subtract_into(interval, &covered, &mut owned);
             if overlaps(&owned, public) {
                 let route = &self.routes[i];
+                // Public addresses a user route to VnetLocal takes outside the VNET are dropped.
+                let mut drops_outside = || {
+                    owned.iter().any(|&piece| {
+                        subtract_into(piece, &vnet_space, &mut outside);
+                        overlaps(&outside, public)
+                    })
+                };
                 let rank = match route.next_hop_type.as_str() {
                     "None" => 0,
-                    // The VNET's own system route may cover public addresses the VNET uses.
-                    "VnetLocal" if route.source == Source::User => 0,
+                    "VnetLocal" if route.source == Source::User && drops_outside() => 0,
                     "VirtualAppliance" => 1,
                     "VirtualNetworkGateway" => 2,
                     _ => 3,
