@@ -57,6 +57,7 @@ pub const FACTS: &[(&str, &str)] = &[
     ("subnet.default_route_prefix", "for a NIC: the address prefix of the route subnet.default_route comes from"),
     ("subnet.nat_gateway", "for a NIC: the NAT gateway of its subnet"),
     ("route.table_roles", "for a route: the vSocket subnet roles (mgmt, wan, lan) whose subnets use its route table"),
+    ("route.next_hop_held", "for a route: true when its nextHopIpAddress is the private IP of a NIC or load balancer front end in the inputs; false when the site's LAN subnet lists its IP configurations, the inputs hold them all and none has it; unknown otherwise"),
     ("nsg.management_egress_denials", "for a vSocket NIC: the NSG rules (NIC, then subnet) that deny UDP/53 or TCP/443 to the Internet"),
     ("nsg.keepalive_denials", "for a site: the NSG rules that deny the HA keepalive, UDP/20480 from the primary's LAN NIC to the secondary's"),
 ];
@@ -299,6 +300,7 @@ pub fn fact<'a>(cx: &Context<'a>, name: &str, res: ResIdx, _current: Value<'a>) 
             }
             known(out.into_iter().map(|d| d.item).collect())
         }
+        "route.next_hop_held" => next_hop_held(cx, res, site),
         "route.vsocket_lan_ips" | "route.vsocket_floating_ips" => {
             route_vsocket(cx, res, name == "route.vsocket_floating_ips")
         }
@@ -595,6 +597,61 @@ fn site_fact<'a>(cx: &Context<'a>, site: &Site, name: &str, res: ResIdx) -> Fact
         }
         _ => unknown(format!("no fact `{name}`")),
     }
+}
+
+/// Whether something in the inputs holds a route's next hop address ([`FACTS`]).
+fn next_hop_held<'a>(cx: &Context<'a>, route: ResIdx, site: Option<&Site>) -> FactAnswer<'a> {
+    let inv = cx.inv;
+    let Lookup::Found(hop) = inv.prop(route, &["nextHopIpAddress"]) else {
+        return known(Vec::new());
+    };
+    let Some(ip) = hop.as_str().and_then(|s| s.trim().parse::<IpAddr>().ok()) else {
+        return known(Vec::new());
+    };
+    if cx.held_ips().contains(&ip) {
+        return known(vec![Item::text("true")]);
+    }
+    // Nothing in the inputs has it. The LAN subnet lists every IP configuration in it: when
+    // the inputs hold them all, nothing has it.
+    let why = || {
+        unknown(format!(
+            "whether another appliance holds {ip} is not in the inputs (the LAN subnet's list of IP configurations is missing, or names resources that are not exported)"
+        ))
+    };
+    let Some(site) = site else { return why() };
+    let subnets = cx.facts.subnet_keys(site, NicRole::Lan);
+    if subnets.is_empty() {
+        return why();
+    }
+    for key in subnets {
+        let Some(subnet) = inv.get(key) else {
+            return why();
+        };
+        let Lookup::Found(list) = inv.prop(subnet, &["ipConfigurations"]) else {
+            return why();
+        };
+        let mut listed = 0;
+        for entry in list.elements() {
+            listed += 1;
+            let holder = entry
+                .get_ignore_case("id")
+                .and_then(|id| id.as_str())
+                .and_then(|id| {
+                    let lower = id.to_ascii_lowercase();
+                    let cut = ["/ipconfigurations/", "/frontendipconfigurations/"]
+                        .iter()
+                        .find_map(|seg| lower.rfind(seg))?;
+                    inv.get(&id[..cut])
+                });
+            if holder.is_none() {
+                return why();
+            }
+        }
+        if listed == 0 {
+            return why();
+        }
+    }
+    known(vec![Item::text("false")])
 }
 
 /// Whether the inputs hold role assignments as Azure has them (`az role assignment list`,
