@@ -375,12 +375,14 @@ fn variables_carry_their_parameter_and_their_errors() {
 
 #[test]
 fn role_assignments_join_the_identity_before_deployment() {
-    // The same assignments with `scope`, and in the nested form of extension resources
+    // The same assignments with `scope`, in the nested form of extension resources
     // (`Microsoft.Network/networkInterfaces/providers/roleAssignments` named
-    // `ams-lanPrimary/Microsoft.Authorization/GUID`).
+    // `ams-lanPrimary/Microsoft.Authorization/GUID`), and with names known only after
+    // deployment (`guid(..., reference(identity).principalId)`, as Bicep modules write them).
     for template in [
         "fixtures/templates/ha-site-roles.json",
         "fixtures/templates/ha-site-roles-nested.json",
+        "fixtures/templates/ha-site-roles-unknown-names.json",
     ] {
         let full = azlint(&["check", "--show-unknown", "--format", "json", template]);
         assert_eq!(full.code, 0, "{template}: {}", full.stdout);

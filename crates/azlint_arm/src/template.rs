@@ -811,6 +811,25 @@ impl Expander {
             }
             (_, t, n) => (t, n),
         };
+        // A relative scope (`Microsoft.Network/networkInterfaces/nic`, as Bicep writes it)
+        // is a resource of the deployment's group: written out, it is the id role
+        // assignments are matched by, even when the extension's own name is unknown.
+        if let Some(relative) = str_of(node.get("scope"))
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty() && !s.starts_with('/'))
+        {
+            let at = node
+                .get("scope")
+                .map(Node::origin)
+                .unwrap_or(origin(r, Params::default()));
+            let absolute = format!(
+                "{}/providers/{}",
+                group_base(&scope.deployment),
+                relative.trim_end_matches('/')
+            );
+            node.set("scope", Node::Leaf(Val::str(absolute.as_str()), at));
+        }
         if let (Some(t), Some(n)) = (&full_type, &full_name) {
             let type_origin = node
                 .get("type")
@@ -871,11 +890,11 @@ impl Expander {
                 return format!("{}{path}", s.trim_end_matches('/'));
             }
             // `Microsoft.Network/networkInterfaces/nic`: a resource of the deployment's group.
-            let base = match &d.resource_group {
-                Some(rg) => format!("/subscriptions/{}/resourceGroups/{rg}", d.subscription_id),
-                None => format!("/subscriptions/{}", d.subscription_id),
-            };
-            return format!("{base}/providers/{}{path}", s.trim_end_matches('/'));
+            return format!(
+                "{}/providers/{}{path}",
+                group_base(d),
+                s.trim_end_matches('/')
+            );
         }
         if ty.eq_ignore_ascii_case("Microsoft.Resources/resourceGroups") {
             return format!("/subscriptions/{}/resourceGroups/{name}", d.subscription_id);
@@ -1027,6 +1046,14 @@ impl Expander {
                 .results
                 .insert(key.to_lowercase(), (props.clone(), full.clone()));
         }
+    }
+}
+
+/// The id of the deployment's resource group (of its subscription, at subscription scope).
+fn group_base(d: &Deployment) -> String {
+    match &d.resource_group {
+        Some(rg) => format!("/subscriptions/{}/resourceGroups/{rg}", d.subscription_id),
+        None => format!("/subscriptions/{}", d.subscription_id),
     }
 }
 

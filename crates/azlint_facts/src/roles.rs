@@ -54,6 +54,11 @@ fn assignment(inv: &Inventory, res: ResIdx) -> Option<RoleAssignment> {
     let definition = text(definition)?;
     // `az role assignment list` gives `scope`; otherwise it is the id before
     // `/providers/Microsoft.Authorization/roleAssignments/...`.
+    // In a template `scope` sits next to `properties`, not in them.
+    let scope = match scope {
+        Lookup::Absent => inv.top(res, &["scope"]),
+        other => other,
+    };
     let scope = text(scope).map(|s| id_key(&s)).or_else(|| {
         let id = inv.id(res)?;
         let lower = id.to_ascii_lowercase();
