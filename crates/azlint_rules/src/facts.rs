@@ -575,7 +575,7 @@ fn site_fact<'a>(cx: &Context<'a>, site: &Site, name: &str, res: ResIdx) -> Fact
                     // them is the HA identity's cannot be told.
                     Some((_, _, Some(_))) if deployed_assignments(cx) => {
                         return unknown(
-                            "the HA identity's principal id is known only after deployment, and the role assignments in the inputs name principals by id (export the identity too: az identity show)",
+                            "the HA identity's principal id is known only after deployment, and the role assignments in the inputs name principals by id (add the identity as exported, az identity show, with the deployment's subscription and resource group in azlint.toml [deployment] so that the template's ids are the exported ones)",
                         );
                     }
                     Some((r, p, sym)) if p.is_string() => {
