@@ -57,7 +57,7 @@ pub const FACTS: &[(&str, &str)] = &[
     ("subnet.default_route_prefix", "for a NIC: the address prefix of the route subnet.default_route comes from"),
     ("subnet.nat_gateway", "for a NIC: the NAT gateway of its subnet"),
     ("route.table_roles", "for a route: the vSocket subnet roles (mgmt, wan, lan) whose subnets use its route table"),
-    ("route.next_hop_held", "for a route: true when its nextHopIpAddress is the private IP of a NIC or load balancer front end in the inputs; false when the site's LAN subnet lists its IP configurations, the inputs hold them all and none has it; unknown otherwise"),
+    ("route.next_hop_held", "for a route: true when a NIC or load balancer front end that the site's LAN subnet lists among its IP configurations holds its nextHopIpAddress; false when the inputs show every one of them and none does; unknown otherwise"),
     ("nsg.management_egress_denials", "for a vSocket NIC: the NSG rules (NIC, then subnet) that deny UDP/53 or TCP/443 to the Internet"),
     ("nsg.keepalive_denials", "for a site: the NSG rules that deny the HA keepalive, UDP/20480 from the primary's LAN NIC to the secondary's"),
 ];
@@ -145,11 +145,18 @@ pub fn fact<'a>(cx: &Context<'a>, name: &str, res: ResIdx, _current: Value<'a>) 
             };
             let management = match site.role_of(res) {
                 Some(NicRole::Mgmt) => true,
+                // The WAN NIC of a 2-NIC vSocket; not of one that lists three NICs, whose
+                // management NIC the inputs merely lack.
                 Some(NicRole::Wan) => site.vm_of(res).is_some_and(|vm| {
-                    !site
-                        .nics
-                        .iter()
-                        .any(|&(v, _, r)| v == vm && r == NicRole::Mgmt)
+                    let listed = match inv.prop(vm, &["networkProfile", "networkInterfaces"]) {
+                        Lookup::Found(list) => list.elements().count(),
+                        _ => 0,
+                    };
+                    listed < 3
+                        && !site
+                            .nics
+                            .iter()
+                            .any(|&(v, _, r)| v == vm && r == NicRole::Mgmt)
                 }),
                 _ => false,
             };
@@ -599,7 +606,9 @@ fn site_fact<'a>(cx: &Context<'a>, site: &Site, name: &str, res: ResIdx) -> Fact
     }
 }
 
-/// Whether something in the inputs holds a route's next hop address ([`FACTS`]).
+/// Whether something in the site's LAN subnet holds a route's next hop address ([`FACTS`]).
+/// The subnet lists every IP configuration in it (NICs, load balancer front ends); a holder
+/// elsewhere (another site's VNET, which Cato's modules number alike) is not this address.
 fn next_hop_held<'a>(cx: &Context<'a>, route: ResIdx, site: Option<&Site>) -> FactAnswer<'a> {
     let inv = cx.inv;
     let Lookup::Found(hop) = inv.prop(route, &["nextHopIpAddress"]) else {
@@ -608,14 +617,9 @@ fn next_hop_held<'a>(cx: &Context<'a>, route: ResIdx, site: Option<&Site>) -> Fa
     let Some(ip) = hop.as_str().and_then(|s| s.trim().parse::<IpAddr>().ok()) else {
         return known(Vec::new());
     };
-    if cx.held_ips().contains(&ip) {
-        return known(vec![Item::text("true")]);
-    }
-    // Nothing in the inputs has it. The LAN subnet lists every IP configuration in it: when
-    // the inputs hold them all, nothing has it.
     let why = || {
         unknown(format!(
-            "whether another appliance holds {ip} is not in the inputs (the LAN subnet's list of IP configurations is missing, or names resources that are not exported)"
+            "whether another appliance holds {ip} is not in the inputs (the LAN subnet's list of IP configurations is missing, or names resources that are not exported in full)"
         ))
     };
     let Some(site) = site else { return why() };
@@ -623,6 +627,7 @@ fn next_hop_held<'a>(cx: &Context<'a>, route: ResIdx, site: Option<&Site>) -> Fa
     if subnets.is_empty() {
         return why();
     }
+    let mut unread = false;
     for key in subnets {
         let Some(subnet) = inv.get(key) else {
             return why();
@@ -633,25 +638,52 @@ fn next_hop_held<'a>(cx: &Context<'a>, route: ResIdx, site: Option<&Site>) -> Fa
         let mut listed = 0;
         for entry in list.elements() {
             listed += 1;
-            let holder = entry
-                .get_ignore_case("id")
-                .and_then(|id| id.as_str())
-                .and_then(|id| {
-                    let lower = id.to_ascii_lowercase();
-                    let cut = ["/ipconfigurations/", "/frontendipconfigurations/"]
-                        .iter()
-                        .find_map(|seg| lower.rfind(seg))?;
-                    inv.get(&id[..cut])
-                });
-            if holder.is_none() {
-                return why();
+            match holder_ip(cx, entry) {
+                Some(held) if held == ip => return known(vec![Item::text("true")]),
+                Some(_) => {}
+                None => unread = true,
             }
         }
         if listed == 0 {
             return why();
         }
     }
+    if unread {
+        return why();
+    }
     known(vec![Item::text("false")])
+}
+
+/// The private IP of an entry of a subnet's `ipConfigurations` (`{"id": ".../networkInterfaces/
+/// NIC/ipConfigurations/CFG"}`, or a load balancer's front end), read from the resource it
+/// names; `None` when the inputs do not show it.
+fn holder_ip(cx: &Context<'_>, entry: Value<'_>) -> Option<IpAddr> {
+    let inv = cx.inv;
+    let id = entry.get_ignore_case("id")?.as_str()?;
+    let lower = id.to_ascii_lowercase();
+    let (list, cut) = [
+        ("ipConfigurations", "/ipconfigurations/"),
+        ("frontendIPConfigurations", "/frontendipconfigurations/"),
+    ]
+    .into_iter()
+    .find_map(|(list, seg)| lower.rfind(seg).map(|at| (list, (at, at + seg.len()))))?;
+    let (at, after) = cut;
+    let name = id.get(after..)?.trim_end_matches('/');
+    let holder = inv.get(id.get(..at)?)?;
+    let Lookup::Found(configs) = inv.prop(holder, &[list]) else {
+        return None;
+    };
+    let config = configs.elements().find(|c| {
+        c.get_ignore_case("name")
+            .and_then(|n| n.as_str())
+            .is_some_and(|n| n.eq_ignore_ascii_case(name))
+    })?;
+    props_of(config)
+        .get_ignore_case("privateIPAddress")?
+        .as_str()?
+        .trim()
+        .parse()
+        .ok()
 }
 
 /// Whether the inputs hold role assignments as Azure has them (`az role assignment list`,

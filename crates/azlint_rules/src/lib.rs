@@ -51,9 +51,6 @@ pub struct Context<'a> {
     /// The principal ids (lower case) of the user-assigned identities the inputs show: read
     /// when a role assignment on a LAN resource does not say its principal's type.
     identity_principals: OnceLock<foldhash::HashSet<String>>,
-    /// The private IPs of the NICs and load balancer front ends in the inputs: read when a
-    /// route's next hop is in doubt.
-    held_ips: OnceLock<foldhash::HashSet<std::net::IpAddr>>,
 }
 
 type NsgRules<'a> = azlint_facts::nsg::Rules<'a>;
@@ -71,7 +68,6 @@ impl<'a> Context<'a> {
             nsg_rules: std::iter::repeat_with(OnceLock::new).take(nsgs).collect(),
             route_targets: OnceLock::new(),
             identity_principals: OnceLock::new(),
-            held_ips: OnceLock::new(),
             public_routes: std::iter::repeat_with(OnceLock::new)
                 .take(inv.of_type(azlint_facts::SUBNET).len())
                 .collect(),
@@ -107,36 +103,6 @@ impl<'a> Context<'a> {
                 {
                     for (_, entry) in ids.members() {
                         add(entry.get_ignore_case("principalId"));
-                    }
-                }
-            }
-            out
-        })
-    }
-
-    /// The private IPs of every NIC's IP configurations and every load balancer's front ends
-    /// in the inputs. Read on one thread, once, when first asked.
-    fn held_ips(&self) -> &foldhash::HashSet<std::net::IpAddr> {
-        self.held_ips.get_or_init(|| {
-            let inv = self.inv;
-            let mut out = foldhash::HashSet::default();
-            for (ty, list) in [
-                (azlint_facts::NIC, "ipConfigurations"),
-                (
-                    "microsoft.network/loadbalancers",
-                    "frontendIPConfigurations",
-                ),
-            ] {
-                for &r in inv.of_type(ty) {
-                    let azlint_inventory::Lookup::Found(configs) = inv.prop(r, &[list]) else {
-                        continue;
-                    };
-                    for c in configs.elements() {
-                        let ip = azlint_inventory::props_of(c)
-                            .get_ignore_case("privateIPAddress")
-                            .and_then(|v| v.as_str())
-                            .and_then(|s| s.trim().parse::<std::net::IpAddr>().ok());
-                        out.extend(ip);
                     }
                 }
             }
