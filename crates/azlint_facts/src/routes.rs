@@ -255,8 +255,8 @@ impl<'a> Effective<'a> {
     /// The route Azure uses for traffic from this subnet to `ip`.
     /// The route public (Internet) IPv4 destinations take, worst first: a route that drops some
     /// public address (`None`, or a user route to `VnetLocal`, where no address outside the VNET
-    /// lives), else one that sends some to a virtual appliance, else to a gateway, else the
-    /// route most of them take (Internet). Exact over the whole public
+    /// lives), else one that sends some to a virtual appliance, else one that sends the
+    /// Internet to a gateway (a /0 or /1), else the route most of them take (Internet). Exact over the whole public
     /// address space: each active route owns the addresses no longer route covers, and a route
     /// counts when it owns a public address. `None` when no route covers public addresses.
     pub fn public_route(&self) -> Option<usize> {
@@ -306,7 +306,10 @@ impl<'a> Effective<'a> {
                     "None" => 0,
                     "VnetLocal" if route.source == Source::User && drops_outside() => 0,
                     "VirtualAppliance" => 1,
-                    "VirtualNetworkGateway" => 2,
+                    // Forced tunneling sends the Internet to the gateway (0.0.0.0/0, or its two
+                    // halves); a narrower public range there is a partner's or on-premises
+                    // network, not the way to the Internet.
+                    "VirtualNetworkGateway" if len <= 1 => 2,
                     _ => 3,
                 };
                 // The worst next hop; among equals, the broadest route (it says the most).
