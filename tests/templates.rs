@@ -460,6 +460,35 @@ fn a_template_principal_next_to_deployed_role_assignments_is_cannot_tell() {
 }
 
 #[test]
+fn role_assignments_placed_only_after_deployment_are_cannot_tell() {
+    // The nested form named `concat(NIC, '/Microsoft.Authorization/', guid(principalId))`:
+    // the assignment's scope is in a name known only after deployment. Next to an assignment
+    // that is placed (a deployer's Owner), the role rules cannot tell; they never report the
+    // HA identity's roles missing.
+    let run = azlint(&[
+        "check",
+        "--show-unknown",
+        "--format",
+        "json",
+        "fixtures/templates/ha-site-roles-nested-unknown-names.json",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    let json = run.json();
+    let roles: Vec<&serde_json::Value> = json["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["code"] == "HA008" || f["code"] == "HA009")
+        .collect();
+    assert_eq!(roles.len(), 6, "{}", run.stdout);
+    for f in roles {
+        assert_eq!(f["severity"], "note", "{f}");
+        let message = f["message"].as_str().unwrap_or_default();
+        assert!(message.contains("known only after deployment"), "{message}");
+    }
+}
+
+#[test]
 fn a_value_from_a_variable_points_at_the_variable_too() {
     let dir = scratch(&[(
         "t.json",

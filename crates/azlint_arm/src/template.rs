@@ -856,6 +856,23 @@ impl Expander {
                 runtime_properties(&mut node, own_t, &id, name_origin);
             }
         }
+        // The nested form of a role assignment whose name is known only after deployment: still
+        // a role assignment (its scope, in the name, is not known).
+        if full_name.is_none() {
+            if let Some(t) = &full_type {
+                let lower = t.to_ascii_lowercase();
+                if lower.contains("/providers/") && lower.ends_with("/roleassignments") {
+                    let at = node
+                        .get("type")
+                        .map(Node::origin)
+                        .unwrap_or(origin(r, Params::default()));
+                    node.set(
+                        "type",
+                        Node::Leaf(Val::str("Microsoft.Authorization/roleAssignments"), at),
+                    );
+                }
+            }
+        }
         let deployment_node = raw_deployment.then(|| node.clone());
         self.out.resources.push(Resource { node, conditional });
         if let Some(node) = deployment_node {

@@ -28,6 +28,10 @@ pub struct RoleAssignment {
 #[derive(Debug, Default)]
 pub struct Roles {
     pub assignments: Vec<RoleAssignment>,
+    /// Role assignments of templates whose principal, role or scope is known only after
+    /// deployment (a name that is, in the nested form of extension resources, hides the
+    /// scope): who holds which role where cannot be told in full.
+    pub unplaced: usize,
     by_scope: foldhash::HashMap<String, Vec<usize>>,
     /// Assignments at management-group scope.
     management_groups: Vec<usize>,
@@ -86,11 +90,14 @@ impl Roles {
     pub fn collect(inv: &Inventory) -> Roles {
         // Assignments are independent: read them in parallel (in input order), each in one
         // pass over its properties. Large exports hold one or more per vSocket NIC.
-        let assignments: Vec<RoleAssignment> = inv
-            .map_resources(inv.of_type(ROLE_ASSIGNMENT), |res| assignment(inv, res))
-            .into_iter()
-            .flatten()
-            .collect();
+        let read = inv.map_resources(inv.of_type(ROLE_ASSIGNMENT), |res| assignment(inv, res));
+        let unplaced = inv
+            .of_type(ROLE_ASSIGNMENT)
+            .iter()
+            .zip(&read)
+            .filter(|(&res, a)| a.is_none() && inv.document_of(res).is_template())
+            .count();
+        let assignments: Vec<RoleAssignment> = read.into_iter().flatten().collect();
         let mut by_scope: foldhash::HashMap<String, Vec<usize>> = Default::default();
         for (i, a) in assignments.iter().enumerate() {
             by_scope
@@ -109,6 +116,7 @@ impl Roles {
             .collect();
         Roles {
             assignments,
+            unplaced,
             by_scope,
             management_groups,
         }
@@ -116,7 +124,7 @@ impl Roles {
 
     /// Whether the inputs include any role assignment at all.
     pub fn exported(&self) -> bool {
-        !self.assignments.is_empty()
+        !self.assignments.is_empty() || self.unplaced > 0
     }
 
     /// Assignments whose scope is `key` itself or contains it (a resource group, a

@@ -182,6 +182,12 @@ pub fn fact<'a>(cx: &Context<'a>, name: &str, res: ResIdx, _current: Value<'a>) 
             if !facts.roles.exported() {
                 return no_roles();
             }
+            if facts.roles.unplaced > 0 {
+                return unknown(format!(
+                    "{} role assignment(s) of a template name their principal, role or scope by a value known only after deployment",
+                    facts.roles.unplaced
+                ));
+            }
             let Some(key) = inv.resource(res).key.as_deref() else {
                 return unknown(
                     "the resource has no literal id to match role assignment scopes against",
