@@ -363,9 +363,11 @@ fn name_stem(name: &str) -> Option<&str> {
 }
 
 /// Where a VM's name is unique, so that only VMs there pair by name: its resource group (from
-/// its id, in lower case), else its file (a template deploys into one resource group). Cato's
-/// 2-NIC modules name every site's VMs `Cato-vSocket-Primary` and `Cato-vSocket-Secondary`:
-/// two sites in two resource groups are two sites.
+/// its id, in lower case), else its file. Cato's 2-NIC modules name every site's VMs
+/// `Cato-vSocket-Primary` and `Cato-vSocket-Secondary`: two sites in two resource groups are
+/// two sites. A template's ids name the resource group the config gives, else one stand-in
+/// group for every template; VMs of two templates with the same names there have the same ids
+/// and are one resource to the inventory, whatever this key says.
 fn name_scope(inv: &Inventory, vm: ResIdx) -> String {
     let resource = inv.resource(vm);
     let group = resource.key.as_deref().and_then(|key| {
