@@ -460,6 +460,25 @@ fn a_template_principal_next_to_deployed_role_assignments_is_cannot_tell() {
 }
 
 #[test]
+fn a_second_identity_of_the_template_without_principal_type_is_reported() {
+    // The template's own second identity holds a role on a LAN NIC; the assignment does not
+    // say its principal's type, but its principal is the identity's.
+    let run = azlint(&[
+        "check",
+        "--format",
+        "json",
+        "fixtures/templates/ha-site-roles-second-identity.json",
+    ]);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    let codes: Vec<String> = run
+        .located()
+        .into_iter()
+        .map(|(code, _, _, _)| code)
+        .collect();
+    assert_eq!(codes, ["HA009"], "{}", run.stdout);
+}
+
+#[test]
 fn role_assignments_placed_only_after_deployment_are_cannot_tell() {
     // The nested form named `concat(NIC, '/Microsoft.Authorization/', guid(principalId))`:
     // the assignment's scope is in a name known only after deployment. Next to an assignment

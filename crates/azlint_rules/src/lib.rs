@@ -78,13 +78,14 @@ impl<'a> Context<'a> {
     }
 
     /// The principal ids of the user-assigned identities in the inputs: the identities' own
-    /// (`properties.principalId`) and the copies VMs carry (`identity.userAssignedIdentities`).
+    /// (`properties.principalId`, or in a template the symbol for it) and the copies VMs carry
+    /// (`identity.userAssignedIdentities`).
     /// Read on one thread, once (never on the pool: see [`Context::prepare_route_targets`]).
     fn identity_principals(&self) -> &foldhash::HashSet<String> {
         self.identity_principals.get_or_init(|| {
             let inv = self.inv;
             let mut out = foldhash::HashSet::default();
-            let mut add = |v: Option<azlint_source::Value<'_>>| {
+            let add = |out: &mut foldhash::HashSet<String>, v: Option<azlint_source::Value<'_>>| {
                 if let Some(id) = v.and_then(|v| v.as_str()) {
                     let id = id.trim().to_ascii_lowercase();
                     if !id.is_empty() {
@@ -93,8 +94,13 @@ impl<'a> Context<'a> {
                 }
             };
             for &uai in inv.of_type(azlint_facts::IDENTITY) {
-                if let azlint_inventory::Lookup::Found(v) = inv.prop(uai, &["principalId"]) {
-                    add(Some(v));
+                let principal = inv.prop(uai, &["principalId"]);
+                // Before deployment, the symbol a template's role assignments share.
+                if let Some(symbol) = azlint_inventory::symbol(inv.document_of(uai), &principal) {
+                    out.insert(symbol.trim().to_ascii_lowercase());
+                }
+                if let azlint_inventory::Lookup::Found(v) = principal {
+                    add(&mut out, Some(v));
                 }
             }
             for &vm in inv.of_type(azlint_facts::VM) {
@@ -102,7 +108,7 @@ impl<'a> Context<'a> {
                     inv.top(vm, &["identity", "userAssignedIdentities"])
                 {
                     for (_, entry) in ids.members() {
-                        add(entry.get_ignore_case("principalId"));
+                        add(&mut out, entry.get_ignore_case("principalId"));
                     }
                 }
             }
