@@ -382,12 +382,14 @@ fn render<'a>(template: &str, cx: &Context<'a>, scope: &Eval<'a, '_>, value: &st
                 .and_then(resource_group)
                 .unwrap_or("RG")
                 .to_string(),
-            "value" => value.to_string(),
-            "item" => scope
-                .current
-                .get_ignore_case("name")
-                .and_then(|n| n.as_str().map(|s| s.into_owned()))
-                .unwrap_or_else(|| Item::from_value(scope.current).display()),
+            "value" => printable(value),
+            "item" => printable(
+                &scope
+                    .current
+                    .get_ignore_case("name")
+                    .and_then(|n| n.as_str().map(|s| s.into_owned()))
+                    .unwrap_or_else(|| Item::from_value(scope.current).display()),
+            ),
             "vm" => match fact(cx, "vsocket.vm", scope.res, scope.current) {
                 FactAnswer::Known(items) if !items.is_empty() => items[0].display(),
                 _ => "the vSocket".to_string(),
