@@ -2,7 +2,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use azlint_inventory::{id_key, props_of, Inventory, Lookup, ResIdx};
+use azlint_inventory::{id_key, props_of, resource_group_key, Inventory, Lookup, ResIdx};
 use azlint_source::Value;
 use rayon::prelude::*;
 
@@ -370,12 +370,7 @@ fn name_stem(name: &str) -> Option<&str> {
 /// and are one resource to the inventory, whatever this key says.
 fn name_scope(inv: &Inventory, vm: ResIdx) -> String {
     let resource = inv.resource(vm);
-    let group = resource.key.as_deref().and_then(|key| {
-        let at = key.find("/resourcegroups/")? + "/resourcegroups/".len();
-        let end = key[at..].find('/').map_or(key.len(), |e| at + e);
-        Some(&key[..end])
-    });
-    match group {
+    match resource.key.as_deref().and_then(resource_group_key) {
         Some(group) => group.to_string(),
         None => format!("file:{}", resource.place.doc),
     }

@@ -550,6 +550,14 @@ pub fn id_key(id: &str) -> String {
     id.trim().trim_end_matches('/').to_lowercase()
 }
 
+/// The id of the resource group of a resource key (`/subscriptions/s/resourcegroups/g/...` ->
+/// `/subscriptions/s/resourcegroups/g`), when the key names one.
+pub fn resource_group_key(key: &str) -> Option<&str> {
+    let at = key.find("/resourcegroups/")? + "/resourcegroups/".len();
+    let end = key[at..].find('/').map_or(key.len(), |e| at + e);
+    (end > at).then(|| &key[..end])
+}
+
 /// The id of the parent of a child resource id (`.../virtualNetworks/v/subnets/s` -> `.../v`).
 pub fn parent_key(key: &str) -> Option<&str> {
     let cut = key.rfind('/')?;
@@ -573,6 +581,21 @@ pub fn parent_key(key: &str) -> Option<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn resource_group_keys() {
+        let vm = "/subscriptions/s/resourcegroups/g/providers/microsoft.compute/virtualmachines/v";
+        assert_eq!(
+            resource_group_key(vm),
+            Some("/subscriptions/s/resourcegroups/g")
+        );
+        assert_eq!(
+            resource_group_key("/subscriptions/s/resourcegroups/g"),
+            Some("/subscriptions/s/resourcegroups/g")
+        );
+        assert_eq!(resource_group_key("/subscriptions/s"), None);
+        assert_eq!(resource_group_key("/subscriptions/s/resourcegroups/"), None);
+    }
 
     #[test]
     fn parent_keys_agree_with_a_search_for_providers() {

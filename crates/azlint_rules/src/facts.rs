@@ -15,7 +15,9 @@ use azlint_facts::{
     primary_config, Attached, NicRole, Site, CONTRIBUTOR, OWNER, USER_ACCESS_ADMINISTRATOR,
     VM_CONTRIBUTOR,
 };
-use azlint_inventory::{id_key, parent_key, props_of, symbol, Lookup, ResIdx, Unknown};
+use azlint_inventory::{
+    id_key, parent_key, props_of, resource_group_key, symbol, Lookup, ResIdx, Unknown,
+};
 use azlint_source::Value;
 use ipnet::IpNet;
 
@@ -220,7 +222,7 @@ pub fn fact<'a>(cx: &Context<'a>, name: &str, res: ResIdx, _current: Value<'a>) 
                         return unknown("the resource id names no resource group");
                     };
                     let users = name == "roles.rg_user_contributors";
-                    for a in facts.roles.covering(&rg) {
+                    for a in facts.roles.covering(rg) {
                         let wanted = if users {
                             a.role == CONTRIBUTOR && a.principal_type.eq_ignore_ascii_case("User")
                         } else {
@@ -338,13 +340,6 @@ fn number<'a>(n: usize) -> Item<'a> {
         at: None,
         file: None,
     }
-}
-
-/// `/subscriptions/s/resourcegroups/g/...` -> `/subscriptions/s/resourcegroups/g`.
-fn resource_group_key(key: &str) -> Option<String> {
-    let parts: Vec<&str> = key.split('/').collect();
-    let i = parts.iter().position(|p| *p == "resourcegroups")?;
-    (parts.len() > i + 1).then(|| parts[..=i + 1].join("/"))
 }
 
 /// The route public destinations take from a subnet (its next hop type, or with `prefix` its
