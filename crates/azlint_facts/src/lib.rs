@@ -69,6 +69,8 @@ pub struct Facts {
     vnet_nics: BTreeMap<ResIdx, Vec<ResIdx>>,
     /// The HA sites, each two vSockets (or one, when the other is missing).
     pub sites: Vec<Site>,
+    /// How many sites have a single vSocket.
+    pub lone_sites: usize,
     /// For each resource that belongs to a site, the site's index.
     site_of: Vec<u32>,
     /// Role assignments, indexed by scope.
@@ -214,6 +216,7 @@ impl Facts {
                 }
             }
         }
+        let lone_sites = sites.iter().filter(|s| s.vms.len() == 1).count();
         Facts {
             scope,
             vsocket_vms,
@@ -221,6 +224,7 @@ impl Facts {
             nic_vm: by_nic,
             vnet_nics,
             sites,
+            lone_sites,
             site_of,
             roles,
             incomplete,

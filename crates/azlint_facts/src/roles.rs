@@ -32,6 +32,9 @@ pub struct Roles {
     /// deployment (a name that is, in the nested form of extension resources, hides the
     /// scope): who holds which role where cannot be told in full.
     pub unplaced: usize,
+    /// Whether some assignments are as Azure has them (`az role assignment list`, Resource
+    /// Graph), not only those a template will create.
+    pub deployed: bool,
     by_scope: foldhash::HashMap<String, Vec<usize>>,
     /// Assignments at management-group scope.
     management_groups: Vec<usize>,
@@ -98,6 +101,9 @@ impl Roles {
             .filter(|(&res, a)| a.is_none() && inv.document_of(res).is_template())
             .count();
         let assignments: Vec<RoleAssignment> = read.into_iter().flatten().collect();
+        let deployed = assignments
+            .iter()
+            .any(|a| !inv.document_of(a.res).is_template());
         let mut by_scope: foldhash::HashMap<String, Vec<usize>> = Default::default();
         for (i, a) in assignments.iter().enumerate() {
             by_scope
@@ -117,6 +123,7 @@ impl Roles {
         Roles {
             assignments,
             unplaced,
+            deployed,
             by_scope,
             management_groups,
         }

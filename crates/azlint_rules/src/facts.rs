@@ -397,8 +397,7 @@ fn site_fact<'a>(cx: &Context<'a>, site: &Site, name: &str, res: ResIdx) -> Fact
                 .nics
                 .iter()
                 .any(|&(_, nic, _)| cx.facts.nic_info(nic).is_some_and(|i| i.vnet_key.is_some()));
-            let lone = cx.facts.sites.iter().filter(|s| s.vms.len() == 1).count();
-            if site.vms.len() == 1 && !vnet_known && lone > 1 {
+            if site.vms.len() == 1 && !vnet_known && cx.facts.lone_sites > 1 {
                 return unknown(
                     "its VNET is not known from the inputs, so which other vSockets here belong to its site cannot be told",
                 );
@@ -581,7 +580,7 @@ fn site_fact<'a>(cx: &Context<'a>, site: &Site, name: &str, res: ResIdx) -> Fact
                     // of its own template. Deployed assignments (`az role assignment list`)
                     // name principals by id, which the template cannot give: whether one of
                     // them is the HA identity's cannot be told.
-                    Some((_, _, Some(_))) if deployed_assignments(cx) => {
+                    Some((_, _, Some(_))) if cx.facts.roles.deployed => {
                         return unknown(
                             "the HA identity's principal id is known only after deployment, and the role assignments in the inputs name principals by id (add the identity as exported, az identity show, with the deployment's subscription and resource group in azlint.toml [deployment] so that the template's ids are the exported ones)",
                         );
@@ -685,16 +684,6 @@ fn holder_ip(cx: &Context<'_>, entry: Value<'_>) -> Option<IpAddr> {
         .trim()
         .parse()
         .ok()
-}
-
-/// Whether the inputs hold role assignments as Azure has them (`az role assignment list`,
-/// Resource Graph), not only those a template will create.
-fn deployed_assignments(cx: &Context<'_>) -> bool {
-    cx.facts
-        .roles
-        .assignments
-        .iter()
-        .any(|a| !cx.inv.document_of(a.res).is_template())
 }
 
 fn from_lookup<'a>(cx: &Context<'a>, res: ResIdx, l: Lookup<'a>) -> FactAnswer<'a> {
