@@ -388,6 +388,21 @@ fn rules_of<'a>(inv: &'a Inventory, nsg: ResIdx) -> Result<Vec<RuleView<'a>>, St
     Ok(rules)
 }
 
+/// A port range as written (`443`, `1024-65535`); `None` when it is not numbers.
+fn port_range(r: &str) -> Option<(u16, u16)> {
+    let r = r.trim();
+    let (lo, hi) = r.split_once('-').unwrap_or((r, r));
+    Some((lo.trim().parse().ok()?, hi.trim().parse().ok()?))
+}
+
+/// An address prefix as written (`10.0.0.0/8`, or one address); `None` for a service tag.
+fn prefix(p: &str) -> Option<IpNet> {
+    let p = p.trim();
+    p.parse::<IpNet>()
+        .ok()
+        .or_else(|| p.parse::<IpAddr>().ok().map(IpNet::from))
+}
+
 fn port_matches(ranges: &[Cow<'_, str>], port: u16) -> Match {
     let mut result = Match::No;
     for r in ranges {
@@ -395,14 +410,10 @@ fn port_matches(ranges: &[Cow<'_, str>], port: u16) -> Match {
         if r == "*" || r.eq_ignore_ascii_case("any") {
             return Match::Yes;
         }
-        let (lo, hi) = match r.split_once('-') {
-            Some((a, b)) => (a.trim().parse::<u16>(), b.trim().parse::<u16>()),
-            None => (r.parse::<u16>(), r.parse::<u16>()),
-        };
-        match (lo, hi) {
-            (Ok(lo), Ok(hi)) if lo <= port && port <= hi => return Match::Yes,
-            (Ok(_), Ok(_)) => {}
-            _ => result = Match::Maybe,
+        match port_range(r) {
+            Some((lo, hi)) if lo <= port && port <= hi => return Match::Yes,
+            Some(_) => {}
+            None => result = Match::Maybe,
         }
     }
     result
@@ -438,11 +449,7 @@ fn prefix_matches(prefixes: &[Cow<'_, str>], end: Endpoint, vnet: &[IpNet]) -> M
             }
         } else if p.eq_ignore_ascii_case("AzureLoadBalancer") {
             Match::No
-        } else if let Some(net) = p
-            .parse::<IpNet>()
-            .ok()
-            .or_else(|| p.parse::<IpAddr>().ok().map(IpNet::from))
-        {
+        } else if let Some(net) = prefix(p) {
             match end {
                 Endpoint::Ip(ip) => {
                     if net.contains(&ip) {
@@ -481,12 +488,7 @@ fn prefix_matches(prefixes: &[Cow<'_, str>], end: Endpoint, vnet: &[IpNet]) -> M
     // Prefixes that each hold part of the Internet may hold all of it together.
     if result == Match::Maybe
         && matches!(end, Endpoint::Internet)
-        && crate::routes::cover_public_v4(prefixes.iter().filter_map(|p| {
-            let p = p.trim();
-            p.parse::<IpNet>()
-                .ok()
-                .or_else(|| p.parse::<IpAddr>().ok().map(IpNet::from))
-        }))
+        && crate::routes::cover_public_v4(prefixes.iter().filter_map(|p| prefix(p)))
     {
         return Match::Yes;
     }
@@ -498,14 +500,7 @@ fn prefix_matches(prefixes: &[Cow<'_, str>], end: Endpoint, vnet: &[IpNet]) -> M
 fn any_ephemeral_port(ranges: &[Cow<'_, str>]) -> bool {
     let mut set: Vec<(u32, u32)> = ranges
         .iter()
-        .filter_map(|r| {
-            let r = r.trim();
-            let (lo, hi) = r.split_once('-').unwrap_or((r, r));
-            Some((
-                lo.trim().parse::<u16>().ok()?,
-                hi.trim().parse::<u16>().ok()?,
-            ))
-        })
+        .filter_map(|r| port_range(r))
         .filter(|(lo, hi)| lo <= hi)
         .map(|(lo, hi)| (u32::from(lo), u32::from(hi) + 1))
         .collect();

@@ -252,13 +252,13 @@ pub fn longest_prefix_match(routes: &[Route<'_>], ip: IpAddr) -> Option<usize> {
 }
 
 impl<'a> Effective<'a> {
-    /// The route Azure uses for traffic from this subnet to `ip`.
-    /// The route public (Internet) IPv4 destinations take, worst first: a route that drops some
-    /// public address (`None`, or a user route to `VnetLocal`, where no address outside the VNET
-    /// lives), else one that sends some to a virtual appliance, else one that sends the
-    /// Internet to a gateway (a /0 or /1), else the route most of them take (Internet). Exact over the whole public
-    /// address space: each active route owns the addresses no longer route covers, and a route
-    /// counts when it owns a public address. `None` when no route covers public addresses.
+    /// The route public (Internet) IPv4 destinations take, worst first: a route that drops
+    /// some public address (`None`, or a user route to `VnetLocal`, where no address outside
+    /// the VNET lives), else one that sends some to a virtual appliance, else one that sends
+    /// the Internet to a gateway (a /0 or /1), else the route most of them take (Internet).
+    /// Exact over the whole public address space: each active route owns the addresses no
+    /// longer route covers, and a route counts when it owns a public address. `None` when no
+    /// route covers public addresses.
     pub fn public_route(&self) -> Option<usize> {
         let public: &[(u64, u64)] = &PUBLIC_V4;
         let mut order: Vec<(u8, usize)> = self
@@ -322,6 +322,7 @@ impl<'a> Effective<'a> {
         best.map(|(_, _, i)| i)
     }
 
+    /// The route Azure uses for traffic from this subnet to `ip`.
     pub fn select(&self, ip: IpAddr) -> Selection {
         let route = longest_prefix_match(&self.routes, ip);
         let mut unknown = self.incomplete.clone();
