@@ -11,6 +11,7 @@
 //! (`$..*..*..*`) cannot make a run explode; past the budget the answer is "cannot tell".
 
 use azlint_inventory::{unknown_value, Document, Unknown};
+use azlint_source::json::length_signature;
 use azlint_source::{Kind, Value};
 use jsonpath_rust::parser::model::{
     Comparable, Comparison, Filter as JpFilter, FilterAtom, JpQuery, Literal as JpLiteral, Segment,
@@ -34,7 +35,7 @@ pub struct Path {
 
 #[derive(Clone, Debug)]
 enum Step {
-    Name(String),
+    Name(Name),
     Wildcard,
     Index(i64),
     Slice(Option<i64>, Option<i64>, Option<i64>),
@@ -78,8 +79,33 @@ enum Literal {
 
 #[derive(Clone, Debug)]
 enum Single {
-    Name(String),
+    Name(Name),
     Index(i64),
+}
+
+/// A key a path steps into, with what every lookup of it needs worked out once, when the
+/// path is compiled.
+#[derive(Clone, Debug)]
+struct Name {
+    text: String,
+    /// [`length_signature`] of the key.
+    signature: u64,
+    /// Whether it is `properties` (in any case), which also reads the flattened form.
+    properties: bool,
+}
+
+impl Name {
+    fn new(text: String) -> Name {
+        Name {
+            signature: length_signature(text.as_bytes()),
+            properties: text.eq_ignore_ascii_case("properties"),
+            text,
+        }
+    }
+
+    fn get<'a>(&self, v: Value<'a>) -> Option<Value<'a>> {
+        v.get_signed(&self.text, self.signature)
+    }
 }
 
 impl Path {
@@ -138,38 +164,23 @@ impl Path {
         if let (false, Some(props), Some(Step::Name(n))) =
             (self.relative, root_props, steps.first())
         {
-            if n.eq_ignore_ascii_case("properties") {
+            if n.properties {
                 first = props;
                 steps = &steps[1..];
             }
+        }
+        if self.singular {
+            let (at, unknown) = self.eval_one(doc, root, root_props, current);
+            return Selected {
+                values: at.into_iter().collect(),
+                unknown,
+            };
         }
         let mut ev = Eval {
             doc,
             budget: BUDGET,
             unknown: None,
         };
-        if self.singular {
-            // At most one value at each step: no lists to build (most rule paths are these).
-            let mut at = Some(first);
-            for step in steps {
-                let Some(v) = at else { break };
-                at = ev.single_step(step, v);
-            }
-            if ev.budget == 0 {
-                return self.over_budget();
-            }
-            let at = at.filter(|&v| match unknown_value(doc, v) {
-                Some(u) => {
-                    ev.unknown.get_or_insert(u);
-                    false
-                }
-                None => true,
-            });
-            return Selected {
-                values: at.into_iter().collect(),
-                unknown: ev.unknown,
-            };
-        }
         // Two buffers, swapped at each step: evaluating a path allocates twice, whatever its
         // length (rules evaluate paths for every resource they read).
         let mut nodes = vec![first];
@@ -203,6 +214,50 @@ impl Path {
 }
 
 impl Path {
+    /// [`Path::eval_from`] for a singular path ([`Path::is_singular`]): at most one value at
+    /// each step, so no lists to build (most rule paths are these). A path that is not
+    /// singular selects nothing this way.
+    pub fn eval_one<'a>(
+        &self,
+        doc: &'a Document,
+        root: Value<'a>,
+        root_props: Option<Value<'a>>,
+        current: Value<'a>,
+    ) -> (Option<Value<'a>>, Option<Unknown<'a>>) {
+        let start = if self.relative { current } else { root };
+        let mut steps = self.steps.as_slice();
+        let mut at = Some(start);
+        if let (false, Some(props), Some(Step::Name(n))) =
+            (self.relative, root_props, steps.first())
+        {
+            if n.properties {
+                at = Some(props);
+                steps = &steps[1..];
+            }
+        }
+        let mut ev = Eval {
+            doc,
+            budget: BUDGET,
+            unknown: None,
+        };
+        for step in steps {
+            let Some(v) = at else { break };
+            at = ev.single_step(step, v);
+        }
+        if ev.budget == 0 {
+            let over = self.over_budget();
+            return (None, over.unknown);
+        }
+        let at = at.filter(|&v| match unknown_value(doc, v) {
+            Some(u) => {
+                ev.unknown.get_or_insert(u);
+                false
+            }
+            None => true,
+        });
+        (at, ev.unknown)
+    }
+
     /// The answer of an evaluation that ran out of [`BUDGET`]: cannot tell.
     fn over_budget<'a>(&self) -> Selected<'a> {
         Selected {
@@ -255,9 +310,9 @@ impl<'d> Eval<'d> {
     }
 
     /// A name step from `v`.
-    fn name(&mut self, name: &str, v: Value<'d>) -> Option<Value<'d>> {
-        match v.get_ignore_case(name) {
-            Some(child) if name.eq_ignore_ascii_case("properties") && child.is_null() => {
+    fn name(&mut self, name: &Name, v: Value<'d>) -> Option<Value<'d>> {
+        match name.get(v) {
+            Some(child) if name.properties && child.is_null() => {
                 self.unknown.get_or_insert(Unknown {
                     reason: "its properties are null in this export (`az resource list` does not export properties; use `az resource show --ids ...`)".into(),
                     at: Some(child),
@@ -266,7 +321,7 @@ impl<'d> Eval<'d> {
             }
             Some(child) => Some(child),
             // The flattened CLI form has no `properties` wrapper.
-            None if name.eq_ignore_ascii_case("properties") && v.is_object() => Some(v),
+            None if name.properties && v.is_object() => Some(v),
             None => None,
         }
     }
@@ -412,12 +467,12 @@ fn single<'a>(mut v: Value<'a>, q: &[Single]) -> Option<Value<'a>> {
     for s in q {
         v = match s {
             // As in paths: the flattened form has no `properties` wrapper.
-            Single::Name(n) if n.eq_ignore_ascii_case("properties") => match v.get_ignore_case(n) {
+            Single::Name(n) if n.properties => match n.get(v) {
                 Some(p) => p,
                 None if v.is_object() => v,
                 None => return None,
             },
-            Single::Name(n) => v.get_ignore_case(n)?,
+            Single::Name(n) => n.get(v)?,
             Single::Index(i) => index(v, *i)?,
         };
     }
@@ -489,7 +544,7 @@ fn segment(s: &Segment) -> Result<Step, String> {
 
 fn selector(s: &Selector) -> Result<Step, String> {
     Ok(match s {
-        Selector::Name(n) => Step::Name(unquote(n)),
+        Selector::Name(n) => Step::Name(Name::new(unquote(n))),
         Selector::Wildcard => Step::Wildcard,
         Selector::Index(i) => Step::Index(*i),
         Selector::Slice(a, b, c) => Step::Slice(*a, *b, *c),
@@ -560,7 +615,7 @@ fn comparable(c: &Comparable) -> Result<Operand, String> {
         Comparable::SingularQuery(SingularQuery::Current(segs)) => Operand::Query(
             segs.iter()
                 .map(|s| match s {
-                    SingularQuerySegment::Name(n) => Single::Name(unquote(n)),
+                    SingularQuerySegment::Name(n) => Single::Name(Name::new(unquote(n))),
                     SingularQuerySegment::Index(i) => Single::Index(*i),
                 })
                 .collect(),
@@ -572,7 +627,7 @@ fn comparable(c: &Comparable) -> Result<Operand, String> {
 fn singular_segments(segs: &[Segment]) -> Result<Vec<Single>, String> {
     segs.iter()
         .map(|s| match s {
-            Segment::Selector(Selector::Name(n)) => Ok(Single::Name(unquote(n))),
+            Segment::Selector(Selector::Name(n)) => Ok(Single::Name(Name::new(unquote(n)))),
             Segment::Selector(Selector::Index(i)) => Ok(Single::Index(*i)),
             _ => Err(unsupported()),
         })
@@ -715,7 +770,7 @@ mod tests {
         let path = Path {
             text: "$.properties.properties...".into(),
             relative: false,
-            steps: vec![Step::Name("properties".into()); BUDGET + 1],
+            steps: vec![Step::Name(Name::new("properties".into())); BUDGET + 1],
             singular: true,
         };
         let s = path.eval(&d, root, root);

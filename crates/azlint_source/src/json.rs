@@ -483,11 +483,16 @@ impl<'a> Value<'a> {
     /// rules look keys up in every resource they check, and most objects are walked to the
     /// end, because most keys a rule asks for are absent.
     pub fn get_ignore_case(&self, key: &str) -> Option<Value<'a>> {
+        self.get_signed(key, length_signature(key.as_bytes()))
+    }
+
+    /// [`Value::get_ignore_case`] with the key's [`length_signature`] computed beforehand (by
+    /// a caller that looks the same key up many times).
+    pub fn get_signed(&self, key: &str, want: u64) -> Option<Value<'a>> {
         let n = self.node();
         if n.tag() != K_OBJECT {
             return None;
         }
-        let want = length_signature(key.as_bytes());
         let end = (n.meta >> KIND_BITS) as usize;
         let mut i = self.idx as usize + 1;
         let mut folded = None;
