@@ -586,29 +586,36 @@ impl<'a> Truth<'a> {
 }
 
 /// The items a subject or operand stands for, and whether some could not be known.
-struct Items<'a> {
-    items: List<'a>,
+struct Items<'r, 'a> {
+    items: List<'r, 'a>,
     unknown: Option<Unknown<'a>>,
 }
 
-/// Items read from the input (owned) or a fact's answer (shared with the cache that holds
-/// it: facts are asked by many rules, and copying their lists was a tenth of rule time).
-enum List<'a> {
+/// Items read from the input (owned; one or none without a list, which is what most paths
+/// select), a fact's answer (shared with the cache that holds it: facts are asked by many
+/// rules, and copying their lists was a tenth of rule time) or a rule's literal (borrowed).
+enum List<'r, 'a> {
+    None,
+    One(Item<'a>),
     Owned(Vec<Item<'a>>),
     Shared(std::sync::Arc<[Item<'a>]>),
+    Borrowed(&'r [Item<'a>]),
 }
 
-impl<'a> std::ops::Deref for List<'a> {
+impl<'a> std::ops::Deref for List<'_, 'a> {
     type Target = [Item<'a>];
     fn deref(&self) -> &[Item<'a>] {
         match self {
+            List::None => &[],
+            List::One(i) => std::slice::from_ref(i),
             List::Owned(v) => v,
             List::Shared(a) => a,
+            List::Borrowed(b) => b,
         }
     }
 }
 
-fn items<'a>(scope: &dyn Scope<'a>, o: &Operand) -> Items<'a> {
+fn items<'r, 'a>(scope: &dyn Scope<'a>, o: &'r Operand) -> Items<'r, 'a> {
     match o {
         Operand::Literal(v) => literal_items(v),
         Operand::Field(p) => field_items(scope, p),
@@ -616,15 +623,28 @@ fn items<'a>(scope: &dyn Scope<'a>, o: &Operand) -> Items<'a> {
     }
 }
 
-fn literal_items<'a>(v: &Literal) -> Items<'a> {
+fn literal_items<'r, 'a>(v: &'r Literal) -> Items<'r, 'a> {
     Items {
-        items: List::Shared(v.0.clone()),
+        items: List::Borrowed(&v.0),
         unknown: None,
     }
 }
 
-fn field_items<'a>(scope: &dyn Scope<'a>, chain: &Chain) -> Items<'a> {
+fn field_items<'r, 'a>(scope: &dyn Scope<'a>, chain: &Chain) -> Items<'r, 'a> {
     let doc = scope.document();
+    if chain.hops.is_empty() && chain.first.is_singular() {
+        let (value, unknown) =
+            chain
+                .first
+                .eval_one(doc, scope.root(), scope.root_props(), scope.current());
+        return Items {
+            items: match value {
+                Some(v) => List::One(Item::from_value(v).in_file(doc.file)),
+                None => List::None,
+            },
+            unknown,
+        };
+    }
     let s = chain
         .first
         .eval_from(doc, scope.root(), scope.root_props(), scope.current());
@@ -774,14 +794,14 @@ fn split_arrows(text: &str) -> Vec<&str> {
     parts
 }
 
-fn fact_items<'a>(scope: &dyn Scope<'a>, fact: Fact) -> Items<'a> {
+fn fact_items<'r, 'a>(scope: &dyn Scope<'a>, fact: Fact) -> Items<'r, 'a> {
     match scope.fact(fact, scope.current()) {
         FactAnswer::Known(items) => Items {
             items: List::Shared(items),
             unknown: None,
         },
         FactAnswer::Unknown(u) => Items {
-            items: List::Owned(Vec::new()),
+            items: List::None,
             unknown: Some(u),
         },
     }
@@ -902,7 +922,7 @@ fn count<'a>(
     }
 }
 
-fn leaf<'a>(scope: &dyn Scope<'a>, subject: Items<'a>, op: &Op) -> Truth<'a> {
+fn leaf<'a>(scope: &dyn Scope<'a>, subject: Items<'_, 'a>, op: &Op) -> Truth<'a> {
     match op {
         Op::Exists(want) => {
             if !subject.items.is_empty() {
@@ -985,7 +1005,7 @@ fn eq(a: &Item<'_>, b: &Item<'_>) -> bool {
 }
 
 /// The values of an operand, with a list literal spread out.
-fn members<'a, 'b>(o: &'b Items<'a>) -> impl Iterator<Item = &'b Item<'a>> {
+fn members<'a, 'b>(o: &'b Items<'_, 'a>) -> impl Iterator<Item = &'b Item<'a>> {
     o.items.iter().flat_map(|i| match &i.scalar {
         Scalar::List(l) => l.iter(),
         _ => std::slice::from_ref(i).iter(),
@@ -1000,7 +1020,7 @@ fn number(i: &Item<'_>) -> Option<f64> {
     }
 }
 
-fn prefixes(o: &Items<'_>) -> Vec<IpNet> {
+fn prefixes(o: &Items<'_, '_>) -> Vec<IpNet> {
     members(o)
         .filter_map(|i| i.as_str())
         .filter_map(|s| {
@@ -1013,7 +1033,7 @@ fn prefixes(o: &Items<'_>) -> Vec<IpNet> {
 }
 
 /// Tests one subject item; `None` when it cannot be decided.
-fn test(item: &Item<'_>, op: &Op, operand: Option<&Items<'_>>) -> Option<bool> {
+fn test(item: &Item<'_>, op: &Op, operand: Option<&Items<'_, '_>>) -> Option<bool> {
     let o = operand;
     let text = item.as_str();
     Some(match op {
@@ -1028,9 +1048,7 @@ fn test(item: &Item<'_>, op: &Op, operand: Option<&Items<'_>>) -> Option<bool> {
                 .items
                 .iter()
                 .any(|needle| match (&item.scalar, &needle.scalar) {
-                    (Scalar::Str(h), Scalar::Str(n)) => {
-                        h.to_lowercase().contains(&n.to_lowercase())
-                    }
+                    (Scalar::Str(h), Scalar::Str(n)) => contains_ignore_case(h, n),
                     (Scalar::List(l), _) => l.iter().any(|e| eq(e, needle)),
                     _ => false,
                 });
@@ -1070,6 +1088,15 @@ fn test(item: &Item<'_>, op: &Op, operand: Option<&Items<'_>>) -> Option<bool> {
     })
 }
 
+/// Whether `needle` occurs in `hay`, ignoring case (ASCII in place; other text lower-cased).
+fn contains_ignore_case(hay: &str, needle: &str) -> bool {
+    if !(hay.is_ascii() && needle.is_ascii()) {
+        return hay.to_lowercase().contains(&needle.to_lowercase());
+    }
+    let (h, n) = (hay.as_bytes(), needle.as_bytes());
+    n.is_empty() || h.windows(n.len()).any(|w| w.eq_ignore_ascii_case(n))
+}
+
 /// Azure reserves the first four addresses and the last one of every subnet.
 fn reserved(net: &IpNet, ip: IpAddr) -> bool {
     match (net, ip) {
@@ -1092,6 +1119,15 @@ fn reserved(net: &IpNet, ip: IpAddr) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn contains_ignores_case() {
+        assert!(super::contains_ignore_case("ams-LAN-nic", "lan"));
+        assert!(super::contains_ignore_case("x", ""));
+        assert!(!super::contains_ignore_case("ams-wan", "lan"));
+        assert!(super::contains_ignore_case("ÄMS-lan", "äms"));
+        assert!(!super::contains_ignore_case("la", "lan"));
+    }
 
     #[test]
     fn reserved_addresses() {
