@@ -76,3 +76,13 @@ fn every_rule_has_fire_and_silent_fixtures() {
         }
     }
 }
+
+#[test]
+fn a_second_identity_on_the_primary_does_not_hide_the_ha_identitys_roles() {
+    // The primary carries the HA identity, which holds its roles, and a second identity
+    // (HA006): the roles check is met.
+    let file = "fixtures/rules/vsocket-user-identity-count/fire/two-user-assigned-on-primary.json";
+    let run = azlint(&["check", "--color", "never", "--select", "HA008,HA009", file]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert!(run.stdout.contains("no problems found"), "{}", run.stdout);
+}
