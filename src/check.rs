@@ -2,8 +2,8 @@
 
 use std::io::IsTerminal;
 
-use azlint_diagnostics::{assign_fingerprints, sort_findings, Finding};
-use azlint_facts::{ExplicitSite, Facts};
+use azlint_diagnostics::{assign_fingerprints, input, sort_findings, Finding, Label, Severity};
+use azlint_facts::{ExplicitSite, Facts, Site};
 use azlint_inventory::Inventory;
 use azlint_report::{
     render_github, render_json, render_junit, render_sarif, render_text, statistics, summary_line,
@@ -136,6 +136,7 @@ pub fn run(args: &CheckArgs) -> Outcome {
         timings.lap("facts");
     } else {
         let facts = Facts::derive_with(&inventory, &explicit);
+        findings.extend(incomplete_sites(&inventory, &facts));
         timings.lap("facts");
         let context = Context::new(&inventory, &facts);
         findings.extend(azlint_rules::run(&selected, &context));
@@ -305,4 +306,53 @@ fn use_color(args: &CheckArgs) -> bool {
                 && std::io::stdout().is_terminal()
         }
     }
+}
+
+/// "Cannot tell" for each site that refers to resources the inputs do not hold: checks of
+/// resources that are not there cannot run, and no rule would otherwise say so.
+fn incomplete_sites(inventory: &Inventory, facts: &Facts) -> Vec<Finding> {
+    use rayon::prelude::*;
+    // Sites are independent, and a large export has thousands: on every core, in site order.
+    facts
+        .sites
+        .par_iter()
+        .filter_map(|site| incomplete_site(inventory, facts, site))
+        .collect()
+}
+
+fn incomplete_site(inventory: &Inventory, facts: &Facts, site: &Site) -> Option<Finding> {
+    let vm = site.primary()?;
+    let missing = facts.missing_references(inventory, site);
+    if missing.is_empty() {
+        return None;
+    }
+    let name = inventory.name(vm)?;
+    let shown: Vec<String> = missing
+        .iter()
+        .take(6)
+        .map(|id| format!("`{}`", id.rsplit('/').next().unwrap_or(id)))
+        .collect();
+    let more = match missing.len().saturating_sub(shown.len()) {
+        0 => String::new(),
+        n => format!(" and {n} more"),
+    };
+    let file = inventory.document_of(vm).file;
+    let mut f = Finding::new(
+        input::SITE_INCOMPLETE,
+        Severity::Note,
+        format!(
+            "cannot tell whether the site of `{}` passes the checks that read {}{more}: {} not in the inputs",
+            name.as_str().unwrap_or_default(),
+            shown.join(", "),
+            if missing.len() == 1 { "it is" } else { "they are" },
+        ),
+        Label::new(file, name.span()).with_message("its site is not complete in the inputs"),
+    )
+    .with_help(format!(
+        "export them too and lint them together (az resource show --ids {})",
+        missing.first().map(String::as_str).unwrap_or("ID")
+    ))
+    .cannot_tell();
+    f.resource_id = inventory.id(vm);
+    Some(f)
 }

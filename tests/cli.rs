@@ -364,6 +364,38 @@ fn show_unknown_lists_cannot_tell_notes() {
 }
 
 #[test]
+fn a_site_whose_nics_were_not_exported_cannot_tell() {
+    // The two vSocket VMs alone: their six NICs, and what hangs off them, are not in the input.
+    let file = "fixtures/rules/vm-computer-name-invalid/silent/period-inside.json";
+    let hidden = azlint(&["check", file]);
+    assert_eq!(hidden.code, 0, "{}", hidden.stdout);
+    assert!(
+        hidden.stdout.contains("could not be decided"),
+        "{}",
+        hidden.stdout
+    );
+    let shown = azlint(&["check", "--show-unknown", "--format", "json", file]);
+    let report = shown.json();
+    let incomplete: Vec<_> = report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["code"] == "IN012")
+        .collect();
+    assert_eq!(incomplete.len(), 1, "one note for the one site");
+    let f = incomplete[0];
+    assert_eq!(f["cannot_tell"], true);
+    assert_eq!(f["severity"], "note");
+    let message = f["message"].as_str().expect("message");
+    for nic in ["ams-mngPrimary", "ams-lanPrimary", "ams-lanSecondary"] {
+        assert!(message.contains(nic), "{message}");
+    }
+    // The healthy example holds its whole site.
+    let healthy = azlint(&["check", "--show-unknown", "fixtures/examples/healthy"]);
+    assert!(!healthy.stdout.contains("IN012"), "{}", healthy.stdout);
+}
+
+#[test]
 fn directories_are_walked_honouring_gitignore() {
     let dir = tempfile::tempdir().expect("tempdir");
     let root = dir.path();

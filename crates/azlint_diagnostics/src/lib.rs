@@ -83,6 +83,9 @@ pub mod input {
     /// A resource object, or its properties, with one key twice: which one Azure keeps is not
     /// necessarily the one checked.
     pub const DUPLICATE_KEY: (&str, &str) = ("IN011", "duplicate-key");
+    /// A vSocket site refers to resources the inputs do not hold: the checks that read them
+    /// cannot tell.
+    pub const SITE_INCOMPLETE: (&str, &str) = ("IN012", "site-incomplete");
 
     /// Every input code as `(code, name, one-sentence description)`, in code order. Reports
     /// that describe their rules up front (SARIF's `tool.driver.rules`) list these next to the
@@ -138,6 +141,11 @@ pub mod input {
             DUPLICATE_KEY.0,
             DUPLICATE_KEY.1,
             "A resource or its properties name one key twice (compared ignoring case, as Azure does): the value checked may not be the one deployed.",
+        ),
+        (
+            SITE_INCOMPLETE.0,
+            SITE_INCOMPLETE.1,
+            "A vSocket site refers to resources (NICs, subnets, VNETs, route tables, NSGs) the inputs do not hold: the checks that read them cannot tell.",
         ),
     ];
 }

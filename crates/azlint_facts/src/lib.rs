@@ -22,7 +22,7 @@ mod site;
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use azlint_inventory::{id_key, props_of, Inventory, Lookup, ResIdx};
+use azlint_inventory::{id_key, parent_key, props_of, Inventory, Lookup, ResIdx};
 use rayon::prelude::*;
 
 pub use ip::{is_public_ip, non_public_range};
@@ -77,6 +77,9 @@ pub struct Facts {
     pub roles: Roles,
     /// Some vSocket's NICs or subnets could not be resolved.
     incomplete: bool,
+    /// vSocket VMs whose NIC list is unknown or names NICs the inputs do not hold, in input
+    /// (index) order.
+    unresolved_vms: Vec<ResIdx>,
     /// What each vSocket NIC's JSON says, read once.
     nics: Table<NicInfo>,
     /// What each subnet of a vSocket NIC is attached to, read once.
@@ -217,6 +220,11 @@ impl Facts {
             }
         }
         let lone_sites = sites.iter().filter(|s| s.vms.len() == 1).count();
+        let unresolved_vms = vms
+            .iter()
+            .filter(|(_, info)| info.unresolved)
+            .map(|(vm, _)| *vm)
+            .collect();
         Facts {
             scope,
             vsocket_vms,
@@ -228,6 +236,7 @@ impl Facts {
             site_of,
             roles,
             incomplete,
+            unresolved_vms,
             nics: table,
             subnets,
         }
@@ -239,6 +248,80 @@ impl Facts {
         self.incomplete.then_some(
             "a vSocket's NICs or their subnets are not in the inputs, so which resources belong to its site is unknown",
         )
+    }
+
+    /// Resources a site refers to that the inputs do not hold, by id (as written), each once,
+    /// in the order met: the NICs its VMs list; its NICs' NSGs and primary subnets; those
+    /// subnets' VNETs, route tables, NSGs and NAT gateways. The checks that read them cannot
+    /// run, and a user should hear so rather than see a clean pass.
+    pub fn missing_references(&self, inv: &Inventory, site: &Site) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        let mut add = |id: &str| {
+            let id = id.trim();
+            // A template expression left unevaluated is unknown, not missing: the rules that
+            // read it say so themselves.
+            let expression = id.starts_with('[') && !id.starts_with("[[");
+            if !id.is_empty() && !expression && !out.iter().any(|o| o.eq_ignore_ascii_case(id)) {
+                out.push(id.to_string());
+            }
+        };
+        // Only the VMs known to list a NIC that is not there are read again.
+        for &vm in site
+            .vms
+            .iter()
+            .filter(|vm| self.unresolved_vms.binary_search(vm).is_ok())
+        {
+            if let Lookup::Found(list) = inv.prop(vm, &["networkProfile", "networkInterfaces"]) {
+                for r in list.elements() {
+                    let id = r.get_ignore_case("id").and_then(|i| i.as_str());
+                    if let Some(id) = id.filter(|id| inv.get(id).is_none()) {
+                        add(&id);
+                    }
+                }
+            }
+        }
+        let mut subnets: Vec<ResIdx> = Vec::new();
+        for &(_, nic, _) in &site.nics {
+            let Some(info) = self.nic_info(nic) else {
+                continue;
+            };
+            if let Attached::Missing(id) = &info.nsg {
+                add(id);
+            }
+            if let Some(subnet) = info.primary_subnet {
+                if !subnets.contains(&subnet) {
+                    subnets.push(subnet);
+                }
+                continue;
+            }
+            let (Some(node), Some(key)) = (info.primary_subnet_id, &info.primary_subnet_key) else {
+                continue;
+            };
+            let written = inv.document_of(nic).value(node).as_str();
+            let written = written.as_deref().map(str::trim).unwrap_or(key);
+            match parent_key(key) {
+                // The VNET is not there either: name it, as written where the id is plain.
+                Some(vnet) if inv.get(vnet).is_none() => {
+                    let same = written.is_ascii() && written.len() >= vnet.len();
+                    add(if same { &written[..vnet.len()] } else { vnet });
+                }
+                _ => add(written),
+            }
+        }
+        for subnet in subnets {
+            let r = inv.resource(subnet);
+            if let (None, Some(vnet)) = (r.parent, r.key.as_deref().and_then(parent_key)) {
+                add(vnet);
+            }
+            if let Some(info) = self.subnet_info(subnet) {
+                for attached in [&info.route_table, &info.nsg, &info.nat_gateway] {
+                    if let Attached::Missing(id) = attached {
+                        add(id);
+                    }
+                }
+            }
+        }
+        out
     }
 
     /// Whether HA rules check this NIC.
