@@ -272,6 +272,82 @@ fn copy_loops_conditions_and_nested_templates() {
 }
 
 #[test]
+fn subscription_scope_modules_read_each_others_outputs() {
+    // Bicep's modules at subscription scope: deployments into resource groups, referenced by
+    // their id there (`extensionResourceId(<group id>, 'Microsoft.Resources/deployments', ...)`).
+    let dir = scratch(&[(
+        "main.json",
+        r#"{
+  "$schema": "https://schema.management.azure.com/schemas/2018-05-01/subscriptionDeploymentTemplate.json#",
+  "contentVersion": "1.0.0.0",
+  "resources": [
+    {"type": "Microsoft.Resources/resourceGroups", "apiVersion": "2022-09-01", "name": "rg-net", "location": "westeurope"},
+    {
+      "type": "Microsoft.Resources/deployments",
+      "apiVersion": "2022-09-01",
+      "name": "network",
+      "resourceGroup": "rg-net",
+      "properties": {
+        "mode": "Incremental",
+        "expressionEvaluationOptions": {"scope": "inner"},
+        "template": {
+          "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+          "contentVersion": "1.0.0.0",
+          "resources": [],
+          "outputs": {"lanSubnetId": {"type": "string", "value": "[resourceId('Microsoft.Network/virtualNetworks/subnets', 'vnet', 'lan')]"}}
+        }
+      }
+    },
+    {
+      "type": "Microsoft.Resources/deployments",
+      "apiVersion": "2022-09-01",
+      "name": "vsockets",
+      "resourceGroup": "rg-net",
+      "properties": {
+        "mode": "Incremental",
+        "expressionEvaluationOptions": {"scope": "inner"},
+        "parameters": {"subnetId": {"value": "[reference(extensionResourceId(format('/subscriptions/{0}/resourceGroups/{1}', subscription().subscriptionId, 'rg-net'), 'Microsoft.Resources/deployments', 'network'), '2022-09-01').outputs.lanSubnetId.value]"}},
+        "template": {
+          "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+          "contentVersion": "1.0.0.0",
+          "parameters": {"subnetId": {"type": "string"}},
+          "resources": [],
+          "outputs": {"subnet": {"type": "string", "value": "[parameters('subnetId')]"}}
+        }
+      }
+    }
+  ],
+  "outputs": {
+    "viaModule": {"type": "string", "value": "[reference(extensionResourceId(format('/subscriptions/{0}/resourceGroups/{1}', subscription().subscriptionId, 'rg-net'), 'Microsoft.Resources/deployments', 'vsockets'), '2022-09-01').outputs.subnet.value]"}
+  }
+}
+"#,
+    )]);
+    let run = run_in(&dir, &["expand", "main.json"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let x = run.json();
+    let ids: Vec<&str> = x["resources"]
+        .as_array()
+        .expect("resources")
+        .iter()
+        .filter(|r| r["type"] == "Microsoft.Resources/deployments")
+        .map(|r| r["id"].as_str().unwrap_or_default())
+        .collect();
+    let sub = "/subscriptions/00000000-0000-0000-0000-000000000000";
+    assert_eq!(
+        ids,
+        [
+            format!("{sub}/resourceGroups/rg-net/providers/Microsoft.Resources/deployments/network"),
+            format!("{sub}/resourceGroups/rg-net/providers/Microsoft.Resources/deployments/vsockets"),
+        ]
+    );
+    assert_eq!(
+        x["outputs"]["viaModule"]["value"],
+        format!("{sub}/resourceGroups/rg-net/providers/Microsoft.Network/virtualNetworks/vnet/subnets/lan")
+    );
+}
+
+#[test]
 fn a_resource_under_an_unknown_condition_is_cannot_tell() {
     let dir = scratch(&[(
         "t.json",

@@ -689,7 +689,7 @@ impl Expander {
                 if !ty.contains('/') || ty.matches('/').count() != name.matches('/').count() + 1 {
                     continue;
                 }
-                let id = self.resource_id(&ty, &name, None, scope).to_lowercase();
+                let id = resource_id(&ty, &name, None, &scope.deployment).to_lowercase();
                 if let Some(symbol) = symbol {
                     scope.symbols.insert(symbol.to_lowercase(), id.clone());
                 }
@@ -851,7 +851,17 @@ impl Expander {
             node.set("name", Node::Leaf(Val::str(own_n), name_origin));
             let scope_prop = str_of(node.get("scope"));
             if node.get("id").is_none() {
-                let id = self.resource_id(t, n, scope_prop.as_deref(), scope);
+                // A nested deployment may target another resource group or subscription (its
+                // `resourceGroup` and `subscriptionId`): its id is there, and that is the id
+                // `reference()` of it names (Bicep's modules at subscription scope).
+                let mut target = (*scope.deployment).clone();
+                if let Some(rg) = str_of(node.get("resourceGroup")) {
+                    target.resource_group = Some(rg);
+                }
+                if let Some(sub) = str_of(node.get("subscriptionId")) {
+                    target.subscription_id = sub;
+                }
+                let id = resource_id(t, n, scope_prop.as_deref(), &target);
                 node.set("id", Node::Leaf(Val::str(id.as_str()), name_origin));
                 runtime_properties(&mut node, own_t, &id, name_origin);
             }
@@ -882,15 +892,11 @@ impl Expander {
             self.resources(children, Some((t, n)), scope);
         }
     }
+}
 
-    /// The id of a resource declared in the template.
-    fn resource_id(
-        &self,
-        ty: &str,
-        name: &str,
-        at_scope: Option<&str>,
-        scope: &Scope<'_>,
-    ) -> String {
+/// The id of a resource declared in a template deployed as `d`.
+fn resource_id(ty: &str, name: &str, at_scope: Option<&str>, d: &Deployment) -> String {
+    {
         let mut segments = ty.split('/');
         let ns = segments.next().unwrap_or_default();
         let mut path = format!("/providers/{ns}");
@@ -901,7 +907,6 @@ impl Expander {
             path.push('/');
             path.push_str(names.next().unwrap_or_default());
         }
-        let d = &scope.deployment;
         if let Some(s) = at_scope.map(str::trim).filter(|s| !s.is_empty()) {
             if s.starts_with('/') {
                 return format!("{}{path}", s.trim_end_matches('/'));
@@ -924,7 +929,9 @@ impl Expander {
             None => format!("/subscriptions/{}{path}", d.subscription_id),
         }
     }
+}
 
+impl Expander {
     /// A nested deployment with an inline template: its resources join the expansion.
     fn deployment<'t>(&mut self, r: Value<'t>, node: &Node, scope: &mut Scope<'t>) {
         let Some(props) = r.get_ignore_case("properties").filter(|p| p.is_object()) else {
