@@ -154,6 +154,17 @@ pub fn evaluate(
         for p in &x.problems {
             findings.push(problem_finding(template, &source, p));
         }
+        for p in &x.skipped {
+            findings.push(
+                Finding::new(
+                    input::INCOMPLETE,
+                    Severity::Warning,
+                    p.message.clone(),
+                    Label::new(template, p.span).with_message("not read"),
+                )
+                .with_help("lint the linked template as well: pass its file (and its parameter file) to azlint, or compile the deployment into one template (`az bicep build` inlines local modules)"),
+            );
+        }
         let mut emitted = emitted;
         let name = format!("{} (evaluated)", source.name);
         let text = std::mem::take(&mut emitted.text);

@@ -337,13 +337,53 @@ fn subscription_scope_modules_read_each_others_outputs() {
     assert_eq!(
         ids,
         [
-            format!("{sub}/resourceGroups/rg-net/providers/Microsoft.Resources/deployments/network"),
-            format!("{sub}/resourceGroups/rg-net/providers/Microsoft.Resources/deployments/vsockets"),
+            format!(
+                "{sub}/resourceGroups/rg-net/providers/Microsoft.Resources/deployments/network"
+            ),
+            format!(
+                "{sub}/resourceGroups/rg-net/providers/Microsoft.Resources/deployments/vsockets"
+            ),
         ]
     );
     assert_eq!(
         x["outputs"]["viaModule"]["value"],
         format!("{sub}/resourceGroups/rg-net/providers/Microsoft.Network/virtualNetworks/vnet/subnets/lan")
+    );
+}
+
+#[test]
+fn a_linked_template_is_reported_not_read() {
+    let dir = scratch(&[(
+        "main.json",
+        r#"{
+  "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+  "contentVersion": "1.0.0.0",
+  "resources": [
+    {
+      "type": "Microsoft.Resources/deployments",
+      "apiVersion": "2022-09-01",
+      "name": "site",
+      "properties": {
+        "mode": "Incremental",
+        "templateLink": {"relativePath": "modules/site.json"}
+      }
+    }
+  ]
+}
+"#,
+    )]);
+    let run = run_in(&dir, &["check", "--format", "json", "main.json"]);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    let report = run.json();
+    let f = &report["findings"][0];
+    assert_eq!(f["code"], "IN004");
+    assert_eq!(f["severity"], "warning");
+    assert_eq!(f["location"]["start"]["line"], 11, "the templateLink");
+    assert!(
+        f["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("`modules/site.json`") && m.contains("not linted")),
+        "{f}"
     );
 }
 

@@ -137,6 +137,9 @@ pub struct Expanded {
     pub outputs: Vec<(String, String, Node)>,
     pub params: Vec<ParamSource>,
     pub problems: Vec<Problem>,
+    /// Parts azlint does not read: linked templates (`templateLink`), whose resources are not
+    /// in the expansion.
+    pub skipped: Vec<Problem>,
 }
 
 /// What Azure adds to a deployment's properties when it runs (besides its outputs).
@@ -938,6 +941,20 @@ impl Expander {
             return;
         };
         let Some(inner) = props.get_ignore_case("template").filter(|t| t.is_object()) else {
+            if let Some(link) = props.get_ignore_case("templateLink") {
+                let target = ["uri", "relativePath", "id"]
+                    .iter()
+                    .find_map(|k| link.get_ignore_case(k).and_then(|v| v.as_str()))
+                    .map(|t| format!(" (`{t}`)"))
+                    .unwrap_or_default();
+                self.out.skipped.push(Problem {
+                    span: link.span(),
+                    at: None,
+                    message: format!(
+                        "the linked template{target} is not read: the resources it deploys are not linted"
+                    ),
+                });
+            }
             return;
         };
         if self.depth >= MAX_NESTING {
