@@ -503,11 +503,10 @@ fn site_fact<'a>(cx: &Context<'a>, site: &Site, name: &str, res: ResIdx) -> Fact
                 .find(|&&(v, _, r)| v == vm && r == role)
                 .map(|&(_, n, _)| n);
             // Ids compare as keys: case and a trailing slash do not matter.
-            known(
-                nic.and_then(|n| primary_subnet_item(cx, n))
-                    .into_iter()
-                    .collect(),
-            )
+            match nic {
+                Some(n) => subnet_id_of(cx, n),
+                None => known(Vec::new()),
+            }
         }
         "site.primary.same_role_subnet_id" => {
             let (Some(vm), Some(role)) = (primary, site.role_of(res)) else {
@@ -702,7 +701,12 @@ fn subnet_id_of<'a>(cx: &Context<'a>, nic: ResIdx) -> FactAnswer<'a> {
             _ => known(Vec::new()),
         };
     }
-    known(primary_subnet_item(cx, nic).into_iter().collect())
+    // Azure gives every IP configuration a subnet: one the export does not show (a shallow
+    // `ConvertTo-Json` writes it as a type name) is unknown, not absent.
+    match primary_subnet_item(cx, nic) {
+        Some(i) => known(vec![i]),
+        None => unknown("the NIC's subnet is not known"),
+    }
 }
 
 /// The node of a NIC's primary IP configuration ([`primary_config`]): from the NIC's record
