@@ -53,6 +53,7 @@ pub const FACTS: &[(&str, &str)] = &[
     ("roles.exported", "true when role assignments are in the inputs"),
     ("roles.granting_principals", "principals holding Owner, Contributor or Virtual Machine Contributor on this resource (directly or inherited)"),
     ("roles.direct_identities", "service principals (managed identities) with a role assigned directly on this resource"),
+    ("roles.direct_identity_assignments", "the principalId of each role assignment made directly on this resource to a service principal (managed identity), where it is written"),
     ("roles.rg_admins", "principals holding Owner or User Access Administrator on this resource's resource group (or above)"),
     ("roles.rg_user_contributors", "users holding Contributor on this resource's resource group (or above)"),
     ("subnet.default_route", "for a NIC: the next hop type public destinations take from its subnet's effective routes (longest prefix match over system and user routes): None if a route drops some public address, else VirtualAppliance if one sends some to an appliance, else VirtualNetworkGateway, else Internet"),
@@ -179,6 +180,7 @@ pub fn fact<'a>(cx: &Context<'a>, name: &str, res: ResIdx, _current: Value<'a>) 
         })]),
         "roles.granting_principals"
         | "roles.direct_identities"
+        | "roles.direct_identity_assignments"
         | "roles.rg_admins"
         | "roles.rg_user_contributors" => {
             if !facts.roles.exported() {
@@ -195,6 +197,26 @@ pub fn fact<'a>(cx: &Context<'a>, name: &str, res: ResIdx, _current: Value<'a>) 
                     "the resource has no literal id to match role assignment scopes against",
                 );
             };
+            let direct_identity = |a: &azlint_facts::RoleAssignment| {
+                // Service principals: user-assigned identities among them. An assignment that
+                // does not say its principal's type counts when the principal is one of the
+                // identities the inputs show.
+                a.principal_type.eq_ignore_ascii_case("ServicePrincipal")
+                    || (a.principal_type.is_empty()
+                        && cx.identity_principals().contains(&a.principal_id))
+            };
+            if name == "roles.direct_identity_assignments" {
+                return known(
+                    facts
+                        .roles
+                        .on(key)
+                        .filter(|a| direct_identity(a))
+                        .filter_map(|a| {
+                            found(inv.prop(a.res, &["principalId"])).map(|v| item(cx, a.res, v))
+                        })
+                        .collect(),
+                );
+            }
             let mut out: Vec<String> = Vec::new();
             match name {
                 "roles.granting_principals" => {
@@ -205,17 +227,13 @@ pub fn fact<'a>(cx: &Context<'a>, name: &str, res: ResIdx, _current: Value<'a>) 
                     }
                 }
                 "roles.direct_identities" => {
-                    // Service principals: user-assigned identities among them. An assignment
-                    // that does not say its principal's type counts when the principal is one
-                    // of the identities the inputs show.
-                    for a in facts.roles.on(key) {
-                        if a.principal_type.eq_ignore_ascii_case("ServicePrincipal")
-                            || (a.principal_type.is_empty()
-                                && cx.identity_principals().contains(&a.principal_id))
-                        {
-                            out.push(a.principal_id.clone());
-                        }
-                    }
+                    out.extend(
+                        facts
+                            .roles
+                            .on(key)
+                            .filter(|a| direct_identity(a))
+                            .map(|a| a.principal_id.clone()),
+                    );
                 }
                 _ => {
                     let Some(rg) = resource_group_key(key) else {
