@@ -120,6 +120,7 @@ pub fn run(args: &CheckArgs) -> Outcome {
         .0
     };
     timings.lap("inventory");
+    findings.extend(conflicting_copies(&inventory));
     let explicit: Vec<ExplicitSite> = found
         .config
         .site
@@ -355,4 +356,44 @@ fn incomplete_site(inventory: &Inventory, facts: &Facts, site: &Site) -> Option<
     .cannot_tell();
     f.resource_id = inventory.id(vm);
     Some(f)
+}
+
+/// A warning for each resource given twice with copies that disagree.
+fn conflicting_copies(inventory: &Inventory) -> Vec<Finding> {
+    let name_or_head = |doc: &azlint_inventory::Document, node: u32| {
+        let v = doc.value(node);
+        v.get_ignore_case("name").unwrap_or(v).span()
+    };
+    inventory
+        .conflicting_copies()
+        .into_iter()
+        .map(|(res, other)| {
+            let r = inventory.resource(res);
+            let (here, there) = (
+                inventory.document(r.place.doc),
+                inventory.document(other.doc),
+            );
+            let name = inventory
+                .name(res)
+                .and_then(|n| n.as_str().map(|s| s.into_owned()))
+                .unwrap_or_else(|| "(unnamed)".to_string());
+            let mut f = Finding::new(
+                input::CONFLICTING_COPIES,
+                Severity::Warning,
+                format!(
+                    "`{name}` is in two inputs that disagree: azlint checks the copy in {}, and the copy in {} differs (exports made at different times?)",
+                    here.source.name, there.source.name
+                ),
+                Label::new(here.file, name_or_head(here, r.place.node))
+                    .with_message("the copy checked"),
+            )
+            .with_help("lint one export of each resource: drop the stale file, or export both again");
+            f.secondary.push(
+                Label::new(there.file, name_or_head(there, other.node))
+                    .with_message("a copy that differs"),
+            );
+            f.resource_id = inventory.id(res);
+            f
+        })
+        .collect()
 }

@@ -396,6 +396,56 @@ fn a_site_whose_nics_were_not_exported_cannot_tell() {
 }
 
 #[test]
+fn copies_of_one_resource_that_disagree_are_a_warning() {
+    const ID: &str = "/subscriptions/3f2c1a9e-8b7d-4c6e-9a1f-2d5e8c7b6a40/resourceGroups/rg-cato-ams/providers/Microsoft.Network/networkSecurityGroups/ams-LANSecurityGroup";
+    // Resource Graph's nested form, ids in lower case, with its own columns.
+    let arg = |access: &str| {
+        format!(
+            r#"{{"count": 1, "data": [{{"id": "{}", "name": "ams-LANSecurityGroup", "type": "microsoft.network/networksecuritygroups", "location": "westeurope", "resourceGroup": "rg-cato-ams", "tenantId": "72f988bf-86f1-41af-91ab-2d7cd011db47", "properties": {{"provisioningState": "Succeeded", "securityRules": [{{"name": "keepalive", "etag": "W/\"1\"", "properties": {{"access": "{access}", "direction": "Inbound", "priority": 100, "protocol": "Udp", "destinationPortRange": "20480"}}}}]}}}}]}}"#,
+            ID.to_lowercase()
+        )
+    };
+    // `az network nsg show`: the flattened form, another etag.
+    let cli = format!(
+        r#"{{"id": "{ID}", "name": "ams-LANSecurityGroup", "type": "Microsoft.Network/networkSecurityGroups", "location": "westeurope", "etag": "W/\"2\"", "provisioningState": "Succeeded", "securityRules": [{{"name": "keepalive", "etag": "W/\"2\"", "access": "Allow", "direction": "Inbound", "priority": 100, "protocol": "Udp", "destinationPortRange": "20480"}}]}}"#
+    );
+    let dir = tempfile::tempdir().expect("temp dir");
+    fs::write(dir.path().join("nsg-show.json"), &cli).expect("write");
+    fs::write(dir.path().join("arg.json"), arg("Allow")).expect("write");
+    let same = azlint_in(dir.path(), &["check", "--format", "json", "."], None, &[]);
+    let codes = |run: &common::Run| -> Vec<String> {
+        run.json()["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .map(|f| f["code"].as_str().unwrap_or_default().to_string())
+            .collect()
+    };
+    assert!(
+        !codes(&same).contains(&"IN013".to_string()),
+        "{}",
+        same.stdout
+    );
+    fs::write(dir.path().join("arg.json"), arg("Deny")).expect("write");
+    let differ = azlint_in(dir.path(), &["check", "--format", "json", "."], None, &[]);
+    assert_eq!(differ.code, 1, "{}", differ.stdout);
+    let report = differ.json();
+    let f = report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .find(|f| f["code"] == "IN013")
+        .expect("IN013");
+    assert_eq!(f["severity"], "warning");
+    let message = f["message"].as_str().expect("message");
+    assert!(
+        message.contains("arg.json") && message.contains("nsg-show.json"),
+        "{message}"
+    );
+    assert_eq!(f["related"].as_array().map(Vec::len), Some(1), "{f}");
+}
+
+#[test]
 fn directories_are_walked_honouring_gitignore() {
     let dir = tempfile::tempdir().expect("tempdir");
     let root = dir.path();

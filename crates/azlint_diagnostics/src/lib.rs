@@ -86,6 +86,8 @@ pub mod input {
     /// A vSocket site refers to resources the inputs do not hold: the checks that read them
     /// cannot tell.
     pub const SITE_INCOMPLETE: (&str, &str) = ("IN012", "site-incomplete");
+    /// One resource in two inputs that disagree: which copy is checked decides the findings.
+    pub const CONFLICTING_COPIES: (&str, &str) = ("IN013", "conflicting-copies");
 
     /// Every input code as `(code, name, one-sentence description)`, in code order. Reports
     /// that describe their rules up front (SARIF's `tool.driver.rules`) list these next to the
@@ -146,6 +148,11 @@ pub mod input {
             SITE_INCOMPLETE.0,
             SITE_INCOMPLETE.1,
             "A vSocket site refers to resources (NICs, subnets, VNETs, route tables, NSGs) the inputs do not hold: the checks that read them cannot tell.",
+        ),
+        (
+            CONFLICTING_COPIES.0,
+            CONFLICTING_COPIES.1,
+            "One resource is in two inputs whose copies disagree (exports made at different times): the findings depend on which copy is checked.",
         ),
     ];
 }

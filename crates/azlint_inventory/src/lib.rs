@@ -15,7 +15,7 @@ pub mod shape;
 
 use std::sync::Arc;
 
-use azlint_source::{FileId, KeySet, SourceFile, Tree, Value};
+use azlint_source::{FileId, KeySet, Kind, SourceFile, Tree, Value};
 use foldhash::HashMap;
 
 pub use ingest::{ingest, Ingested};
@@ -255,6 +255,38 @@ impl Inventory {
                 self.by_parent.entry(p).or_default().push(i as ResIdx);
             }
         }
+    }
+
+    /// Resources given twice, in two exports (neither a template), whose copies say
+    /// different things: the copy read, and the other. Exports of one
+    /// resource made at different times (a fresh `az network nsg show` next to an older
+    /// Resource Graph export) may disagree, and which one azlint checks then decides what it
+    /// reports. Keys compare ignoring case, strings too (Resource Graph lower-cases some ids),
+    /// the nested and flattened forms compare alike, and what changes without a change of
+    /// settings (`etag`, `provisioningState`) or is written by one tool only is not compared.
+    pub fn conflicting_copies(&self) -> Vec<(ResIdx, Place)> {
+        let mut out = Vec::new();
+        for (i, r) in self.iter() {
+            if r.other_places.is_empty() {
+                continue;
+            }
+            let doc = self.document(r.place.doc);
+            if doc.is_template() {
+                continue;
+            }
+            let here = doc.value(r.place.node);
+            for &other in &r.other_places {
+                let other_doc = self.document(other.doc);
+                if other.doc == r.place.doc || other_doc.is_template() {
+                    continue;
+                }
+                let there = other_doc.value(other.node);
+                if !same_settings(here, there, 0) {
+                    out.push((i, other));
+                }
+            }
+        }
+        out
     }
 
     pub fn documents(&self) -> &[Document] {
@@ -548,6 +580,84 @@ pub fn key_hash(key: &str) -> u64 {
 /// The lookup key of a resource id: lower case, without a trailing slash.
 pub fn id_key(id: &str) -> String {
     id.trim().trim_end_matches('/').to_lowercase()
+}
+
+/// Keys one tool writes and another does not, or that change without a change of settings.
+const NOT_COMPARED: &[&str] = &[
+    "etag",
+    "provisioningState",
+    "managedBy",
+    "systemData",
+    "tenantId",
+    "subscriptionId",
+    "resourceGroup",
+    "resourceGuid",
+    "properties",
+];
+
+/// The members of an object with those of its `properties` object, as one list: the nested
+/// (ARM) and the flattened (CLI) forms of a resource read alike.
+fn settings<'a>(v: Value<'a>) -> Vec<(String, Value<'a>)> {
+    let mut out: Vec<(String, Value<'a>)> = Vec::new();
+    let mut add = |obj: Value<'a>| {
+        for (k, m) in obj.members() {
+            let Some(k) = k.as_str() else { continue };
+            if !NOT_COMPARED.iter().any(|n| n.eq_ignore_ascii_case(&k)) {
+                out.push((k.to_ascii_lowercase(), m));
+            }
+        }
+    };
+    add(v);
+    if let Some(p) = v.get_ignore_case("properties").filter(|p| p.is_object()) {
+        add(p);
+    }
+    out
+}
+
+/// Whether two copies of a resource say the same about every setting both show.
+fn same_settings(a: Value<'_>, b: Value<'_>, depth: u32) -> bool {
+    if depth > 64 {
+        return true;
+    }
+    match (a.kind(), b.kind()) {
+        (Kind::Object, Kind::Object) => {
+            // Sorted by key and walked together: linear in the members, however many.
+            let (mut x, mut y) = (settings(a), settings(b));
+            x.sort_by(|p, q| p.0.cmp(&q.0));
+            y.sort_by(|p, q| p.0.cmp(&q.0));
+            let (mut i, mut j) = (0, 0);
+            while i < x.len() && j < y.len() {
+                match x[i].0.cmp(&y[j].0) {
+                    std::cmp::Ordering::Less => i += 1,
+                    std::cmp::Ordering::Greater => j += 1,
+                    std::cmp::Ordering::Equal => {
+                        if !same_settings(x[i].1, y[j].1, depth + 1) {
+                            return false;
+                        }
+                        i += 1;
+                        j += 1;
+                    }
+                }
+            }
+            true
+        }
+        (Kind::Array, Kind::Array) => {
+            a.len() == b.len()
+                && a.elements()
+                    .zip(b.elements())
+                    .all(|(x, y)| same_settings(x, y, depth + 1))
+        }
+        (Kind::String, Kind::String) => match (a.as_str(), b.as_str()) {
+            (Some(x), Some(y)) => x.trim().eq_ignore_ascii_case(y.trim()),
+            _ => false,
+        },
+        (Kind::Number, Kind::Number) => a.as_f64() == b.as_f64(),
+        (Kind::Bool, Kind::Bool) => a.as_bool() == b.as_bool(),
+        (Kind::Null, Kind::Null) => true,
+        // A setting one copy leaves out (null) and the other gives is not a contradiction.
+        (Kind::Null, _) | (_, Kind::Null) => true,
+        _ => false,
+    }
 }
 
 /// The id of the resource group of a resource key (`/subscriptions/s/resourcegroups/g/...` ->

@@ -95,7 +95,7 @@ mod tests {
             codes,
             [
                 "IN001", "IN002", "IN003", "IN004", "IN005", "IN006", "IN007", "IN008", "IN009",
-                "IN010", "IN011", "IN012"
+                "IN010", "IN011", "IN012", "IN013"
             ]
         );
         let errors: Vec<&str> = all
