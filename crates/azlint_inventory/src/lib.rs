@@ -267,7 +267,10 @@ impl Inventory {
     pub fn conflicting_copies(&self) -> Vec<(ResIdx, Place)> {
         let mut out = Vec::new();
         for (i, r) in self.iter() {
-            if r.other_places.is_empty() {
+            // A role assignment cannot be changed, only replaced under a new name: two copies
+            // are the same assignment, whatever each tool writes (a bare role GUID, times).
+            if r.other_places.is_empty() || &*r.type_lc == "microsoft.authorization/roleassignments"
+            {
                 continue;
             }
             let doc = self.document(r.place.doc);
@@ -593,6 +596,14 @@ const NOT_COMPARED: &[&str] = &[
     "resourceGroup",
     "resourceGuid",
     "properties",
+    // When and by whom, not what: tools write the times in different formats.
+    "createdOn",
+    "createdBy",
+    "updatedOn",
+    "updatedBy",
+    "timeCreated",
+    "createdTime",
+    "changedTime",
 ];
 
 /// The members of an object with those of its `properties` object, as one list: the nested
