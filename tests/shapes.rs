@@ -45,7 +45,42 @@ const CASES: &[(&str, i32, &[Found])] = &[
     ("unrecognised.json", 1, &[("IN003", 1, 1)]),
     ("invalid-truncated.json", 2, &[("IN002", 149, 37)]),
     ("empty-array.json", 0, &[]),
+    // PowerShell, `| ConvertTo-Json`.
+    (
+        "ps-search-azgraph.json",
+        1,
+        &[("HA002", 20, 25), ("HA003", 143, 25)],
+    ),
+    (
+        "ps-get-azresource.json",
+        1,
+        &[("HA002", 26, 23), ("HA003", 154, 23)],
+    ),
+    ("ps-role-assignments.json", 0, &[]),
 ];
+
+#[test]
+fn powershell_role_assignments_are_read() {
+    // The healthy site's resources alone: the role rules cannot tell. With its assignments as
+    // `Get-AzRoleAssignment` writes them (ObjectId, ObjectType, a bare role GUID), they can.
+    let alone = azlint(&[
+        "check",
+        "--show-unknown",
+        "fixtures/examples/healthy/resources.json",
+    ]);
+    assert!(alone.stdout.contains("HA008"), "{}", alone.stdout);
+    let with_roles = azlint(&[
+        "check",
+        "--show-unknown",
+        "fixtures/examples/healthy/resources.json",
+        "fixtures/shapes/ps-role-assignments.json",
+    ]);
+    assert_eq!(with_roles.code, 0, "{}", with_roles.stdout);
+    assert_eq!(
+        with_roles.stdout.trim_end(),
+        "azlint: no problems found in 2 files (44 resources)"
+    );
+}
 
 /// The text report of one file, without colour.
 fn text_report(file: &str) -> common::Run {

@@ -49,9 +49,26 @@ fn text(l: Lookup<'_>) -> Option<Cow<'_, str>> {
 
 /// Reads one role assignment; `None` when it lacks a principal, a role or a scope.
 fn assignment(inv: &Inventory, res: ResIdx) -> Option<RoleAssignment> {
-    const KEYS: KeySet<4> =
-        KeySet::new(["principalId", "roleDefinitionId", "scope", "principalType"]);
-    let [principal, definition, scope, principal_type] = inv.props(res, &KEYS);
+    // PowerShell's `Get-AzRoleAssignment` writes the principal as `ObjectId` and its type as
+    // `ObjectType`, and the role definition as its bare GUID.
+    const KEYS: KeySet<6> = KeySet::new([
+        "principalId",
+        "roleDefinitionId",
+        "scope",
+        "principalType",
+        "objectId",
+        "objectType",
+    ]);
+    let [principal, definition, scope, principal_type, object_id, object_type] =
+        inv.props(res, &KEYS);
+    let principal = match principal {
+        Lookup::Absent => object_id,
+        other => other,
+    };
+    let principal_type = match principal_type {
+        Lookup::Absent => object_type,
+        other => other,
+    };
     // Before deployment a principal is a symbol ("the principal of identity X"), which the
     // identity's own evaluated principalId shares.
     let doc = inv.document_of(res);

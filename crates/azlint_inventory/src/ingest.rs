@@ -191,18 +191,19 @@ impl<'d> Finder<'d> {
     }
 
     fn resource_graph(&mut self, root: Value<'d>) {
-        if let Some(data) = root.get("data") {
+        let data = root.get_ignore_case("data");
+        if let Some(data) = data {
             self.array(data);
         }
         let token = root
-            .get("skip_token")
-            .or_else(|| root.get("skipToken"))
+            .get_ignore_case("skip_token")
+            .or_else(|| root.get_ignore_case("skipToken"))
             .filter(|t| !t.is_null());
         if let Some(token) = token {
-            let rows = root.get("data").map(|d| d.len()).unwrap_or(0);
+            let rows = data.map(|d| d.len()).unwrap_or(0);
             let total = root
-                .get("total_records")
-                .or_else(|| root.get("totalRecords"))
+                .get_ignore_case("total_records")
+                .or_else(|| root.get_ignore_case("totalRecords"))
                 .and_then(|t| t.as_i64());
             let of_total = total.map(|t| format!(" of {t}")).unwrap_or_default();
             self.findings.push(
@@ -245,11 +246,13 @@ impl<'d> Finder<'d> {
             id: id_field,
             name: name_field,
             properties: props_field,
+            role_assignment,
         } = fields;
         let own_type = type_field
             .filter(|t| !(template && is_expression(*t)))
             .and_then(|t| t.as_str())
-            .map(|t| t.to_lowercase());
+            .map(|t| t.to_lowercase())
+            .or_else(|| role_assignment.then(|| crate::shape::ROLE_ASSIGNMENT_TYPE.to_string()));
         let parent = embedded_in.map(|(i, _)| &self.resources[i]);
         let type_lc: Box<str> = match (own_type, embedded_in) {
             (Some(t), _) => t.into(),

@@ -269,8 +269,7 @@ impl Inventory {
         for (i, r) in self.iter() {
             // A role assignment cannot be changed, only replaced under a new name: two copies
             // are the same assignment, whatever each tool writes (a bare role GUID, times).
-            if r.other_places.is_empty() || &*r.type_lc == "microsoft.authorization/roleassignments"
-            {
+            if r.other_places.is_empty() || &*r.type_lc == crate::shape::ROLE_ASSIGNMENT_TYPE {
                 continue;
             }
             let doc = self.document(r.place.doc);

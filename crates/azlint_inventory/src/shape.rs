@@ -81,7 +81,9 @@ pub fn recognise(root: Value<'_>) -> Shape {
     {
         return Shape::Parameters;
     }
-    if root.get("data").is_some_and(|d| d.is_array())
+    // Keys compare ignoring case: PowerShell's `Search-AzGraph | ConvertTo-Json` writes
+    // `{"SkipToken", "Data"}`.
+    if root.get_ignore_case("data").is_some_and(|d| d.is_array())
         && [
             "count",
             "total_records",
@@ -90,7 +92,7 @@ pub fn recognise(root: Value<'_>) -> Shape {
             "skipToken",
         ]
         .iter()
-        .any(|k| root.get(k).is_some())
+        .any(|k| root.get_ignore_case(k).is_some())
     {
         return Shape::ResourceGraph;
     }
@@ -110,21 +112,47 @@ pub struct Fields<'a> {
     pub id: Option<Value<'a>>,
     pub name: Option<Value<'a>>,
     pub properties: Option<Value<'a>>,
+    /// A role assignment that does not write its type (PowerShell's `Get-AzRoleAssignment`,
+    /// known by its `RoleAssignmentId`).
+    pub role_assignment: bool,
 }
+
+/// The type a role assignment without a `type` field has.
+pub const ROLE_ASSIGNMENT_TYPE: &str = "microsoft.authorization/roleassignments";
 
 impl<'a> Fields<'a> {
     pub fn read(v: Value<'a>) -> Fields<'a> {
-        let mut found = [None; 4];
+        let mut found = [None; 7];
+        // PowerShell's objects: `Get-AzResource -ExpandProperties` writes the type as
+        // `ResourceType`; `Get-AzRoleAssignment` writes no type, and its id as
+        // `RoleAssignmentId`.
         v.pick_keys(
-            &const { KeySet::new(["type", "id", "name", "properties"]) },
+            &const {
+                KeySet::new([
+                    "type",
+                    "id",
+                    "name",
+                    "properties",
+                    "resourceType",
+                    "roleAssignmentId",
+                    "objectId",
+                ])
+            },
             &mut found,
         );
-        let [ty, id, name, properties] = found;
+        let [ty, id, name, properties, resource_type, assignment_id, object_id] = found;
+        let role_assignment = ty.is_none()
+            && object_id.is_some()
+            && assignment_id.and_then(|a| a.as_str()).is_some_and(|a| {
+                a.to_ascii_lowercase()
+                    .contains("/providers/microsoft.authorization/roleassignments/")
+            });
         Fields {
-            ty,
-            id,
+            ty: ty.or(resource_type.filter(|_| !role_assignment)),
+            id: id.or(if role_assignment { assignment_id } else { None }),
             name,
             properties,
+            role_assignment,
         }
     }
 
@@ -135,7 +163,7 @@ impl<'a> Fields<'a> {
             .ty
             .and_then(|t| t.as_str())
             .is_some_and(|t| t.contains('/'));
-        typed && (self.id.is_some() || self.name.is_some())
+        (typed || self.role_assignment) && (self.id.is_some() || self.name.is_some())
     }
 }
 
@@ -164,6 +192,11 @@ mod tests {
                 "{{\"count\": 1, \"data\": [{res}], \"skip_token\": null, \"total_records\": 1}}"
             )),
             Shape::ResourceGraph
+        );
+        assert_eq!(
+            shape(&format!("{{\"SkipToken\": null, \"Data\": [{res}]}}")),
+            Shape::ResourceGraph,
+            "Search-AzGraph in PowerShell"
         );
         assert_eq!(shape(res), Shape::SingleResource);
         assert_eq!(shape("[]"), Shape::Empty);
