@@ -389,6 +389,10 @@ impl Evaluated {
                     Label::new(m.template, *span)
                         .with_message(format!("default of parameter `{}`", param.name)),
                 ),
+                ParamFrom::Passed(span) if *span != origin.span => Some(
+                    Label::new(m.template, *span)
+                        .with_message(format!("value passed as parameter `{}`", param.name)),
+                ),
                 _ => None,
             })
             .collect()

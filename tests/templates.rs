@@ -352,6 +352,65 @@ fn subscription_scope_modules_read_each_others_outputs() {
 }
 
 #[test]
+fn a_value_passed_to_a_module_is_labelled() {
+    let dir = scratch(&[(
+        "main.json",
+        r#"{
+  "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+  "contentVersion": "1.0.0.0",
+  "resources": [
+    {
+      "type": "Microsoft.Resources/deployments",
+      "apiVersion": "2022-09-01",
+      "name": "network",
+      "properties": {
+        "mode": "Incremental",
+        "expressionEvaluationOptions": {"scope": "inner"},
+        "parameters": {
+          "dnsServers": {"value": ["10.20.1.4"]}
+        },
+        "template": {
+          "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+          "contentVersion": "1.0.0.0",
+          "parameters": {"dnsServers": {"type": "array"}},
+          "resources": [
+            {
+              "type": "Microsoft.Network/virtualNetworks",
+              "apiVersion": "2024-05-01",
+              "name": "ams-vsNet",
+              "location": "westeurope",
+              "properties": {
+                "addressSpace": {"addressPrefixes": ["10.20.0.0/24"]},
+                "dhcpOptions": {"dnsServers": "[parameters('dnsServers')]"}
+              }
+            }
+          ]
+        }
+      }
+    }
+  ]
+}
+"#,
+    )]);
+    let run = run_in(&dir, &["check", "--format", "json", "main.json"]);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    let report = run.json();
+    let f = &report["findings"][0];
+    assert_eq!(f["code"], "HA002");
+    assert_eq!(
+        f["location"]["start"]["line"], 27,
+        "the module's expression"
+    );
+    let passed = f["related"]
+        .as_array()
+        .expect("related")
+        .iter()
+        .find(|r| r["message"] == "value passed as parameter `dnsServers`")
+        .expect("a label at the value the parent passes");
+    assert_eq!(passed["start"]["line"], 13);
+}
+
+#[test]
 fn a_linked_template_is_reported_not_read() {
     let dir = scratch(&[(
         "main.json",

@@ -91,6 +91,9 @@ pub enum ParamFrom {
     Config,
     /// The parameter's `defaultValue` in the template.
     Default(Span),
+    /// The value a template passes to a nested template (a module), in the nested
+    /// deployment's `parameters`.
+    Passed(Span),
 }
 
 /// A parameter of the template and where its value came from.
@@ -1011,7 +1014,13 @@ impl Expander {
                                     format!("parameters('{name}')"),
                                 )
                             });
-                            inner_s.set_param(&name, val, None);
+                            // Findings about what the module makes of it point here too.
+                            let idx = self.out.params.len() as u32;
+                            self.out.params.push(ParamSource {
+                                name: name.clone(),
+                                from: ParamFrom::Passed(v.span()),
+                            });
+                            inner_s.set_param(&name, val, Some(idx));
                         }
                         (None, Some(d)) => defaults.push((name, d)),
                         (None, None) => inner_s.set_param(
