@@ -411,6 +411,53 @@ fn a_value_passed_to_a_module_is_labelled() {
 }
 
 #[test]
+fn reference_of_a_declared_vnet_knows_its_subnets() {
+    // Bicep's `vnet.properties.subnets[1].id`: the subnet ids are known before deployment,
+    // what Azure adds at deployment is not.
+    let dir = scratch(&[(
+        "t.json",
+        r#"{
+  "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+  "contentVersion": "1.0.0.0",
+  "resources": [
+    {
+      "type": "Microsoft.Network/virtualNetworks",
+      "apiVersion": "2024-05-01",
+      "name": "vnet",
+      "location": "westeurope",
+      "properties": {
+        "addressSpace": {"addressPrefixes": ["10.20.0.0/24"]},
+        "subnets": [
+          {"name": "mgmt", "properties": {"addressPrefix": "10.20.0.0/28"}},
+          {"name": "lan", "properties": {"addressPrefix": "10.20.0.64/27"}}
+        ]
+      }
+    }
+  ],
+  "outputs": {
+    "lan": {"type": "string", "value": "[reference(resourceId('Microsoft.Network/virtualNetworks', 'vnet'), '2024-05-01').subnets[1].id]"},
+    "lanFull": {"type": "string", "value": "[reference(resourceId('Microsoft.Network/virtualNetworks', 'vnet'), '2024-05-01', 'Full').properties.subnets[1].properties.addressPrefix]"},
+    "guid": {"type": "string", "value": "[reference(resourceId('Microsoft.Network/virtualNetworks', 'vnet'), '2024-05-01').resourceGuid]"}
+  }
+}
+"#,
+    )]);
+    let run = run_in(&dir, &["expand", "t.json"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let x = run.json();
+    assert_eq!(
+        x["outputs"]["lan"]["value"],
+        "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/RG/providers/Microsoft.Network/virtualNetworks/vnet/subnets/lan"
+    );
+    assert_eq!(x["outputs"]["lanFull"]["value"], "10.20.0.64/27");
+    assert!(
+        x["outputs"]["guid"]["value"]["$unknown"].is_string(),
+        "{}",
+        x["outputs"]["guid"]
+    );
+}
+
+#[test]
 fn a_linked_template_is_reported_not_read() {
     let dir = scratch(&[(
         "main.json",

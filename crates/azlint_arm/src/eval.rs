@@ -154,6 +154,9 @@ pub struct Scope<'t> {
     /// What `reference()` of a nested deployment of this template gives (its properties with
     /// the outputs, and the `'Full'` form), by the deployment's id and name in lower case.
     pub results: HashMap<String, (Val, Val)>,
+    /// The subnets of each VNET declared in this template, with their ids, by the VNET's id
+    /// in lower case: what `reference()` of the VNET knows before deployment.
+    pub declared_subnets: HashMap<String, Val>,
     fuel: u64,
     depth: usize,
 }
@@ -172,6 +175,7 @@ impl<'t> Scope<'t> {
             var_spans: HashMap::new(),
             symbols: HashMap::new(),
             results: HashMap::new(),
+            declared_subnets: HashMap::new(),
             fuel: FUEL,
             depth: 0,
         }
@@ -916,13 +920,29 @@ impl<'t> Scope<'t> {
                 } else {
                     format!("reference('{}', 'Full').properties", escape(&target))
                 };
-                Val::unknown(
-                    format!(
-                        "`{}` is known only after deployment",
-                        render_call(name, args)
-                    ),
-                    symbol,
-                )
+                let reason = format!(
+                    "`{}` is known only after deployment",
+                    render_call(name, args)
+                );
+                match self.declared_subnets.get(&target) {
+                    Some(subnets) => {
+                        let mut props = Obj::new();
+                        props.push("subnets", subnets.clone());
+                        if full {
+                            let inner = Val::partly_known(
+                                reason.clone(),
+                                format!("{symbol}.properties"),
+                                props,
+                            );
+                            let mut whole = Obj::new();
+                            whole.push("properties", inner);
+                            Val::partly_known(reason, symbol, whole)
+                        } else {
+                            Val::partly_known(reason, symbol, props)
+                        }
+                    }
+                    None => Val::unknown(reason, symbol),
+                }
             }
             "deployer" => Val::unknown(
                 "`deployer()` is the identity that runs the deployment, known only then",
@@ -1035,10 +1055,13 @@ pub fn property(t: &Val, name: &str) -> EvalResult {
                 hint(o)
             ))),
         },
-        Val::Unknown(u) => Ok(Val::unknown(
-            u.reason.clone(),
-            format!("{}.{name}", u.symbol),
-        )),
+        Val::Unknown(u) => match u.known.as_ref().and_then(|k| k.get(name)) {
+            Some(v) => Ok(v.clone()),
+            None => Ok(Val::unknown(
+                u.reason.clone(),
+                format!("{}.{name}", u.symbol),
+            )),
+        },
         other => Err(EvalError(format!(
             "`.{name}` reads a property, but the value is {}, not an object",
             other.type_name()

@@ -870,6 +870,11 @@ impl Expander {
                 let id = resource_id(t, n, scope_prop.as_deref(), &target);
                 node.set("id", Node::Leaf(Val::str(id.as_str()), name_origin));
                 runtime_properties(&mut node, own_t, &id, name_origin);
+                if own_t.eq_ignore_ascii_case("Microsoft.Network/virtualNetworks") {
+                    if let Some(subnets) = subnets_with_ids(&node, &id) {
+                        scope.declared_subnets.insert(id.to_lowercase(), subnets);
+                    }
+                }
             }
         }
         // The nested form of a role assignment whose name is known only after deployment: still
@@ -1136,6 +1141,29 @@ fn extension_form(ty: &str, name: &str) -> Option<(String, String)> {
 /// read with `reference()`: written as the same unknown those reads give, so that rules can
 /// join on them before deployment (a role assignment for "the principal of identity X", a
 /// route to "the private IP of NIC Y").
+/// A declared VNET's `subnets`, each with the id Azure gives it (`VNET/subnets/NAME`): what
+/// `reference()` of the VNET knows before deployment.
+fn subnets_with_ids(vnet: &Node, vnet_id: &str) -> Option<Val> {
+    let Val::Array(list) = vnet.get("properties")?.get("subnets")?.to_val() else {
+        return None;
+    };
+    let subnets = list
+        .iter()
+        .map(|s| match s {
+            Val::Object(o) if o.get("id").is_none() => match o.get("name") {
+                Some(Val::Str(name)) => {
+                    let mut o = (**o).clone();
+                    o.insert("id", Val::str(format!("{vnet_id}/subnets/{name}")));
+                    Val::object(o)
+                }
+                _ => s.clone(),
+            },
+            _ => s.clone(),
+        })
+        .collect();
+    Some(Val::Array(Arc::new(subnets)))
+}
+
 fn runtime_properties(node: &mut Node, ty: &str, id: &str, at: Origin) {
     let target = id.to_lowercase().replace('\'', "''");
     let symbol = |path: &str| format!("reference('{target}', 'Full').{path}");

@@ -27,14 +27,28 @@ pub enum Val {
 }
 
 /// Why a value cannot be known before deployment, and what it stands for.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub struct Unknown {
     /// For a user: "`reference()` is only known after deployment".
     pub reason: String,
     /// The value in the template language, canonical so that two expressions for the same
     /// thing compare equal (`reference('<id>').properties.principalId`).
     pub symbol: String,
+    /// Members known before deployment although the whole is not: `reference()` of a VNET of
+    /// the same template knows its subnets and their ids (Bicep's
+    /// `vnet.properties.subnets[0].id`). Other members stay unknown.
+    pub known: Option<Arc<Obj>>,
 }
+
+/// Two unknowns are the same when they say the same and stand for the same expression; what
+/// is known of them follows from the expression.
+impl PartialEq for Unknown {
+    fn eq(&self, other: &Self) -> bool {
+        self.reason == other.reason && self.symbol == other.symbol
+    }
+}
+
+impl Eq for Unknown {}
 
 /// `lambda('x', 'y', body)`: parameter names and the body, evaluated by the caller's host.
 #[derive(Debug)]
@@ -171,6 +185,16 @@ impl Val {
         Val::Unknown(Arc::new(Unknown {
             reason: reason.into(),
             symbol: symbol.into(),
+            known: None,
+        }))
+    }
+
+    /// An unknown object some of whose members are known.
+    pub fn partly_known(reason: impl Into<String>, symbol: impl Into<String>, known: Obj) -> Val {
+        Val::Unknown(Arc::new(Unknown {
+            reason: reason.into(),
+            symbol: symbol.into(),
+            known: Some(Arc::new(known)),
         }))
     }
 
