@@ -158,17 +158,6 @@ impl Path {
         root_props: Option<Value<'a>>,
         current: Value<'a>,
     ) -> Selected<'a> {
-        let start = if self.relative { current } else { root };
-        let mut steps = self.steps.as_slice();
-        let mut first = start;
-        if let (false, Some(props), Some(Step::Name(n))) =
-            (self.relative, root_props, steps.first())
-        {
-            if n.properties {
-                first = props;
-                steps = &steps[1..];
-            }
-        }
         if self.singular {
             let (at, unknown) = self.eval_one(doc, root, root_props, current);
             return Selected {
@@ -176,6 +165,7 @@ impl Path {
                 unknown,
             };
         }
+        let (first, steps) = self.start(root, root_props, current);
         let mut ev = Eval {
             doc,
             budget: BUDGET,
@@ -214,6 +204,23 @@ impl Path {
 }
 
 impl Path {
+    /// Where evaluation starts, and the steps left: a path from the resource whose first step
+    /// is `properties` starts at the properties object the inventory already found.
+    fn start<'a>(
+        &self,
+        root: Value<'a>,
+        root_props: Option<Value<'a>>,
+        current: Value<'a>,
+    ) -> (Value<'a>, &[Step]) {
+        if self.relative {
+            return (current, &self.steps);
+        }
+        match (root_props, self.steps.first()) {
+            (Some(props), Some(Step::Name(n))) if n.properties => (props, &self.steps[1..]),
+            _ => (root, &self.steps),
+        }
+    }
+
     /// [`Path::eval_from`] for a singular path ([`Path::is_singular`]): at most one value at
     /// each step, so no lists to build (most rule paths are these). A path that is not
     /// singular selects nothing this way.
@@ -224,17 +231,8 @@ impl Path {
         root_props: Option<Value<'a>>,
         current: Value<'a>,
     ) -> (Option<Value<'a>>, Option<Unknown<'a>>) {
-        let start = if self.relative { current } else { root };
-        let mut steps = self.steps.as_slice();
-        let mut at = Some(start);
-        if let (false, Some(props), Some(Step::Name(n))) =
-            (self.relative, root_props, steps.first())
-        {
-            if n.properties {
-                at = Some(props);
-                steps = &steps[1..];
-            }
-        }
+        let (first, steps) = self.start(root, root_props, current);
+        let mut at = Some(first);
         let mut ev = Eval {
             doc,
             budget: BUDGET,
