@@ -358,7 +358,9 @@ fn incomplete_site(inventory: &Inventory, facts: &Facts, site: &Site) -> Option<
     Some(f)
 }
 
-/// A warning for each resource given twice with copies that disagree.
+/// A note for each resource given twice with copies that disagree: which copy is current
+/// azlint cannot know, and two tools may write one setting in ways it cannot compare, so it
+/// tells the user and does not fail the run.
 fn conflicting_copies(inventory: &Inventory) -> Vec<Finding> {
     let name_or_head = |doc: &azlint_inventory::Document, node: u32| {
         let v = doc.value(node);
@@ -367,7 +369,7 @@ fn conflicting_copies(inventory: &Inventory) -> Vec<Finding> {
     inventory
         .conflicting_copies()
         .into_iter()
-        .map(|(res, other)| {
+        .map(|(res, other, setting)| {
             let r = inventory.resource(res);
             let (here, there) = (
                 inventory.document(r.place.doc),
@@ -377,11 +379,15 @@ fn conflicting_copies(inventory: &Inventory) -> Vec<Finding> {
                 .name(res)
                 .and_then(|n| n.as_str().map(|s| s.into_owned()))
                 .unwrap_or_else(|| "(unnamed)".to_string());
+            let setting = match setting.is_empty() {
+                true => String::new(),
+                false => format!(" on `{setting}`"),
+            };
             let mut f = Finding::new(
                 input::CONFLICTING_COPIES,
-                Severity::Warning,
+                Severity::Note,
                 format!(
-                    "`{name}` is in two inputs that disagree: azlint checks the copy in {}, and the copy in {} differs (exports made at different times?)",
+                    "`{name}` is in two inputs that disagree{setting}: azlint checks the copy in {}, not the one in {} (exports made at different times?)",
                     here.source.name, there.source.name
                 ),
                 Label::new(here.file, name_or_head(here, r.place.node))

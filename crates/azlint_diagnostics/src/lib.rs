@@ -152,7 +152,7 @@ pub mod input {
         (
             CONFLICTING_COPIES.0,
             CONFLICTING_COPIES.1,
-            "One resource is in two inputs whose copies disagree (exports made at different times): the findings depend on which copy is checked.",
+            "One resource is in two inputs whose copies disagree (exports made at different times): the findings depend on which copy is checked. A note; the run does not fail for it.",
         ),
     ];
 }

@@ -258,34 +258,72 @@ impl Inventory {
     }
 
     /// Resources given twice, in two exports (neither a template), whose copies say
-    /// different things: the copy read, and the other. Exports of one
-    /// resource made at different times (a fresh `az network nsg show` next to an older
-    /// Resource Graph export) may disagree, and which one azlint checks then decides what it
-    /// reports. Keys compare ignoring case, strings too (Resource Graph lower-cases some ids),
-    /// the nested and flattened forms compare alike, and what changes without a change of
-    /// settings (`etag`, `provisioningState`) or is written by one tool only is not compared.
-    pub fn conflicting_copies(&self) -> Vec<(ResIdx, Place)> {
+    /// different things: the copy read, the other, and the first setting they disagree on
+    /// ([`first_difference`]). Exports of one resource made at different times (a fresh `az
+    /// network nsg show` next to an older Resource Graph export) may disagree, and which one
+    /// azlint checks then decides what it reports. Keys compare ignoring case, strings too
+    /// (Resource Graph lower-cases some ids), the nested and flattened forms compare alike,
+    /// and what changes without a change of settings (`etag`, `provisioningState`, a VM's
+    /// power state) or is written by one tool only is not compared.
+    pub fn conflicting_copies(&self) -> Vec<(ResIdx, Place, String)> {
+        use rayon::prelude::*;
+        // Large exports given twice are compared on every core, in input order.
+        let found: Vec<(ResIdx, Place, String)> = (0..self.resources.len())
+            .into_par_iter()
+            .flat_map_iter(|i| self.copies_that_differ(i as ResIdx))
+            .collect();
+        // A subnet or rule embedded in a resource that differs is part of that difference:
+        // it is told once, at the resource.
+        let differing: foldhash::HashSet<ResIdx> = found.iter().map(|(r, _, _)| *r).collect();
+        found
+            .into_iter()
+            .filter(|(r, _, _)| {
+                self.resources[*r as usize]
+                    .parent
+                    .is_none_or(|p| !differing.contains(&p))
+            })
+            .collect()
+    }
+
+    /// The other copies of one resource that differ from the one read.
+    fn copies_that_differ(&self, i: ResIdx) -> Vec<(ResIdx, Place, String)> {
+        let r = &self.resources[i as usize];
+        // A role assignment cannot be changed, only replaced under a new name: two copies
+        // are the same assignment, whatever each tool writes (a bare role GUID, times).
+        if r.other_places.is_empty() || &*r.type_lc == crate::shape::ROLE_ASSIGNMENT_TYPE {
+            return Vec::new();
+        }
+        // An embedded subnet or rule whose parent is given twice too is compared with it.
+        let parent_twice = r
+            .parent
+            .is_some_and(|p| !self.resources[p as usize].other_places.is_empty());
+        if r.embedded && parent_twice {
+            return Vec::new();
+        }
+        let doc = self.document(r.place.doc);
+        if doc.is_template() {
+            return Vec::new();
+        }
+        // `az resource list` leaves the settings out (`"properties": null`): nothing to
+        // compare them with.
+        let unexported =
+            |v: Value<'_>| v.get_ignore_case("properties").is_some_and(|p| p.is_null());
+        let here = doc.value(r.place.node);
+        if unexported(here) {
+            return Vec::new();
+        }
         let mut out = Vec::new();
-        for (i, r) in self.iter() {
-            // A role assignment cannot be changed, only replaced under a new name: two copies
-            // are the same assignment, whatever each tool writes (a bare role GUID, times).
-            if r.other_places.is_empty() || &*r.type_lc == crate::shape::ROLE_ASSIGNMENT_TYPE {
+        for &other in &r.other_places {
+            let other_doc = self.document(other.doc);
+            if other.doc == r.place.doc || other_doc.is_template() {
                 continue;
             }
-            let doc = self.document(r.place.doc);
-            if doc.is_template() {
+            let there = other_doc.value(other.node);
+            if unexported(there) {
                 continue;
             }
-            let here = doc.value(r.place.node);
-            for &other in &r.other_places {
-                let other_doc = self.document(other.doc);
-                if other.doc == r.place.doc || other_doc.is_template() {
-                    continue;
-                }
-                let there = other_doc.value(other.node);
-                if !same_settings(here, there, 0) {
-                    out.push((i, other));
-                }
+            if let Some(at) = first_difference(here, there, 0) {
+                out.push((i, other, at));
             }
         }
         out
@@ -595,6 +633,17 @@ const NOT_COMPARED: &[&str] = &[
     "resourceGroup",
     "resourceGuid",
     "properties",
+    // References back to the resource that uses this one, set on that resource: a public
+    // IP's NIC configuration, a NIC's VM (lists of them are recognised by their shape).
+    "ipConfiguration",
+    "virtualMachine",
+    // What the VM is doing, not how it is set (`az vm show -d`, instance views).
+    "powerState",
+    "instanceView",
+    "privateIps",
+    "publicIps",
+    "macAddresses",
+    "fqdns",
     // When and by whom, not what: tools write the times in different formats.
     "createdOn",
     "createdBy",
@@ -607,13 +656,13 @@ const NOT_COMPARED: &[&str] = &[
 
 /// The members of an object with those of its `properties` object, as one list: the nested
 /// (ARM) and the flattened (CLI) forms of a resource read alike.
-fn settings<'a>(v: Value<'a>) -> Vec<(String, Value<'a>)> {
-    let mut out: Vec<(String, Value<'a>)> = Vec::new();
+fn settings<'a>(v: Value<'a>) -> Vec<(std::borrow::Cow<'a, str>, Value<'a>)> {
+    let mut out = Vec::new();
     let mut add = |obj: Value<'a>| {
         for (k, m) in obj.members() {
             let Some(k) = k.as_str() else { continue };
             if !NOT_COMPARED.iter().any(|n| n.eq_ignore_ascii_case(&k)) {
-                out.push((k.to_ascii_lowercase(), m));
+                out.push((k, m));
             }
         }
     };
@@ -621,53 +670,126 @@ fn settings<'a>(v: Value<'a>) -> Vec<(String, Value<'a>)> {
     if let Some(p) = v.get_ignore_case("properties").filter(|p| p.is_object()) {
         add(p);
     }
+    // Sorted ignoring case, to be walked side by side with another copy's.
+    out.sort_by(|p, q| ignore_case(&p.0, &q.0));
     out
 }
 
-/// Whether two copies of a resource say the same about every setting both show.
-fn same_settings(a: Value<'_>, b: Value<'_>, depth: u32) -> bool {
+/// Orders keys as ARM compares them: ignoring ASCII case.
+fn ignore_case(a: &str, b: &str) -> std::cmp::Ordering {
+    a.bytes()
+        .map(|c| c.to_ascii_lowercase())
+        .cmp(b.bytes().map(|c| c.to_ascii_lowercase()))
+}
+
+/// The first setting on which two copies of a resource disagree, as a path
+/// (`securityRules[2].access`); `None` when they agree on every setting both show.
+///
+/// Tools write the same settings differently, and none of that is a disagreement: a
+/// PowerShell enum as its number where az writes its name, a one-element list where az writes
+/// the value, `null` where another tool writes `{}` or leaves the key out, lists of references
+/// back to other resources (a subnet's `ipConfigurations`), which grow as resources join. A
+/// reference one copy gives (`networkSecurityGroup: {id}`) and the other sets to `null` or
+/// leaves out is a disagreement: that is how attaching and detaching shows.
+fn first_difference(a: Value<'_>, b: Value<'_>, depth: u32) -> Option<String> {
     if depth > 64 {
-        return true;
+        return None;
     }
     match (a.kind(), b.kind()) {
         (Kind::Object, Kind::Object) => {
-            // Sorted by key and walked together: linear in the members, however many.
-            let (mut x, mut y) = (settings(a), settings(b));
-            x.sort_by(|p, q| p.0.cmp(&q.0));
-            y.sort_by(|p, q| p.0.cmp(&q.0));
+            // Sorted by key and walked together: n log n in the members, however many.
+            let (x, y) = (settings(a), settings(b));
             let (mut i, mut j) = (0, 0);
-            while i < x.len() && j < y.len() {
-                match x[i].0.cmp(&y[j].0) {
-                    std::cmp::Ordering::Less => i += 1,
-                    std::cmp::Ordering::Greater => j += 1,
+            while i < x.len() || j < y.len() {
+                let order = match (x.get(i), y.get(j)) {
+                    (Some(p), Some(q)) => ignore_case(&p.0, &q.0),
+                    (Some(_), None) => std::cmp::Ordering::Less,
+                    _ => std::cmp::Ordering::Greater,
+                };
+                match order {
+                    std::cmp::Ordering::Less => {
+                        if is_reference(x[i].1) {
+                            return Some(x[i].0.to_string());
+                        }
+                        i += 1;
+                    }
+                    std::cmp::Ordering::Greater => {
+                        if is_reference(y[j].1) {
+                            return Some(y[j].0.to_string());
+                        }
+                        j += 1;
+                    }
                     std::cmp::Ordering::Equal => {
-                        if !same_settings(x[i].1, y[j].1, depth + 1) {
-                            return false;
+                        if let Some(d) = first_difference(x[i].1, y[j].1, depth + 1) {
+                            return Some(match d.starts_with('[') || d.is_empty() {
+                                true => format!("{}{d}", x[i].0),
+                                false => format!("{}.{d}", x[i].0),
+                            });
                         }
                         i += 1;
                         j += 1;
                     }
                 }
             }
-            true
+            None
         }
         (Kind::Array, Kind::Array) => {
-            a.len() == b.len()
-                && a.elements()
-                    .zip(b.elements())
-                    .all(|(x, y)| same_settings(x, y, depth + 1))
+            if is_reference_list(a) || is_reference_list(b) {
+                return None;
+            }
+            if a.len() != b.len() {
+                return Some(String::new());
+            }
+            a.elements()
+                .zip(b.elements())
+                .enumerate()
+                .find_map(|(n, (x, y))| {
+                    first_difference(x, y, depth + 1).map(|d| {
+                        match d.starts_with('[') || d.is_empty() {
+                            true => format!("[{n}]{d}"),
+                            false => format!("[{n}].{d}"),
+                        }
+                    })
+                })
         }
+        (Kind::Array, _) if a.len() == 1 => first_difference(a.elements().next()?, b, depth + 1),
+        (_, Kind::Array) if b.len() == 1 => first_difference(a, b.elements().next()?, depth + 1),
         (Kind::String, Kind::String) => match (a.as_str(), b.as_str()) {
-            (Some(x), Some(y)) => x.trim().eq_ignore_ascii_case(y.trim()),
-            _ => false,
+            (Some(x), Some(y)) if x.trim().eq_ignore_ascii_case(y.trim()) => None,
+            _ => Some(String::new()),
         },
-        (Kind::Number, Kind::Number) => a.as_f64() == b.as_f64(),
-        (Kind::Bool, Kind::Bool) => a.as_bool() == b.as_bool(),
-        (Kind::Null, Kind::Null) => true,
-        // A setting one copy leaves out (null) and the other gives is not a contradiction.
-        (Kind::Null, _) | (_, Kind::Null) => true,
-        _ => false,
+        (Kind::Number, Kind::Number) => (a.as_f64() != b.as_f64()).then(String::new),
+        (Kind::Bool, Kind::Bool) => (a.as_bool() != b.as_bool()).then(String::new),
+        (Kind::Null, Kind::Null) => None,
+        (Kind::Null, _) => is_reference(b).then(String::new),
+        (_, Kind::Null) => is_reference(a).then(String::new),
+        // One tool's format against another's (an enum's number, a boolean as text): not a
+        // disagreement azlint can tell.
+        _ => None,
     }
+}
+
+/// A reference to another resource: an object with a non-empty string `id`.
+fn is_reference(v: Value<'_>) -> bool {
+    v.get_ignore_case("id")
+        .and_then(|id| id.as_str())
+        .is_some_and(|id| !id.trim().is_empty())
+}
+
+/// A list of references back to other resources: objects that say nothing but their `id`
+/// (and the group az adds, or PowerShell's empty fields).
+fn is_reference_list(v: Value<'_>) -> bool {
+    !v.is_empty()
+        && v.elements().all(|e| {
+            e.is_object()
+                && is_reference(e)
+                && e.members().all(|(k, m)| {
+                    let k = k.as_str().unwrap_or_default();
+                    k.eq_ignore_ascii_case("id")
+                        || k.eq_ignore_ascii_case("resourceGroup")
+                        || m.is_null()
+                })
+        })
 }
 
 /// The id of the resource group of a resource key (`/subscriptions/s/resourcegroups/g/...` ->
