@@ -256,12 +256,13 @@ impl Facts {
     /// run, and a user should hear so rather than see a clean pass.
     pub fn missing_references(&self, inv: &Inventory, site: &Site) -> Vec<String> {
         let mut out: Vec<String> = Vec::new();
+        let mut seen: foldhash::HashSet<String> = Default::default();
         let mut add = |id: &str| {
             let id = id.trim();
             // A template expression left unevaluated is unknown, not missing: the rules that
             // read it say so themselves.
             let expression = id.starts_with('[') && !id.starts_with("[[");
-            if !id.is_empty() && !expression && !out.iter().any(|o| o.eq_ignore_ascii_case(id)) {
+            if !id.is_empty() && !expression && seen.insert(id_key(id)) {
                 out.push(id.to_string());
             }
         };
@@ -289,9 +290,7 @@ impl Facts {
                 add(id);
             }
             if let Some(subnet) = info.primary_subnet {
-                if !subnets.contains(&subnet) {
-                    subnets.push(subnet);
-                }
+                subnets.push(subnet);
                 continue;
             }
             let (Some(node), Some(key)) = (info.primary_subnet_id, &info.primary_subnet_key) else {
@@ -308,6 +307,8 @@ impl Facts {
                 _ => add(written),
             }
         }
+        subnets.sort_unstable();
+        subnets.dedup();
         for subnet in subnets {
             let r = inv.resource(subnet);
             if let (None, Some(vnet)) = (r.parent, r.key.as_deref().and_then(parent_key)) {
