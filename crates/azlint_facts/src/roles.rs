@@ -92,7 +92,10 @@ fn assignment(inv: &Inventory, res: ResIdx) -> Option<RoleAssignment> {
     Some(RoleAssignment {
         res,
         principal_id: principal.trim().to_ascii_lowercase(),
+        // `Get-AzRoleAssignment` writes `Unknown` when it cannot read the directory: as good
+        // as no type at all.
         principal_type: text(principal_type)
+            .filter(|t| !t.trim().eq_ignore_ascii_case("Unknown"))
             .map(Cow::into_owned)
             .unwrap_or_default(),
         role: definition

@@ -212,7 +212,10 @@ pub fn fact<'a>(cx: &Context<'a>, name: &str, res: ResIdx, _current: Value<'a>) 
                         .on(key)
                         .filter(|a| direct_identity(a))
                         .filter_map(|a| {
-                            found(inv.prop(a.res, &["principalId"])).map(|v| item(cx, a.res, v))
+                            // PowerShell's `Get-AzRoleAssignment` writes it `ObjectId`.
+                            found(inv.prop(a.res, &["principalId"]))
+                                .or_else(|| found(inv.prop(a.res, &["objectId"])))
+                                .map(|v| item(cx, a.res, v))
                         })
                         .collect(),
                 );
