@@ -352,6 +352,34 @@ fn subscription_scope_modules_read_each_others_outputs() {
 }
 
 #[test]
+fn a_nested_deployment_given_a_subscription_alone_deploys_at_subscription_scope() {
+    let dir = scratch(&[(
+        "t.json",
+        r#"{
+  "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+  "contentVersion": "1.0.0.0",
+  "resources": [
+    {
+      "type": "Microsoft.Resources/deployments",
+      "apiVersion": "2022-09-01",
+      "name": "atSub",
+      "subscriptionId": "11111111-1111-1111-1111-111111111111",
+      "location": "westeurope",
+      "properties": {"mode": "Incremental", "template": {"$schema": "https://schema.management.azure.com/schemas/2018-05-01/subscriptionDeploymentTemplate.json#", "contentVersion": "1.0.0.0", "resources": []}}
+    }
+  ]
+}
+"#,
+    )]);
+    let run = run_in(&dir, &["expand", "t.json"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        run.json()["resources"][0]["id"],
+        "/subscriptions/11111111-1111-1111-1111-111111111111/providers/Microsoft.Resources/deployments/atSub"
+    );
+}
+
+#[test]
 fn a_value_passed_to_a_module_is_labelled() {
     let dir = scratch(&[(
         "main.json",
@@ -437,7 +465,9 @@ fn reference_of_a_declared_vnet_knows_its_subnets() {
   "outputs": {
     "lan": {"type": "string", "value": "[reference(resourceId('Microsoft.Network/virtualNetworks', 'vnet'), '2024-05-01').subnets[1].id]"},
     "lanFull": {"type": "string", "value": "[reference(resourceId('Microsoft.Network/virtualNetworks', 'vnet'), '2024-05-01', 'Full').properties.subnets[1].properties.addressPrefix]"},
-    "guid": {"type": "string", "value": "[reference(resourceId('Microsoft.Network/virtualNetworks', 'vnet'), '2024-05-01').resourceGuid]"}
+    "guid": {"type": "string", "value": "[reference(resourceId('Microsoft.Network/virtualNetworks', 'vnet'), '2024-05-01').resourceGuid]"},
+    "subnetEtag": {"type": "string", "value": "[reference(resourceId('Microsoft.Network/virtualNetworks', 'vnet'), '2024-05-01').subnets[0].etag]"},
+    "childSubnet": {"type": "string", "value": "[reference(resourceId('Microsoft.Network/virtualNetworks', 'vnet'), '2024-05-01').subnets[2].id]"}
   }
 }
 "#,
@@ -450,11 +480,15 @@ fn reference_of_a_declared_vnet_knows_its_subnets() {
         "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/RG/providers/Microsoft.Network/virtualNetworks/vnet/subnets/lan"
     );
     assert_eq!(x["outputs"]["lanFull"]["value"], "10.20.0.64/27");
-    assert!(
-        x["outputs"]["guid"]["value"]["$unknown"].is_string(),
-        "{}",
-        x["outputs"]["guid"]
-    );
+    // What Azure adds, of the VNET or of a subnet, and a subnet declared elsewhere (a child
+    // resource) are unknown, not errors.
+    for unknown in ["guid", "subnetEtag", "childSubnet"] {
+        assert!(
+            x["outputs"][unknown]["value"]["$unknown"].is_string(),
+            "{unknown}: {}",
+            x["outputs"][unknown]
+        );
+    }
 }
 
 #[test]

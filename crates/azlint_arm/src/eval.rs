@@ -925,9 +925,9 @@ impl<'t> Scope<'t> {
                     render_call(name, args)
                 );
                 match self.declared_subnets.get(&target) {
-                    Some(subnets) => {
+                    Some(declared) => {
                         let mut props = Obj::new();
-                        props.push("subnets", subnets.clone());
+                        props.push("subnets", declared_subnets(&reason, &symbol, declared));
                         if full {
                             let inner = Val::partly_known(
                                 reason.clone(),
@@ -1045,6 +1045,26 @@ fn number(v: Value<'_>) -> Val {
     }
 }
 
+/// What `reference()` of a declared VNET knows of its `subnets`: each declared subnet, by
+/// position, itself known only in what the template declares (its name, its properties, the
+/// id Azure gives it); anything else, and any further subnet (one declared as a child
+/// resource), is unknown.
+fn declared_subnets(reason: &str, symbol: &str, declared: &Val) -> Val {
+    let list = format!("{symbol}.subnets");
+    let mut by_position = Obj::new();
+    if let Val::Array(items) = declared {
+        for (n, item) in items.iter().enumerate() {
+            let at = format!("{list}[{n}]");
+            let known = match item {
+                Val::Object(o) => (**o).clone(),
+                _ => Obj::new(),
+            };
+            by_position.push(n.to_string(), Val::partly_known(reason, at, known));
+        }
+    }
+    Val::partly_known(reason, list, by_position)
+}
+
 /// `.name` on a value.
 pub fn property(t: &Val, name: &str) -> EvalResult {
     match t {
@@ -1081,10 +1101,21 @@ fn hint(o: &Obj) -> String {
 /// `[index]` on a value.
 pub fn index_value(t: &Val, i: &Val) -> EvalResult {
     match (t, i) {
-        (Val::Unknown(u), _) => Ok(Val::unknown(
-            u.reason.clone(),
-            format!("{}[{}]", u.symbol, render(i)),
-        )),
+        (Val::Unknown(u), _) => {
+            // What is known of it: a member by name, or an element by its position.
+            let key = match i {
+                Val::Str(s) => Some(s.to_string()),
+                Val::Int(n) => Some(n.to_string()),
+                _ => None,
+            };
+            match key.and_then(|k| u.known.as_ref()?.get(&k).cloned()) {
+                Some(v) => Ok(v),
+                None => Ok(Val::unknown(
+                    u.reason.clone(),
+                    format!("{}[{}]", u.symbol, render(i)),
+                )),
+            }
+        }
         (_, Val::Unknown(u)) => Ok(Val::Unknown(u.clone())),
         (Val::Array(a), i) if i.as_int().is_some() => {
             let n = i.as_int().unwrap_or(-1);

@@ -861,12 +861,11 @@ impl Expander {
                 // `resourceGroup` and `subscriptionId`): its id is there, and that is the id
                 // `reference()` of it names (Bicep's modules at subscription scope).
                 let mut target = (*scope.deployment).clone();
-                if let Some(rg) = str_of(node.get("resourceGroup")) {
-                    target.resource_group = Some(rg);
-                }
-                if let Some(sub) = str_of(node.get("subscriptionId")) {
-                    target.subscription_id = sub;
-                }
+                retarget(
+                    &mut target,
+                    str_of(node.get("resourceGroup")),
+                    str_of(node.get("subscriptionId")),
+                );
                 let id = resource_id(t, n, scope_prop.as_deref(), &target);
                 node.set("id", Node::Leaf(Val::str(id.as_str()), name_origin));
                 runtime_properties(&mut node, own_t, &id, name_origin);
@@ -949,10 +948,25 @@ impl Expander {
             return;
         };
         let Some(inner) = props.get_ignore_case("template").filter(|t| t.is_object()) else {
-            if let Some(link) = props.get_ignore_case("templateLink") {
+            // Once per link, however many copies of the deployment a loop makes.
+            let link = props
+                .get_ignore_case("templateLink")
+                .filter(|l| !self.out.skipped.iter().any(|p| p.span == l.span()));
+            if let Some(link) = link {
+                // As evaluated (`[uri(deployment().properties.templateLink.uri, ...)]` is a
+                // URI), else as written.
+                let evaluated = node.get("properties").and_then(|p| p.get("templateLink"));
                 let target = ["uri", "relativePath", "id"]
                     .iter()
-                    .find_map(|k| link.get_ignore_case(k).and_then(|v| v.as_str()))
+                    .find_map(
+                        |k| match evaluated.and_then(|l| l.get(k)).map(Node::to_val) {
+                            Some(Val::Str(s)) => Some(s.to_string()),
+                            _ => link
+                                .get_ignore_case(k)
+                                .and_then(|v| v.as_str())
+                                .map(|v| v.into_owned()),
+                        },
+                    )
                     .map(|t| format!(" (`{t}`)"))
                     .unwrap_or_default();
                 self.out.skipped.push(Problem {
@@ -985,12 +999,7 @@ impl Expander {
             Some(Val::Str(s)) => Some(s.to_string()),
             _ => None,
         };
-        if let Some(rg) = target("resourceGroup") {
-            d.resource_group = Some(rg);
-        }
-        if let Some(sub) = target("subscriptionId") {
-            d.subscription_id = sub;
-        }
+        retarget(&mut d, target("resourceGroup"), target("subscriptionId"));
         if let Some(n) = target("name") {
             d.name = n;
         }
@@ -1104,6 +1113,24 @@ impl Expander {
     }
 }
 
+/// Where a nested deployment that names a resource group or a subscription deploys: that
+/// group; or, given a subscription alone, that subscription itself (as ARM deploys it).
+fn retarget(d: &mut Deployment, resource_group: Option<String>, subscription: Option<String>) {
+    match (resource_group, subscription) {
+        (Some(rg), sub) => {
+            d.resource_group = Some(rg);
+            if let Some(sub) = sub {
+                d.subscription_id = sub;
+            }
+        }
+        (None, Some(sub)) => {
+            d.subscription_id = sub;
+            d.resource_group = None;
+        }
+        (None, None) => {}
+    }
+}
+
 /// The id of the deployment's resource group (of its subscription, at subscription scope).
 fn group_base(d: &Deployment) -> String {
     match &d.resource_group {
@@ -1137,10 +1164,6 @@ fn extension_form(ty: &str, name: &str) -> Option<(String, String)> {
     ))
 }
 
-/// Properties Azure sets when it creates a resource, which other resources of the template
-/// read with `reference()`: written as the same unknown those reads give, so that rules can
-/// join on them before deployment (a role assignment for "the principal of identity X", a
-/// route to "the private IP of NIC Y").
 /// A declared VNET's `subnets`, each with the id Azure gives it (`VNET/subnets/NAME`): what
 /// `reference()` of the VNET knows before deployment.
 fn subnets_with_ids(vnet: &Node, vnet_id: &str) -> Option<Val> {
@@ -1164,6 +1187,10 @@ fn subnets_with_ids(vnet: &Node, vnet_id: &str) -> Option<Val> {
     Some(Val::Array(Arc::new(subnets)))
 }
 
+/// Properties Azure sets when it creates a resource, which other resources of the template
+/// read with `reference()`: written as the same unknown those reads give, so that rules can
+/// join on them before deployment (a role assignment for "the principal of identity X", a
+/// route to "the private IP of NIC Y").
 fn runtime_properties(node: &mut Node, ty: &str, id: &str, at: Origin) {
     let target = id.to_lowercase().replace('\'', "''");
     let symbol = |path: &str| format!("reference('{target}', 'Full').{path}");
