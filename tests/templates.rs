@@ -507,6 +507,16 @@ fn a_linked_template_is_reported_not_read() {
         "mode": "Incremental",
         "templateLink": {"relativePath": "modules/site.json"}
       }
+    },
+    {
+      "type": "Microsoft.Resources/deployments",
+      "apiVersion": "2022-09-01",
+      "name": "[format('spoke{0}', copyIndex())]",
+      "copy": {"name": "spokes", "count": 3},
+      "properties": {
+        "mode": "Incremental",
+        "templateLink": {"uri": "[format('https://example.com/{0}.json', 'spoke')]"}
+      }
     }
   ]
 }
@@ -524,6 +534,19 @@ fn a_linked_template_is_reported_not_read() {
             .as_str()
             .is_some_and(|m| m.contains("`modules/site.json`") && m.contains("not linted")),
         "{f}"
+    );
+    // A link in a copy loop is told once, with its URI as evaluated.
+    let links: Vec<&str> = report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["code"] == "IN004")
+        .filter_map(|f| f["message"].as_str())
+        .collect();
+    assert_eq!(links.len(), 2, "{links:?}");
+    assert!(
+        links[1].contains("`https://example.com/spoke.json`"),
+        "{links:?}"
     );
 }
 

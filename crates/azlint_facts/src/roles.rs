@@ -178,3 +178,45 @@ impl Roles {
             .map(move |&i| &self.assignments[i])
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn powershell_assignments_read_like_azs() {
+        // Get-AzRoleAssignment | ConvertTo-Json: ObjectId, ObjectType, a bare role GUID; an
+        // ObjectType of Unknown (the directory could not be read) says no type.
+        let text = r#"[
+          {"RoleAssignmentId": "/subscriptions/s/resourceGroups/g/providers/Microsoft.Authorization/roleAssignments/a1",
+           "Scope": "/subscriptions/s/resourceGroups/g", "RoleDefinitionId": "9980e02c-c2be-4d73-94e8-173b1dc7cf3c",
+           "ObjectId": "P1", "ObjectType": "ServicePrincipal"},
+          {"RoleAssignmentId": "/subscriptions/s/resourceGroups/g/providers/Microsoft.Authorization/roleAssignments/a2",
+           "Scope": "/subscriptions/s/resourceGroups/g", "RoleDefinitionId": "9980e02c-c2be-4d73-94e8-173b1dc7cf3c",
+           "ObjectId": "P2", "ObjectType": "Unknown"}
+        ]"#;
+        let inv = Inventory::from_texts(&[("roles.json", text)]).expect("test JSON");
+        let roles = Roles::collect(&inv);
+        let read: Vec<(&str, &str, &str)> = roles
+            .on("/subscriptions/s/resourcegroups/g")
+            .map(|a| {
+                (
+                    a.principal_id.as_str(),
+                    a.principal_type.as_str(),
+                    a.role.as_str(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            read,
+            [
+                (
+                    "p1",
+                    "ServicePrincipal",
+                    "9980e02c-c2be-4d73-94e8-173b1dc7cf3c"
+                ),
+                ("p2", "", "9980e02c-c2be-4d73-94e8-173b1dc7cf3c"),
+            ]
+        );
+    }
+}
