@@ -513,3 +513,55 @@ fn a_deny_rule_in_another_file_is_where_the_finding_points() {
         "{finding}"
     );
 }
+
+#[test]
+fn subnets_without_their_vnet_still_decide_the_virtualnetwork_tag() {
+    // The healthy site with its VNET exported as `az network vnet subnet list` (subnets
+    // alone, no VNET), and a LAN NSG rule denying the keepalive from `VirtualNetwork`: the
+    // other LAN NIC is in the LAN subnet, so it is in the VNET, and the deny decides.
+    let text =
+        std::fs::read_to_string("fixtures/examples/healthy/resources.json").expect("example");
+    let resources: Vec<serde_json::Value> = serde_json::from_str(&text).expect("JSON");
+    let mut out = Vec::new();
+    for mut r in resources {
+        if r["type"] == "Microsoft.Network/virtualNetworks" {
+            for s in r["properties"]["subnets"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+            {
+                let mut s = s;
+                s["type"] = "Microsoft.Network/virtualNetworks/subnets".into();
+                out.push(s);
+            }
+            continue;
+        }
+        if r["name"] == "ams-LANSecurityGroup" {
+            let rules = r["properties"]["securityRules"]
+                .as_array_mut()
+                .expect("rules");
+            rules.push(serde_json::json!({
+                "name": "Deny-Keepalive",
+                "properties": {
+                    "access": "Deny", "direction": "Inbound", "priority": 90, "protocol": "Udp",
+                    "sourceAddressPrefix": "VirtualNetwork", "sourcePortRange": "*",
+                    "destinationAddressPrefix": "*", "destinationPortRange": "20480"
+                }
+            }));
+        }
+        out.push(r);
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("site.json");
+    std::fs::write(&file, serde_json::to_string_pretty(&out).expect("JSON")).expect("write");
+    let run = azlint(&["check", "--format", "json", file.to_str().expect("path")]);
+    let report = run.json();
+    let codes: Vec<&str> = report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["severity"] == "error")
+        .filter_map(|f| f["code"].as_str())
+        .collect();
+    assert!(codes.contains(&"HA035"), "{}", run.stdout);
+}

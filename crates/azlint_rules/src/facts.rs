@@ -932,18 +932,34 @@ fn nic_context(cx: &Context<'_>, nic: ResIdx) -> Result<NicContext, String> {
 
 /// The address space of a subnet's VNET: what `VirtualNetwork` covers.
 fn vnet_space(cx: &Context<'_>, subnet: ResIdx) -> Vec<IpNet> {
-    let Some(v) = cx.inv.resource(subnet).parent else {
-        return Vec::new();
+    let prefixes = |v: Value<'_>| -> Vec<IpNet> {
+        v.elements()
+            .filter_map(|e| e.as_str().and_then(|s| s.trim().parse::<IpNet>().ok()))
+            .collect()
     };
-    cx.vnet_space(v, || {
-        match cx.inv.prop(v, &["addressSpace", "addressPrefixes"]) {
-            Lookup::Found(list) => list
-                .elements()
-                .filter_map(|e| e.as_str().and_then(|s| s.trim().parse::<IpNet>().ok()))
-                .collect(),
-            _ => Vec::new(),
-        }
-    })
+    let space = match cx.inv.resource(subnet).parent {
+        Some(v) => cx.vnet_space(v, || {
+            match cx.inv.prop(v, &["addressSpace", "addressPrefixes"]) {
+                Lookup::Found(list) => prefixes(list),
+                _ => Vec::new(),
+            }
+        }),
+        None => Vec::new(),
+    };
+    if !space.is_empty() {
+        return space;
+    }
+    // The VNET is not in the inputs (a subnet list alone, a template's `existing` VNET), or
+    // does not show its space: the subnet's own prefixes are part of it, which decides
+    // `VirtualNetwork` for its NICs.
+    let mut own = Vec::new();
+    if let Lookup::Found(p) = cx.inv.prop(subnet, &["addressPrefix"]) {
+        own.extend(p.as_str().and_then(|s| s.trim().parse::<IpNet>().ok()));
+    }
+    if let Lookup::Found(list) = cx.inv.prop(subnet, &["addressPrefixes"]) {
+        own.extend(prefixes(list));
+    }
+    own
 }
 
 /// A deny decision, with where it is.
