@@ -312,7 +312,12 @@ impl Facts {
         for subnet in subnets {
             let r = inv.resource(subnet);
             if let (None, Some(vnet)) = (r.parent, r.key.as_deref().and_then(parent_key)) {
-                add(vnet);
+                // Named as the subnet's id writes it, where that id is plain.
+                let written = inv.id(subnet).map(|id| id.trim().to_string());
+                match written.filter(|w| w.is_ascii() && w.len() >= vnet.len()) {
+                    Some(w) => add(&w[..vnet.len()]),
+                    None => add(vnet),
+                }
             }
             if let Some(info) = self.subnet_info(subnet) {
                 for attached in [&info.route_table, &info.nsg, &info.nat_gateway] {
