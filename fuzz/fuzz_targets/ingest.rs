@@ -1,6 +1,7 @@
 //! The whole pipeline on arbitrary input: the bytes as one input file, or two when they hold a
 //! NUL byte (split at the first one) -> `SourceFile::from_bytes` -> parse -> `ingest` ->
-//! `Inventory::build` -> `Facts::derive` -> every built-in rule via `azlint_rules::run`.
+//! `Inventory::build` (and its comparison of copies) -> `Facts::derive` (and each site's
+//! missing references) -> every built-in rule via `azlint_rules::run`.
 //! Files that are not UTF-8 or not JSON are skipped, as the CLI reports and skips them.
 //! Contract: no input panics.
 #![no_main]
@@ -38,8 +39,14 @@ fuzz_target!(|data: &[u8]| {
         ingested.push(result);
     }
     let inv = Inventory::build(ingested);
+    // Copies of one resource in the two files are compared (IN013).
+    std::hint::black_box(inv.conflicting_copies());
     let facts = Facts::derive(&inv);
     let _ = facts.unresolved_reason();
+    // What each site refers to that is not there (IN012).
+    for site in &facts.sites {
+        std::hint::black_box(facts.missing_references(&inv, site));
+    }
     let cx = Context::new(&inv, &facts);
     let rules: Vec<&Rule> = rules().iter().collect();
     let findings = azlint_rules::run(&rules, &cx);
