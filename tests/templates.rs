@@ -449,6 +449,13 @@ fn reference_of_a_declared_vnet_knows_its_subnets() {
   "contentVersion": "1.0.0.0",
   "resources": [
     {
+      "type": "Microsoft.Network/networkInterfaces",
+      "apiVersion": "2024-05-01",
+      "name": "nic",
+      "location": "westeurope",
+      "properties": {"ipConfigurations": [{"name": "ip", "properties": {"subnet": {"id": "[reference(resourceId('Microsoft.Network/virtualNetworks', 'vnet'), '2024-05-01').subnets[1].id]"}}}]}
+    },
+    {
       "type": "Microsoft.Network/virtualNetworks",
       "apiVersion": "2024-05-01",
       "name": "vnet",
@@ -480,6 +487,11 @@ fn reference_of_a_declared_vnet_knows_its_subnets() {
         "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/RG/providers/Microsoft.Network/virtualNetworks/vnet/subnets/lan"
     );
     assert_eq!(x["outputs"]["lanFull"]["value"], "10.20.0.64/27");
+    // A NIC declared before its VNET reads the same.
+    assert_eq!(
+        x["resources"][0]["properties"]["ipConfigurations"][0]["properties"]["subnet"]["id"],
+        x["outputs"]["lan"]["value"]
+    );
     // What Azure adds, of the VNET or of a subnet, and a subnet declared elsewhere (a child
     // resource) are unknown, not errors.
     for unknown in ["guid", "subnetEtag", "childSubnet"] {

@@ -695,7 +695,20 @@ impl Expander {
                 if !ty.contains('/') || ty.matches('/').count() != name.matches('/').count() + 1 {
                     continue;
                 }
-                let id = resource_id(&ty, &name, None, &scope.deployment).to_lowercase();
+                let id = resource_id(&ty, &name, None, &scope.deployment);
+                // A VNET's subnets are known to `reference()` of it from any resource of the
+                // template, whether it comes before the VNET or after.
+                if ty.eq_ignore_ascii_case("Microsoft.Network/virtualNetworks") {
+                    let subnets = r
+                        .get_ignore_case("properties")
+                        .and_then(|p| p.get_ignore_case("subnets"))
+                        .and_then(|l| scope.eval_value(l).ok());
+                    let _ = scope.take_touched();
+                    if let Some(subnets) = subnets.and_then(|l| with_ids(&l, &id)) {
+                        scope.declared_subnets.insert(id.to_lowercase(), subnets);
+                    }
+                }
+                let id = id.to_lowercase();
                 if let Some(symbol) = symbol {
                     scope.symbols.insert(symbol.to_lowercase(), id.clone());
                 }
@@ -1167,7 +1180,12 @@ fn extension_form(ty: &str, name: &str) -> Option<(String, String)> {
 /// A declared VNET's `subnets`, each with the id Azure gives it (`VNET/subnets/NAME`): what
 /// `reference()` of the VNET knows before deployment.
 fn subnets_with_ids(vnet: &Node, vnet_id: &str) -> Option<Val> {
-    let Val::Array(list) = vnet.get("properties")?.get("subnets")?.to_val() else {
+    with_ids(&vnet.get("properties")?.get("subnets")?.to_val(), vnet_id)
+}
+
+/// A list of subnets, each given the id Azure gives it.
+fn with_ids(subnets: &Val, vnet_id: &str) -> Option<Val> {
+    let Val::Array(list) = subnets else {
         return None;
     };
     let subnets = list
