@@ -22,7 +22,9 @@ mod site;
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use azlint_inventory::{id_key, parent_key, props_of, Inventory, Lookup, ResIdx};
+use azlint_inventory::{
+    id_key, is_expression_text, parent_key, props_of, Inventory, Lookup, ResIdx,
+};
 use rayon::prelude::*;
 
 pub use ip::{is_public_ip, non_public_range};
@@ -261,8 +263,7 @@ impl Facts {
             let id = id.trim();
             // A template expression left unevaluated is unknown, not missing: the rules that
             // read it say so themselves.
-            let expression = id.starts_with('[') && !id.starts_with("[[");
-            if !id.is_empty() && !expression && seen.insert(id_key(id)) {
+            if !id.is_empty() && !is_expression_text(id) && seen.insert(id_key(id)) {
                 out.push(id.to_string());
             }
         };
@@ -299,11 +300,8 @@ impl Facts {
             let written = inv.document_of(nic).value(node).as_str();
             let written = written.as_deref().map(str::trim).unwrap_or(key);
             match parent_key(key) {
-                // The VNET is not there either: name it, as written where the id is plain.
-                Some(vnet) if inv.get(vnet).is_none() => {
-                    let same = written.is_ascii() && written.len() >= vnet.len();
-                    add(if same { &written[..vnet.len()] } else { vnet });
-                }
+                // The VNET is not there either: name it.
+                Some(vnet) if inv.get(vnet).is_none() => add(parent_as_written(written, vnet)),
                 _ => add(written),
             }
         }
@@ -312,12 +310,8 @@ impl Facts {
         for subnet in subnets {
             let r = inv.resource(subnet);
             if let (None, Some(vnet)) = (r.parent, r.key.as_deref().and_then(parent_key)) {
-                // Named as the subnet's id writes it, where that id is plain.
-                let written = inv.id(subnet).map(|id| id.trim().to_string());
-                match written.filter(|w| w.is_ascii() && w.len() >= vnet.len()) {
-                    Some(w) => add(&w[..vnet.len()]),
-                    None => add(vnet),
-                }
+                let written = inv.id(subnet).unwrap_or_default();
+                add(parent_as_written(written.trim(), vnet));
             }
             if let Some(info) = self.subnet_info(subnet) {
                 for attached in [&info.route_table, &info.nsg, &info.nat_gateway] {
@@ -411,6 +405,16 @@ impl Facts {
             }
         }
         out
+    }
+}
+
+/// The parent part of a child's id as the child's id writes it (`.../virtualNetworks/ams-vsNet`),
+/// given the parent's key; the key itself where the written id is not plain ASCII.
+fn parent_as_written<'a>(written: &'a str, parent: &'a str) -> &'a str {
+    // Keys are the ids lower-cased: for ASCII, the same bytes at the same places.
+    match written.get(..parent.len()) {
+        Some(p) if written.is_ascii() && p.eq_ignore_ascii_case(parent) => p,
+        _ => parent,
     }
 }
 

@@ -598,13 +598,13 @@ pub fn symbol(doc: &Document, l: &Lookup<'_>) -> Option<String> {
 
 /// ARM's rule: a string in brackets is an expression, unless it starts with `[[`.
 pub fn is_expression(v: Value<'_>) -> bool {
-    match v.as_str() {
-        Some(s) => {
-            let s = s.trim();
-            s.starts_with('[') && !s.starts_with("[[") && s.ends_with(']')
-        }
-        None => false,
-    }
+    v.as_str().is_some_and(|s| is_expression_text(&s))
+}
+
+/// [`is_expression`] for text already read.
+pub fn is_expression_text(s: &str) -> bool {
+    let s = s.trim();
+    s.starts_with('[') && !s.starts_with("[[") && s.ends_with(']')
 }
 
 /// The hash the inventory indexes keys by. One random seed per process (like std's maps, so
