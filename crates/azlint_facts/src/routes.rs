@@ -366,7 +366,8 @@ fn text(v: Option<Value<'_>>) -> Option<String> {
     v.and_then(|x| x.as_str()).map(|s| s.trim().to_string())
 }
 
-fn prefixes(v: Option<Value<'_>>) -> Vec<IpNet> {
+/// The prefixes a value writes: a list of them, or one ([`parse_prefix`] each).
+pub fn prefixes(v: Option<Value<'_>>) -> Vec<IpNet> {
     match v {
         Some(list) if list.is_array() => list
             .elements()

@@ -11,6 +11,7 @@ use std::borrow::Cow;
 use std::net::IpAddr;
 
 use azlint_facts::nsg::{judge, Asgs, Direction, Endpoint, Flow, Verdict};
+use azlint_facts::routes::prefixes;
 use azlint_facts::{
     primary_config, Attached, NicRole, Site, CONTRIBUTOR, OWNER, USER_ACCESS_ADMINISTRATOR,
     VM_CONTRIBUTOR,
@@ -932,18 +933,9 @@ fn nic_context(cx: &Context<'_>, nic: ResIdx) -> Result<NicContext, String> {
 
 /// The address space of a subnet's VNET: what `VirtualNetwork` covers.
 fn vnet_space(cx: &Context<'_>, subnet: ResIdx) -> Vec<IpNet> {
-    let prefixes = |v: Value<'_>| -> Vec<IpNet> {
-        v.elements()
-            .filter_map(|e| e.as_str().and_then(|s| s.trim().parse::<IpNet>().ok()))
-            .collect()
-    };
+    let written = |res: ResIdx, path: &[&str]| prefixes(found(cx.inv.prop(res, path)));
     let space = match cx.inv.resource(subnet).parent {
-        Some(v) => cx.vnet_space(v, || {
-            match cx.inv.prop(v, &["addressSpace", "addressPrefixes"]) {
-                Lookup::Found(list) => prefixes(list),
-                _ => Vec::new(),
-            }
-        }),
+        Some(v) => cx.vnet_space(v, || written(v, &["addressSpace", "addressPrefixes"])),
         None => Vec::new(),
     };
     if !space.is_empty() {
@@ -952,13 +944,8 @@ fn vnet_space(cx: &Context<'_>, subnet: ResIdx) -> Vec<IpNet> {
     // The VNET is not in the inputs (a subnet list alone, a template's `existing` VNET), or
     // does not show its space: the subnet's own prefixes are part of it, which decides
     // `VirtualNetwork` for its NICs.
-    let mut own = Vec::new();
-    if let Lookup::Found(p) = cx.inv.prop(subnet, &["addressPrefix"]) {
-        own.extend(p.as_str().and_then(|s| s.trim().parse::<IpNet>().ok()));
-    }
-    if let Lookup::Found(list) = cx.inv.prop(subnet, &["addressPrefixes"]) {
-        own.extend(prefixes(list));
-    }
+    let mut own = written(subnet, &["addressPrefix"]);
+    own.extend(written(subnet, &["addressPrefixes"]));
     own
 }
 
