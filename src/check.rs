@@ -2,7 +2,9 @@
 
 use std::io::IsTerminal;
 
-use azlint_diagnostics::{assign_fingerprints, input, sort_findings, Finding, Label, Severity};
+use azlint_diagnostics::{
+    assign_fingerprints, input, printable, sort_findings, Finding, Label, Severity,
+};
 use azlint_facts::{ExplicitSite, Facts, Site};
 use azlint_inventory::Inventory;
 use azlint_report::{
@@ -331,7 +333,7 @@ fn incomplete_site(inventory: &Inventory, facts: &Facts, site: &Site) -> Option<
     let shown: Vec<String> = missing
         .iter()
         .take(6)
-        .map(|id| format!("`{}`", id.rsplit('/').next().unwrap_or(id)))
+        .map(|id| format!("`{}`", printable(id.rsplit('/').next().unwrap_or(id))))
         .collect();
     let more = match missing.len().saturating_sub(shown.len()) {
         0 => String::new(),
@@ -343,7 +345,7 @@ fn incomplete_site(inventory: &Inventory, facts: &Facts, site: &Site) -> Option<
         Severity::Note,
         format!(
             "cannot tell whether the site of `{}` passes the checks that read {}{more}: {} not in the inputs",
-            name.as_str().unwrap_or_default(),
+            printable(&name.as_str().unwrap_or_default()),
             shown.join(", "),
             if missing.len() == 1 { "it is" } else { "they are" },
         ),
@@ -377,11 +379,11 @@ fn conflicting_copies(inventory: &Inventory) -> Vec<Finding> {
             );
             let name = inventory
                 .name(res)
-                .and_then(|n| n.as_str().map(|s| s.into_owned()))
+                .and_then(|n| n.as_str().map(|s| printable(&s)))
                 .unwrap_or_else(|| "(unnamed)".to_string());
             let setting = match setting.is_empty() {
                 true => String::new(),
-                false => format!(" on `{setting}`"),
+                false => format!(" on `{}`", printable(&setting)),
             };
             let mut f = Finding::new(
                 input::CONFLICTING_COPIES,

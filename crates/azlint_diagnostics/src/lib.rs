@@ -269,6 +269,23 @@ impl Finding {
     }
 }
 
+/// A name or value as a message shows it: control characters, which a terminal does not show
+/// (or obeys), written as `\u{7f}`.
+pub fn printable(s: &str) -> String {
+    if !s.chars().any(char::is_control) {
+        return s.to_string();
+    }
+    s.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_unicode().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
 /// Sorts findings into the order they are reported in: by file name, position, code and
 /// message, then by everything else a report shows, so that findings equal in those come in
 /// an order of their own too. The order never depends on how threads were scheduled or in
@@ -312,6 +329,12 @@ mod tests {
     use super::*;
     use azlint_source::SourceFile;
     use std::sync::Arc;
+
+    #[test]
+    fn control_characters_in_names_are_shown_escaped() {
+        assert_eq!(super::printable("ams-vSocket"), "ams-vSocket");
+        assert_eq!(super::printable("ams\u{7f}x\ty"), "ams\\u{7f}x\\u{9}y");
+    }
 
     #[test]
     fn findings_equal_where_sorting_starts_still_have_one_order() {

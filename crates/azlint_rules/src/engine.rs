@@ -5,7 +5,7 @@
 //! then each `forEach` item; then the condition. True makes a finding at the `at` path,
 //! unknown a "cannot tell" note. Resources are checked in parallel; the caller sorts.
 
-use azlint_diagnostics::{Finding, Label, Severity};
+use azlint_diagnostics::{printable, Finding, Label, Severity};
 use azlint_inventory::{Document, Props, ResIdx, Unknown};
 use azlint_source::{FileId, Value};
 use rayon::prelude::*;
@@ -344,23 +344,6 @@ fn display_name(cx: &Context<'_>, res: ResIdx) -> String {
         .unwrap_or_else(|| "(unnamed)".to_string())
 }
 
-/// A name as a message shows it: control characters, which a terminal does not show (or
-/// obeys), written as `\u{7f}`.
-fn printable(s: &str) -> String {
-    if !s.chars().any(char::is_control) {
-        return s.to_string();
-    }
-    s.chars()
-        .map(|c| {
-            if c.is_control() {
-                c.escape_unicode().to_string()
-            } else {
-                c.to_string()
-            }
-        })
-        .collect()
-}
-
 /// Fills a message's placeholders.
 fn render<'a>(template: &str, cx: &Context<'a>, scope: &Eval<'a, '_>, value: &str) -> String {
     let mut out = String::with_capacity(template.len() + 32);
@@ -423,14 +406,5 @@ impl crate::condition::FactNames for Facts {
             index: u16::try_from(index).ok()?,
             name: fact_names()[index],
         })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn control_characters_in_names_are_shown_escaped() {
-        assert_eq!(super::printable("ams-vSocket"), "ams-vSocket");
-        assert_eq!(super::printable("ams\u{7f}x\ty"), "ams\\u{7f}x\\u{9}y");
     }
 }
