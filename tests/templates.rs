@@ -474,6 +474,7 @@ fn reference_of_a_declared_vnet_knows_its_subnets() {
     "lanFull": {"type": "string", "value": "[reference(resourceId('Microsoft.Network/virtualNetworks', 'vnet'), '2024-05-01', 'Full').properties.subnets[1].properties.addressPrefix]"},
     "guid": {"type": "string", "value": "[reference(resourceId('Microsoft.Network/virtualNetworks', 'vnet'), '2024-05-01').resourceGuid]"},
     "subnetEtag": {"type": "string", "value": "[reference(resourceId('Microsoft.Network/virtualNetworks', 'vnet'), '2024-05-01').subnets[0].etag]"},
+    "subnetState": {"type": "string", "value": "[reference(resourceId('Microsoft.Network/virtualNetworks', 'vnet'), '2024-05-01').subnets[0].properties.provisioningState]"},
     "childSubnet": {"type": "string", "value": "[reference(resourceId('Microsoft.Network/virtualNetworks', 'vnet'), '2024-05-01').subnets[2].id]"}
   }
 }
@@ -494,7 +495,7 @@ fn reference_of_a_declared_vnet_knows_its_subnets() {
     );
     // What Azure adds, of the VNET or of a subnet, and a subnet declared elsewhere (a child
     // resource) are unknown, not errors.
-    for unknown in ["guid", "subnetEtag", "childSubnet"] {
+    for unknown in ["guid", "subnetEtag", "subnetState", "childSubnet"] {
         assert!(
             x["outputs"][unknown]["value"]["$unknown"].is_string(),
             "{unknown}: {}",

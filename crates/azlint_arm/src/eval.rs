@@ -1054,15 +1054,38 @@ fn declared_subnets(reason: &str, symbol: &str, declared: &Val) -> Val {
     let mut by_position = Obj::new();
     if let Val::Array(items) = declared {
         for (n, item) in items.iter().enumerate() {
-            let at = format!("{list}[{n}]");
-            let known = match item {
-                Val::Object(o) => (**o).clone(),
-                _ => Obj::new(),
-            };
-            by_position.push(n.to_string(), Val::partly_known(reason, at, known));
+            by_position.push(
+                n.to_string(),
+                as_declared(reason, format!("{list}[{n}]"), item),
+            );
         }
     }
     Val::partly_known(reason, list, by_position)
+}
+
+/// A declared value as `reference()` knows it: objects, at any depth, known in the members
+/// declared and unknown in the rest (what Azure adds: `etag`, `provisioningState` ...).
+fn as_declared(reason: &str, at: String, v: &Val) -> Val {
+    match v {
+        Val::Object(o) => {
+            let mut known = Obj::new();
+            for (key, value) in o.iter() {
+                known.push(
+                    key.clone(),
+                    as_declared(reason, format!("{at}.{key}"), value),
+                );
+            }
+            Val::partly_known(reason, at, known)
+        }
+        Val::Array(items) => Val::Array(Arc::new(
+            items
+                .iter()
+                .enumerate()
+                .map(|(n, x)| as_declared(reason, format!("{at}[{n}]"), x))
+                .collect(),
+        )),
+        other => other.clone(),
+    }
 }
 
 /// `.name` on a value.
