@@ -359,6 +359,13 @@ fn render<'a>(template: &str, cx: &Context<'a>, scope: &Eval<'a, '_>, value: &st
         let id = cx.inv.id(scope.res);
         let text = match name {
             "name" => display_name(cx, scope.res),
+            // For a command to copy: the id as exported. A template's ids hold placeholder
+            // subscriptions and resource groups until deployment, so there it stays a
+            // placeholder too.
+            "id" => match id.as_deref() {
+                Some(id) if !scope.doc.is_template() => printable(id),
+                _ => format!("ID_OF_{}", display_name(cx, scope.res)),
+            },
             "type" => cx.inv.resource(scope.res).type_lc.to_string(),
             "resourceGroup" => id
                 .as_deref()

@@ -22,7 +22,7 @@ use azlint_inventory::{
 use azlint_source::Value;
 use ipnet::IpNet;
 
-use crate::condition::{FactAnswer, Item};
+use crate::condition::{FactAnswer, Item, Scalar};
 use crate::Context;
 
 /// Every fact, with what it gives (for `azlint explain facts` and the rule schema).
@@ -55,6 +55,8 @@ pub const FACTS: &[(&str, &str)] = &[
     ("roles.granting_principals", "principals holding Owner, Contributor or Virtual Machine Contributor on this resource (directly or inherited)"),
     ("roles.direct_identities", "service principals (managed identities) with a role assigned directly on this resource"),
     ("roles.direct_identity_assignments", "the principalId of each role assignment made directly on this resource to a service principal (managed identity), where it is written"),
+    ("roles.other_identities", "for a resource of a site: the service principals (managed identities) with a role assigned directly on it, other than the site's HA identity"),
+    ("roles.other_identity_assignments", "for a resource of a site: the principalId of each role assignment made directly on it to a service principal other than the site's HA identity, where it is written"),
     ("roles.rg_admins", "principals holding Owner or User Access Administrator on this resource's resource group (or above)"),
     ("roles.rg_user_contributors", "users holding Contributor on this resource's resource group (or above)"),
     ("subnet.default_route", "for a NIC: the next hop type public destinations take from its subnet's effective routes (longest prefix match over system and user routes): None if a route drops some public address, else VirtualAppliance if one sends some to an appliance, else VirtualNetworkGateway, else Internet"),
@@ -182,6 +184,8 @@ pub fn fact<'a>(cx: &Context<'a>, name: &str, res: ResIdx, _current: Value<'a>) 
         "roles.granting_principals"
         | "roles.direct_identities"
         | "roles.direct_identity_assignments"
+        | "roles.other_identities"
+        | "roles.other_identity_assignments"
         | "roles.rg_admins"
         | "roles.rg_user_contributors" => {
             if !facts.roles.exported() {
@@ -206,12 +210,31 @@ pub fn fact<'a>(cx: &Context<'a>, name: &str, res: ResIdx, _current: Value<'a>) 
                     || (a.principal_type.is_empty()
                         && cx.identity_principals().contains(&a.principal_id))
             };
-            if name == "roles.direct_identity_assignments" {
+            // For the facts about identities other than the HA identity: its principals.
+            let mut ha = Vec::new();
+            if name.starts_with("roles.other_") {
+                match fact(cx, "site.ha_principal_ids", res, _current) {
+                    FactAnswer::Known(items) => {
+                        ha.extend(items.iter().filter_map(|i| match &i.scalar {
+                            Scalar::Str(s) => Some(s.to_string()),
+                            _ => None,
+                        }))
+                    }
+                    unknown => return unknown,
+                }
+            }
+            let other = |a: &azlint_facts::RoleAssignment| {
+                !ha.iter().any(|h| h.eq_ignore_ascii_case(&a.principal_id))
+            };
+            if name == "roles.direct_identity_assignments"
+                || name == "roles.other_identity_assignments"
+            {
+                let others_only = name == "roles.other_identity_assignments";
                 return known(
                     facts
                         .roles
                         .on(key)
-                        .filter(|a| direct_identity(a))
+                        .filter(|a| direct_identity(a) && (!others_only || other(a)))
                         .filter_map(|a| {
                             // PowerShell's `Get-AzRoleAssignment` writes it `ObjectId`.
                             found(inv.prop(a.res, &["principalId"]))
@@ -230,12 +253,13 @@ pub fn fact<'a>(cx: &Context<'a>, name: &str, res: ResIdx, _current: Value<'a>) 
                         }
                     }
                 }
-                "roles.direct_identities" => {
+                "roles.direct_identities" | "roles.other_identities" => {
+                    let others_only = name == "roles.other_identities";
                     out.extend(
                         facts
                             .roles
                             .on(key)
-                            .filter(|a| direct_identity(a))
+                            .filter(|a| direct_identity(a) && (!others_only || other(a)))
                             .map(|a| a.principal_id.clone()),
                     );
                 }
