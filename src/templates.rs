@@ -376,15 +376,25 @@ impl Evaluated {
                 .into_iter()
                 .collect();
         }
-        origin
-            .params
-            .iter()
-            .filter_map(|i| m.params.get(i as usize))
-            .filter_map(|param| match &param.from {
-                ParamFrom::File(i, span) => Some(
-                    Label::new(*m.param_files.get(*i)?, *span)
-                        .with_message(format!("value of parameter `{}`", param.name)),
-                ),
+        // Each parameter, then those its value was computed from (a module's parameter, then
+        // what the parent passed it from: its own parameter file, say).
+        let mut labels = Vec::new();
+        let mut seen = Vec::new();
+        let mut todo: Vec<u32> = origin.params.iter().collect();
+        todo.reverse();
+        while let Some(i) = todo.pop() {
+            if seen.contains(&i) || seen.len() >= MAX_PARAM_LABELS {
+                continue;
+            }
+            seen.push(i);
+            let Some(param) = m.params.get(i as usize) else {
+                continue;
+            };
+            let label = match &param.from {
+                ParamFrom::File(f, span) => m.param_files.get(*f).map(|file| {
+                    Label::new(*file, *span)
+                        .with_message(format!("value of parameter `{}`", param.name))
+                }),
                 ParamFrom::Default(span) if *span != origin.span => Some(
                     Label::new(m.template, *span)
                         .with_message(format!("default of parameter `{}`", param.name)),
@@ -394,10 +404,16 @@ impl Evaluated {
                         .with_message(format!("value passed as parameter `{}`", param.name)),
                 ),
                 _ => None,
-            })
-            .collect()
+            };
+            labels.extend(label.filter(|l| !labels.contains(l)));
+            todo.extend(param.via.iter().collect::<Vec<_>>().into_iter().rev());
+        }
+        labels
     }
 }
+
+/// Most parameter labels one finding gets (a chain of modules, each passing several).
+const MAX_PARAM_LABELS: usize = 8;
 
 /// `azlint expand`.
 pub fn expand(args: &ExpandArgs) -> Outcome {

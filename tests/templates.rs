@@ -439,6 +439,122 @@ fn a_value_passed_to_a_module_is_labelled() {
 }
 
 #[test]
+fn a_value_passed_down_a_chain_of_modules_is_labelled_back_to_the_parameter_file() {
+    // main.parameters.json -> main.json's `dns` -> module `site`'s `servers` -> module
+    // `network`'s `dnsServers`, which the VNET uses: every step is labelled.
+    let inner = r#"{
+          "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+          "contentVersion": "1.0.0.0",
+          "parameters": {"dnsServers": {"type": "array"}},
+          "resources": [
+            {
+              "type": "Microsoft.Network/virtualNetworks",
+              "apiVersion": "2024-05-01",
+              "name": "ams-vsNet",
+              "location": "westeurope",
+              "properties": {
+                "addressSpace": {"addressPrefixes": ["10.20.0.0/24"]},
+                "dhcpOptions": {"dnsServers": "[parameters('dnsServers')]"}
+              }
+            }
+          ]
+        }"#;
+    let site = format!(
+        r#"{{
+  "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+  "contentVersion": "1.0.0.0",
+  "parameters": {{"servers": {{"type": "array"}}}},
+  "resources": [
+    {{
+      "type": "Microsoft.Resources/deployments",
+      "apiVersion": "2022-09-01",
+      "name": "network",
+      "properties": {{
+        "mode": "Incremental",
+        "expressionEvaluationOptions": {{"scope": "inner"}},
+        "parameters": {{"dnsServers": {{"value": "[parameters('servers')]"}}}},
+        "template": {inner}
+      }}
+    }}
+  ]
+}}"#
+    );
+    let main = format!(
+        r#"{{
+  "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+  "contentVersion": "1.0.0.0",
+  "parameters": {{"dns": {{"type": "array"}}}},
+  "resources": [
+    {{
+      "type": "Microsoft.Resources/deployments",
+      "apiVersion": "2022-09-01",
+      "name": "site",
+      "properties": {{
+        "mode": "Incremental",
+        "expressionEvaluationOptions": {{"scope": "inner"}},
+        "parameters": {{"servers": {{"value": "[parameters('dns')]"}}}},
+        "template": {site}
+      }}
+    }}
+  ]
+}}
+"#
+    );
+    let params = r#"{
+  "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentParameters.json#",
+  "contentVersion": "1.0.0.0",
+  "parameters": {
+    "dns": {"value": ["10.20.1.4"]}
+  }
+}
+"#;
+    let dir = scratch(&[("main.json", &main), ("main.parameters.json", params)]);
+    let run = run_in(&dir, &["check", "--format", "json", "main.json"]);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    let report = run.json();
+    let f = &report["findings"][0];
+    assert_eq!(f["code"], "HA002");
+    let related: Vec<(String, String, u64)> = f["related"]
+        .as_array()
+        .expect("related")
+        .iter()
+        .map(|r| {
+            (
+                r["message"].as_str().unwrap_or_default().to_string(),
+                r["file"].as_str().unwrap_or_default().to_string(),
+                r["start"]["line"].as_u64().unwrap_or_default(),
+            )
+        })
+        .collect();
+    let line_of = |text: &str| {
+        main.lines()
+            .position(|l| l.contains(text))
+            .map(|i| i as u64 + 1)
+            .expect("in main.json")
+    };
+    assert_eq!(
+        related,
+        [
+            (
+                "value passed as parameter `dnsServers`".to_string(),
+                "main.json".to_string(),
+                line_of("\"dnsServers\": {\"value\"")
+            ),
+            (
+                "value passed as parameter `servers`".to_string(),
+                "main.json".to_string(),
+                line_of("\"servers\": {\"value\"")
+            ),
+            (
+                "value of parameter `dns`".to_string(),
+                "main.parameters.json".to_string(),
+                5
+            ),
+        ]
+    );
+}
+
+#[test]
 fn reference_of_a_declared_vnet_knows_its_subnets() {
     // Bicep's `vnet.properties.subnets[1].id`: the subnet ids are known before deployment,
     // what Azure adds at deployment is not.

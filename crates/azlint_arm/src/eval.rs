@@ -228,6 +228,11 @@ impl<'t> Scope<'t> {
         std::mem::take(&mut self.touched)
     }
 
+    /// Counts `params` as read (gives back what [`Scope::take_touched`] took).
+    pub fn touch(&mut self, params: Params) {
+        self.touched.extend(params);
+    }
+
     /// Evaluates a JSON value of the template: expressions in strings, `copy` in objects.
     pub fn eval_value(&mut self, v: Value<'t>) -> Result<Val, ValueError<'t>> {
         match v.kind() {

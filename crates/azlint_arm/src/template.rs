@@ -101,6 +101,9 @@ pub enum ParamFrom {
 pub struct ParamSource {
     pub name: String,
     pub from: ParamFrom,
+    /// The parameters (of [`Expanded::params`]) the value was computed from: a default that
+    /// reads other parameters, a value a parent template passes from its own.
+    pub via: crate::eval::Params,
 }
 
 /// One resource of the expanded template.
@@ -240,6 +243,7 @@ fn bind_parameters<'t>(
                 out.params.push(ParamSource {
                     name: name.clone(),
                     from,
+                    via: Default::default(),
                 });
                 scope.set_param(&name, value, Some(idx));
             }
@@ -284,7 +288,7 @@ fn bind_parameters<'t>(
                     )
                 }
             };
-            let _ = scope.take_touched();
+            let via = scope.take_touched();
             if before > 1 && is_pending(&value) {
                 waiting.push((name, d));
                 continue;
@@ -293,6 +297,7 @@ fn bind_parameters<'t>(
             out.params.push(ParamSource {
                 name: name.clone(),
                 from: ParamFrom::Default(d.span()),
+                via,
             });
             scope.set_param(&name, value, Some(idx));
         }
@@ -1035,17 +1040,26 @@ impl Expander {
                         .and_then(|e| e.get_ignore_case("value"));
                     match (value, decl.get_ignore_case("defaultValue")) {
                         (Some(v), _) => {
-                            let val = self.eval(v, scope).unwrap_or_else(|_| {
-                                Val::unknown(
-                                    "the parameter value has an error",
-                                    format!("parameters('{name}')"),
-                                )
-                            });
+                            // The parent's parameters read here are where the value comes
+                            // from in the end (its parameter file, say).
+                            let outer = scope.take_touched();
+                            let r = scope.eval_value(v);
+                            let via = scope.take_touched();
+                            scope.touch(outer);
+                            let val = r
+                                .map_err(|e| self.out.problems.push(problem(&e)))
+                                .unwrap_or_else(|_| {
+                                    Val::unknown(
+                                        "the parameter value has an error",
+                                        format!("parameters('{name}')"),
+                                    )
+                                });
                             // Findings about what the module makes of it point here too.
                             let idx = self.out.params.len() as u32;
                             self.out.params.push(ParamSource {
                                 name: name.clone(),
                                 from: ParamFrom::Passed(v.span()),
+                                via,
                             });
                             inner_s.set_param(&name, val, Some(idx));
                         }
