@@ -555,6 +555,66 @@ fn a_value_passed_down_a_chain_of_modules_is_labelled_back_to_the_parameter_file
 }
 
 #[test]
+fn a_module_parameter_written_as_a_for_expression_has_its_value() {
+    // Bicep writes `dnsServers: [for s in servers: s.ip]` as a `copy` named `value`.
+    let dir = scratch(&[(
+        "main.json",
+        r#"{
+  "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+  "contentVersion": "1.0.0.0",
+  "variables": {"servers": [{"ip": "10.20.1.4"}, {"ip": "10.20.1.5"}]},
+  "resources": [
+    {
+      "type": "Microsoft.Resources/deployments",
+      "apiVersion": "2022-09-01",
+      "name": "network",
+      "properties": {
+        "mode": "Incremental",
+        "expressionEvaluationOptions": {"scope": "inner"},
+        "parameters": {
+          "dnsServers": {
+            "copy": [
+              {"name": "value", "count": "[length(variables('servers'))]", "input": "[variables('servers')[copyIndex('value')].ip]"}
+            ]
+          }
+        },
+        "template": {
+          "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+          "contentVersion": "1.0.0.0",
+          "parameters": {"dnsServers": {"type": "array"}},
+          "resources": [
+            {
+              "type": "Microsoft.Network/virtualNetworks",
+              "apiVersion": "2024-05-01",
+              "name": "ams-vsNet",
+              "location": "westeurope",
+              "properties": {
+                "addressSpace": {"addressPrefixes": ["10.20.0.0/24"]},
+                "dhcpOptions": {"dnsServers": "[parameters('dnsServers')]"}
+              }
+            }
+          ]
+        }
+      }
+    }
+  ]
+}
+"#,
+    )]);
+    let run = run_in(&dir, &["expand", "main.json"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let vnet = &run.json()["resources"][1];
+    assert_eq!(vnet["name"], "ams-vsNet");
+    assert_eq!(
+        vnet["properties"]["dhcpOptions"]["dnsServers"],
+        serde_json::json!(["10.20.1.4", "10.20.1.5"])
+    );
+    let run = run_in(&dir, &["check", "--format", "json", "main.json"]);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    assert_eq!(run.json()["findings"][0]["code"], "HA002");
+}
+
+#[test]
 fn reference_of_a_declared_vnet_knows_its_subnets() {
     // Bicep's `vnet.properties.subnets[1].id`: the subnet ids are known before deployment,
     // what Azure adds at deployment is not.

@@ -1035,17 +1035,37 @@ impl Expander {
                 let mut defaults = Vec::new();
                 for (k, decl) in declared.members() {
                     let name = k.as_str().unwrap_or_default().into_owned();
-                    let value = given
-                        .and_then(|g| g.get_ignore_case(&name))
-                        .and_then(|e| e.get_ignore_case("value"));
+                    let entry = given.and_then(|g| g.get_ignore_case(&name));
+                    // `{"value": ...}`, or what Bicep writes for a `for` expression:
+                    // `{"copy": [{"name": "value", "count": ..., "input": ...}]}`, which is
+                    // evaluated as the object it is, `value` then read from the result.
+                    let value = entry.and_then(|e| {
+                        e.get_ignore_case("value").or_else(|| {
+                            e.get_ignore_case("copy")
+                                .filter(|c| c.is_array())
+                                .map(|_| e)
+                        })
+                    });
                     match (value, decl.get_ignore_case("defaultValue")) {
                         (Some(v), _) => {
+                            let copy_form = entry.is_some_and(|e| e.index() == v.index());
                             // The parent's parameters read here are where the value comes
                             // from in the end (its parameter file, say).
                             let outer = scope.take_touched();
                             let r = scope.eval_value(v);
                             let via = scope.take_touched();
                             scope.touch(outer);
+                            let r = match r {
+                                Ok(Val::Object(obj)) if copy_form => {
+                                    Ok(obj.get("value").cloned().unwrap_or_else(|| {
+                                        Val::unknown(
+                                            "the parameter's `copy` gives no `value`",
+                                            format!("parameters('{name}')"),
+                                        )
+                                    }))
+                                }
+                                other => other,
+                            };
                             let val = r
                                 .map_err(|e| self.out.problems.push(problem(&e)))
                                 .unwrap_or_else(|_| {
