@@ -418,21 +418,48 @@ fn parent_as_written<'a>(written: &'a str, parent: &'a str) -> &'a str {
     }
 }
 
-/// A vSocket VM: Cato's marketplace plan or image, or Cato's VM naming.
+/// A vSocket VM: Cato's marketplace plan or image; else, for a VM built from a VHD or a
+/// managed image (no marketplace publisher), Cato's VM naming.
+///
+/// A plan or image of another publisher (a FortiGate, an Ubuntu probe) is not a vSocket
+/// whatever its name says. Names: Cato's `SITE-vSocket-Primary` / `-Secondary` (any name with
+/// `vsocket` that ends in `primary` or `secondary`); any other name with `vsocket` only on a
+/// VM that lists two or three NICs, as a vSocket does (or whose list the export does not
+/// show), so that a one-NIC `vm-vsocket-probe01` is not taken for one.
 pub fn is_vsocket(inv: &Inventory, vm: ResIdx) -> bool {
-    let is_cato = |l: Lookup<'_>| match l {
+    let publisher = |l: Lookup<'_>| match l {
         Lookup::Found(v) => v
             .as_str()
-            .is_some_and(|s| s.to_ascii_lowercase().contains("catonetworks")),
-        _ => false,
+            .map(|s| s.trim().to_ascii_lowercase())
+            .filter(|s| !s.is_empty()),
+        _ => None,
     };
-    is_cato(inv.top(vm, &["plan", "publisher"]))
-        || is_cato(inv.prop(vm, &["storageProfile", "imageReference", "publisher"]))
-        || is_cato(inv.prop(vm, &["storageProfile", "imageReference", "id"]))
-        || inv
-            .name(vm)
-            .and_then(|n| n.as_str())
-            .is_some_and(|n| n.to_ascii_lowercase().contains("vsocket"))
+    let plan = publisher(inv.top(vm, &["plan", "publisher"]));
+    let image = publisher(inv.prop(vm, &["storageProfile", "imageReference", "publisher"]));
+    let image_id = publisher(inv.prop(vm, &["storageProfile", "imageReference", "id"]));
+    let cato = |p: &Option<String>| p.as_deref().is_some_and(|p| p.contains("catonetworks"));
+    if cato(&plan) || cato(&image) || cato(&image_id) {
+        return true;
+    }
+    // Expressions are not publishers: a template's plan may be a parameter.
+    let other = |p: &Option<String>| p.as_deref().is_some_and(|p| !is_expression_text(p));
+    if other(&plan) || other(&image) {
+        return false;
+    }
+    let Some(name) = inv.name(vm).and_then(|n| n.as_str()) else {
+        return false;
+    };
+    let name = name.trim().to_ascii_lowercase();
+    if !name.contains("vsocket") {
+        return false;
+    }
+    if name.ends_with("primary") || name.ends_with("secondary") {
+        return true;
+    }
+    match inv.prop(vm, &["networkProfile", "networkInterfaces"]) {
+        Lookup::Found(list) if list.is_array() => (2..=3).contains(&list.elements().count()),
+        _ => true,
+    }
 }
 
 /// Whether a vSocket's site cannot be fully known: its NIC list is unknown, a NIC it lists is
