@@ -263,9 +263,12 @@ pub(crate) fn group(
             list.push(nic);
         }
     }
-    // Two vSockets are one site when they share a VNET or Cato's naming pairs them
-    // (SITE-vSocket-Primary / SITE-vSocket-Secondary): either link is enough, so a renamed
+    // Two vSockets are one site when Cato's naming pairs them (SITE-vSocket-Primary /
+    // SITE-vSocket-Secondary) or they share a VNET: either link is enough, so a renamed
     // vSocket still pairs by VNET and one deployed into the wrong VNET still pairs by name.
+    // A VNET that holds two or more whole pairs named apart (a hub with two sites, an old and
+    // a new site during a migration) holds as many sites: the pairs stay apart, and only the
+    // other vSockets there pair by VNET, among themselves.
     let mut parent: Vec<usize> = (0..vms.len()).collect();
     fn find(parent: &mut [usize], mut i: usize) -> usize {
         while parent[i] != i {
@@ -274,13 +277,27 @@ pub(crate) fn group(
         }
         i
     }
-    let mut first_with: foldhash::HashMap<String, usize> = Default::default();
+    fn union(parent: &mut [usize], i: usize, j: usize) {
+        let (a, b) = (find(parent, i), find(parent, j));
+        // The earlier VM's group absorbs the later one: input order decides.
+        parent[a.max(b)] = a.min(b);
+    }
+    struct Keys {
+        vnet: Option<String>,
+        name: Option<String>,
+        /// Named `...primary` (true) or `...secondary` (false).
+        named: Option<bool>,
+    }
     // A VM of an explicit site pairs with its partner only.
-    let keys: Vec<[Option<String>; 2]> = vms
+    let keys: Vec<Keys> = vms
         .par_iter()
         .map(|&vm| {
             if let Some((site, _)) = forced.get(&vm) {
-                return [Some(format!("site:{site}")), None];
+                return Keys {
+                    vnet: None,
+                    name: Some(format!("site:{site}")),
+                    named: None,
+                };
             }
             let vnet = nics_of.get(&vm).and_then(|nics| {
                 nics.iter().find_map(|&n| match table.get(n) {
@@ -288,24 +305,78 @@ pub(crate) fn group(
                     None => NicInfo::read(inv, n).vnet_key.map(String::from),
                 })
             });
-            [
-                vnet,
-                name_stem(&vm_name(vm)).map(|stem| format!("name:{}:{stem}", name_scope(inv, vm))),
-            ]
+            let vm_name = vm_name(vm);
+            let name =
+                name_stem(&vm_name).map(|stem| format!("name:{}:{stem}", name_scope(inv, vm)));
+            let named = name.as_ref().map(|_| vm_name.ends_with("primary"));
+            Keys { vnet, name, named }
         })
         .collect();
-    for (i, pair) in keys.into_iter().enumerate() {
-        for key in pair.into_iter().flatten() {
-            match first_with.get(&key) {
-                Some(&j) => {
-                    let (a, b) = (find(&mut parent, i), find(&mut parent, j));
-                    // The earlier VM's group absorbs the later one: input order decides.
-                    parent[a.max(b)] = a.min(b);
-                }
+    let mut first_with: foldhash::HashMap<&str, usize> = Default::default();
+    for (i, k) in keys.iter().enumerate() {
+        if let Some(name) = &k.name {
+            match first_with.get(name.as_str()) {
+                Some(&j) => union(&mut parent, i, j),
                 None => {
-                    first_with.insert(key, i);
+                    first_with.insert(name, i);
                 }
             }
+        }
+    }
+    // Whether each name group has a primary and a secondary.
+    let mut halves: foldhash::HashMap<usize, (bool, bool)> = Default::default();
+    for (i, k) in keys.iter().enumerate() {
+        if let Some(primary) = k.named {
+            let h = halves.entry(find(&mut parent, i)).or_default();
+            if primary {
+                h.0 = true;
+            } else {
+                h.1 = true;
+            }
+        }
+    }
+    // Each VNET's vSockets, in input order of the VNETs' first vSocket.
+    let mut vnets: Vec<Vec<usize>> = Vec::new();
+    let mut vnet_slot: foldhash::HashMap<&str, usize> = Default::default();
+    for (i, k) in keys.iter().enumerate() {
+        if let Some(vnet) = &k.vnet {
+            match vnet_slot.get(vnet.as_str()) {
+                Some(&slot) => vnets[slot].push(i),
+                None => {
+                    vnet_slot.insert(vnet, vnets.len());
+                    vnets.push(vec![i]);
+                }
+            }
+        }
+    }
+    for members in &vnets {
+        // Each member's group root, and whether that group is a whole named pair.
+        let roots: Vec<(usize, bool)> = members
+            .iter()
+            .map(|&i| {
+                let root = find(&mut parent, i);
+                (root, halves.get(&root) == Some(&(true, true)))
+            })
+            .collect();
+        let mut pairs: Vec<usize> = roots
+            .iter()
+            .filter(|(_, whole)| *whole)
+            .map(|(root, _)| *root)
+            .collect();
+        pairs.sort_unstable();
+        pairs.dedup();
+        let pairing: Vec<usize> = if pairs.len() <= 1 {
+            members.clone()
+        } else {
+            members
+                .iter()
+                .zip(&roots)
+                .filter(|(_, (_, whole))| !whole)
+                .map(|(&i, _)| i)
+                .collect()
+        };
+        for w in pairing.windows(2) {
+            union(&mut parent, w[0], w[1]);
         }
     }
     let mut by_key: Vec<(usize, Vec<ResIdx>)> = Vec::new();
