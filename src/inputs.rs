@@ -170,6 +170,7 @@ pub fn read_inputs(
         findings.extend(l.findings);
         ingested.extend(l.ingested);
     }
+    findings.extend(azlint_inventory::unfinished_pages(&mut ingested));
     for (name, reason) in walk_problems {
         let id = files.add(Arc::new(SourceFile::new(name, String::new())));
         findings.push(

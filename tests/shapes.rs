@@ -159,6 +159,72 @@ fn paged_resource_graph_result_is_a_warning() {
     insta::assert_snapshot!(run.stdout);
 }
 
+/// A Resource Graph page of `rows` public IPs (numbered from `first`) of a result of `total`.
+fn arg_page(first: usize, rows: usize, total: usize, more: bool) -> String {
+    let data: Vec<serde_json::Value> = (first..first + rows)
+        .map(|i| {
+            serde_json::json!({
+                "id": format!("/subscriptions/3f2c1a9e-8b7d-4c6e-9a1f-2d5e8c7b6a40/resourceGroups/rg-app/providers/Microsoft.Network/publicIPAddresses/pip{i}"),
+                "name": format!("pip{i}"),
+                "type": "microsoft.network/publicipaddresses",
+                "properties": {"publicIPAllocationMethod": "Static"}
+            })
+        })
+        .collect();
+    serde_json::to_string_pretty(&serde_json::json!({
+        "count": rows,
+        "data": data,
+        "skip_token": if more { serde_json::json!("ew0KICAiJGlkIjogIjEiDQp9") } else { serde_json::Value::Null },
+        "total_records": total
+    }))
+    .expect("json")
+}
+
+#[test]
+fn every_page_of_a_resource_graph_result_given_is_no_warning() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let write =
+        |name: &str, text: String| std::fs::write(dir.path().join(name), text).expect("write");
+    write("page1.json", arg_page(0, 2, 5, true));
+    write("page2.json", arg_page(2, 2, 5, true));
+    write("page3.json", arg_page(4, 1, 5, false));
+    let all = common::azlint_in(dir.path(), &["check", "--isolated", "."], None, &[]);
+    assert_eq!(all.code, 0, "{}", all.stdout);
+    assert!(
+        all.stdout
+            .contains("no problems found in 3 files (5 resources)"),
+        "{}",
+        all.stdout
+    );
+
+    // Without the last page, both others say so, and how many rows the inputs hold.
+    std::fs::remove_file(dir.path().join("page3.json")).expect("remove");
+    let two = common::azlint_in(
+        dir.path(),
+        &["check", "--isolated", "--format", "json", "."],
+        None,
+        &[],
+    );
+    assert_eq!(two.code, 1, "{}", two.stdout);
+    let report = two.json();
+    let messages: Vec<&str> = report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| {
+            assert_eq!(f["code"], "IN004");
+            f["message"].as_str().expect("message")
+        })
+        .collect();
+    assert_eq!(messages.len(), 2, "{messages:?}");
+    for m in messages {
+        assert!(
+            m.contains("is one page (2 rows of 5; the pages in the inputs hold 4): resources on other pages are not linted"),
+            "{m}"
+        );
+    }
+}
+
 #[test]
 fn unrecognised_json_is_a_warning_naming_the_file() {
     let run = text_report("fixtures/shapes/unrecognised.json");

@@ -15,6 +15,56 @@ pub struct Ingested {
     pub document: Document,
     pub resources: Vec<RawResource>,
     pub findings: Vec<Finding>,
+    /// For a Resource Graph result: the page it is ([`unfinished_pages`] tells whether the
+    /// inputs hold the whole result).
+    pub page: Option<Page>,
+}
+
+/// One page of a Resource Graph result.
+#[derive(Debug)]
+pub struct Page {
+    /// `total_records`: the rows of the whole result.
+    pub total: Option<i64>,
+    /// The rows of this page.
+    pub rows: usize,
+    /// When a `skip_token` says more pages follow: the warning that the others are missing.
+    pub more: Option<Finding>,
+}
+
+/// The warnings of Resource Graph pages whose other pages the inputs do not hold.
+///
+/// `az graph query --first 1000` gives one page per call; users save each to its own file and
+/// pass them all. Pages of one result share its `total_records`: when the rows of the pages
+/// with the same total add up to it, the inputs hold the whole result and no page is
+/// incomplete. (Two results of the same size that are both complete add up to twice their
+/// total, and keep their warnings: an extra warning, never a missing one.)
+pub fn unfinished_pages(ingested: &mut [Ingested]) -> Vec<Finding> {
+    let mut rows_of_total: std::collections::BTreeMap<i64, usize> = Default::default();
+    for page in ingested.iter().filter_map(|i| i.page.as_ref()) {
+        if let Some(total) = page.total {
+            *rows_of_total.entry(total).or_default() += page.rows;
+        }
+    }
+    let mut out = Vec::new();
+    for page in ingested.iter_mut().filter_map(|i| i.page.as_mut()) {
+        let Some(mut more) = page.more.take() else {
+            continue;
+        };
+        let held = page.total.and_then(|t| Some((t, *rows_of_total.get(&t)?)));
+        match held {
+            Some((total, rows)) if usize::try_from(total).is_ok_and(|t| t == rows) => {}
+            Some((total, rows)) if rows > page.rows => {
+                more.message = more.message.replacen(
+                    &format!(" of {total})"),
+                    &format!(" of {total}; the pages in the inputs hold {rows})"),
+                    1,
+                );
+                out.push(more);
+            }
+            _ => out.push(more),
+        }
+    }
+    out
 }
 
 /// Objects with more keys than this are checked for duplicate keys with a map.
@@ -50,6 +100,7 @@ pub fn ingest(file: FileId, source: Arc<SourceFile>, tree: Tree) -> Ingested {
         resources: Vec::new(),
         findings: Vec::new(),
         not_resources: Vec::new(),
+        page: None,
     };
     let root = document.root();
     match shape {
@@ -70,12 +121,14 @@ pub fn ingest(file: FileId, source: Arc<SourceFile>, tree: Tree) -> Ingested {
     let Finder {
         resources,
         findings,
+        page,
         ..
     } = found;
     Ingested {
         document,
         resources,
         findings,
+        page,
     }
 }
 
@@ -85,6 +138,7 @@ struct Finder<'d> {
     findings: Vec<Finding>,
     /// Array elements that are not resources, reported together.
     not_resources: Vec<Span>,
+    page: Option<Page>,
 }
 
 /// The first character of a value: where a finding about a whole (possibly huge) value points.
@@ -118,6 +172,7 @@ impl<'d> Finder<'d> {
                     resources: Vec::new(),
                     findings: Vec::new(),
                     not_resources: Vec::new(),
+                    page: None,
                 };
                 finder.elements(part);
                 (finder.resources, finder.not_resources, finder.findings)
@@ -199,15 +254,14 @@ impl<'d> Finder<'d> {
             .get_ignore_case("skip_token")
             .or_else(|| root.get_ignore_case("skipToken"))
             .filter(|t| !t.is_null());
-        if let Some(token) = token {
-            let rows = data.map(|d| d.len()).unwrap_or(0);
-            let total = root
-                .get_ignore_case("total_records")
-                .or_else(|| root.get_ignore_case("totalRecords"))
-                .and_then(|t| t.as_i64());
+        let rows = data.map(|d| d.len()).unwrap_or(0);
+        let total = root
+            .get_ignore_case("total_records")
+            .or_else(|| root.get_ignore_case("totalRecords"))
+            .and_then(|t| t.as_i64());
+        let more = token.map(|token| {
             let of_total = total.map(|t| format!(" of {t}")).unwrap_or_default();
-            self.findings.push(
-                Finding::new(
+            Finding::new(
                     input::INCOMPLETE,
                     Severity::Warning,
                     format!(
@@ -215,9 +269,9 @@ impl<'d> Finder<'d> {
                     ),
                     Label::new(self.file(), head(token)).with_message("more pages follow"),
                 )
-                .with_help("fetch every page (`az graph query ... --first 1000 --skip-token TOKEN`) and pass all of them to azlint"),
-            );
-        }
+                .with_help("fetch every page (`az graph query ... --first 1000 --skip-token TOKEN`) and pass all of them to azlint")
+        });
+        self.page = Some(Page { total, rows, more });
     }
 
     fn unrecognised(&mut self, root: Value<'d>) {
