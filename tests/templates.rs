@@ -615,6 +615,52 @@ fn a_module_parameter_written_as_a_for_expression_has_its_value() {
 }
 
 #[test]
+fn a_route_whose_next_hop_is_unknown_is_cannot_tell() {
+    // The LAN route table's next hop is a parameter without a value: it may be a vSocket's own
+    // LAN IP, or the floating IP.
+    let site = std::fs::read_to_string("fixtures/templates/ha-site-roles.json").expect("fixture");
+    let template = site
+        .replacen(
+            r#""adminPassword": {"#,
+            r#""hop": {"type": "string"}, "adminPassword": {"#,
+            1,
+        )
+        .replacen(
+            r#""nextHopIpAddress": "10.20.0.70""#,
+            r#""nextHopIpAddress": "[parameters('hop')]""#,
+            1,
+        );
+    assert_ne!(template, site);
+    let dir = scratch(&[("main.json", &template)]);
+    let run = run_in(
+        &dir,
+        &["check", "--format", "json", "--show-unknown", "main.json"],
+    );
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    let report = run.json();
+    let notes: Vec<&serde_json::Value> = report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["code"] == "HA012")
+        .collect();
+    assert_eq!(notes.len(), 1, "{:#}", report["findings"]);
+    assert_eq!(notes[0]["severity"], "note");
+    let message = notes[0]["message"].as_str().expect("message");
+    assert!(
+        message.contains("the next hop address is not known before deployment")
+            && message.contains("`hop` has no value"),
+        "{message}"
+    );
+    let line = template
+        .lines()
+        .position(|l| l.contains("[parameters('hop')]"))
+        .expect("the route") as u64
+        + 1;
+    assert_eq!(notes[0]["location"]["start"]["line"], line);
+}
+
+#[test]
 fn reference_of_a_declared_vnet_knows_its_subnets() {
     // Bicep's `vnet.properties.subnets[1].id`: the subnet ids are known before deployment,
     // what Azure adds at deployment is not.

@@ -1042,6 +1042,8 @@ pub(crate) struct RouteTargets {
     /// By address and the vSocket's VNET key: exports of many sites reuse one address plan,
     /// so an address alone would match thousands of vSockets.
     lan_ips: HashMap<(IpAddr, String), Vec<usize>>,
+    /// The VNETs of those LAN IPs.
+    site_vnets: foldhash::HashSet<String>,
     table_vnets: HashMap<String, Vec<String>>,
     peers: HashMap<String, Vec<String>>,
 }
@@ -1098,11 +1100,13 @@ impl RouteTargets {
                 sites.push(i);
             }
         }
+        let site_vnets = lan_ips.keys().map(|(_, vnet)| vnet.clone()).collect();
         let mut table_vnets: HashMap<String, Vec<String>> = HashMap::new();
         let mut peers: HashMap<String, Vec<String>> = HashMap::new();
         if lan_ips.is_empty() {
             return RouteTargets {
                 lan_ips,
+                site_vnets,
                 table_vnets,
                 peers,
             };
@@ -1175,9 +1179,21 @@ impl RouteTargets {
         }
         RouteTargets {
             lan_ips,
+            site_vnets,
             table_vnets,
             peers,
         }
+    }
+
+    /// Whether a route table serving `vnets` reaches a vSocket's LAN IP (in one of them or a
+    /// VNET peered with one).
+    fn reaches_a_site(&self, vnets: &[String]) -> bool {
+        vnets.iter().any(|v| {
+            let peered = self.peers.get(v).map(Vec::as_slice).unwrap_or(&[]);
+            std::iter::once(v)
+                .chain(peered)
+                .any(|home| self.site_vnets.contains(home))
+        })
     }
 
     /// The sites whose vSocket owns `ip`, seen from a route table serving `vnets`: the
@@ -1213,15 +1229,28 @@ fn route_vsocket<'a>(cx: &Context<'a>, route: ResIdx, floating: bool) -> FactAns
         return known(Vec::new());
     };
     let mut hops: Vec<Value<'a>> = Vec::new();
-    if let Lookup::Found(v) = inv.prop(route, &["nextHopIpAddress"]) {
-        hops.push(v);
+    // A next hop known only after deployment (a module's output, an unset parameter): where
+    // the table reaches a vSocket, whether it is one's own LAN IP cannot be told.
+    let mut unknown_hop = None;
+    match inv.prop(route, &["nextHopIpAddress"]) {
+        Lookup::Found(v) => hops.push(v),
+        Lookup::Unknown(u) => unknown_hop = Some(u),
+        Lookup::Absent => {}
     }
-    if let Lookup::Found(list) = inv.prop(route, &["nextHopIpAddresses"]) {
-        hops.extend(list.elements());
+    match inv.prop(route, &["nextHopIpAddresses"]) {
+        Lookup::Found(list) => hops.extend(list.elements()),
+        Lookup::Unknown(u) => unknown_hop = unknown_hop.or(Some(u)),
+        Lookup::Absent => {}
     }
     let mut out = Vec::new();
     let mut sites: Vec<usize> = Vec::new();
     for v in hops {
+        if unknown_hop.is_none() {
+            if let Some(u) = azlint_inventory::unknown_value(inv.document_of(route), v) {
+                unknown_hop = Some(u);
+                continue;
+            }
+        }
         let Some(ip) = v.as_str().and_then(|s| s.trim().parse::<IpAddr>().ok()) else {
             continue;
         };
@@ -1229,6 +1258,17 @@ fn route_vsocket<'a>(cx: &Context<'a>, route: ResIdx, floating: bool) -> FactAns
         if !found.is_empty() {
             out.push(item(cx, route, v));
             sites.extend(found);
+        }
+    }
+    if out.is_empty() {
+        if let Some(u) = unknown_hop.filter(|_| targets.reaches_a_site(vnets)) {
+            return FactAnswer::Unknown(Unknown {
+                reason: format!(
+                    "the next hop address is not known before deployment: {}",
+                    u.reason
+                ),
+                at: u.at,
+            });
         }
     }
     if !floating {
