@@ -727,6 +727,53 @@ fn reference_of_a_declared_vnet_knows_its_subnets() {
 }
 
 #[test]
+fn reference_of_a_declared_nic_knows_its_static_addresses() {
+    // A module's output `lanNic.properties.ipConfigurations[0].properties.privateIPAddress`:
+    // known before deployment when the address is static, Azure's choice when dynamic.
+    let dir = scratch(&[(
+        "t.json",
+        r#"{
+  "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+  "contentVersion": "1.0.0.0",
+  "resources": [
+    {
+      "type": "Microsoft.Network/networkInterfaces",
+      "apiVersion": "2024-05-01",
+      "name": "lan",
+      "location": "westeurope",
+      "properties": {"ipConfigurations": [
+        {"name": "fixed", "properties": {"privateIPAllocationMethod": "Static", "privateIPAddress": "10.20.0.69"}},
+        {"name": "chosen", "properties": {"privateIPAllocationMethod": "Dynamic", "privateIPAddress": "10.20.0.80"}}
+      ]}
+    }
+  ],
+  "outputs": {
+    "fixed": {"type": "string", "value": "[reference(resourceId('Microsoft.Network/networkInterfaces', 'lan'), '2024-05-01').ipConfigurations[0].properties.privateIPAddress]"},
+    "fixedId": {"type": "string", "value": "[reference(resourceId('Microsoft.Network/networkInterfaces', 'lan'), '2024-05-01').ipConfigurations[0].id]"},
+    "chosen": {"type": "string", "value": "[reference(resourceId('Microsoft.Network/networkInterfaces', 'lan'), '2024-05-01').ipConfigurations[1].properties.privateIPAddress]"},
+    "mac": {"type": "string", "value": "[reference(resourceId('Microsoft.Network/networkInterfaces', 'lan'), '2024-05-01').macAddress]"}
+  }
+}
+"#,
+    )]);
+    let run = run_in(&dir, &["expand", "t.json"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let x = run.json();
+    assert_eq!(x["outputs"]["fixed"]["value"], "10.20.0.69");
+    assert_eq!(
+        x["outputs"]["fixedId"]["value"],
+        "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/RG/providers/Microsoft.Network/networkInterfaces/lan/ipConfigurations/fixed"
+    );
+    for unknown in ["chosen", "mac"] {
+        assert!(
+            x["outputs"][unknown]["value"]["$unknown"].is_string(),
+            "{unknown}: {}",
+            x["outputs"][unknown]
+        );
+    }
+}
+
+#[test]
 fn a_linked_template_is_reported_not_read() {
     let dir = scratch(&[(
         "main.json",

@@ -156,7 +156,10 @@ pub struct Scope<'t> {
     pub results: HashMap<String, (Val, Val)>,
     /// The subnets of each VNET declared in this template, with their ids, by the VNET's id
     /// in lower case: what `reference()` of the VNET knows before deployment.
-    pub declared_subnets: HashMap<String, Val>,
+    /// What `reference()` of a declared resource knows before deployment, by its id (lower
+    /// case): a list property and the list as declared (a VNET's `subnets`, a NIC's
+    /// `ipConfigurations`), each item with the id Azure gives it.
+    pub declared_lists: HashMap<String, (&'static str, Val)>,
     fuel: u64,
     depth: usize,
 }
@@ -175,7 +178,7 @@ impl<'t> Scope<'t> {
             var_spans: HashMap::new(),
             symbols: HashMap::new(),
             results: HashMap::new(),
-            declared_subnets: HashMap::new(),
+            declared_lists: HashMap::new(),
             fuel: FUEL,
             depth: 0,
         }
@@ -929,10 +932,10 @@ impl<'t> Scope<'t> {
                     "`{}` is known only after deployment",
                     render_call(name, args)
                 );
-                match self.declared_subnets.get(&target) {
-                    Some(declared) => {
+                match self.declared_lists.get(&target) {
+                    Some((key, declared)) => {
                         let mut props = Obj::new();
-                        props.push("subnets", declared_subnets(&reason, &symbol, declared));
+                        props.push(*key, declared_list(&reason, &symbol, key, declared));
                         if full {
                             let inner = Val::partly_known(
                                 reason.clone(),
@@ -1050,12 +1053,12 @@ fn number(v: Value<'_>) -> Val {
     }
 }
 
-/// What `reference()` of a declared VNET knows of its `subnets`: each declared subnet, by
-/// position, itself known only in what the template declares (its name, its properties, the
-/// id Azure gives it); anything else, and any further subnet (one declared as a child
-/// resource), is unknown.
-fn declared_subnets(reason: &str, symbol: &str, declared: &Val) -> Val {
-    let list = format!("{symbol}.subnets");
+/// What `reference()` of a declared resource knows of a list property (a VNET's `subnets`, a
+/// NIC's `ipConfigurations`): each declared item, by position, itself known only in what the
+/// template declares (its name, its properties, the id Azure gives it); anything else, and any
+/// further item (a subnet declared as a child resource), is unknown.
+fn declared_list(reason: &str, symbol: &str, key: &str, declared: &Val) -> Val {
+    let list = format!("{symbol}.{key}");
     let mut by_position = Obj::new();
     if let Val::Array(items) = declared {
         for (n, item) in items.iter().enumerate() {

@@ -701,16 +701,16 @@ impl Expander {
                     continue;
                 }
                 let id = resource_id(&ty, &name, None, &scope.deployment);
-                // A VNET's subnets are known to `reference()` of it from any resource of the
-                // template, whether it comes before the VNET or after.
-                if ty.eq_ignore_ascii_case("Microsoft.Network/virtualNetworks") {
-                    let subnets = r
+                // A VNET's subnets and a NIC's IP configurations are known to `reference()` of
+                // it from any resource of the template, whether it comes before it or after.
+                if let Some(key) = declared_list_key(&ty) {
+                    let list = r
                         .get_ignore_case("properties")
-                        .and_then(|p| p.get_ignore_case("subnets"))
+                        .and_then(|p| p.get_ignore_case(key))
                         .and_then(|l| scope.eval_value(l).ok());
                     let _ = scope.take_touched();
-                    if let Some(subnets) = subnets.and_then(|l| with_ids(&l, &id)) {
-                        scope.declared_subnets.insert(id.to_lowercase(), subnets);
+                    if let Some(list) = list.and_then(|l| with_ids(&l, &id, key)) {
+                        scope.declared_lists.insert(id.to_lowercase(), (key, list));
                     }
                 }
                 let id = id.to_lowercase();
@@ -887,9 +887,13 @@ impl Expander {
                 let id = resource_id(t, n, scope_prop.as_deref(), &target);
                 node.set("id", Node::Leaf(Val::str(id.as_str()), name_origin));
                 runtime_properties(&mut node, own_t, &id, name_origin);
-                if own_t.eq_ignore_ascii_case("Microsoft.Network/virtualNetworks") {
-                    if let Some(subnets) = subnets_with_ids(&node, &id) {
-                        scope.declared_subnets.insert(id.to_lowercase(), subnets);
+                if let Some(key) = declared_list_key(own_t) {
+                    if let Some(list) = node
+                        .get("properties")
+                        .and_then(|p| p.get(key))
+                        .and_then(|l| with_ids(&l.to_val(), &id, key))
+                    {
+                        scope.declared_lists.insert(id.to_lowercase(), (key, list));
                     }
                 }
             }
@@ -1213,30 +1217,51 @@ fn extension_form(ty: &str, name: &str) -> Option<(String, String)> {
 
 /// A declared VNET's `subnets`, each with the id Azure gives it (`VNET/subnets/NAME`): what
 /// `reference()` of the VNET knows before deployment.
-fn subnets_with_ids(vnet: &Node, vnet_id: &str) -> Option<Val> {
-    with_ids(&vnet.get("properties")?.get("subnets")?.to_val(), vnet_id)
+/// The list property of a resource type that `reference()` knows as declared.
+fn declared_list_key(ty: &str) -> Option<&'static str> {
+    if ty.eq_ignore_ascii_case("Microsoft.Network/virtualNetworks") {
+        Some("subnets")
+    } else if ty.eq_ignore_ascii_case("Microsoft.Network/networkInterfaces") {
+        Some("ipConfigurations")
+    } else {
+        None
+    }
 }
 
-/// A list of subnets, each given the id Azure gives it.
-fn with_ids(subnets: &Val, vnet_id: &str) -> Option<Val> {
-    let Val::Array(list) = subnets else {
+/// A declared list of child items (subnets, IP configurations), each given the id Azure gives
+/// it. An IP configuration's private address is the declared one only when it is `Static`:
+/// a dynamic one is Azure's choice, whatever the template writes.
+fn with_ids(items: &Val, parent_id: &str, key: &str) -> Option<Val> {
+    let Val::Array(list) = items else {
         return None;
     };
-    let subnets = list
+    let items = list
         .iter()
-        .map(|s| match s {
-            Val::Object(o) if o.get("id").is_none() => match o.get("name") {
-                Some(Val::Str(name)) => {
-                    let mut o = (**o).clone();
-                    o.insert("id", Val::str(format!("{vnet_id}/subnets/{name}")));
-                    Val::object(o)
+        .map(|item| {
+            let Val::Object(o) = item else {
+                return item.clone();
+            };
+            let mut o = (**o).clone();
+            if o.get("id").is_none() {
+                if let Some(Val::Str(name)) = o.get("name") {
+                    o.insert("id", Val::str(format!("{parent_id}/{key}/{name}")));
                 }
-                _ => s.clone(),
-            },
-            _ => s.clone(),
+            }
+            if key == "ipConfigurations" {
+                if let Some(Val::Object(props)) = o.get("properties") {
+                    let fixed = matches!(props.get("privateIPAllocationMethod"),
+                        Some(Val::Str(m)) if m.eq_ignore_ascii_case("Static"));
+                    if !fixed && props.get("privateIPAddress").is_some() {
+                        let mut props = (**props).clone();
+                        props.remove("privateIPAddress");
+                        o.insert("properties", Val::object(props));
+                    }
+                }
+            }
+            Val::object(o)
         })
         .collect();
-    Some(Val::Array(Arc::new(subnets)))
+    Some(Val::Array(Arc::new(items)))
 }
 
 /// Properties Azure sets when it creates a resource, which other resources of the template
