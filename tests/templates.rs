@@ -774,6 +774,49 @@ fn reference_of_a_declared_nic_knows_its_static_addresses() {
 }
 
 #[test]
+fn each_copy_of_a_looped_module_is_referenced_by_its_symbol() {
+    // languageVersion 2.0: `vsocket[1].outputs.lanIp` compiles to reference('vsocket[1]').
+    let dir = scratch(&[(
+        "t.json",
+        r#"{
+  "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+  "languageVersion": "2.0",
+  "contentVersion": "1.0.0.0",
+  "resources": {
+    "vsocket": {
+      "copy": {"name": "vsocket", "count": 2},
+      "type": "Microsoft.Resources/deployments",
+      "apiVersion": "2022-09-01",
+      "name": "[format('vsocket-{0}', copyIndex())]",
+      "properties": {
+        "mode": "Incremental",
+        "expressionEvaluationOptions": {"scope": "inner"},
+        "parameters": {"index": {"value": "[copyIndex()]"}},
+        "template": {
+          "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+          "contentVersion": "1.0.0.0",
+          "parameters": {"index": {"type": "int"}},
+          "resources": [],
+          "outputs": {"lanIp": {"type": "string", "value": "[format('10.20.0.{0}', add(69, parameters('index')))]"}}
+        }
+      }
+    }
+  },
+  "outputs": {
+    "second": {"type": "string", "value": "[reference('vsocket[1]').outputs.lanIp.value]"},
+    "first": {"type": "string", "value": "[reference(format('vsocket[{0}]', 0)).outputs.lanIp.value]"}
+  }
+}
+"#,
+    )]);
+    let run = run_in(&dir, &["expand", "t.json"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let x = run.json();
+    assert_eq!(x["outputs"]["first"]["value"], "10.20.0.69");
+    assert_eq!(x["outputs"]["second"]["value"], "10.20.0.70");
+}
+
+#[test]
 fn a_linked_template_is_reported_not_read() {
     let dir = scratch(&[(
         "main.json",

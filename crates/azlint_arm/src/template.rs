@@ -728,7 +728,7 @@ impl Expander {
         parent: Option<(String, String)>,
         scope: &mut Scope<'t>,
     ) {
-        for (_, r) in resource_list(resources) {
+        for (symbol, r) in resource_list(resources) {
             if self.out.resources.len() >= MAX_RESOURCES {
                 self.out.problems.push(Problem {
                     span: r.span(),
@@ -756,8 +756,24 @@ impl Expander {
                         Ok(n) => {
                             for i in 0..n {
                                 scope.push_copy(&name, i);
+                                let first = self.out.resources.len();
                                 self.resource(r, &parent, scope, false);
                                 scope.pop_copy();
+                                // `languageVersion` 2.0 names each copy `symbol[i]`
+                                // (`reference('vsocket[0]')`): the copy is the first resource
+                                // this made (its children and a module's resources follow).
+                                let id = self.out.resources.get(first).and_then(|res| {
+                                    match res.node.get("id").map(Node::to_val) {
+                                        Some(Val::Str(id)) => Some(id),
+                                        _ => None,
+                                    }
+                                });
+                                if let (Some(symbol), Some(id)) = (&symbol, id) {
+                                    scope.symbols.insert(
+                                        format!("{symbol}[{i}]").to_lowercase(),
+                                        id.to_lowercase(),
+                                    );
+                                }
                             }
                         }
                         Err(_) => {
