@@ -817,6 +817,51 @@ fn each_copy_of_a_looped_module_is_referenced_by_its_symbol() {
 }
 
 #[test]
+fn a_role_assignment_without_scope_is_at_the_deployments_scope() {
+    // Bicep's resource-group-level `guid(resourceGroup().id, principalId, role)`: its name is
+    // known only after deployment, its scope (the resource group) before. The LAN NICs and
+    // subnet inherit the role: nothing to report, nothing left unknown.
+    let site = std::fs::read_to_string("fixtures/templates/ha-site-roles.json").expect("fixture");
+    let principal = "[reference(resourceId('Microsoft.ManagedIdentity/userAssignedIdentities', 'ams-CatoHaIdentity')).principalId]";
+    let first = site
+        .find(r#""type": "Microsoft.Authorization/roleAssignments""#)
+        .expect("roles");
+    let open = site[..first].rfind('{').expect("object");
+    let template = format!(
+        r#"{}{{
+      "type": "Microsoft.Authorization/roleAssignments",
+      "apiVersion": "2022-04-01",
+      "name": "[guid(resourceGroup().id, reference(resourceId('Microsoft.ManagedIdentity/userAssignedIdentities', 'ams-CatoHaIdentity')).principalId, 'vmc')]",
+      "properties": {{
+        "roleDefinitionId": "[subscriptionResourceId('Microsoft.Authorization/roleDefinitions', '9980e02c-c2be-4d73-94e8-173b1dc7cf3c')]",
+        "principalId": "{principal}",
+        "principalType": "ServicePrincipal"
+      }}
+    }}
+  ]
+}}
+"#,
+        &site[..open]
+    );
+    let dir = scratch(&[("main.json", &template)]);
+    let run = run_in(&dir, &["check", "--show-unknown", "main.json"]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert!(run.stdout.contains("no problems found"), "{}", run.stdout);
+    let x = run_in(&dir, &["expand", "main.json"]).json();
+    let roles: Vec<&serde_json::Value> = x["resources"]
+        .as_array()
+        .expect("resources")
+        .iter()
+        .filter(|r| r["type"] == "Microsoft.Authorization/roleAssignments")
+        .collect();
+    assert_eq!(roles.len(), 1);
+    assert_eq!(
+        roles[0]["scope"],
+        "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/RG"
+    );
+}
+
+#[test]
 fn a_linked_template_is_reported_not_read() {
     let dir = scratch(&[(
         "main.json",

@@ -870,6 +870,24 @@ impl Expander {
             );
             node.set("scope", Node::Leaf(Val::str(absolute.as_str()), at));
         }
+        // A role assignment without `scope` is at the deployment's scope (Bicep's
+        // `guid(resourceGroup().id, principalId, role)` in a module): known even when its
+        // name, which would otherwise give it, is not.
+        if full_name.is_none()
+            && node.get("scope").is_none()
+            && full_type
+                .as_deref()
+                .is_some_and(|t| t.eq_ignore_ascii_case("Microsoft.Authorization/roleAssignments"))
+        {
+            let at = node
+                .get("type")
+                .map(Node::origin)
+                .unwrap_or(origin(r, Params::default()));
+            node.set(
+                "scope",
+                Node::Leaf(Val::str(group_base(&scope.deployment).as_str()), at),
+            );
+        }
         if let (Some(t), Some(n)) = (&full_type, &full_name) {
             let type_origin = node
                 .get("type")
