@@ -5,10 +5,9 @@ import json
 import sys
 
 report_path, status = sys.argv[1], int(sys.argv[2])
-# Templates whose expressions Azure rejects too: azlint must report them (IN010), and no others.
-defects_path = sys.argv[3] if len(sys.argv) > 3 else None
+# Templates and parameter files Azure rejects too: azlint must report them (IN010), and no others.
 known_defects = set()
-if defects_path:
+for defects_path in sys.argv[3:]:
     with open(defects_path, encoding="utf-8") as f:
         for line in f:
             line = line.strip()

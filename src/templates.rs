@@ -12,7 +12,7 @@ use std::sync::Arc;
 use azlint_arm::emit::{emit, Emitted, Form};
 use azlint_arm::template::{problem_span, ParamFrom, ParamSource};
 use azlint_arm::{Deployment, Expanded, Inputs, Val};
-use azlint_diagnostics::{input, Finding, Label, Severity};
+use azlint_diagnostics::{input, printable, Finding, Label, Severity};
 use azlint_inventory::{ingest, Ingested, Shape};
 use azlint_source::{FileId, Files, SourceFile, Tree};
 use rayon::prelude::*;
@@ -115,7 +115,8 @@ pub fn evaluate(
         config: config_values,
         deployment,
     };
-    let results: Vec<(Expanded, Emitted, Vec<FileId>)> = templates
+    let one_template = templates.len() == 1;
+    let results: Vec<(Expanded, Emitted, Vec<FileId>, Vec<Finding>)> = templates
         .par_iter()
         .zip(conventional.par_iter())
         .map(|(&t, conv)| {
@@ -142,15 +143,31 @@ pub fn evaluate(
                 }
                 None => {}
             }
+            // Files given with `--parameters` apply to every template of the run: only with one
+            // template is a parameter it does not declare a mistake.
+            let checked = if one_template { 0 } else { given.files.len() };
+            let undeclared =
+                undeclared_parameters(doc, &inputs.files[checked..], &param_files[checked..]);
             let x = azlint_arm::expand(doc.root(), &inputs, given.deployment.clone());
             let e = emit(&x, Form::Template, azlint_arm::SCHEMA);
-            (x, e, param_files)
+            (x, e, param_files, undeclared)
         })
         .collect();
+    for name in given.command_line.iter().map(|(n, _)| n) {
+        let declared = templates.iter().any(|&t| {
+            declared_parameters(ingested[t].document.root())
+                .iter()
+                .any(|d| d.eq_ignore_ascii_case(name))
+        });
+        if !declared {
+            eprintln!("azlint: warning: -p {name}: no template declares a parameter `{name}`");
+        }
+    }
 
-    for (&t, (x, emitted, param_files)) in templates.iter().zip(results) {
+    for (&t, (x, emitted, param_files, undeclared)) in templates.iter().zip(results) {
         let template = ingested[t].document.file;
         let source = ingested[t].document.source.clone();
+        findings.extend(undeclared);
         for p in &x.problems {
             findings.push(problem_finding(template, &source, p));
         }
@@ -198,6 +215,69 @@ pub fn evaluate(
         );
     }
     (findings, evaluated)
+}
+
+/// The parameters a template declares.
+fn declared_parameters(template: azlint_source::Value<'_>) -> Vec<String> {
+    template
+        .get_ignore_case("parameters")
+        .map(|p| {
+            p.members()
+                .filter_map(|(k, _)| k.as_str().map(|k| k.into_owned()))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Values a parameter file gives for parameters the template does not declare: Azure rejects
+/// the deployment ("not present in the original template"), and a misspelt name means the
+/// value the user meant is not the one checked.
+fn undeclared_parameters(
+    template: &azlint_inventory::Document,
+    roots: &[azlint_source::Value<'_>],
+    files: &[FileId],
+) -> Vec<Finding> {
+    let declared = declared_parameters(template.root());
+    let mut out = Vec::new();
+    for (root, &file) in roots.iter().zip(files) {
+        let Some(given) = root.get_ignore_case("parameters") else {
+            continue;
+        };
+        for (key, _) in given.members() {
+            let Some(name) = key.as_str() else {
+                continue;
+            };
+            if declared.iter().any(|d| d.eq_ignore_ascii_case(&name)) {
+                continue;
+            }
+            let listed = if declared.is_empty() {
+                "it declares none".to_string()
+            } else {
+                format!(
+                    "it declares {}",
+                    declared
+                        .iter()
+                        .map(|d| format!("`{d}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            };
+            out.push(
+                Finding::new(
+                    input::TEMPLATE_ERROR,
+                    Severity::Error,
+                    format!(
+                        "the parameter file gives `{}`, which the template `{}` does not declare: Azure rejects the deployment (and if the name is misspelt, the parameter meant keeps its default here)",
+                        printable(&name),
+                        printable(&template.source.name)
+                    ),
+                    Label::new(file, key.span()).with_message("not a parameter of the template"),
+                )
+                .with_help(format!("fix the name or remove it ({listed})")),
+            );
+        }
+    }
+    out
 }
 
 fn problem_finding(

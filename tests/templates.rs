@@ -661,6 +661,52 @@ fn a_route_whose_next_hop_is_unknown_is_cannot_tell() {
 }
 
 #[test]
+fn a_parameter_the_template_does_not_declare_is_an_error_at_the_parameter_file() {
+    let template = r#"{
+  "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+  "contentVersion": "1.0.0.0",
+  "parameters": {"dnsServers": {"type": "array", "defaultValue": []}},
+  "resources": []
+}
+"#;
+    let params = r#"{
+  "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentParameters.json#",
+  "contentVersion": "1.0.0.0",
+  "parameters": {
+    "dnsServer": {"value": ["10.20.1.4"]}
+  }
+}
+"#;
+    let dir = scratch(&[("main.json", template), ("main.parameters.json", params)]);
+    let run = run_in(&dir, &["check", "--format", "json", "main.json"]);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    assert_eq!(
+        run.located(),
+        [(
+            "IN010".to_string(),
+            "main.parameters.json".to_string(),
+            5,
+            5
+        )]
+    );
+    let report = run.json();
+    let f = &report["findings"][0];
+    assert!(
+        f["message"]
+            .as_str()
+            .is_some_and(|m| m
+                .contains("gives `dnsServer`, which the template `main.json` does not declare")),
+        "{f}"
+    );
+    assert!(
+        f["help"]
+            .as_str()
+            .is_some_and(|h| h.contains("`dnsServers`")),
+        "{f}"
+    );
+}
+
+#[test]
 fn reference_of_a_declared_vnet_knows_its_subnets() {
     // Bicep's `vnet.properties.subnets[1].id`: the subnet ids are known before deployment,
     // what Azure adds at deployment is not.
