@@ -243,11 +243,16 @@ fn undeclared_parameters(
         let Some(given) = root.get_ignore_case("parameters") else {
             continue;
         };
-        for (key, _) in given.members() {
+        for (key, entry) in given.members() {
             let Some(name) = key.as_str() else {
                 continue;
             };
-            if declared.iter().any(|d| d.eq_ignore_ascii_case(&name)) {
+            if let Some(decl) = template
+                .root()
+                .get_ignore_case("parameters")
+                .and_then(|p| p.get_ignore_case(&name))
+            {
+                out.extend(mistyped(decl, entry, &name, file));
                 continue;
             }
             let listed = if declared.is_empty() {
@@ -278,6 +283,56 @@ fn undeclared_parameters(
         }
     }
     out
+}
+
+/// A parameter file's value whose JSON type is not the declared one: Azure rejects the
+/// deployment ("Expected a value of type 'Array'"), and the template's expressions that read it
+/// would fail where it is used, far from the value at fault.
+fn mistyped(
+    decl: azlint_source::Value<'_>,
+    entry: azlint_source::Value<'_>,
+    name: &str,
+    file: FileId,
+) -> Option<Finding> {
+    use azlint_source::Kind;
+    let declared = decl
+        .get_ignore_case("type")?
+        .as_str()?
+        .trim()
+        .to_ascii_lowercase();
+    let value = entry.get_ignore_case("value")?;
+    let fits = match declared.as_str() {
+        "string" | "securestring" => value.kind() == Kind::String,
+        "int" => value.as_i64().is_some(),
+        "bool" => value.kind() == Kind::Bool,
+        "array" => value.kind() == Kind::Array,
+        "object" | "secureobject" => value.kind() == Kind::Object,
+        // A user-defined type, or one azlint does not know: not checked.
+        _ => true,
+    };
+    if fits || value.kind() == Kind::Null {
+        return None;
+    }
+    let given = match value.kind() {
+        Kind::Null => "null",
+        Kind::Bool => "a bool",
+        Kind::Number => "a number",
+        Kind::String => "a string",
+        Kind::Array => "an array",
+        Kind::Object => "an object",
+    };
+    Some(
+        Finding::new(
+            input::TEMPLATE_ERROR,
+            Severity::Error,
+            format!(
+                "the parameter file gives `{}` {given}, but the template declares it `{declared}`: Azure rejects the deployment",
+                printable(name)
+            ),
+            Label::new(file, value.span()).with_message(format!("not {declared}")),
+        )
+        .with_help(format!("give `{}` a value of type {declared}", printable(name))),
+    )
 }
 
 fn problem_finding(

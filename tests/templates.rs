@@ -707,6 +707,48 @@ fn a_parameter_the_template_does_not_declare_is_an_error_at_the_parameter_file()
 }
 
 #[test]
+fn a_parameter_value_of_the_wrong_type_is_an_error_at_the_parameter_file() {
+    // A string where the template declares an array: the error is the value's, not the
+    // expressions' that would index it.
+    let template = r#"{
+  "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+  "contentVersion": "1.0.0.0",
+  "parameters": {"lanIps": {"type": "array"}, "count": {"type": "int"}},
+  "resources": [],
+  "outputs": {"first": {"type": "string", "value": "[parameters('lanIps')[0]]"}}
+}
+"#;
+    let params = r#"{
+  "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentParameters.json#",
+  "contentVersion": "1.0.0.0",
+  "parameters": {
+    "lanIps": {"value": "10.20.0.69"},
+    "count": {"value": 2}
+  }
+}
+"#;
+    let dir = scratch(&[("main.json", template), ("main.parameters.json", params)]);
+    let run = run_in(&dir, &["check", "--format", "json", "main.json"]);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    assert_eq!(
+        run.located(),
+        [(
+            "IN010".to_string(),
+            "main.parameters.json".to_string(),
+            5,
+            25
+        )]
+    );
+    let report = run.json();
+    assert!(
+        report["findings"][0]["message"].as_str().is_some_and(
+            |m| m.contains("gives `lanIps` a string, but the template declares it `array`")
+        ),
+        "{report:#}"
+    );
+}
+
+#[test]
 fn reference_of_a_declared_vnet_knows_its_subnets() {
     // Bicep's `vnet.properties.subnets[1].id`: the subnet ids are known before deployment,
     // what Azure adds at deployment is not.

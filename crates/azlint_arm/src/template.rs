@@ -348,7 +348,18 @@ fn given_value(name: &str, ty: &str, inputs: &Inputs<'_>) -> Option<(Val, ParamF
             continue;
         };
         if let Some(v) = entry.get_ignore_case("value") {
-            return Some((plain(v), ParamFrom::File(i, v.span())));
+            let value = plain(v);
+            // Azure rejects a value of another type (azlint reports it at the file): what the
+            // template would make of it is not known.
+            let value = if fits(&value, ty) {
+                value
+            } else {
+                Val::unknown(
+                    format!("the value given for `{name}` is not of its declared type `{ty}`"),
+                    format!("parameters('{name}')"),
+                )
+            };
+            return Some((value, ParamFrom::File(i, v.span())));
         }
         if entry.get_ignore_case("reference").is_some() {
             return Some((
@@ -367,6 +378,19 @@ fn given_value(name: &str, ty: &str, inputs: &Inputs<'_>) -> Option<(Val, ParamF
         .iter()
         .find(|(n, _)| n.eq_ignore_ascii_case(name))
         .map(|(_, v)| (coerce(v.clone(), ty), ParamFrom::Config))
+}
+
+/// Whether a parameter file's value has the parameter's declared type (a type azlint does
+/// not know, a user-defined one, and null are let through).
+fn fits(v: &Val, ty: &str) -> bool {
+    match ty {
+        "string" | "securestring" => matches!(v, Val::Str(_) | Val::Null),
+        "int" => matches!(v, Val::Int(_) | Val::Null),
+        "bool" => matches!(v, Val::Bool(_) | Val::Null),
+        "array" => matches!(v, Val::Array(_) | Val::Null),
+        "object" | "secureobject" => matches!(v, Val::Object(_) | Val::Null),
+        _ => true,
+    }
 }
 
 /// A string given for an int, bool, array or object parameter is parsed as such.
