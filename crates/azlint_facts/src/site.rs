@@ -266,9 +266,10 @@ pub(crate) fn group(
     // Two vSockets are one site when Cato's naming pairs them (SITE-vSocket-Primary /
     // SITE-vSocket-Secondary) or they share a VNET: either link is enough, so a renamed
     // vSocket still pairs by VNET and one deployed into the wrong VNET still pairs by name.
-    // A VNET that holds two or more whole pairs named apart (a hub with two sites, an old and
-    // a new site during a migration) holds as many sites: the pairs stay apart, and only the
-    // other vSockets there pair by VNET, among themselves.
+    // A whole pair named apart from the VNET's other vSockets (a hub with two sites, an old
+    // and a new site during a migration) is a site of its own: the other vSockets there pair
+    // by VNET among themselves. Only a single stray vSocket beside a single whole pair joins
+    // it (a leftover of that site, reported as a third vSocket).
     let mut parent: Vec<usize> = (0..vms.len()).collect();
     fn find(parent: &mut [usize], mut i: usize) -> usize {
         while parent[i] != i {
@@ -365,15 +366,16 @@ pub(crate) fn group(
             .collect();
         pairs.sort_unstable();
         pairs.dedup();
-        let pairing: Vec<usize> = if pairs.len() <= 1 {
+        let rest: Vec<usize> = members
+            .iter()
+            .zip(&roots)
+            .filter(|(_, (_, whole))| !whole)
+            .map(|(&i, _)| i)
+            .collect();
+        let pairing: Vec<usize> = if pairs.is_empty() || (pairs.len() == 1 && rest.len() == 1) {
             members.clone()
         } else {
-            members
-                .iter()
-                .zip(&roots)
-                .filter(|(_, (_, whole))| !whole)
-                .map(|(&i, _)| i)
-                .collect()
+            rest
         };
         for w in pairing.windows(2) {
             union(&mut parent, w[0], w[1]);
