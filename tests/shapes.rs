@@ -174,7 +174,7 @@ fn arg_page(first: usize, rows: usize, total: usize, more: bool) -> String {
     serde_json::to_string_pretty(&serde_json::json!({
         "count": rows,
         "data": data,
-        "skip_token": if more { serde_json::json!("ew0KICAiJGlkIjogIjEiDQp9") } else { serde_json::Value::Null },
+        "skip_token": if more { serde_json::json!(format!("ew0KICAiJGlkIjogIj{first}")) } else { serde_json::Value::Null },
         "total_records": total
     }))
     .expect("json")
@@ -223,6 +223,68 @@ fn every_page_of_a_resource_graph_result_given_is_no_warning() {
             "{m}"
         );
     }
+}
+
+#[test]
+fn a_page_saved_twice_or_a_last_page_alone_is_not_the_whole_result() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let write =
+        |name: &str, text: String| std::fs::write(dir.path().join(name), text).expect("write");
+    let codes = |run: &common::Run| -> Vec<String> {
+        run.json()["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .map(|f| {
+                format!(
+                    "{} {}",
+                    f["code"].as_str().unwrap_or_default(),
+                    f["location"]["file"].as_str().unwrap_or_default()
+                )
+            })
+            .collect()
+    };
+    // The first page fetched twice (no --skip-token on the second call): 2 + 2 rows of 4, but
+    // the same two, and no last page.
+    write("page1.json", arg_page(0, 2, 4, true));
+    write("page1-again.json", arg_page(0, 2, 4, true));
+    let twice = common::azlint_in(
+        dir.path(),
+        &["check", "--isolated", "--format", "json", "."],
+        None,
+        &[],
+    );
+    assert_eq!(twice.code, 1, "{}", twice.stdout);
+    assert_eq!(
+        codes(&twice),
+        ["IN004 page1-again.json", "IN004 page1.json"]
+    );
+
+    // The last page alone: 2 rows of 4, no skip_token.
+    std::fs::remove_file(dir.path().join("page1.json")).expect("remove");
+    std::fs::remove_file(dir.path().join("page1-again.json")).expect("remove");
+    write("page2.json", arg_page(2, 2, 4, false));
+    let last = common::azlint_in(
+        dir.path(),
+        &["check", "--isolated", "--format", "json", "."],
+        None,
+        &[],
+    );
+    assert_eq!(last.code, 1, "{}", last.stdout);
+    assert_eq!(codes(&last), ["IN004 page2.json"]);
+    let message = last.json()["findings"][0]["message"]
+        .as_str()
+        .expect("message")
+        .to_string();
+    assert!(
+        message.contains("is its last page (2 rows of 4;"),
+        "{message}"
+    );
+
+    // With the first page, the result is whole.
+    write("page1.json", arg_page(0, 2, 4, true));
+    let whole = common::azlint_in(dir.path(), &["check", "--isolated", "."], None, &[]);
+    assert_eq!(whole.code, 0, "{}", whole.stdout);
 }
 
 #[test]

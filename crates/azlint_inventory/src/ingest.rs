@@ -27,41 +27,84 @@ pub struct Page {
     pub total: Option<i64>,
     /// The rows of this page.
     pub rows: usize,
+    /// The page's `skip_token` (none on the last page): two files with the same one are the
+    /// same page saved twice.
+    pub token: Option<String>,
     /// When a `skip_token` says more pages follow: the warning that the others are missing.
     pub more: Option<Finding>,
+    /// For the last page: where a warning that the pages before it are missing points.
+    pub last: Option<Label>,
 }
+
+const PAGES_HELP: &str = "fetch every page (`az graph query ... --first 1000 --skip-token TOKEN`, or `Search-AzGraph -First 1000 -SkipToken TOKEN`) and pass all of them to azlint";
 
 /// The warnings of Resource Graph pages whose other pages the inputs do not hold.
 ///
 /// `az graph query --first 1000` gives one page per call; users save each to its own file and
-/// pass them all. Pages of one result share its `total_records`: when the rows of the pages
-/// with the same total add up to it, the inputs hold the whole result and no page is
+/// pass them all. Pages of one result share its `total_records`: when the rows of the distinct
+/// pages with the same total (a page saved twice counts once) add up to it, and the last page
+/// (no `skip_token`) is among them, the inputs hold the whole result and no page is
 /// incomplete. (Two results of the same size that are both complete add up to twice their
-/// total, and keep their warnings: an extra warning, never a missing one.)
+/// total, and keep their warnings: an extra warning, never a missing one.) PowerShell's pages
+/// give no total: each page with a token keeps its warning.
 pub fn unfinished_pages(ingested: &mut [Ingested]) -> Vec<Finding> {
-    let mut rows_of_total: std::collections::BTreeMap<i64, usize> = Default::default();
+    use std::collections::{BTreeMap, BTreeSet};
+    let mut distinct: BTreeMap<i64, BTreeSet<(Option<&str>, usize)>> = BTreeMap::new();
     for page in ingested.iter().filter_map(|i| i.page.as_ref()) {
         if let Some(total) = page.total {
-            *rows_of_total.entry(total).or_default() += page.rows;
+            distinct
+                .entry(total)
+                .or_default()
+                .insert((page.token.as_deref(), page.rows));
         }
     }
+    let held: BTreeMap<i64, (usize, bool)> = distinct
+        .iter()
+        .map(|(&total, pages)| {
+            let rows = pages.iter().map(|(_, rows)| rows).sum();
+            let last = pages.iter().any(|(token, _)| token.is_none());
+            (total, (rows, last))
+        })
+        .collect();
+    let complete = |total: i64| {
+        held.get(&total)
+            .is_some_and(|&(rows, last)| last && usize::try_from(total).is_ok_and(|t| t == rows))
+    };
     let mut out = Vec::new();
     for page in ingested.iter_mut().filter_map(|i| i.page.as_mut()) {
-        let Some(mut more) = page.more.take() else {
+        let (more, last) = (page.more.take(), page.last.take());
+        let Some(total) = page.total else {
+            out.extend(more);
             continue;
         };
-        let held = page.total.and_then(|t| Some((t, *rows_of_total.get(&t)?)));
-        match held {
-            Some((total, rows)) if usize::try_from(total).is_ok_and(|t| t == rows) => {}
-            Some((total, rows)) if rows > page.rows => {
+        if complete(total) {
+            continue;
+        }
+        let rows = held.get(&total).map_or(0, |&(rows, _)| rows);
+        if let Some(mut more) = more {
+            if rows > page.rows {
                 more.message = more.message.replacen(
                     &format!(" of {total})"),
                     &format!(" of {total}; the pages in the inputs hold {rows})"),
                     1,
                 );
-                out.push(more);
             }
-            _ => out.push(more),
+            out.push(more);
+        } else if let Some(label) =
+            last.filter(|_| usize::try_from(total).is_ok_and(|t| page.rows < t))
+        {
+            out.push(
+                Finding::new(
+                    input::INCOMPLETE,
+                    Severity::Warning,
+                    format!(
+                        "this Resource Graph result is its last page ({} rows of {total}; the pages in the inputs hold {rows}): resources on the pages before it are not linted, and checks that need them cannot be complete",
+                        page.rows
+                    ),
+                    label,
+                )
+                .with_help(PAGES_HELP),
+            );
         }
     }
     out
@@ -269,9 +312,21 @@ impl<'d> Finder<'d> {
                     ),
                     Label::new(self.file(), head(token)).with_message("more pages follow"),
                 )
-                .with_help("fetch every page (`az graph query ... --first 1000 --skip-token TOKEN`) and pass all of them to azlint")
+                .with_help(PAGES_HELP)
         });
-        self.page = Some(Page { total, rows, more });
+        let last = match token {
+            Some(_) => None,
+            None => Some(
+                Label::new(self.file(), head(root)).with_message("the last page of the result"),
+            ),
+        };
+        self.page = Some(Page {
+            total,
+            rows,
+            token: token.and_then(|t| t.as_str().map(|s| s.into_owned())),
+            more,
+            last,
+        });
     }
 
     fn unrecognised(&mut self, root: Value<'d>) {
