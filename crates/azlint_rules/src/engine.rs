@@ -384,8 +384,17 @@ fn render<'a>(template: &str, cx: &Context<'a>, scope: &Eval<'a, '_>, value: &st
                 FactAnswer::Known(items) if !items.is_empty() => items[0].display(),
                 _ => "the vSocket".to_string(),
             },
+            "parent" => cx
+                .inv
+                .resource(scope.res)
+                .parent
+                .map(|p| display_name(cx, p))
+                .unwrap_or_else(|| "PARENT".to_string()),
             other => match other.strip_prefix("fact:") {
                 Some(f) => match fact(cx, f, scope.res, scope.current) {
+                    FactAnswer::Known(items) if items.is_empty() => {
+                        "none in the inputs".to_string()
+                    }
                     FactAnswer::Known(items) => items
                         .iter()
                         .map(Item::display)

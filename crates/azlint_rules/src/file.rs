@@ -206,7 +206,16 @@ fn at<T>(s: &Spanned<T>, message: impl Into<String>) -> RuleError {
 }
 
 /// Placeholders a message may use, besides `{fact:NAME}`.
-const PLACEHOLDERS: &[&str] = &["name", "id", "type", "resourceGroup", "value", "item", "vm"];
+const PLACEHOLDERS: &[&str] = &[
+    "name",
+    "id",
+    "parent",
+    "type",
+    "resourceGroup",
+    "value",
+    "item",
+    "vm",
+];
 
 fn check_template(t: &Spanned<String>, facts: &dyn FactNames) -> Result<(), RuleError> {
     let mut rest = t.value.as_str();
