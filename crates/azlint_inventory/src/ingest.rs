@@ -110,6 +110,16 @@ pub fn unfinished_pages(ingested: &mut [Ingested]) -> Vec<Finding> {
     out
 }
 
+/// A row `az role assignment list --include-classic-administrators` adds for a classic
+/// subscription administrator (`"id": "NA(classic admins)"`): not a role assignment, and not a
+/// resource, but not something azlint fails to understand either. Azure retired classic
+/// administrators in 2024; no check reads them.
+fn classic_administrator(v: Value<'_>) -> bool {
+    v.get_ignore_case("id")
+        .and_then(|id| id.as_str())
+        .is_some_and(|id| id.trim().eq_ignore_ascii_case("NA(classic admins)"))
+}
+
 /// Objects with more keys than this are checked for duplicate keys with a map.
 const MAX_SMALL_OBJECT: usize = 64;
 
@@ -237,7 +247,7 @@ impl<'d> Finder<'d> {
             let fields = Fields::read(element);
             if element.is_object() && fields.is_resource() {
                 self.resource(element, fields, None, false);
-            } else {
+            } else if !classic_administrator(element) {
                 self.not_resources.push(head(element));
             }
         }
@@ -651,5 +661,39 @@ mod duplicate_key_tests {
             .map(|i| format!(r#""ab{i:07}yz": 0"#))
             .collect();
         assert!(duplicates(&resource(&props.join(","))).is_empty());
+    }
+}
+
+#[cfg(test)]
+mod classic_administrator_tests {
+    use super::*;
+    use azlint_source::SourceFile;
+
+    fn ingested(text: &str) -> Ingested {
+        let source = Arc::new(SourceFile::new("roles.json", text));
+        let tree = source.parse().expect("test JSON");
+        ingest(FileId(0), source, tree)
+    }
+
+    #[test]
+    fn classic_administrator_rows_are_skipped_without_a_warning() {
+        // `az role assignment list --include-classic-administrators`: one role assignment and
+        // the row the CLI adds for a co-administrator.
+        let text = r#"[
+          {"id": "/subscriptions/s/providers/Microsoft.Authorization/roleAssignments/a",
+           "name": "a", "type": "Microsoft.Authorization/roleAssignments",
+           "principalId": "p", "roleDefinitionId": "/subscriptions/s/providers/Microsoft.Authorization/roleDefinitions/8e3af657-a8ff-443c-a75c-2fe8c4bcb635",
+           "scope": "/subscriptions/s"},
+          {"id": "NA(classic admins)", "name": "NA(classic admins)", "principalId": null,
+           "principalName": "legacy@contoso.com", "roleDefinitionId": "NA(classic admin role)",
+           "roleDefinitionName": "CoAdministrator", "scope": "/subscriptions/s"}
+        ]"#;
+        let out = ingested(text);
+        assert_eq!(out.resources.len(), 1);
+        assert!(out.findings.is_empty(), "{:?}", out.findings);
+        // Anything else that is not a resource is still reported.
+        let other = ingested(&text.replace("NA(classic admins)\", \"name\"", "x\", \"name\""));
+        assert_eq!(other.findings.len(), 1);
+        assert_eq!(other.findings[0].code, input::UNRECOGNISED.0);
     }
 }
