@@ -1237,10 +1237,20 @@ fn role_assignments_placed_only_after_deployment_are_cannot_tell() {
         .filter(|f| f["code"] == "HA008" || f["code"] == "HA009")
         .collect();
     assert_eq!(roles.len(), 6, "{}", run.stdout);
+    // Each points at what cannot be placed: the first such assignment's name.
+    let text =
+        std::fs::read_to_string("fixtures/templates/ha-site-roles-nested-unknown-names.json")
+            .expect("fixture");
+    let name_line = text
+        .lines()
+        .position(|l| l.contains("\"name\": \"[concat('ams-lanPrimary/Microsoft.Authorization/'"))
+        .expect("the assignment") as u64
+        + 1;
     for f in roles {
         assert_eq!(f["severity"], "note", "{f}");
         let message = f["message"].as_str().unwrap_or_default();
         assert!(message.contains("known only after deployment"), "{message}");
+        assert_eq!(f["location"]["start"]["line"], name_line, "{f}");
     }
 }
 

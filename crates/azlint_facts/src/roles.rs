@@ -32,6 +32,8 @@ pub struct Roles {
     /// deployment (a name that is, in the nested form of extension resources, hides the
     /// scope): who holds which role where cannot be told in full.
     pub unplaced: usize,
+    /// The first of them, in input order.
+    pub first_unplaced: Option<ResIdx>,
     /// Whether some assignments are as Azure has them (`az role assignment list`, Resource
     /// Graph), not only those a template will create.
     pub deployed: bool,
@@ -114,12 +116,14 @@ impl Roles {
         // Assignments are independent: read them in parallel (in input order), each in one
         // pass over its properties. Large exports hold one or more per vSocket NIC.
         let read = inv.map_resources(inv.of_type(ROLE_ASSIGNMENT), |res| assignment(inv, res));
-        let unplaced = inv
+        let mut unplaced_list = inv
             .of_type(ROLE_ASSIGNMENT)
             .iter()
             .zip(&read)
             .filter(|(&res, a)| a.is_none() && inv.document_of(res).is_template())
-            .count();
+            .map(|(&res, _)| res);
+        let first_unplaced = unplaced_list.next();
+        let unplaced = first_unplaced.map_or(0, |_| 1 + unplaced_list.count());
         let assignments: Vec<RoleAssignment> = read.into_iter().flatten().collect();
         let deployed = assignments
             .iter()
@@ -143,6 +147,7 @@ impl Roles {
         Roles {
             assignments,
             unplaced,
+            first_unplaced,
             deployed,
             by_scope,
             management_groups,
