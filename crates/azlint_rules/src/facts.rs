@@ -537,8 +537,11 @@ fn site_fact<'a>(cx: &Context<'a>, site: &Site, name: &str, res: ResIdx) -> Fact
         "site.lan_ips" | "site.floating_ips" => {
             let secondary = name == "site.floating_ips";
             let mut out = Vec::new();
+            // A vSocket not in the inputs, or one's NICs, may hold it.
+            let mut unseen = site.vms.len() < 2 || cx.facts.lacks_nics(site);
             for nic in site.nics_of(NicRole::Lan) {
                 let Some(configs) = config_ips(cx, nic) else {
+                    unseen = true;
                     continue;
                 };
                 let primary_cfg = primary_config_node(cx, nic);
@@ -551,6 +554,12 @@ fn site_fact<'a>(cx: &Context<'a>, site: &Site, name: &str, res: ResIdx) -> Fact
                         out.push(item(cx, nic, ip));
                     }
                 }
+            }
+            // No floating IP on the NICs shown: it may be on one that is not.
+            if secondary && out.is_empty() && unseen {
+                return unknown(
+                    "a vSocket of the site, its LAN NIC or that NIC's IP configurations are not in the inputs: the floating IP may be there",
+                );
             }
             known(out)
         }
