@@ -58,7 +58,7 @@ pub const FACTS: &[(&str, &str)] = &[
     ("roles.other_identities", "for a resource of a site: the service principals (managed identities) with a role assigned directly on it, other than the site's HA identity"),
     ("roles.other_identity_assignments", "for a resource of a site: the principalId of each role assignment made directly on it to a service principal other than the site's HA identity, where it is written"),
     ("roles.rg_admins", "principals holding Owner or User Access Administrator on this resource's resource group (or above)"),
-    ("roles.rg_user_contributors", "users holding Contributor on this resource's resource group (or above)"),
+    ("roles.rg_user_contributors", "users holding Contributor on this resource's resource group (or above): their principalName (or signInName) with the id in brackets, where the export gives it, else the id"),
     ("subnet.default_route", "for a NIC: the next hop type public destinations take from its subnet's effective routes (longest prefix match over system and user routes): None if a route drops some public address, else VirtualAppliance if one sends some to an appliance, else VirtualNetworkGateway, else Internet"),
     ("subnet.default_route_prefix", "for a NIC: the address prefix of the route subnet.default_route comes from"),
     ("subnet.nat_gateway", "for a NIC: the NAT gateway of its subnet"),
@@ -271,7 +271,22 @@ pub fn fact<'a>(cx: &Context<'a>, name: &str, res: ResIdx, _current: Value<'a>) 
                         } else {
                             [OWNER, USER_ACCESS_ADMINISTRATOR].contains(&a.role.as_str())
                         };
-                        if wanted {
+                        if wanted && users {
+                            // Users by the name the export gives them (`az role assignment
+                            // list`: principalName; PowerShell: SignInName), with their id.
+                            let shown = ["principalName", "signInName"].iter().find_map(|k| {
+                                found(inv.prop(a.res, &[k]))
+                                    .and_then(|v| v.as_str())
+                                    .map(|n| n.trim().to_string())
+                                    .filter(|n| {
+                                        !n.is_empty() && !n.eq_ignore_ascii_case(&a.principal_id)
+                                    })
+                            });
+                            out.push(match shown {
+                                Some(n) => format!("{n} [{}]", a.principal_id),
+                                None => a.principal_id.clone(),
+                            });
+                        } else if wanted {
                             out.push(a.principal_id.clone());
                         }
                     }
