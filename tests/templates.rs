@@ -21,6 +21,26 @@ fn run_in(dir: &tempfile::TempDir, args: &[&str]) -> common::Run {
     azlint_in(dir.path(), args, None, &[])
 }
 
+/// A module (an inline nested template) that deploys the vSocket VNET with the DNS servers it
+/// is given as `dnsServers`.
+const DNS_MODULE: &str = r#"{
+          "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+          "contentVersion": "1.0.0.0",
+          "parameters": {"dnsServers": {"type": "array"}},
+          "resources": [
+            {
+              "type": "Microsoft.Network/virtualNetworks",
+              "apiVersion": "2024-05-01",
+              "name": "ams-vsNet",
+              "location": "westeurope",
+              "properties": {
+                "addressSpace": {"addressPrefixes": ["10.20.0.0/24"]},
+                "dhcpOptions": {"dnsServers": "[parameters('dnsServers')]"}
+              }
+            }
+          ]
+        }"#;
+
 #[test]
 fn findings_point_at_the_expression_and_the_parameter_value() {
     let run = azlint(&["check", "--color", "never", TEMPLATE]);
@@ -381,9 +401,7 @@ fn a_nested_deployment_given_a_subscription_alone_deploys_at_subscription_scope(
 
 #[test]
 fn a_value_passed_to_a_module_is_labelled() {
-    let dir = scratch(&[(
-        "main.json",
-        r#"{
+    let main = r#"{
   "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
   "contentVersion": "1.0.0.0",
   "resources": [
@@ -397,29 +415,14 @@ fn a_value_passed_to_a_module_is_labelled() {
         "parameters": {
           "dnsServers": {"value": ["10.20.1.4"]}
         },
-        "template": {
-          "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
-          "contentVersion": "1.0.0.0",
-          "parameters": {"dnsServers": {"type": "array"}},
-          "resources": [
-            {
-              "type": "Microsoft.Network/virtualNetworks",
-              "apiVersion": "2024-05-01",
-              "name": "ams-vsNet",
-              "location": "westeurope",
-              "properties": {
-                "addressSpace": {"addressPrefixes": ["10.20.0.0/24"]},
-                "dhcpOptions": {"dnsServers": "[parameters('dnsServers')]"}
-              }
-            }
-          ]
-        }
+        "template": DNS_MODULE
       }
     }
   ]
 }
-"#,
-    )]);
+"#
+    .replace("DNS_MODULE", DNS_MODULE);
+    let dir = scratch(&[("main.json", &main)]);
     let run = run_in(&dir, &["check", "--format", "json", "main.json"]);
     assert_eq!(run.code, 1, "{}", run.stdout);
     let report = run.json();
@@ -442,23 +445,6 @@ fn a_value_passed_to_a_module_is_labelled() {
 fn a_value_passed_down_a_chain_of_modules_is_labelled_back_to_the_parameter_file() {
     // main.parameters.json -> main.json's `dns` -> module `site`'s `servers` -> module
     // `network`'s `dnsServers`, which the VNET uses: every step is labelled.
-    let inner = r#"{
-          "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
-          "contentVersion": "1.0.0.0",
-          "parameters": {"dnsServers": {"type": "array"}},
-          "resources": [
-            {
-              "type": "Microsoft.Network/virtualNetworks",
-              "apiVersion": "2024-05-01",
-              "name": "ams-vsNet",
-              "location": "westeurope",
-              "properties": {
-                "addressSpace": {"addressPrefixes": ["10.20.0.0/24"]},
-                "dhcpOptions": {"dnsServers": "[parameters('dnsServers')]"}
-              }
-            }
-          ]
-        }"#;
     let site = format!(
         r#"{{
   "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
@@ -473,7 +459,7 @@ fn a_value_passed_down_a_chain_of_modules_is_labelled_back_to_the_parameter_file
         "mode": "Incremental",
         "expressionEvaluationOptions": {{"scope": "inner"}},
         "parameters": {{"dnsServers": {{"value": "[parameters('servers')]"}}}},
-        "template": {inner}
+        "template": {DNS_MODULE}
       }}
     }}
   ]
@@ -557,9 +543,7 @@ fn a_value_passed_down_a_chain_of_modules_is_labelled_back_to_the_parameter_file
 #[test]
 fn a_module_parameter_written_as_a_for_expression_has_its_value() {
     // Bicep writes `dnsServers: [for s in servers: s.ip]` as a `copy` named `value`.
-    let dir = scratch(&[(
-        "main.json",
-        r#"{
+    let main = r#"{
   "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
   "contentVersion": "1.0.0.0",
   "variables": {"servers": [{"ip": "10.20.1.4"}, {"ip": "10.20.1.5"}]},
@@ -578,29 +562,14 @@ fn a_module_parameter_written_as_a_for_expression_has_its_value() {
             ]
           }
         },
-        "template": {
-          "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
-          "contentVersion": "1.0.0.0",
-          "parameters": {"dnsServers": {"type": "array"}},
-          "resources": [
-            {
-              "type": "Microsoft.Network/virtualNetworks",
-              "apiVersion": "2024-05-01",
-              "name": "ams-vsNet",
-              "location": "westeurope",
-              "properties": {
-                "addressSpace": {"addressPrefixes": ["10.20.0.0/24"]},
-                "dhcpOptions": {"dnsServers": "[parameters('dnsServers')]"}
-              }
-            }
-          ]
-        }
+        "template": DNS_MODULE
       }
     }
   ]
 }
-"#,
-    )]);
+"#
+    .replace("DNS_MODULE", DNS_MODULE);
+    let dir = scratch(&[("main.json", &main)]);
     let run = run_in(&dir, &["expand", "main.json"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let vnet = &run.json()["resources"][1];
