@@ -308,10 +308,10 @@ impl<'d> Finder<'d> {
             .or_else(|| root.get_ignore_case("skipToken"))
             .filter(|t| !t.is_null());
         let rows = data.map(|d| d.len()).unwrap_or(0);
-        let total = root
+        let total_value = root
             .get_ignore_case("total_records")
-            .or_else(|| root.get_ignore_case("totalRecords"))
-            .and_then(|t| t.as_i64());
+            .or_else(|| root.get_ignore_case("totalRecords"));
+        let total = total_value.and_then(|t| t.as_i64());
         let more = token.map(|token| {
             let of_total = total.map(|t| format!(" of {t}")).unwrap_or_default();
             Finding::new(
@@ -327,7 +327,8 @@ impl<'d> Finder<'d> {
         let last = match token {
             Some(_) => None,
             None => Some(
-                Label::new(self.file(), head(root)).with_message("the last page of the result"),
+                Label::new(self.file(), total_value.map_or(head(root), |t| t.span()))
+                    .with_message("the rows of the whole result"),
             ),
         };
         self.page = Some(Page {
