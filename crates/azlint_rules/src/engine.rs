@@ -391,6 +391,14 @@ fn render<'a>(template: &str, cx: &Context<'a>, scope: &Eval<'a, '_>, value: &st
                 .map(|p| display_name(cx, p))
                 .unwrap_or_else(|| "PARENT".to_string()),
             other => match other.strip_prefix("fact:") {
+                // `{fact:NAME|FALLBACK}`: the one value, else FALLBACK (for a command to copy).
+                Some(f) if f.contains('|') => {
+                    let (f, fallback) = f.split_once('|').unwrap_or((f, ""));
+                    match fact(cx, f, scope.res, scope.current) {
+                        FactAnswer::Known(items) if items.len() == 1 => items[0].display(),
+                        _ => fallback.to_string(),
+                    }
+                }
                 Some(f) => match fact(cx, f, scope.res, scope.current) {
                     FactAnswer::Known(items) if items.is_empty() => {
                         "none in the inputs".to_string()

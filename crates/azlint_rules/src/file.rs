@@ -226,7 +226,7 @@ fn check_template(t: &Spanned<String>, facts: &dyn FactNames) -> Result<(), Rule
         };
         let name = &after[..close];
         let ok = match name.strip_prefix("fact:") {
-            Some(f) => facts.is_fact(f),
+            Some(f) => facts.is_fact(f.split_once('|').map_or(f, |(f, _)| f)),
             None => PLACEHOLDERS.contains(&name),
         };
         if !ok {
@@ -257,6 +257,7 @@ impl Rule {
             || self.at_fact.as_deref() == Some(name)
             || self.related.iter().any(|r| r.fact == name)
             || in_text(&format!("{{fact:{name}}}"))
+            || in_text(&format!("{{fact:{name}|"))
             // `{vm}` names the vSocket from this fact.
             || (name == "vsocket.vm" && in_text("{vm}"))
     }
