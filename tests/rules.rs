@@ -86,3 +86,87 @@ fn a_second_identity_on_the_primary_does_not_hide_the_ha_identitys_roles() {
     assert_eq!(run.code, 0, "{}", run.stdout);
     assert!(run.stdout.contains("no problems found"), "{}", run.stdout);
 }
+
+/// A vSocket VM (Cato's plan) with a WAN and a LAN NIC in `vnet`: three resources.
+fn two_nic_vsocket(name: &str, vnet: &str) -> Vec<serde_json::Value> {
+    let base = "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg/providers";
+    let nic = |role: &str| {
+        serde_json::json!({
+            "id": format!("{base}/Microsoft.Network/networkInterfaces/{name}-{role}"),
+            "name": format!("{name}-{role}"),
+            "type": "Microsoft.Network/networkInterfaces",
+            "properties": {"ipConfigurations": [{"name": "ipconfig1", "properties": {
+                "primary": true,
+                "subnet": {"id": format!("{base}/Microsoft.Network/virtualNetworks/{vnet}/subnets/{role}")}
+            }}]}
+        })
+    };
+    let vm = serde_json::json!({
+        "id": format!("{base}/Microsoft.Compute/virtualMachines/{name}"),
+        "name": name,
+        "type": "Microsoft.Compute/virtualMachines",
+        "plan": {"publisher": "catonetworks", "product": "cato_socket", "name": "public-cato-socket"},
+        "properties": {"networkProfile": {"networkInterfaces": [
+            {"id": format!("{base}/Microsoft.Network/networkInterfaces/{name}-wan"), "properties": {"primary": true}},
+            {"id": format!("{base}/Microsoft.Network/networkInterfaces/{name}-lan"), "properties": {"primary": false}}
+        ]}}
+    });
+    vec![vm, nic("wan"), nic("lan")]
+}
+
+#[test]
+fn sites_do_not_depend_on_the_order_of_the_input() {
+    // A whole named pair split over two VNETs (a secondary deployed into the wrong one), a
+    // stray vSocket beside its primary, and another pair beside its secondary.
+    let vms = [
+        ("edge-a", "vnetA"),
+        ("p-vsocket-primary", "vnetA"),
+        ("p-vsocket-secondary", "vnetB"),
+        ("cato-x", "vnetB"),
+        ("cato-y", "vnetB"),
+    ];
+    let mut reports = Vec::new();
+    for order in [[0, 1, 2, 3, 4], [3, 4, 2, 0, 1], [2, 4, 0, 3, 1]] {
+        let resources: Vec<serde_json::Value> = order
+            .iter()
+            .flat_map(|&i| two_nic_vsocket(vms[i].0, vms[i].1))
+            .collect();
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = dir.path().join("export.json");
+        std::fs::write(
+            &file,
+            serde_json::to_string_pretty(&resources).expect("json"),
+        )
+        .expect("write");
+        let run = common::azlint_in(
+            dir.path(),
+            &[
+                "check",
+                "--isolated",
+                "--format",
+                "json",
+                "--select",
+                "HA017,HA037",
+                "export.json",
+            ],
+            None,
+            &[],
+        );
+        let mut sites: Vec<String> = run.json()["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .map(|f| f["message"].as_str().unwrap_or_default().to_string())
+            .collect();
+        sites.sort();
+        reports.push(sites);
+    }
+    assert!(reports.iter().all(|r| *r == reports[0]), "{reports:#?}");
+    // The pair keeps its stray (a third vSocket); the other two are a site of their own.
+    assert_eq!(reports[0].len(), 1, "{:#?}", reports[0]);
+    assert!(
+        reports[0][0].contains("has 3 vSockets"),
+        "{:#?}",
+        reports[0]
+    );
+}

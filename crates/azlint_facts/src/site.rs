@@ -324,11 +324,13 @@ pub(crate) fn group(
             }
         }
     }
-    // Whether each name group has a primary and a secondary.
+    // Each VM's name group (its root after the name pass, fixed before the VNET pass moves
+    // roots), and whether that group has a primary and a secondary.
+    let name_group: Vec<usize> = (0..keys.len()).map(|i| find(&mut parent, i)).collect();
     let mut halves: foldhash::HashMap<usize, (bool, bool)> = Default::default();
     for (i, k) in keys.iter().enumerate() {
         if let Some(primary) = k.named {
-            let h = halves.entry(find(&mut parent, i)).or_default();
+            let h = halves.entry(name_group[i]).or_default();
             if primary {
                 h.0 = true;
             } else {
@@ -336,6 +338,10 @@ pub(crate) fn group(
             }
         }
     }
+    let whole: Vec<bool> = name_group
+        .iter()
+        .map(|g| halves.get(g) == Some(&(true, true)))
+        .collect();
     // Each VNET's vSockets, in input order of the VNETs' first vSocket.
     let mut vnets: Vec<Vec<usize>> = Vec::new();
     let mut vnet_slot: foldhash::HashMap<&str, usize> = Default::default();
@@ -351,27 +357,14 @@ pub(crate) fn group(
         }
     }
     for members in &vnets {
-        // Each member's group root, and whether that group is a whole named pair.
-        let roots: Vec<(usize, bool)> = members
+        let mut pairs: Vec<usize> = members
             .iter()
-            .map(|&i| {
-                let root = find(&mut parent, i);
-                (root, halves.get(&root) == Some(&(true, true)))
-            })
-            .collect();
-        let mut pairs: Vec<usize> = roots
-            .iter()
-            .filter(|(_, whole)| *whole)
-            .map(|(root, _)| *root)
+            .filter(|&&i| whole[i])
+            .map(|&i| name_group[i])
             .collect();
         pairs.sort_unstable();
         pairs.dedup();
-        let rest: Vec<usize> = members
-            .iter()
-            .zip(&roots)
-            .filter(|(_, (_, whole))| !whole)
-            .map(|(&i, _)| i)
-            .collect();
+        let rest: Vec<usize> = members.iter().copied().filter(|&i| !whole[i]).collect();
         let pairing: Vec<usize> = if pairs.is_empty() || (pairs.len() == 1 && rest.len() == 1) {
             members.clone()
         } else {
