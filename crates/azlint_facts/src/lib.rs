@@ -252,14 +252,6 @@ impl Facts {
         )
     }
 
-    /// Whether a vSocket of the site lists a NIC the inputs do not hold (or its list is not
-    /// shown): what is on that NIC cannot be told.
-    pub fn lacks_nics(&self, site: &Site) -> bool {
-        site.vms
-            .iter()
-            .any(|vm| self.unresolved_vms.binary_search(vm).is_ok())
-    }
-
     /// Resources a site refers to that the inputs do not hold, by id (as written), each once,
     /// in the order met: the NICs its VMs list; its NICs' NSGs and primary subnets; those
     /// subnets' VNETs, route tables, NSGs and NAT gateways. The checks that read them cannot

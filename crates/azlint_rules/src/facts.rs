@@ -40,6 +40,7 @@ pub const FACTS: &[(&str, &str)] = &[
     ("site.lan_ips", "the vSockets' own LAN IPs (primary IP configuration of each LAN NIC)"),
     ("route.vsocket_lan_ips", "for a route: its next hop addresses that are a vSocket's own LAN IP, when its route table serves a subnet in that vSocket's VNET or a VNET peered with it (hub or spoke)"),
     ("route.vsocket_floating_ips", "for a route: the floating IPs of the sites whose vSocket LAN IPs the route names"),
+    ("site.lan_nics_shown", "true when the inputs show both vSockets of the site, each with its LAN NIC and that NIC's IP configurations; unknown otherwise"),
     ("site.floating_ips", "IPs of secondary (primary: false) IP configurations on LAN NICs: the floating IP"),
     ("site.lan_subnet_prefixes", "address prefixes of the LAN subnet"),
     ("site.primary.lan_subnet_id", "the primary vSocket's LAN subnet id"),
@@ -74,6 +75,7 @@ pub(crate) const SITE_FACTS: &[&str] = &[
     "site.vm_count",
     "site.lan_ips",
     "site.floating_ips",
+    "site.lan_nics_shown",
     "site.lan_subnet_prefixes",
     "site.primary.lan_subnet_id",
     "site.primary.mgmt_subnet_id",
@@ -552,11 +554,8 @@ fn site_fact<'a>(cx: &Context<'a>, site: &Site, name: &str, res: ResIdx) -> Fact
         "site.lan_ips" | "site.floating_ips" => {
             let secondary = name == "site.floating_ips";
             let mut out = Vec::new();
-            // A vSocket not in the inputs, or one's NICs, may hold it.
-            let mut unseen = site.vms.len() < 2 || cx.facts.lacks_nics(site);
             for nic in site.nics_of(NicRole::Lan) {
                 let Some(configs) = config_ips(cx, nic) else {
-                    unseen = true;
                     continue;
                 };
                 let primary_cfg = primary_config_node(cx, nic);
@@ -570,13 +569,26 @@ fn site_fact<'a>(cx: &Context<'a>, site: &Site, name: &str, res: ResIdx) -> Fact
                     }
                 }
             }
-            // No floating IP on the NICs shown: it may be on one that is not.
-            if secondary && out.is_empty() && unseen {
-                return unknown(
-                    "a vSocket of the site, its LAN NIC or that NIC's IP configurations are not in the inputs: the floating IP may be there",
-                );
-            }
             known(out)
+        }
+        "site.lan_nics_shown" => {
+            // Both vSockets, each with its LAN NIC and that NIC's IP configurations: what is
+            // not on them is nowhere.
+            let every_vm_has_one = site.vms.len() >= 2
+                && site.vms.iter().all(|&vm| {
+                    site.nics
+                        .iter()
+                        .any(|&(v, _, r)| v == vm && r == NicRole::Lan)
+                });
+            if every_vm_has_one
+                && site
+                    .nics_of(NicRole::Lan)
+                    .all(|nic| config_ips(cx, nic).is_some())
+            {
+                known(vec![Item::text("true")])
+            } else {
+                unknown("a vSocket of the site, its LAN NIC or that NIC's IP configurations are not in the inputs")
+            }
         }
         "site.lan_subnet_prefixes" => {
             let mut out = Vec::new();
