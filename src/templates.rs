@@ -145,9 +145,14 @@ pub fn evaluate(
             }
             // Files given with `--parameters` apply to every template of the run: only with one
             // template is a parameter it does not declare a mistake.
-            let checked = if one_template { 0 } else { given.files.len() };
-            let undeclared =
-                undeclared_parameters(doc, &inputs.files[checked..], &param_files[checked..]);
+            let own_from = if one_template { 0 } else { given.files.len() };
+            let undeclared = parameter_file_problems(
+                doc,
+                &inputs.files,
+                &param_files,
+                own_from,
+                &given.command_line,
+            );
             let x = azlint_arm::expand(doc.root(), &inputs, given.deployment.clone());
             let e = emit(&x, Form::Template, azlint_arm::SCHEMA);
             (x, e, param_files, undeclared)
@@ -229,17 +234,26 @@ fn declared_parameters(template: azlint_source::Value<'_>) -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// Values a parameter file gives for parameters the template does not declare: Azure rejects
-/// the deployment ("not present in the original template"), and a misspelt name means the
-/// value the user meant is not the one checked.
-fn undeclared_parameters(
+/// What Azure rejects in a template's parameter files (`roots`, in the order they apply,
+/// `files` their ids): a parameter the template does not declare ("not present in the
+/// original template"; with a misspelt name, the value the user meant is not the one checked),
+/// in the files from `own_from` on, which belong to this template alone; and a value of
+/// another type than declared, where it is the value that applies (no `-p` and no later file
+/// gives the parameter).
+fn parameter_file_problems(
     template: &azlint_inventory::Document,
     roots: &[azlint_source::Value<'_>],
     files: &[FileId],
+    own_from: usize,
+    command_line: &[(String, Val)],
 ) -> Vec<Finding> {
     let declared = declared_parameters(template.root());
+    let given_in = |root: &azlint_source::Value<'_>, name: &str| {
+        root.get_ignore_case("parameters")
+            .is_some_and(|p| p.get_ignore_case(name).is_some())
+    };
     let mut out = Vec::new();
-    for (root, &file) in roots.iter().zip(files) {
+    for (i, (root, &file)) in roots.iter().zip(files).enumerate() {
         let Some(given) = root.get_ignore_case("parameters") else {
             continue;
         };
@@ -252,7 +266,16 @@ fn undeclared_parameters(
                 .get_ignore_case("parameters")
                 .and_then(|p| p.get_ignore_case(&name))
             {
-                out.extend(mistyped(decl, entry, &name, file));
+                let applies = !command_line
+                    .iter()
+                    .any(|(n, _)| n.eq_ignore_ascii_case(&name))
+                    && !roots[i + 1..].iter().any(|later| given_in(later, &name));
+                if applies {
+                    out.extend(mistyped(decl, entry, &name, file));
+                }
+                continue;
+            }
+            if i < own_from {
                 continue;
             }
             let listed = if declared.is_empty() {
@@ -286,8 +309,8 @@ fn undeclared_parameters(
 }
 
 /// A parameter file's value whose JSON type is not the declared one: Azure rejects the
-/// deployment ("Expected a value of type 'Array'"), and the template's expressions that read it
-/// would fail where it is used, far from the value at fault.
+/// deployment ("Template parameter JToken type is not valid"), and the template's expressions
+/// that read it would fail where it is used, far from the value at fault.
 fn mistyped(
     decl: azlint_source::Value<'_>,
     entry: azlint_source::Value<'_>,
@@ -301,16 +324,7 @@ fn mistyped(
         .trim()
         .to_ascii_lowercase();
     let value = entry.get_ignore_case("value")?;
-    let fits = match declared.as_str() {
-        "string" | "securestring" => value.kind() == Kind::String,
-        "int" => value.as_i64().is_some(),
-        "bool" => value.kind() == Kind::Bool,
-        "array" => value.kind() == Kind::Array,
-        "object" | "secureobject" => value.kind() == Kind::Object,
-        // A user-defined type, or one azlint does not know: not checked.
-        _ => true,
-    };
-    if fits || value.kind() == Kind::Null {
+    if azlint_arm::template::fits(&azlint_arm::template::plain(value), &declared) {
         return None;
     }
     let given = match value.kind() {

@@ -715,6 +715,19 @@ fn a_parameter_value_of_the_wrong_type_is_an_error_at_the_parameter_file() {
         ),
         "{report:#}"
     );
+    // A value given on the command line replaces the file's: Azure never sees the string.
+    let run = run_in(
+        &dir,
+        &[
+            "check",
+            "--format",
+            "json",
+            "main.json",
+            "-p",
+            r#"lanIps=["10.20.0.69"]"#,
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.stdout);
 }
 
 #[test]

@@ -154,8 +154,6 @@ pub struct Scope<'t> {
     /// What `reference()` of a nested deployment of this template gives (its properties with
     /// the outputs, and the `'Full'` form), by the deployment's id and name in lower case.
     pub results: HashMap<String, (Val, Val)>,
-    /// The subnets of each VNET declared in this template, with their ids, by the VNET's id
-    /// in lower case: what `reference()` of the VNET knows before deployment.
     /// What `reference()` of a declared resource knows before deployment, by its id (lower
     /// case): a list property and the list as declared (a VNET's `subnets`, a NIC's
     /// `ipConfigurations`), each item with the id Azure gives it.

@@ -380,10 +380,10 @@ fn given_value(name: &str, ty: &str, inputs: &Inputs<'_>) -> Option<(Val, ParamF
         .map(|(_, v)| (coerce(v.clone(), ty), ParamFrom::Config))
 }
 
-/// Whether a parameter file's value has the parameter's declared type (a type azlint does
-/// not know, a user-defined one, and null are let through).
-fn fits(v: &Val, ty: &str) -> bool {
-    match ty {
+/// Whether a parameter file's value has the parameter's declared type (`ty` in lower case; a
+/// type azlint does not know, a user-defined one, and null are let through).
+pub fn fits(v: &Val, ty: &str) -> bool {
+    match ty.trim() {
         "string" | "securestring" => matches!(v, Val::Str(_) | Val::Null),
         "int" => matches!(v, Val::Int(_) | Val::Null),
         "bool" => matches!(v, Val::Bool(_) | Val::Null),
@@ -1273,8 +1273,6 @@ fn extension_form(ty: &str, name: &str) -> Option<(String, String)> {
     ))
 }
 
-/// A declared VNET's `subnets`, each with the id Azure gives it (`VNET/subnets/NAME`): what
-/// `reference()` of the VNET knows before deployment.
 /// The list property of a resource type that `reference()` knows as declared.
 fn declared_list_key(ty: &str) -> Option<&'static str> {
     if ty.eq_ignore_ascii_case("Microsoft.Network/virtualNetworks") {
