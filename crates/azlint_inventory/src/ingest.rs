@@ -44,9 +44,10 @@ const PAGES_HELP: &str = "fetch every page (`az graph query ... --first 1000 --s
 /// pass them all. Pages of one result share its `total_records`: when the rows of the distinct
 /// pages with the same total (a page saved twice counts once) add up to it, and the last page
 /// (no `skip_token`) is among them, the inputs hold the whole result and no page is
-/// incomplete. (Two results of the same size that are both complete add up to twice their
-/// total, and keep their warnings: an extra warning, never a missing one.) PowerShell's pages
-/// give no total: each page with a token keeps its warning.
+/// incomplete. Pages of two results are told apart by their total alone: two results of the
+/// same size could, by chance, make up each other's missing rows (two complete ones add up to
+/// twice their total and keep their warnings). PowerShell's pages give no total: each page with
+/// a token keeps its warning.
 pub fn unfinished_pages(ingested: &mut [Ingested]) -> Vec<Finding> {
     use std::collections::{BTreeMap, BTreeSet};
     let mut distinct: BTreeMap<i64, BTreeSet<(Option<&str>, usize)>> = BTreeMap::new();

@@ -395,19 +395,24 @@ fn render<'a>(template: &str, cx: &Context<'a>, scope: &Eval<'a, '_>, value: &st
                 Some(f) if f.contains('|') => {
                     let (f, fallback) = f.split_once('|').unwrap_or((f, ""));
                     match fact(cx, f, scope.res, scope.current) {
-                        FactAnswer::Known(items) if items.len() == 1 => items[0].display(),
+                        FactAnswer::Known(items) if items.len() == 1 => {
+                            printable(&items[0].display())
+                        }
                         _ => fallback.to_string(),
                     }
                 }
+                // Values from the inputs, shown as they are but for control characters.
                 Some(f) => match fact(cx, f, scope.res, scope.current) {
                     FactAnswer::Known(items) if items.is_empty() => {
                         "none in the inputs".to_string()
                     }
-                    FactAnswer::Known(items) => items
-                        .iter()
-                        .map(Item::display)
-                        .collect::<Vec<_>>()
-                        .join(", "),
+                    FactAnswer::Known(items) => printable(
+                        &items
+                            .iter()
+                            .map(Item::display)
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                    ),
                     FactAnswer::Unknown(_) => "(unknown)".to_string(),
                 },
                 None => format!("{{{other}}}"),
