@@ -853,6 +853,12 @@ fn each_copy_of_a_looped_module_is_referenced_by_its_symbol() {
   "languageVersion": "2.0",
   "contentVersion": "1.0.0.0",
   "resources": {
+    "routes": {
+      "type": "Microsoft.Network/routeTables",
+      "apiVersion": "2024-05-01",
+      "name": "rt",
+      "properties": {"routes": [{"name": "r", "properties": {"addressPrefix": "0.0.0.0/0", "nextHopType": "VirtualAppliance", "nextHopIpAddress": "[reference('vsocket[1]').outputs.lanIp.value]"}}]}
+    },
     "vsocket": {
       "copy": {"name": "vsocket", "count": 2},
       "type": "Microsoft.Resources/deployments",
@@ -884,6 +890,21 @@ fn each_copy_of_a_looped_module_is_referenced_by_its_symbol() {
     let x = run.json();
     assert_eq!(x["outputs"]["first"]["value"], "10.20.0.69");
     assert_eq!(x["outputs"]["second"]["value"], "10.20.0.70");
+    // A resource declared before the loop names the same copy (its outputs are not known
+    // yet, the module has not been expanded): the deployment's id, which rules join on.
+    let routes = x["resources"]
+        .as_array()
+        .expect("resources")
+        .iter()
+        .find(|r| r["name"] == "rt")
+        .expect("the route table");
+    let hop = &routes["properties"]["routes"][0]["properties"]["nextHopIpAddress"];
+    assert!(
+        hop["expression"]
+            .as_str()
+            .is_some_and(|e| e.contains("/providers/microsoft.resources/deployments/vsocket-1'")),
+        "{hop}"
+    );
 }
 
 #[test]

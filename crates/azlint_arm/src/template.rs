@@ -710,7 +710,13 @@ impl Expander {
     /// Records the ids of resources declared by name or symbolic name, for `reference()`.
     fn declare_symbols<'t>(&mut self, resources: Value<'t>, scope: &mut Scope<'t>) {
         for (symbol, r) in resource_list(resources) {
-            if r.get_ignore_case("copy").is_some() {
+            if let Some(copy) = r.get_ignore_case("copy") {
+                // languageVersion 2.0 names each copy `symbol[i]`: known to resources declared
+                // before the loop too. (Expanding the copies names them again, with the id of
+                // a copy deployed into another group.)
+                if let Some(symbol) = &symbol {
+                    declare_copies(symbol, copy, r, scope);
+                }
                 continue;
             }
             let ty = r
@@ -1271,6 +1277,39 @@ fn extension_form(ty: &str, name: &str) -> Option<(String, String)> {
         format!("{namespace}/{}", ext_types.join("/")),
         names[base_names + 1..].join("/"),
     ))
+}
+
+/// Names `symbol[i]` for each copy of a looped resource whose count and names are known
+/// before deployment.
+fn declare_copies<'t>(symbol: &str, copy: Value<'t>, r: Value<'t>, scope: &mut Scope<'t>) {
+    let name = copy
+        .get_ignore_case("name")
+        .and_then(|n| n.as_str())
+        .map(|n| n.into_owned())
+        .unwrap_or_default();
+    let count = copy
+        .get_ignore_case("count")
+        .and_then(|c| scope.eval_value(c).ok())
+        .and_then(|c| c.as_int())
+        .filter(|&n| check_count(n).is_ok());
+    let _ = scope.take_touched();
+    for i in 0..count.unwrap_or(0) {
+        scope.push_copy(&name, i);
+        let ty = r
+            .get_ignore_case("type")
+            .and_then(|t| scope.eval_value(t).ok());
+        let own = r
+            .get_ignore_case("name")
+            .and_then(|n| scope.eval_value(n).ok());
+        scope.pop_copy();
+        let _ = scope.take_touched();
+        if let (Some(Val::Str(ty)), Some(Val::Str(own))) = (ty, own) {
+            let id = resource_id(&ty, &own, None, &scope.deployment);
+            scope
+                .symbols
+                .insert(format!("{symbol}[{i}]").to_lowercase(), id.to_lowercase());
+        }
+    }
 }
 
 /// The list property of a resource type that `reference()` knows as declared.
