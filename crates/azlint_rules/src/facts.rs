@@ -1335,6 +1335,15 @@ fn route_vsocket<'a>(cx: &Context<'a>, route: ResIdx, floating: bool) -> FactAns
             sites.extend(found);
         }
     }
+    // A vSocket alone in its site in the inputs: a standalone vSocket is routed to its own LAN
+    // IP, an HA pair's to the floating IP; which this is, the inputs do not say (HA017 warns
+    // about the missing partner).
+    if !out.is_empty() && sites.iter().all(|&i| cx.facts.sites[i].vms.len() < 2) {
+        return FactAnswer::Unknown(Unknown {
+            reason: "the vSocket that holds this address is the only one of its site in the inputs: a standalone vSocket is routed to its own LAN IP, an HA pair to the floating IP".into(),
+            at: out[0].at,
+        });
+    }
     if out.is_empty() {
         if let Some(u) = unknown_hop.filter(|_| targets.reaches_a_site(vnets)) {
             return FactAnswer::Unknown(Unknown {
