@@ -799,10 +799,7 @@ impl Expander {
                                     }
                                 });
                                 if let (Some(symbol), Some(id)) = (&symbol, id) {
-                                    scope.symbols.insert(
-                                        format!("{symbol}[{i}]").to_lowercase(),
-                                        id.to_lowercase(),
-                                    );
+                                    name_copy(scope, symbol, i, &id);
                                 }
                             }
                         }
@@ -1305,11 +1302,16 @@ fn declare_copies<'t>(symbol: &str, copy: Value<'t>, r: Value<'t>, scope: &mut S
         let _ = scope.take_touched();
         if let (Some(Val::Str(ty)), Some(Val::Str(own))) = (ty, own) {
             let id = resource_id(&ty, &own, None, &scope.deployment);
-            scope
-                .symbols
-                .insert(format!("{symbol}[{i}]").to_lowercase(), id.to_lowercase());
+            name_copy(scope, symbol, i, &id);
         }
     }
+}
+
+/// Copy `i` of the looped resource `symbol` is `symbol[i]` to `reference()`.
+fn name_copy(scope: &mut Scope<'_>, symbol: &str, i: i64, id: &str) {
+    scope
+        .symbols
+        .insert(format!("{symbol}[{i}]").to_lowercase(), id.to_lowercase());
 }
 
 /// The list property of a resource type that `reference()` knows as declared.

@@ -1320,11 +1320,9 @@ fn route_vsocket<'a>(cx: &Context<'a>, route: ResIdx, floating: bool) -> FactAns
     let mut out = Vec::new();
     let mut sites: Vec<usize> = Vec::new();
     for v in hops {
-        if unknown_hop.is_none() {
-            if let Some(u) = azlint_inventory::unknown_value(inv.document_of(route), v) {
-                unknown_hop = Some(u);
-                continue;
-            }
+        if let Some(u) = azlint_inventory::unknown_value(inv.document_of(route), v) {
+            unknown_hop.get_or_insert(u);
+            continue;
         }
         let Some(ip) = v.as_str().and_then(|s| s.trim().parse::<IpAddr>().ok()) else {
             continue;
