@@ -1371,3 +1371,78 @@ fn every_parameter_behind_a_value_is_labelled() {
         "{f}"
     );
 }
+
+/// `ha-site-roles.json` with dynamic management IPs (as Cato's Terraform deploys them) and an
+/// NSG on the MGMT subnet (10.20.0.0/27) whose one custom rule denies TCP/443 to the Internet
+/// from `source`.
+fn dynamic_mgmt_site(source: &str) -> String {
+    let text = std::fs::read_to_string("fixtures/templates/ha-site-roles.json").expect("fixture");
+    let mut t: serde_json::Value = serde_json::from_str(&text).expect("JSON");
+    let resources = t["resources"].as_array_mut().expect("resources");
+    for r in resources.iter_mut() {
+        let name = r["name"].as_str().unwrap_or_default().to_string();
+        if name.starts_with("ams-mng") && r["type"] == "Microsoft.Network/networkInterfaces" {
+            let ip = &mut r["properties"]["ipConfigurations"][0]["properties"];
+            ip["privateIPAllocationMethod"] = "Dynamic".into();
+            ip.as_object_mut().expect("ip").remove("privateIPAddress");
+        }
+        if name == "ams-vsNet" {
+            r["properties"]["subnets"][0]["properties"]["networkSecurityGroup"] = serde_json::json!(
+                {"id": "[resourceId('Microsoft.Network/networkSecurityGroups', 'ams-MGMTSecurityGroup')]"}
+            );
+        }
+    }
+    resources.push(serde_json::json!({
+        "type": "Microsoft.Network/networkSecurityGroups",
+        "apiVersion": "2024-05-01",
+        "name": "ams-MGMTSecurityGroup",
+        "location": "westeurope",
+        "properties": {"securityRules": [{
+            "name": "Deny-HTTPS",
+            "properties": {
+                "priority": 100, "direction": "Outbound", "access": "Deny", "protocol": "Tcp",
+                "sourceAddressPrefix": source, "sourcePortRange": "*",
+                "destinationAddressPrefix": "Internet", "destinationPortRange": "443"
+            }
+        }]}
+    }));
+    serde_json::to_string_pretty(&t).expect("JSON")
+}
+
+#[test]
+fn a_dynamic_address_is_judged_by_its_subnet() {
+    let egress = |source: &str| {
+        let dir = scratch(&[("t.json", &dynamic_mgmt_site(source))]);
+        let run = run_in(
+            &dir,
+            &["check", "--show-unknown", "--format", "json", "t.json"],
+        );
+        let found: Vec<(String, bool)> = run.json()["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .filter(|f| f["code"] == "HA034")
+            .map(|f| {
+                (
+                    f["severity"].as_str().unwrap_or_default().to_string(),
+                    f["cannot_tell"].as_bool().unwrap_or(false),
+                )
+            })
+            .collect();
+        (run.code, found)
+    };
+    let error = ("error".to_string(), false);
+    let note = ("note".to_string(), true);
+    // The rule's source holds the whole MGMT subnet, so whichever address Azure assigns.
+    for source in ["10.20.0.0/27", "10.0.0.0/8", "VirtualNetwork", "*"] {
+        assert_eq!(
+            egress(source),
+            (1, vec![error.clone(), error.clone()]),
+            "{source}"
+        );
+    }
+    // None of it: allowed, with no "cannot tell".
+    assert_eq!(egress("10.99.0.0/16"), (0, vec![]));
+    // Part of it: the assigned address decides.
+    assert_eq!(egress("10.20.0.0/28"), (0, vec![note.clone(), note]));
+}

@@ -27,6 +27,10 @@ pub enum Direction {
 pub enum Endpoint {
     /// A private address in a VNET.
     Ip(IpAddr),
+    /// Some address of a subnet's prefix, not known which: the address Azure assigns a NIC at
+    /// deployment (a dynamic address in a template). Rules that hold the whole prefix, or none
+    /// of it, decide the same for every address in it.
+    Within(IpNet),
     /// Any public address (management.azure.com, a public resolver).
     Internet,
 }
@@ -110,7 +114,7 @@ pub enum Verdict<'a> {
     Unknown(String),
 }
 
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Match {
     Yes,
     No,
@@ -423,6 +427,20 @@ fn is_public(ip: IpAddr) -> bool {
     crate::is_public_ip(ip)
 }
 
+/// Whether a prefix may hold public addresses: `No` when it holds none.
+fn any_public(net: IpNet) -> Match {
+    let none = match crate::routes::holds_public_v4(net) {
+        Some(holds) => !holds,
+        // IPv6: a unique-local prefix holds no public address at either end, nor between.
+        None => !is_public(net.network()) && !is_public(net.broadcast()),
+    };
+    if none {
+        Match::No
+    } else {
+        Match::Maybe
+    }
+}
+
 fn prefix_matches(prefixes: &[Cow<'_, str>], end: Endpoint, vnet: &[IpNet]) -> Match {
     let mut result = Match::No;
     for p in prefixes {
@@ -439,13 +457,15 @@ fn prefix_matches(prefixes: &[Cow<'_, str>], end: Endpoint, vnet: &[IpNet]) -> M
                         Match::No
                     }
                 }
+                Endpoint::Within(net) => any_public(net),
             }
         } else if p.eq_ignore_ascii_case("VirtualNetwork") {
             match end {
                 Endpoint::Internet => Match::No,
                 Endpoint::Ip(ip) if vnet.iter().any(|n| n.contains(&ip)) => Match::Yes,
+                Endpoint::Within(net) if vnet.iter().any(|n| n.contains(&net)) => Match::Yes,
                 // Peered or gateway-connected spaces are VirtualNetwork too: not in the export.
-                Endpoint::Ip(_) => Match::Maybe,
+                Endpoint::Ip(_) | Endpoint::Within(_) => Match::Maybe,
             }
         } else if p.eq_ignore_ascii_case("AzureLoadBalancer") {
             Match::No
@@ -454,6 +474,15 @@ fn prefix_matches(prefixes: &[Cow<'_, str>], end: Endpoint, vnet: &[IpNet]) -> M
                 Endpoint::Ip(ip) => {
                     if net.contains(&ip) {
                         Match::Yes
+                    } else {
+                        Match::No
+                    }
+                }
+                Endpoint::Within(within) => {
+                    if net.contains(&within) {
+                        Match::Yes
+                    } else if within.contains(&net.network()) || net.contains(&within.network()) {
+                        Match::Maybe
                     } else {
                         Match::No
                     }
@@ -475,6 +504,7 @@ fn prefix_matches(prefixes: &[Cow<'_, str>], end: Endpoint, vnet: &[IpNet]) -> M
                 // Every other service tag (Storage, AzureCloud, Sql, ...) is Azure's public
                 // ranges: never an address that is not public.
                 Endpoint::Ip(ip) if !is_public(ip) => Match::No,
+                Endpoint::Within(net) if any_public(net) == Match::No => Match::No,
                 // Which public addresses it holds is not in the export.
                 _ => Match::Maybe,
             }
@@ -658,7 +688,7 @@ pub fn decide<'a>(
                     maybe_allow.take()
                 };
                 if let Some(other) = other {
-                    return unknown_by(other);
+                    return unknown_by(other, flow);
                 }
                 let verdict = if rule.allow {
                     Verdict::Allow
@@ -678,7 +708,7 @@ pub fn decide<'a>(
     // No rule surely matched (an NSG always has its default rules, so only a malformed one
     // gets here): allowed, unless a rule that may match denies.
     match maybe_deny {
-        Some(other) => unknown_by(other),
+        Some(other) => unknown_by(other, flow),
         None => Decision {
             verdict: Verdict::Allow,
             rule: None,
@@ -687,11 +717,19 @@ pub fn decide<'a>(
 }
 
 /// "Cannot tell" because of a rule whose match the export cannot settle.
-fn unknown_by(rule: Decided<'_>) -> Decision<'_> {
+fn unknown_by<'a>(rule: Decided<'a>, flow: &Flow) -> Decision<'a> {
+    let assigned = [flow.source, flow.destination]
+        .iter()
+        .any(|e| matches!(e, Endpoint::Within(_)));
     Decision {
         verdict: Verdict::Unknown(format!(
-            "whether NSG rule `{}` applies depends on what the export cannot show (a service tag, an application security group, a peered address space, a public prefix or a source port)",
-            rule.name
+            "whether NSG rule `{}` applies depends on what the export cannot show (a service tag, an application security group, a peered address space, a public prefix or a source port){}",
+            rule.name,
+            if assigned {
+                " or on the address Azure assigns the NIC at deployment"
+            } else {
+                ""
+            }
         )),
         rule: Some(rule),
     }
@@ -981,6 +1019,33 @@ mod tests {
             verdict(&inv, Direction::Outbound, "Tcp", Endpoint::Internet, 443),
             "unknown",
             "a public prefix may or may not hold the destination"
+        );
+    }
+
+    #[test]
+    fn an_address_within_a_prefix_matches_what_holds_all_of_it() {
+        let within = Endpoint::Within("10.20.0.0/27".parse().unwrap());
+        let vnet: Vec<IpNet> = vec!["10.20.0.0/24".parse().unwrap()];
+        let check = |p: &str| prefix_matches(&[Cow::Borrowed(p)], within, &vnet);
+        for p in ["*", "VirtualNetwork", "10.0.0.0/8", "10.20.0.0/27"] {
+            assert_eq!(check(p), Match::Yes, "{p}");
+        }
+        for p in [
+            "Internet",
+            "AzureCloud",
+            "AzureLoadBalancer",
+            "10.99.0.0/16",
+            "10.20.0.32/27",
+        ] {
+            assert_eq!(check(p), Match::No, "{p}");
+        }
+        for p in ["10.20.0.0/28", "10.20.0.4"] {
+            assert_eq!(check(p), Match::Maybe, "{p}");
+        }
+        // A VNET whose space the inputs do not show may still be what `VirtualNetwork` holds.
+        assert_eq!(
+            prefix_matches(&[Cow::Borrowed("VirtualNetwork")], within, &[]),
+            Match::Maybe
         );
     }
 }

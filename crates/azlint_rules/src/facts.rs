@@ -349,7 +349,7 @@ pub fn fact<'a>(cx: &Context<'a>, name: &str, res: ResIdx, _current: Value<'a>) 
             for (protocol, port) in flows {
                 let flow = Flow {
                     protocol,
-                    source: Endpoint::Ip(ctx.ip),
+                    source: ctx.ip,
                     destination: Endpoint::Internet,
                     port,
                     source_asgs: ctx.asgs.clone(),
@@ -528,8 +528,8 @@ fn site_fact<'a>(cx: &Context<'a>, site: &Site, name: &str, res: ResIdx) -> Fact
             ] {
                 let flow = Flow {
                     protocol: "Udp",
-                    source: Endpoint::Ip(from.ip),
-                    destination: Endpoint::Ip(to.ip),
+                    source: from.ip,
+                    destination: to.ip,
                     port: 20480,
                     source_asgs: from.asgs.clone(),
                     destination_asgs: to.asgs.clone(),
@@ -946,7 +946,9 @@ fn image_version<'a>(cx: &Context<'a>, vm: ResIdx) -> FactAnswer<'a> {
 
 /// What NSG evaluation needs to know about a NIC.
 struct NicContext {
-    ip: std::net::IpAddr,
+    /// Its address, or the subnet prefix Azure assigns it from when the address is not known
+    /// yet (a dynamic address in a template).
+    ip: Endpoint,
     /// The application security groups of its IP configuration.
     asgs: Asgs,
     nic_nsg: Option<ResIdx>,
@@ -990,14 +992,19 @@ fn nic_context(cx: &Context<'_>, nic: ResIdx) -> Result<NicContext, String> {
     if let Some(info) = cx.facts.nic_info(nic) {
         info.primary_config
             .ok_or("the NIC's IP configuration is not known")?;
-        let ip = info
-            .private_ip
-            .ok_or("the NIC's private IP address is not known")?;
         let (subnet_id, subnet) = primary_subnet(cx, nic).ok_or("the NIC's subnet is not known")?;
-        let subnet =
-            subnet.ok_or_else(|| format!("the subnet `{subnet_id}` is not in the inputs"))?;
+        let subnet = subnet.ok_or_else(|| format!("the subnet `{subnet_id}` is not in the inputs"));
+        let ip = match info.private_ip {
+            Some(ip) => Endpoint::Ip(ip),
+            None => subnet
+                .as_ref()
+                .ok()
+                .and_then(|&s| assigned_from(cx, s))
+                .ok_or("the NIC's private IP address is not known")?,
+        };
+        let subnet = subnet?;
         return Ok(NicContext {
-            asgs: Asgs::of_nic(inv, nic, Some(ip)),
+            asgs: Asgs::of_nic(inv, nic, info.private_ip),
             ip,
             vnet: vnet_space(cx, subnet),
             nic_nsg: attached_nsg(&info.nsg)?,
@@ -1023,11 +1030,27 @@ fn nic_context(cx: &Context<'_>, nic: ResIdx) -> Result<NicContext, String> {
         .ok_or_else(|| format!("the subnet `{subnet_id}` is not in the inputs"))?;
     Ok(NicContext {
         asgs: Asgs::of_nic(inv, nic, Some(ip)),
-        ip,
+        ip: Endpoint::Ip(ip),
         vnet: vnet_space(cx, subnet),
         nic_nsg: nsg_of(cx, nic)?,
         subnet_nsg: nsg_of(cx, subnet)?,
     })
+}
+
+/// What a NIC without a known address gets its address from: the subnet's one IPv4 prefix
+/// (Azure assigns a dynamic address from it, and a static one must lie in it). `None` when
+/// the prefix is not known or the subnet has several.
+fn assigned_from(cx: &Context<'_>, subnet: ResIdx) -> Option<Endpoint> {
+    let written = |path: &[&str]| prefixes(found(cx.inv.prop(subnet, path)));
+    let mut all = written(&["addressPrefix"]);
+    all.extend(written(&["addressPrefixes"]));
+    all.sort_unstable();
+    all.dedup();
+    let mut v4 = all.into_iter().filter(|n| matches!(n, IpNet::V4(_)));
+    match (v4.next(), v4.next()) {
+        (Some(net), None) => Some(Endpoint::Within(net)),
+        _ => None,
+    }
 }
 
 /// The address space of a subnet's VNET: what `VirtualNetwork` covers.
