@@ -139,9 +139,9 @@ pub struct Scope<'t> {
     vars: HashMap<String, Var<'t>>,
     /// Shared with the scopes of the functions' own bodies.
     functions: Arc<HashMap<String, UserFn<'t>>>,
-    /// Copy loops being unrolled: (loop name in lower case, index).
-    /// `None`: a loop whose count is unknown, standing for all its copies.
-    copies: Vec<(String, Option<i64>)>,
+    /// Copy loops being unrolled: (loop name in lower case, index, whether it is a property
+    /// or variable loop). `None`: a loop whose count is unknown, standing for all its copies.
+    copies: Vec<(String, Option<i64>, bool)>,
     lambda_vars: Vec<(String, Val)>,
     /// The parameters read since [`Scope::take_touched`]: the value's secondary origins.
     touched: Params,
@@ -211,13 +211,21 @@ impl<'t> Scope<'t> {
         Arc::make_mut(&mut self.functions).insert(name.to_lowercase(), f);
     }
 
+    /// Enters copy `index` of a resource (or output) loop.
     pub fn push_copy(&mut self, name: &str, index: i64) {
-        self.copies.push((name.to_lowercase(), Some(index)));
+        self.copies.push((name.to_lowercase(), Some(index), false));
+    }
+
+    /// Enters copy `index` of a property or variable loop, which `copyIndex()` without a name
+    /// does not read: there it is the resource loop's index (Azure's property iteration asks
+    /// for `copyIndex('name')`, and Bicep compiles a loop in a looped resource to both).
+    pub fn push_property_copy(&mut self, name: &str, index: i64) {
+        self.copies.push((name.to_lowercase(), Some(index), true));
     }
 
     /// Enters a copy loop whose count is unknown: `copyIndex()` is unknown inside it.
     pub fn push_unknown_copy(&mut self, name: &str) {
-        self.copies.push((name.to_lowercase(), None));
+        self.copies.push((name.to_lowercase(), None, false));
     }
 
     pub fn pop_copy(&mut self) {
@@ -355,7 +363,7 @@ impl<'t> Scope<'t> {
                 value: input,
                 error,
             })?;
-            self.push_copy(name, i);
+            self.push_property_copy(name, i);
             let item = self.eval_value(input);
             self.pop_copy();
             items.push(item?);
@@ -691,15 +699,21 @@ impl<'t> Scope<'t> {
             }
         };
         let found = match &loop_name {
-            None => self.copies.last(),
-            Some(n) => self.copies.iter().rev().find(|(name, _)| name == n),
+            // The resource loop's index; a property loop's only outside any resource loop.
+            None => self
+                .copies
+                .iter()
+                .rev()
+                .find(|(_, _, property)| !property)
+                .or(self.copies.last()),
+            Some(n) => self.copies.iter().rev().find(|(name, _, _)| name == n),
         };
         match found {
-            Some((_, Some(i))) => i
+            Some((_, Some(i), _)) => i
                 .checked_add(offset)
                 .map(Val::Int)
                 .ok_or_else(|| ExprError::new("`copyIndex()` overflows", Some(at))),
-            Some((_, None)) => Ok(Val::unknown(
+            Some((_, None, _)) => Ok(Val::unknown(
                 "the copy loop's count is unknown, so which copy this is is unknown",
                 "copyIndex()",
             )),

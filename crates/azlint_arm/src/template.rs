@@ -666,7 +666,7 @@ impl Expander {
         };
         let mut items = Vec::with_capacity(n as usize);
         for i in 0..n {
-            scope.push_copy(name, i);
+            scope.push_property_copy(name, i);
             items.push(self.node(input, scope));
             scope.pop_copy();
         }
@@ -1592,5 +1592,57 @@ mod tests {
         assert!(problems[0]
             .as_str()
             .is_some_and(|p| p.contains("more than 20000 values")));
+    }
+
+    #[test]
+    fn copy_index_without_a_name_in_a_property_loop_is_the_resource_loops() {
+        // As Bicep compiles `[for i in range(0, 2): {... subnets: [for j in range(0, 3): ...]}]`.
+        let template = r#"{
+  "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+  "resources": [
+    {
+      "type": "Microsoft.Network/virtualNetworks",
+      "name": "[format('vnet-{0}', copyIndex())]",
+      "copy": {"name": "vnets", "count": 2},
+      "properties": {
+        "copy": [{"name": "subnets", "count": 3, "input": {
+          "name": "[format('s-{0}-{1}', copyIndex(), copyIndex('subnets'))]",
+          "properties": {"addressPrefix": "[format('10.{0}.{1}.0/24', copyIndex('vnets'), copyIndex('subnets', 1))]"}
+        }}]
+      }
+    }
+  ],
+  "variables": {"copy": [{"name": "names", "count": 2, "input": "[format('n{0}', copyIndex('names'))]"}]},
+  "outputs": {"names": {"type": "array", "value": "[variables('names')]"}}
+}"#;
+        let x = crate::expand_text(template, None).expect("expands");
+        let resources = x["resources"].as_array().expect("resources");
+        let subnets: Vec<(String, String)> = resources
+            .iter()
+            .flat_map(|r| {
+                r["properties"]["subnets"]
+                    .as_array()
+                    .expect("subnets")
+                    .clone()
+            })
+            .map(|s| {
+                (
+                    s["name"].as_str().expect("name").to_string(),
+                    s["properties"]["addressPrefix"]
+                        .as_str()
+                        .expect("prefix")
+                        .to_string(),
+                )
+            })
+            .collect();
+        let want: Vec<(String, String)> = [(0, 0), (0, 1), (0, 2), (1, 0), (1, 1), (1, 2)]
+            .iter()
+            .map(|(v, s)| (format!("s-{v}-{s}"), format!("10.{v}.{}.0/24", s + 1)))
+            .collect();
+        assert_eq!(subnets, want);
+        assert_eq!(
+            x["outputs"]["names"]["value"],
+            serde_json::json!(["n0", "n1"])
+        );
     }
 }
