@@ -31,7 +31,7 @@ pub enum Endpoint {
     /// deployment (a dynamic address in a template). Rules that hold the whole prefix, or none
     /// of it, decide the same for every address in it.
     Within(IpNet),
-    /// Any public address (management.azure.com, a public resolver).
+    /// Any public IPv4 address (management.azure.com, a public resolver).
     Internet,
 }
 
@@ -487,6 +487,9 @@ fn prefix_matches(prefixes: &[Cow<'_, str>], end: Endpoint, vnet: &[IpNet]) -> M
                         Match::No
                     }
                 }
+                // The vSocket reaches the Internet over IPv4: an IPv6 prefix (a baseline
+                // "no IPv6 egress" rule to `::/0`) holds none of it.
+                Endpoint::Internet if matches!(net, IpNet::V6(_)) => Match::No,
                 Endpoint::Internet => {
                     let public = crate::routes::holds_public_v4(net)
                         .unwrap_or_else(|| is_public(net.network()));
