@@ -41,13 +41,13 @@ pub const FACTS: &[(&str, &str)] = &[
     ("route.vsocket_lan_ips", "for a route: its next hop addresses that are a vSocket's own LAN IP, when its route table serves a subnet in that vSocket's VNET or a VNET peered with it (hub or spoke)"),
     ("route.vsocket_floating_ips", "for a route: the floating IPs of the sites whose vSocket LAN IPs the route names"),
     ("site.lan_nics_shown", "true when the inputs show both vSockets of the site, each with its LAN NIC and that NIC's IP configurations; unknown otherwise"),
-    ("site.floating_ips", "IPs of secondary (primary: false) IP configurations on LAN NICs: the floating IP"),
+    ("site.floating_ips", "IPv4 addresses of secondary (primary: false) IP configurations on LAN NICs: the floating IP"),
     ("site.lan_subnet_prefixes", "address prefixes of the LAN subnet"),
     ("site.primary.lan_subnet_id", "the primary vSocket's LAN subnet id"),
     ("site.primary.mgmt_subnet_id", "the primary vSocket's management subnet id"),
     ("site.primary.wan_subnet_id", "the primary vSocket's WAN subnet id"),
     ("site.primary.same_role_subnet_id", "for a vSocket NIC: the subnet id of the primary vSocket's NIC of the same role"),
-    ("site.floating_ip_nic_count", "how many LAN NICs carry a secondary IP configuration (the floating IP)"),
+    ("site.floating_ip_nic_count", "how many LAN NICs carry a secondary IPv4 configuration (the floating IP)"),
     ("site.primary.vm_size", "the primary vSocket's VM size"),
     ("site.primary.image_version", "the primary vSocket's image version"),
     ("site.primary.identities", "the user-assigned identities of the primary vSocket"),
@@ -561,7 +561,7 @@ fn site_fact<'a>(cx: &Context<'a>, site: &Site, name: &str, res: ResIdx) -> Fact
                 let primary_cfg = primary_config_node(cx, nic);
                 for (config, ip) in configs {
                     let is_primary = Some(config) == primary_cfg;
-                    if is_primary == secondary {
+                    if is_primary == secondary || is_ipv6_config(cx, nic, config, ip) {
                         continue;
                     }
                     if let Some(ip) = ip {
@@ -644,9 +644,9 @@ fn site_fact<'a>(cx: &Context<'a>, site: &Site, name: &str, res: ResIdx) -> Fact
                 .filter(|&nic| {
                     let primary_cfg = primary_config_node(cx, nic);
                     config_ips(cx, nic).is_some_and(|configs| {
-                        configs
-                            .iter()
-                            .any(|&(config, _)| Some(config) != primary_cfg)
+                        configs.iter().any(|&(config, ip)| {
+                            Some(config) != primary_cfg && !is_ipv6_config(cx, nic, config, ip)
+                        })
                     })
                 })
                 .count();
@@ -837,6 +837,20 @@ fn primary_config_node(cx: &Context<'_>, nic: ResIdx) -> Option<u32> {
         Some(info) => info.primary_config,
         None => primary_config(cx.inv, nic).map(|c| c.index()),
     }
+}
+
+/// Whether an IP configuration is an IPv6 one (a dual-stack NIC's, which Azure makes a
+/// secondary configuration): its `privateIPAddressVersion`, or its address. HA records, checks
+/// and moves the vSockets' IPv4 addresses; such a configuration is no floating IP.
+fn is_ipv6_config(cx: &Context<'_>, nic: ResIdx, config: u32, ip: Option<Value<'_>>) -> bool {
+    let v6_address = ip
+        .and_then(|v| v.as_str())
+        .is_some_and(|s| s.trim().parse::<std::net::Ipv6Addr>().is_ok());
+    v6_address
+        || props_of(cx.inv.document_of(nic).value(config))
+            .get_ignore_case("privateIPAddressVersion")
+            .and_then(|v| v.as_str())
+            .is_some_and(|v| v.trim().eq_ignore_ascii_case("IPv6"))
 }
 
 /// A NIC's IP configurations (nodes), each with its `privateIPAddress` when that is a string;
