@@ -1446,3 +1446,81 @@ fn a_dynamic_address_is_judged_by_its_subnet() {
     // Part of it: the assigned address decides.
     assert_eq!(egress("10.20.0.0/28"), (0, vec![note.clone(), note]));
 }
+
+/// `az identity show` of the HA identity of `ha-site-roles.json`, at the ids the template has
+/// without a `[deployment]` in azlint.toml.
+const HA_IDENTITY_EXPORT: &str = r#"{
+  "id": "/subscriptions/00000000-0000-0000-0000-000000000000/resourcegroups/RG/providers/Microsoft.ManagedIdentity/userAssignedIdentities/ams-CatoHaIdentity",
+  "name": "ams-CatoHaIdentity",
+  "type": "Microsoft.ManagedIdentity/userAssignedIdentities",
+  "location": "westeurope",
+  "principalId": "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee",
+  "clientId": "11111111-2222-3333-4444-555555555555",
+  "tenantId": "00000000-0000-0000-0000-000000000000"
+}"#;
+
+#[test]
+fn a_template_linted_with_its_exported_identity_joins_the_principal() {
+    let template =
+        std::fs::read_to_string("fixtures/templates/ha-site-roles.json").expect("fixture");
+    // Declared in the template and exported too; or created beforehand (exported only).
+    let mut t: serde_json::Value = serde_json::from_str(&template).expect("JSON");
+    let resources = t["resources"].as_array_mut().expect("resources");
+    resources.retain(|r| r["type"] != "Microsoft.ManagedIdentity/userAssignedIdentities");
+    let precreated = serde_json::to_string_pretty(&t).expect("JSON");
+    for text in [&template, &precreated] {
+        let dir = scratch(&[("t.json", text), ("identity.json", HA_IDENTITY_EXPORT)]);
+        let run = run_in(
+            &dir,
+            &[
+                "check",
+                "--show-unknown",
+                "--format",
+                "json",
+                "t.json",
+                "identity.json",
+            ],
+        );
+        assert_eq!(run.code, 0, "{}", run.stdout);
+        let roles: Vec<_> = run
+            .located()
+            .into_iter()
+            .filter(|(code, ..)| code == "HA008" || code == "HA009")
+            .collect();
+        assert_eq!(roles, vec![], "{}", run.stdout);
+        // Not in the inputs at all: the template's role assignments name the same identity.
+        let alone = run_in(
+            &dir,
+            &["check", "--show-unknown", "--format", "json", "t.json"],
+        );
+        if text == &precreated {
+            assert_eq!(alone.code, 0, "{}", alone.stdout);
+            assert!(
+                !alone
+                    .located()
+                    .iter()
+                    .any(|(code, ..)| code == "HA008" || code == "HA009"),
+                "{}",
+                alone.stdout
+            );
+        }
+    }
+    // The join does not hide a missing assignment.
+    let missing = template.replacen(
+        "Microsoft.Network/networkInterfaces/ams-lanPrimary\"",
+        "Microsoft.Network/networkInterfaces/ams-other\"",
+        1,
+    );
+    assert_ne!(missing, template);
+    let dir = scratch(&[("t.json", &missing), ("identity.json", HA_IDENTITY_EXPORT)]);
+    let run = run_in(
+        &dir,
+        &["check", "--format", "json", "t.json", "identity.json"],
+    );
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    assert!(
+        run.located().iter().any(|(code, ..)| code == "HA008"),
+        "{}",
+        run.stdout
+    );
+}

@@ -730,7 +730,24 @@ impl Expander {
                 if !ty.contains('/') || ty.matches('/').count() != name.matches('/').count() + 1 {
                     continue;
                 }
-                let id = resource_id(&ty, &name, None, &scope.deployment);
+                // An `existing` resource of languageVersion 2.0 may live in another resource
+                // group or subscription: its `resourceGroup` and `subscriptionId` say which.
+                let mut at = None;
+                for (key, is_group) in [("resourceGroup", true), ("subscriptionId", false)] {
+                    let value = r
+                        .get_ignore_case(key)
+                        .and_then(|v| scope.eval_value(v).ok());
+                    let _ = scope.take_touched();
+                    if let Some(Val::Str(v)) = value {
+                        let d = at.get_or_insert_with(|| (*scope.deployment).clone());
+                        if is_group {
+                            d.resource_group = Some(v.to_string());
+                        } else {
+                            d.subscription_id = v.to_string();
+                        }
+                    }
+                }
+                let id = resource_id(&ty, &name, None, at.as_ref().unwrap_or(&scope.deployment));
                 // A VNET's subnets and a NIC's IP configurations are known to `reference()` of
                 // it from any resource of the template, whether it comes before it or after.
                 if let Some(key) = declared_list_key(&ty) {

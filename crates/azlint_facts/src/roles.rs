@@ -49,6 +49,23 @@ fn text(l: Lookup<'_>) -> Option<Cow<'_, str>> {
     }
 }
 
+/// The principal a template's `reference(identity).principalId` stands for, when the inputs
+/// hold that identity as exported (created beforehand, or linted next to its template): its
+/// `principalId`.
+fn exported_principal(inv: &Inventory, symbol: &str) -> Option<String> {
+    let id = symbol
+        .strip_prefix("[reference('")?
+        .strip_suffix("', 'full').properties.principalid]")?;
+    let identity = inv.get(id)?;
+    if inv.document_of(identity).is_template() {
+        return None;
+    }
+    match inv.prop(identity, &["principalId"]) {
+        Lookup::Found(p) => p.as_str().map(|p| p.trim().to_ascii_lowercase()),
+        _ => None,
+    }
+}
+
 /// Reads one role assignment; `None` when it lacks a principal, a role or a scope.
 fn assignment(inv: &Inventory, res: ResIdx) -> Option<RoleAssignment> {
     // PowerShell's `Get-AzRoleAssignment` writes the principal as `ObjectId` and its type as
@@ -75,6 +92,7 @@ fn assignment(inv: &Inventory, res: ResIdx) -> Option<RoleAssignment> {
     // identity's own evaluated principalId shares.
     let doc = inv.document_of(res);
     let principal = symbol(doc, &principal)
+        .map(|s| exported_principal(inv, &s).unwrap_or(s))
         .map(Cow::Owned)
         .or_else(|| text(principal))?;
     let definition = text(definition)?;

@@ -674,11 +674,22 @@ fn site_fact<'a>(cx: &Context<'a>, site: &Site, name: &str, res: ResIdx) -> Fact
                 Lookup::Unknown(u) => return unknown(u.reason),
             };
             let mut out = Vec::new();
+            let template_vm = inv.document_of(vm).is_template();
             for (key, value) in ids.members() {
+                // What a template's role assignment names this identity's principal by before
+                // deployment (`reference(identity).principalId`, canonical), for an identity
+                // the inputs do not hold.
+                let template_symbol = key.as_str().map(|k| {
+                    format!(
+                        "[reference('{}', 'full').properties.principalid]",
+                        id_key(&k)
+                    )
+                });
                 // The identity resource knows its principal; the VM's copy may be null.
                 // Before deployment, the principal is a symbol that role assignments of the
                 // same template share.
-                let from_identity = key.as_str().and_then(|k| inv.get(&k)).and_then(|uai| {
+                let identity = key.as_str().and_then(|k| inv.get(&k));
+                let from_identity = identity.and_then(|uai| {
                     let l = inv.prop(uai, &["principalId"]);
                     let sym = symbol(inv.document_of(uai), &l);
                     match (l, sym) {
@@ -712,6 +723,16 @@ fn site_fact<'a>(cx: &Context<'a>, site: &Site, name: &str, res: ResIdx) -> Fact
                             i.scalar = crate::condition::Scalar::Str(s.into());
                         }
                         out.push(i);
+                    }
+                    // An identity the template does not declare and the inputs do not hold
+                    // (one created beforehand, or `existing`): its principal is still one
+                    // value, which the template's own role assignments name the same way.
+                    None if template_vm && identity.is_none() && !cx.facts.roles.deployed => {
+                        if let Some(alias) = template_symbol {
+                            let mut i = item(cx, vm, key);
+                            i.scalar = crate::condition::Scalar::Str(alias.into());
+                            out.push(i);
+                        }
                     }
                     _ => {
                         return unknown(
