@@ -31,7 +31,8 @@ pub use ip::{is_public_ip, non_public_range};
 use nics::Table;
 pub use nics::{Attached, NicInfo, SubnetInfo, VmInfo};
 pub use roles::{
-    RoleAssignment, Roles, CONTRIBUTOR, OWNER, USER_ACCESS_ADMINISTRATOR, VM_CONTRIBUTOR,
+    RoleAssignment, Roles, CONTRIBUTOR, OWNER, RBAC_ADMINISTRATOR, USER_ACCESS_ADMINISTRATOR,
+    VM_CONTRIBUTOR,
 };
 pub use site::{primary_config, NicRole, Site};
 

@@ -10,6 +10,8 @@ use crate::ROLE_ASSIGNMENT;
 pub const OWNER: &str = "8e3af657-a8ff-443c-a75c-2fe8c4bcb635";
 pub const CONTRIBUTOR: &str = "b24988ac-6180-42a0-ab88-20f7382dd24c";
 pub const USER_ACCESS_ADMINISTRATOR: &str = "18d7d88d-d35e-4fb5-a5c3-7773c20a72d9";
+/// Role Based Access Control Administrator: the role-assignment writes Contributor lacks.
+pub const RBAC_ADMINISTRATOR: &str = "f58310d9-a9f6-439a-9e8d-f62e7b41a168";
 pub const VM_CONTRIBUTOR: &str = "9980e02c-c2be-4d73-94e8-173b1dc7cf3c";
 
 /// One role assignment, normalised: ids in lower case, the role as its GUID.

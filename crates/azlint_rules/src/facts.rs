@@ -13,8 +13,8 @@ use std::net::IpAddr;
 use azlint_facts::nsg::{judge, Asgs, Direction, Endpoint, Flow, Verdict};
 use azlint_facts::routes::prefixes;
 use azlint_facts::{
-    primary_config, Attached, NicRole, Site, CONTRIBUTOR, OWNER, USER_ACCESS_ADMINISTRATOR,
-    VM_CONTRIBUTOR,
+    primary_config, Attached, NicRole, Site, CONTRIBUTOR, OWNER, RBAC_ADMINISTRATOR,
+    USER_ACCESS_ADMINISTRATOR, VM_CONTRIBUTOR,
 };
 use azlint_inventory::{
     id_key, parent_key, props_of, resource_group_key, symbol, Lookup, ResIdx, Unknown,
@@ -58,7 +58,7 @@ pub const FACTS: &[(&str, &str)] = &[
     ("roles.direct_identity_assignments", "the principalId of each role assignment made directly on this resource to a service principal (managed identity), where it is written"),
     ("roles.other_identities", "for a resource of a site: the service principals (managed identities) with a role assigned directly on it, other than the site's HA identity"),
     ("roles.other_identity_assignments", "for a resource of a site: the principalId of each role assignment made directly on it to a service principal other than the site's HA identity, where it is written"),
-    ("roles.rg_admins", "principals holding Owner or User Access Administrator on this resource's resource group (or above)"),
+    ("roles.rg_admins", "principals holding Owner, User Access Administrator or Role Based Access Control Administrator on this resource's resource group (or above)"),
     ("roles.rg_user_contributors", "users holding Contributor on this resource's resource group (or above): their principalName (or signInName) with the id in brackets, where the export gives it, else the id"),
     ("subnet.default_route", "for a NIC: the next hop type public destinations take from its subnet's effective routes (longest prefix match over system and user routes): None if a route drops some public address, else VirtualAppliance if one sends some to an appliance, else VirtualNetworkGateway, else Internet"),
     ("subnet.default_route_prefix", "for a NIC: the address prefix of the route subnet.default_route comes from"),
@@ -271,7 +271,9 @@ pub fn fact<'a>(cx: &Context<'a>, name: &str, res: ResIdx, _current: Value<'a>) 
                         let wanted = if users {
                             a.role == CONTRIBUTOR && a.principal_type.eq_ignore_ascii_case("User")
                         } else {
-                            [OWNER, USER_ACCESS_ADMINISTRATOR].contains(&a.role.as_str())
+                            // Each may create the HA role assignments, which Contributor may not.
+                            [OWNER, USER_ACCESS_ADMINISTRATOR, RBAC_ADMINISTRATOR]
+                                .contains(&a.role.as_str())
                         };
                         if wanted && users {
                             // Users by the name the export gives them (`az role assignment
