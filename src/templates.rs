@@ -199,15 +199,16 @@ pub fn evaluate(
         doc.document.unknown_reasons = Some(Arc::new(
             std::mem::take(&mut emitted.reasons).into_iter().collect(),
         ));
-        ingested[t].resources.clear();
-        ingested.push(doc);
-        let conditional = x
+        let conditional: Vec<(u32, u32)> = x
             .resources
             .iter()
             .zip(&emitted.resources)
             .filter(|(r, _)| r.conditional)
             .map(|(_, span)| *span)
             .collect();
+        doc.document.conditional = Arc::from(conditional.as_slice());
+        ingested[t].resources.clear();
+        ingested.push(doc);
         evaluated.maps.insert(
             id,
             Mapping {

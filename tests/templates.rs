@@ -1524,3 +1524,97 @@ fn a_template_linted_with_its_exported_identity_joins_the_principal() {
         run.stdout
     );
 }
+
+/// `ha-site-roles.json` with `edit` applied to its parsed form (then pretty-printed).
+fn ha_site_roles_with(edit: impl FnOnce(&mut Vec<serde_json::Value>)) -> String {
+    let text = std::fs::read_to_string("fixtures/templates/ha-site-roles.json").expect("fixture");
+    let mut t: serde_json::Value = serde_json::from_str(&text).expect("JSON");
+    t["parameters"]["extra"] = serde_json::json!({"type": "bool"});
+    edit(t["resources"].as_array_mut().expect("resources"));
+    serde_json::to_string_pretty(&t).expect("JSON")
+}
+
+/// Codes and whether each is "cannot tell", of a run's findings with these codes.
+fn codes_of(run: &common::Run, wanted: &[&str]) -> Vec<(String, bool)> {
+    run.json()["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| wanted.iter().any(|w| f["code"] == *w))
+        .map(|f| {
+            (
+                f["code"].as_str().unwrap_or_default().to_string(),
+                f["cannot_tell"].as_bool().unwrap_or(false),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn what_an_unknown_condition_deploys_is_cannot_tell() {
+    // Another identity's role on a LAN NIC, granted under `condition: extra`.
+    let extra_role = ha_site_roles_with(|resources| {
+        resources.push(serde_json::json!({
+            "type": "Microsoft.ManagedIdentity/userAssignedIdentities",
+            "apiVersion": "2023-01-31",
+            "name": "ams-legacyIdentity",
+            "location": "westeurope"
+        }));
+        resources.push(serde_json::json!({
+            "condition": "[parameters('extra')]",
+            "type": "Microsoft.Authorization/roleAssignments",
+            "apiVersion": "2022-04-01",
+            "name": "[guid(resourceGroup().id, 'legacy')]",
+            "scope": "Microsoft.Network/networkInterfaces/ams-lanPrimary",
+            "properties": {
+                "roleDefinitionId": "[subscriptionResourceId('Microsoft.Authorization/roleDefinitions', '9980e02c-c2be-4d73-94e8-173b1dc7cf3c')]",
+                "principalId": "[reference(resourceId('Microsoft.ManagedIdentity/userAssignedIdentities', 'ams-legacyIdentity'), '2023-01-31').principalId]",
+                "principalType": "ServicePrincipal"
+            }
+        }));
+    });
+    // A third vSocket (a copy of the secondary with its NICs) under `condition: extra`.
+    let spare = ha_site_roles_with(|resources| {
+        let copies: Vec<serde_json::Value> = resources
+            .iter()
+            .filter(|r| {
+                let ty = r["type"].as_str().unwrap_or_default();
+                let name = r["name"].as_str().unwrap_or_default();
+                name.contains("Secondary") && !ty.contains("roleAssignments")
+            })
+            .map(|r| {
+                let text = serde_json::to_string(r)
+                    .expect("JSON")
+                    .replace("Secondary", "Spare");
+                let mut copy: serde_json::Value = serde_json::from_str(&text).expect("JSON");
+                copy["condition"] = "[parameters('extra')]".into();
+                copy
+            })
+            .collect();
+        assert_eq!(copies.len(), 6);
+        resources.extend(copies);
+    });
+    for (text, code) in [(&extra_role, "HA009"), (&spare, "HA037")] {
+        let dir = scratch(&[("t.json", text)]);
+        let unknown = run_in(
+            &dir,
+            &["check", "--show-unknown", "--format", "json", "t.json"],
+        );
+        assert_eq!(unknown.code, 0, "{}", unknown.stdout);
+        assert_eq!(codes_of(&unknown, &[code]), vec![(code.to_string(), true)]);
+        let deployed = run_in(
+            &dir,
+            &["check", "--format", "json", "t.json", "-p", "extra=true"],
+        );
+        assert_eq!(deployed.code, 1, "{}", deployed.stdout);
+        assert_eq!(
+            codes_of(&deployed, &[code]),
+            vec![(code.to_string(), false)]
+        );
+        let skipped = run_in(
+            &dir,
+            &["check", "--format", "json", "t.json", "-p", "extra=false"],
+        );
+        assert_eq!(codes_of(&skipped, &[code]), vec![]);
+    }
+}

@@ -148,6 +148,7 @@ pub fn ingest(file: FileId, source: Arc<SourceFile>, tree: Tree) -> Ingested {
         tree,
         shape,
         unknown_reasons: None,
+        conditional: Arc::from([]),
     };
     let mut found = Finder {
         document: &document,

@@ -31,6 +31,9 @@ pub struct Document {
     /// For a template azlint evaluated: why each remaining expression (an unknown value) is
     /// unknown, by the offset of its string.
     pub unknown_reasons: Option<Arc<HashMap<u32, String>>>,
+    /// For a template azlint evaluated: the spans of the resources it deploys only if a
+    /// `condition` holds that is unknown before deployment.
+    pub conditional: Arc<[(u32, u32)]>,
 }
 
 impl Document {
@@ -451,6 +454,19 @@ impl Inventory {
     /// The document a resource is read from.
     pub fn document_of(&self, idx: ResIdx) -> &Document {
         self.document(self.resources[idx as usize].place.doc)
+    }
+
+    /// Whether the resource is deployed only if a `condition` unknown before deployment holds
+    /// (in an evaluated template): what depends on it cannot be told.
+    pub fn is_conditional(&self, idx: ResIdx) -> bool {
+        let doc = self.document_of(idx);
+        if doc.conditional.is_empty() {
+            return false;
+        }
+        let span = self.value(idx).span();
+        doc.conditional
+            .iter()
+            .any(|&(start, end)| start <= span.start && span.end <= end)
     }
 
     /// The resource's `name`, as written.

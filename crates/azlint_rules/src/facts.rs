@@ -37,6 +37,7 @@ pub const FACTS: &[(&str, &str)] = &[
     ("input.is_template", "true when the resource comes from an ARM template (not yet deployed)"),
     ("site.vms", "the names of the site's vSocket VMs, primary first"),
     ("site.vm_count", "how many vSocket VMs the site has"),
+    ("site.extra_vm_count", "how many vSocket VMs the site has beyond two; unknown when only vSockets that a template deploys under an unknown condition make more than two"),
     ("site.lan_ips", "the vSockets' own LAN IPs (primary IP configuration of each LAN NIC)"),
     ("route.vsocket_lan_ips", "for a route: its next hop addresses that are a vSocket's own LAN IP, when its route table serves a subnet in that vSocket's VNET or a VNET peered with it (hub or spoke)"),
     ("route.vsocket_floating_ips", "for a route: the floating IPs of the sites whose vSocket LAN IPs the route names"),
@@ -73,6 +74,7 @@ pub const FACTS: &[(&str, &str)] = &[
 pub(crate) const SITE_FACTS: &[&str] = &[
     "site.vms",
     "site.vm_count",
+    "site.extra_vm_count",
     "site.lan_ips",
     "site.floating_ips",
     "site.lan_nics_shown",
@@ -254,13 +256,22 @@ pub fn fact<'a>(cx: &Context<'a>, name: &str, res: ResIdx, _current: Value<'a>) 
                 }
                 "roles.direct_identities" | "roles.other_identities" => {
                     let others_only = name == "roles.other_identities";
-                    out.extend(
-                        facts
-                            .roles
-                            .on(key)
-                            .filter(|a| direct_identity(a) && (!others_only || other(a)))
-                            .map(|a| a.principal_id.clone()),
-                    );
+                    let found: Vec<_> = facts
+                        .roles
+                        .on(key)
+                        .filter(|a| direct_identity(a) && (!others_only || other(a)))
+                        .collect();
+                    // Another identity's role that a template grants only under an unknown
+                    // `condition` may never exist.
+                    if others_only
+                        && !found.is_empty()
+                        && found.iter().all(|a| inv.is_conditional(a.res))
+                    {
+                        return unknown(
+                            "the role assignment to another identity is deployed only if its `condition` holds, which is unknown before deployment",
+                        );
+                    }
+                    out.extend(found.into_iter().map(|a| a.principal_id.clone()));
                 }
                 _ => {
                     let Some(rg) = resource_group_key(key) else {
@@ -497,16 +508,33 @@ fn site_fact<'a>(cx: &Context<'a>, site: &Site, name: &str, res: ResIdx) -> Fact
             // A lone vSocket whose VNET the inputs cannot show (NIC ids that are template
             // expressions, NICs not exported) may be the partner of another lone one: a
             // template exported without parameter values names neither VNET nor VMs.
-            let vnet_known = site
-                .nics
-                .iter()
-                .any(|&(_, nic, _)| cx.facts.nic_info(nic).is_some_and(|i| i.vnet_key.is_some()));
-            if site.vms.len() == 1 && !vnet_known && cx.facts.lone_sites > 1 {
+            if lone_in_unknown_vnet(cx, site) && cx.facts.lone_sites > 1 {
                 return unknown(
                     "its VNET is not known from the inputs, so which other vSockets here belong to its site cannot be told",
                 );
             }
             known(vec![number(site.vms.len())])
+        }
+        "site.extra_vm_count" => {
+            // As for site.vm_count: a lone vSocket whose VNET is unknown may be in a site with
+            // other lone ones; more than two only if there are more than two such.
+            if lone_in_unknown_vnet(cx, site) && cx.facts.lone_sites > 2 {
+                return unknown(
+                    "its VNET is not known from the inputs, so which other vSockets here belong to its site cannot be told",
+                );
+            }
+            // vSockets a template deploys only under an unknown `condition` may never exist.
+            let certain = site
+                .vms
+                .iter()
+                .filter(|&&vm| !inv.is_conditional(vm))
+                .count();
+            if site.vms.len() > 2 && certain <= 2 {
+                return unknown(
+                    "a vSocket of the site is deployed only if its `condition` holds, which is unknown before deployment",
+                );
+            }
+            known(vec![number(site.vms.len().saturating_sub(2))])
         }
         "nsg.keepalive_denials" => {
             if let Some(why) = network_manager(cx) {
@@ -1072,6 +1100,15 @@ fn nic_context(cx: &Context<'_>, nic: ResIdx) -> Result<NicContext, String> {
         nic_nsg: nsg_of(cx, nic)?,
         subnet_nsg: nsg_of(cx, subnet)?,
     })
+}
+
+/// Whether the site is one vSocket whose VNET the inputs do not show.
+fn lone_in_unknown_vnet(cx: &Context<'_>, site: &Site) -> bool {
+    site.vms.len() == 1
+        && !site
+            .nics
+            .iter()
+            .any(|&(_, nic, _)| cx.facts.nic_info(nic).is_some_and(|i| i.vnet_key.is_some()))
 }
 
 /// What a NIC without a known address gets its address from: the subnet's one IPv4 prefix
