@@ -1505,6 +1505,22 @@ fn a_template_linted_with_its_exported_identity_joins_the_principal() {
             );
         }
     }
+    // Assignments that name the principal by id (a parameter's value) cannot be joined to an
+    // identity the inputs do not hold: "cannot tell", never an error.
+    let by_id = precreated.replace(
+        "[reference(resourceId('Microsoft.ManagedIdentity/userAssignedIdentities', 'ams-CatoHaIdentity')).principalId]",
+        "0b3c5d7e-1111-4a2b-8c3d-9e8f7a6b5c4d",
+    );
+    assert_ne!(by_id, precreated, "the fixture's principal expression");
+    let dir = scratch(&[("t.json", &by_id)]);
+    let run = run_in(
+        &dir,
+        &["check", "--show-unknown", "--format", "json", "t.json"],
+    );
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert!(codes_of(&run, &["HA008", "HA009"])
+        .iter()
+        .all(|(_, unknown)| *unknown));
     // The join does not hide a missing assignment.
     let missing = template.replacen(
         "Microsoft.Network/networkInterfaces/ams-lanPrimary\"",

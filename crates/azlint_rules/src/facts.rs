@@ -757,7 +757,15 @@ fn site_fact<'a>(cx: &Context<'a>, site: &Site, name: &str, res: ResIdx) -> Fact
                     // An identity the template does not declare and the inputs do not hold
                     // (one created beforehand, or `existing`): its principal is still one
                     // value, which the template's own role assignments name the same way.
-                    None if template_vm && identity.is_none() && !cx.facts.roles.deployed => {
+                    // (Only when they do: assignments that name a principal id, from a
+                    // parameter, say, cannot be joined to it.)
+                    None if template_vm
+                        && identity.is_none()
+                        && !cx.facts.roles.deployed
+                        && template_symbol.as_ref().is_some_and(|alias| {
+                            cx.facts.roles.assignments.iter().any(|a| a.principal_id == *alias)
+                        }) =>
+                    {
                         if let Some(alias) = template_symbol {
                             let mut i = item(cx, vm, key);
                             i.scalar = crate::condition::Scalar::Str(alias.into());
