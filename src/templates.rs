@@ -272,7 +272,12 @@ fn parameter_file_problems(
                     .any(|(n, _)| n.eq_ignore_ascii_case(&name))
                     && !roots[i + 1..].iter().any(|later| given_in(later, &name));
                 if applies {
-                    out.extend(mistyped(decl, entry, &name, file));
+                    let wrong_type = mistyped(decl, entry, &name, file);
+                    let not_allowed = match wrong_type {
+                        None => not_allowed(decl, entry, &name, file),
+                        Some(_) => None,
+                    };
+                    out.extend(wrong_type.into_iter().chain(not_allowed));
                 }
                 continue;
             }
@@ -347,6 +352,58 @@ fn mistyped(
             Label::new(file, value.span()).with_message(format!("not {declared}")),
         )
         .with_help(format!("give `{}` a value of type {declared}", printable(name))),
+    )
+}
+
+/// A parameter file's value that the parameter's `allowedValues` do not list: Azure rejects
+/// the deployment when it validates the parameters. Strings are compared ignoring case, and only
+/// single values (strings, numbers, bools) are checked.
+fn not_allowed(
+    decl: azlint_source::Value<'_>,
+    entry: azlint_source::Value<'_>,
+    name: &str,
+    file: FileId,
+) -> Option<Finding> {
+    use azlint_arm::Val;
+    let allowed = decl
+        .get_ignore_case("allowedValues")
+        .filter(|a| a.is_array())?;
+    let value = entry.get_ignore_case("value")?;
+    let given = azlint_arm::template::plain(value);
+    let same = |a: &Val| match (a, &given) {
+        (Val::Str(a), Val::Str(b)) => a.eq_ignore_ascii_case(b),
+        (Val::Int(a), Val::Int(b)) => a == b,
+        (Val::Bool(a), Val::Bool(b)) => a == b,
+        _ => false,
+    };
+    if !matches!(given, Val::Str(_) | Val::Int(_) | Val::Bool(_))
+        || allowed
+            .elements()
+            .any(|a| same(&azlint_arm::template::plain(a)))
+    {
+        return None;
+    }
+    let listed: Vec<String> = allowed
+        .elements()
+        .take(12)
+        .map(|a| printable(a.source_text().trim()))
+        .collect();
+    Some(
+        Finding::new(
+            input::TEMPLATE_ERROR,
+            Severity::Error,
+            format!(
+                "the parameter file gives `{}` a value its `allowedValues` do not list: Azure rejects the deployment",
+                printable(name)
+            ),
+            Label::new(file, value.span()).with_message("not an allowed value"),
+        )
+        .with_help(format!(
+            "give `{}` one of {}{}",
+            printable(name),
+            listed.join(", "),
+            if allowed.elements().count() > listed.len() { ", ..." } else { "" }
+        )),
     )
 }
 

@@ -1634,3 +1634,71 @@ fn what_an_unknown_condition_deploys_is_cannot_tell() {
         assert_eq!(codes_of(&skipped, &[code]), vec![]);
     }
 }
+
+#[test]
+fn a_parameter_value_not_allowed_is_an_error_at_the_parameter_file() {
+    let template = r#"{
+  "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+  "contentVersion": "1.0.0.0",
+  "parameters": {
+    "vmSize": {"type": "string", "allowedValues": ["Standard_D8ls_v5", "Standard_D2s_v5"]},
+    "zones": {"type": "int", "allowedValues": [1, 2, 3]}
+  },
+  "resources": []
+}"#;
+    let file = |size: &str, zones: &str| {
+        format!(
+            r#"{{
+  "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentParameters.json#",
+  "contentVersion": "1.0.0.0",
+  "parameters": {{
+    "vmSize": {{"value": {size}}},
+    "zones": {{"value": {zones}}}
+  }}
+}}"#
+        )
+    };
+    // Strings are compared ignoring case, as Azure does.
+    let dir = scratch(&[
+        ("t.json", template),
+        ("t.parameters.json", &file("\"standard_d8ls_v5\"", "2")),
+    ]);
+    let run = run_in(&dir, &["check", "--format", "json", "t.json"]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    let dir = scratch(&[
+        ("t.json", template),
+        ("t.parameters.json", &file("\"Standard_D8s_v5\"", "4")),
+    ]);
+    let run = run_in(&dir, &["check", "--format", "json", "t.json"]);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    let at: Vec<(String, u64)> = run
+        .located()
+        .into_iter()
+        .map(|(code, file, line, _)| {
+            let name = file.rsplit('/').next().unwrap_or_default().to_string();
+            (format!("{code} {name}"), line)
+        })
+        .collect();
+    assert_eq!(
+        at,
+        vec![
+            ("IN010 t.parameters.json".to_string(), 5),
+            ("IN010 t.parameters.json".to_string(), 6)
+        ]
+    );
+    // A value given on the command line instead is not the file's.
+    let run = run_in(
+        &dir,
+        &[
+            "check",
+            "--format",
+            "json",
+            "t.json",
+            "-p",
+            "vmSize=Standard_D2s_v5",
+            "-p",
+            "zones=1",
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.stdout);
+}
