@@ -215,7 +215,7 @@ pub fn fact<'a>(cx: &Context<'a>, name: &str, res: ResIdx, _current: Value<'a>) 
             let mut ha = Vec::new();
             // With no identity's role directly on the resource there is no other identity's
             // either, whether or not the HA identity is known.
-            if name.starts_with("roles.other_") && facts.roles.on(key).any(|a| direct_identity(a)) {
+            if name.starts_with("roles.other_") && facts.roles.on(key).any(&direct_identity) {
                 match fact(cx, "site.ha_principal_ids", res, _current) {
                     FactAnswer::Known(items) => {
                         ha.extend(items.iter().filter_map(|i| match &i.scalar {
