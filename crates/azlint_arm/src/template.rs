@@ -748,18 +748,7 @@ impl Expander {
                     }
                 }
                 let id = resource_id(&ty, &name, None, at.as_ref().unwrap_or(&scope.deployment));
-                // A VNET's subnets and a NIC's IP configurations are known to `reference()` of
-                // it from any resource of the template, whether it comes before it or after.
-                if let Some(key) = declared_list_key(&ty) {
-                    let list = r
-                        .get_ignore_case("properties")
-                        .and_then(|p| p.get_ignore_case(key))
-                        .and_then(|l| scope.eval_value(l).ok());
-                    let _ = scope.take_touched();
-                    if let Some(list) = list.and_then(|l| with_ids(&l, &id, key)) {
-                        scope.declared_lists.insert(id.to_lowercase(), (key, list));
-                    }
-                }
+                declare_list(r, &ty, &id, scope);
                 let id = id.to_lowercase();
                 if let Some(symbol) = symbol {
                     scope.symbols.insert(symbol.to_lowercase(), id.clone());
@@ -1315,12 +1304,29 @@ fn declare_copies<'t>(symbol: &str, copy: Value<'t>, r: Value<'t>, scope: &mut S
         let own = r
             .get_ignore_case("name")
             .and_then(|n| scope.eval_value(n).ok());
-        scope.pop_copy();
         let _ = scope.take_touched();
         if let (Some(Val::Str(ty)), Some(Val::Str(own))) = (ty, own) {
             let id = resource_id(&ty, &own, None, &scope.deployment);
+            declare_list(r, &ty, &id, scope);
             name_copy(scope, symbol, i, &id);
         }
+        scope.pop_copy();
+    }
+}
+
+/// A VNET's subnets and a NIC's IP configurations are known to `reference()` of it from any
+/// resource of the template, whether it comes before it or after (each copy's, in a loop).
+fn declare_list<'t>(r: Value<'t>, ty: &str, id: &str, scope: &mut Scope<'t>) {
+    let Some(key) = declared_list_key(ty) else {
+        return;
+    };
+    let list = r
+        .get_ignore_case("properties")
+        .and_then(|p| p.get_ignore_case(key))
+        .and_then(|l| scope.eval_value(l).ok());
+    let _ = scope.take_touched();
+    if let Some(list) = list.and_then(|l| with_ids(&l, id, key)) {
+        scope.declared_lists.insert(id.to_lowercase(), (key, list));
     }
 }
 
@@ -1660,6 +1666,45 @@ mod tests {
         assert_eq!(
             x["outputs"]["names"]["value"],
             serde_json::json!(["n0", "n1"])
+        );
+    }
+
+    #[test]
+    fn reference_of_a_copy_of_a_looped_nic_knows_its_static_address() {
+        let template = r#"{
+  "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+  "languageVersion": "2.0",
+  "resources": {
+    "rt": {
+      "type": "Microsoft.Network/routeTables",
+      "name": "rt",
+      "properties": {"routes": [{"name": "r", "properties": {
+        "nextHopType": "VirtualAppliance",
+        "nextHopIpAddress": "[reference('lanNics[1]').ipConfigurations[0].properties.privateIPAddress]"
+      }}]}
+    },
+    "lanNics": {
+      "copy": {"name": "lanNics", "count": 2},
+      "type": "Microsoft.Network/networkInterfaces",
+      "name": "[format('lan{0}', copyIndex())]",
+      "properties": {"ipConfigurations": [{"name": "ipconfig1", "properties": {
+        "privateIPAllocationMethod": "Static",
+        "privateIPAddress": "[format('10.20.0.{0}', add(68, copyIndex()))]"
+      }}]}
+    }
+  }
+}"#;
+        let x = crate::expand_text(template, None).expect("expands");
+        let rt = x["resources"]
+            .as_array()
+            .expect("resources")
+            .iter()
+            .find(|r| r["name"] == "rt")
+            .expect("route table")
+            .clone();
+        assert_eq!(
+            rt["properties"]["routes"][0]["properties"]["nextHopIpAddress"],
+            serde_json::json!("10.20.0.69")
         );
     }
 }
