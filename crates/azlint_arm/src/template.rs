@@ -764,7 +764,9 @@ impl Expander {
         parent: Option<(String, String)>,
         scope: &mut Scope<'t>,
     ) {
-        for (symbol, r) in resource_list(resources) {
+        let list = resource_list(resources);
+        let order = evaluation_order(&list, scope);
+        for (symbol, r) in order.into_iter().map(|i| list[i].clone()) {
             if self.out.resources.len() >= MAX_RESOURCES {
                 self.out.problems.push(Problem {
                     span: r.span(),
@@ -1476,6 +1478,100 @@ fn runtime_properties(node: &mut Node, ty: &str, id: &str, at: Origin) {
 }
 
 /// Resources in languageVersion 1.0 (an array) or 2.0 (an object keyed by symbolic name).
+/// The order to evaluate resources in: the template's, except that a nested deployment another
+/// resource depends on (`dependsOn`) comes before it, as Azure deploys it first, so that
+/// `reference('<deployment>').outputs` reads what it gives. Other dependencies do not carry
+/// values azlint knows before deployment, and keep their places.
+fn evaluation_order<'t>(list: &[(Option<String>, Value<'t>)], scope: &mut Scope<'t>) -> Vec<usize> {
+    let text = |v: Option<Value<'t>>, scope: &mut Scope<'t>| -> Option<String> {
+        let v = scope.eval_value(v?).ok();
+        let _ = scope.take_touched();
+        match v {
+            Some(Val::Str(s)) => Some(s.trim().trim_end_matches('/').to_ascii_lowercase()),
+            _ => None,
+        }
+    };
+    // Each deployment's names: its symbol, its copy loop's name, its own name.
+    let mut deployments: Vec<(usize, Vec<String>)> = Vec::new();
+    for (i, (symbol, r)) in list.iter().enumerate() {
+        let is_deployment = r
+            .get_ignore_case("type")
+            .and_then(|t| t.as_str())
+            .is_some_and(|t| {
+                t.trim()
+                    .eq_ignore_ascii_case("Microsoft.Resources/deployments")
+            });
+        if !is_deployment {
+            continue;
+        }
+        let mut names: Vec<String> = symbol.iter().map(|s| s.to_ascii_lowercase()).collect();
+        if let Some(copy) = r.get_ignore_case("copy").filter(|c| c.is_object()) {
+            names.extend(
+                copy.get_ignore_case("name")
+                    .and_then(|n| n.as_str())
+                    .map(|n| n.to_ascii_lowercase()),
+            );
+        }
+        // A looped deployment's name reads copyIndex(): its copy loop's name stands for it.
+        if r.get_ignore_case("copy").is_none() {
+            names.extend(text(r.get_ignore_case("name"), scope));
+        }
+        deployments.push((i, names));
+    }
+    if deployments.is_empty() {
+        return (0..list.len()).collect();
+    }
+    // The deployments each resource depends on.
+    let mut needs: Vec<Vec<usize>> = vec![Vec::new(); list.len()];
+    for (i, (_, r)) in list.iter().enumerate() {
+        let Some(deps) = r.get_ignore_case("dependsOn").filter(|d| d.is_array()) else {
+            continue;
+        };
+        for dep in deps.elements() {
+            let Some(dep) = text(Some(dep), scope) else {
+                continue;
+            };
+            let last = dep.rsplit('/').next().unwrap_or(&dep).to_string();
+            let names_it = |n: &String| {
+                *n == dep || (dep.contains("/microsoft.resources/deployments/") && *n == last)
+            };
+            needs[i].extend(
+                deployments
+                    .iter()
+                    .filter(|(d, names)| *d != i && names.iter().any(names_it))
+                    .map(|(d, _)| *d),
+            );
+        }
+    }
+    // Depth first (with a stack of its own: chains may be long), in the template's order; a
+    // cycle, which Azure rejects, is broken where it closes.
+    let mut seen = vec![false; list.len()];
+    let mut out = Vec::with_capacity(list.len());
+    for root in 0..list.len() {
+        if seen[root] {
+            continue;
+        }
+        seen[root] = true;
+        let mut stack = vec![(root, 0usize)];
+        while let Some((i, next)) = stack.last_mut() {
+            match needs[*i].get(*next) {
+                Some(&d) => {
+                    *next += 1;
+                    if !seen[d] {
+                        seen[d] = true;
+                        stack.push((d, 0));
+                    }
+                }
+                None => {
+                    out.push(*i);
+                    stack.pop();
+                }
+            }
+        }
+    }
+    out
+}
+
 fn resource_list(resources: Value<'_>) -> Vec<(Option<String>, Value<'_>)> {
     if resources.is_object() {
         resources
@@ -1705,6 +1801,57 @@ mod tests {
         assert_eq!(
             rt["properties"]["routes"][0]["properties"]["nextHopIpAddress"],
             serde_json::json!("10.20.0.69")
+        );
+    }
+
+    #[test]
+    fn a_resource_reads_the_outputs_of_a_deployment_it_depends_on_declared_after_it() {
+        let template = r#"{
+  "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+  "resources": [
+    {
+      "type": "Microsoft.Network/routeTables",
+      "name": "rt",
+      "dependsOn": ["[resourceId('Microsoft.Resources/deployments', 'lanNics')]"],
+      "properties": {"routes": [{"name": "r", "properties": {
+        "nextHopType": "VirtualAppliance",
+        "nextHopIpAddress": "[reference('lanNics').outputs.primaryLanIp.value]"
+      }}]}
+    },
+    {
+      "type": "Microsoft.Resources/deployments",
+      "apiVersion": "2022-09-01",
+      "name": "lanNics",
+      "properties": {
+        "mode": "Incremental",
+        "expressionEvaluationOptions": {"scope": "inner"},
+        "template": {
+          "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+          "resources": [{
+            "type": "Microsoft.Network/networkInterfaces",
+            "name": "ams-lanPrimary",
+            "properties": {"ipConfigurations": [{"name": "ipconfig1", "properties": {
+              "privateIPAllocationMethod": "Static", "privateIPAddress": "10.20.0.68"
+            }}]}
+          }],
+          "outputs": {"primaryLanIp": {"type": "string",
+            "value": "[reference(resourceId('Microsoft.Network/networkInterfaces', 'ams-lanPrimary')).ipConfigurations[0].properties.privateIPAddress]"}}
+        }
+      }
+    }
+  ]
+}"#;
+        let x = crate::expand_text(template, None).expect("expands");
+        let rt = x["resources"]
+            .as_array()
+            .expect("resources")
+            .iter()
+            .find(|r| r["name"] == "rt")
+            .expect("route table")
+            .clone();
+        assert_eq!(
+            rt["properties"]["routes"][0]["properties"]["nextHopIpAddress"],
+            serde_json::json!("10.20.0.68")
         );
     }
 }
