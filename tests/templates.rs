@@ -1610,6 +1610,37 @@ fn what_an_unknown_condition_deploys_is_cannot_tell() {
         assert_eq!(copies.len(), 6);
         resources.extend(copies);
     });
+    // The HA identity's only role on the LAN subnet, under `condition: extra`.
+    let ha_role = ha_site_roles_with(|resources| {
+        let subnet_role = resources
+            .iter_mut()
+            .find(|r| r["name"] == "[guid(resourceGroup().id, 'lanSubnet')]")
+            .expect("the LAN subnet's role assignment");
+        subnet_role["condition"] = "[parameters('extra')]".into();
+    });
+    let dir = scratch(&[("t.json", &ha_role)]);
+    let unknown = run_in(
+        &dir,
+        &["check", "--show-unknown", "--format", "json", "t.json"],
+    );
+    assert_eq!(unknown.code, 0, "{}", unknown.stdout);
+    assert_eq!(
+        codes_of(&unknown, &["HA008"]),
+        vec![("HA008".to_string(), true)]
+    );
+    let granted = run_in(
+        &dir,
+        &["check", "--format", "json", "t.json", "-p", "extra=true"],
+    );
+    assert_eq!(granted.code, 0, "{}", granted.stdout);
+    let missing = run_in(
+        &dir,
+        &["check", "--format", "json", "t.json", "-p", "extra=false"],
+    );
+    assert_eq!(
+        codes_of(&missing, &["HA008"]),
+        vec![("HA008".to_string(), false)]
+    );
     for (text, code) in [(&extra_role, "HA009"), (&spare, "HA037")] {
         let dir = scratch(&[("t.json", text)]);
         let unknown = run_in(

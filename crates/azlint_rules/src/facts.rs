@@ -250,10 +250,41 @@ pub fn fact<'a>(cx: &Context<'a>, name: &str, res: ResIdx, _current: Value<'a>) 
             let mut out: Vec<String> = Vec::new();
             match name {
                 "roles.granting_principals" => {
+                    let mut conditional = Vec::new();
                     for a in facts.roles.covering(key) {
                         if [OWNER, CONTRIBUTOR, VM_CONTRIBUTOR].contains(&a.role.as_str()) {
-                            out.push(a.principal_id.clone());
+                            if inv.is_conditional(a.res) {
+                                conditional.push(a.principal_id.clone());
+                            } else {
+                                out.push(a.principal_id.clone());
+                            }
                         }
+                    }
+                    // A role a template grants only under an unknown `condition` may never
+                    // exist: whether the HA identity holds one here then cannot be told, unless
+                    // it holds another for certain.
+                    if !conditional.is_empty() {
+                        let ha: Vec<String> = match fact(cx, "site.ha_principal_ids", res, _current)
+                        {
+                            FactAnswer::Known(items) => items
+                                .iter()
+                                .filter_map(|i| match &i.scalar {
+                                    Scalar::Str(s) => Some(s.to_ascii_lowercase()),
+                                    _ => None,
+                                })
+                                .collect(),
+                            unknown => return unknown,
+                        };
+                        let holds = |list: &[String]| {
+                            list.iter()
+                                .any(|p| ha.iter().any(|h| h.eq_ignore_ascii_case(p)))
+                        };
+                        if !holds(&out) && holds(&conditional) {
+                            return unknown(
+                                "the HA identity's role here is deployed only if its `condition` holds, which is unknown before deployment",
+                            );
+                        }
+                        out.extend(conditional);
                     }
                 }
                 "roles.direct_identities" | "roles.other_identities" => {
