@@ -1658,6 +1658,29 @@ fn what_an_unknown_condition_deploys_is_cannot_tell() {
             codes_of(&deployed, &[code]),
             vec![(code.to_string(), false)]
         );
+        if code == "HA009" {
+            // A second label at the other identity's assignment, where it names the principal.
+            let line = text
+                .lines()
+                .position(|l| l.contains("'ams-legacyIdentity'), '2023-01-31').principalId"))
+                .expect("the assignment's principalId") as u64
+                + 1;
+            let report = deployed.json();
+            let f = report["findings"]
+                .as_array()
+                .expect("findings")
+                .iter()
+                .find(|f| f["code"] == "HA009")
+                .expect("HA009")
+                .clone();
+            let related: Vec<u64> = f["related"]
+                .as_array()
+                .expect("related")
+                .iter()
+                .filter_map(|r| r["start"]["line"].as_u64())
+                .collect();
+            assert_eq!(related, vec![line], "{f}");
+        }
         let skipped = run_in(
             &dir,
             &["check", "--format", "json", "t.json", "-p", "extra=false"],

@@ -239,9 +239,16 @@ pub fn fact<'a>(cx: &Context<'a>, name: &str, res: ResIdx, _current: Value<'a>) 
                         .on(key)
                         .filter(|a| direct_identity(a) && (!others_only || other(a)))
                         .filter_map(|a| {
-                            // PowerShell's `Get-AzRoleAssignment` writes it `ObjectId`.
-                            found(inv.prop(a.res, &["principalId"]))
-                                .or_else(|| found(inv.prop(a.res, &["objectId"])))
+                            // PowerShell's `Get-AzRoleAssignment` writes it `ObjectId`. In a
+                            // template it is an expression known after deployment: where it is
+                            // written is still where the assignment names its principal.
+                            let written = |l: Lookup<'a>| match l {
+                                Lookup::Found(v) => Some(v),
+                                Lookup::Unknown(u) => u.at,
+                                Lookup::Absent => None,
+                            };
+                            written(inv.prop(a.res, &["principalId"]))
+                                .or_else(|| written(inv.prop(a.res, &["objectId"])))
                                 .map(|v| item(cx, a.res, v))
                         })
                         .collect(),
