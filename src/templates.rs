@@ -35,6 +35,10 @@ struct Mapping {
     param_files: Vec<FileId>,
     /// The text of resources whose `condition` is unknown: they may not be deployed.
     conditional: Vec<(u32, u32)>,
+    /// The texts of the evaluated template, the template and its parameter files: a label at
+    /// a parameter's value narrows to the one entry of an array or object that a finding's
+    /// value came from.
+    sources: HashMap<FileId, Arc<SourceFile>>,
 }
 
 /// A template's own parameter file: an input already parsed, or one read for it.
@@ -215,12 +219,51 @@ pub fn evaluate(
                 template,
                 emitted,
                 params: x.params,
+                sources: param_files
+                    .iter()
+                    .chain([&template, &id])
+                    .map(|&f| (f, files.get(f).clone()))
+                    .collect(),
                 param_files,
                 conditional,
             },
         );
     }
     (findings, evaluated)
+}
+
+/// Within an array or object written at `span`, the one scalar written exactly as `value` (the
+/// entry of a parameter's list that a finding's value came from); `span` itself when there is
+/// none or more than one.
+fn narrow(source: &SourceFile, span: azlint_source::Span, value: &str) -> azlint_source::Span {
+    use azlint_source::Kind;
+    let Some(text) = source.text().get(span.range()) else {
+        return span;
+    };
+    if !text.starts_with(['{', '[']) {
+        return span;
+    }
+    let Ok(tree) = Tree::parse(text, 0) else {
+        return span;
+    };
+    let mut found = None;
+    let mut count = 0;
+    let mut todo = vec![tree.root(text)];
+    while let Some(v) = todo.pop() {
+        match v.kind() {
+            Kind::Array => todo.extend(v.elements()),
+            Kind::Object => todo.extend(v.members().map(|(_, v)| v)),
+            _ if v.source_text() == value => {
+                count += 1;
+                found = Some(v.span());
+            }
+            _ => {}
+        }
+    }
+    match found {
+        Some(s) if count == 1 => azlint_source::Span::new(span.start + s.start, span.start + s.end),
+        _ => span,
+    }
 }
 
 /// The parameters a template declares.
@@ -570,6 +613,12 @@ impl Evaluated {
             return Vec::new();
         };
         let origin = l.span.and_then(|s| m.emitted.origin_of(s));
+        // The value the finding points at, as the evaluated template writes it (a scalar).
+        let value = l
+            .span
+            .and_then(|s| m.sources.get(&l.file)?.text().get(s.range()))
+            .filter(|t| !t.starts_with(['{', '[']))
+            .map(str::to_string);
         l.file = m.template;
         let Some(origin) = origin else {
             return Vec::new();
@@ -612,6 +661,14 @@ impl Evaluated {
                 ),
                 _ => None,
             };
+            let label = label.map(|mut l| {
+                if let (Some(value), Some(span), Some(source)) =
+                    (&value, l.span, m.sources.get(&l.file))
+                {
+                    l.span = Some(narrow(source, span, value));
+                }
+                l
+            });
             labels.extend(label.filter(|l| !labels.contains(l)));
             todo.extend(param.via.iter().collect::<Vec<_>>().into_iter().rev());
         }

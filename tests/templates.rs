@@ -1756,3 +1756,65 @@ fn a_parameter_value_not_allowed_is_an_error_at_the_parameter_file() {
     );
     assert_eq!(run.code, 0, "{}", run.stdout);
 }
+
+#[test]
+fn a_label_at_a_list_parameter_points_at_the_entry_the_value_came_from() {
+    let template = ha_site_roles_with(|resources| {
+        let vm = resources
+            .iter_mut()
+            .find(|r| r["name"] == "ams-vSocket-Secondary")
+            .expect("the secondary vSocket");
+        vm["properties"]["hardwareProfile"]["vmSize"] = "[parameters('sizes').secondary]".into();
+    })
+    .replacen(
+        r#""extra": {"#,
+        r#""sizes": {"type": "object"}, "extra": {"#,
+        1,
+    );
+    let parameters = r#"{
+  "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentParameters.json#",
+  "contentVersion": "1.0.0.0",
+  "parameters": {
+    "sizes": {
+      "value": {
+        "primary": "Standard_D8ls_v5",
+        "secondary": "Standard_D4s_v5"
+      }
+    }
+  }
+}"#;
+    assert!(template.contains(r#""sizes": {"type": "object"}"#));
+    let dir = scratch(&[("t.json", &template), ("t.parameters.json", parameters)]);
+    let run = run_in(&dir, &["check", "--format", "json", "t.json"]);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    let report = run.json();
+    let f = report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .find(|f| f["code"] == "HA014")
+        .expect("HA014")
+        .clone();
+    let at: Vec<(String, u64)> = f["related"]
+        .as_array()
+        .expect("related")
+        .iter()
+        .filter(|r| {
+            r["file"]
+                .as_str()
+                .is_some_and(|p| p.ends_with("t.parameters.json"))
+        })
+        .map(|r| {
+            (
+                r["message"].as_str().unwrap_or_default().to_string(),
+                r["start"]["line"].as_u64().unwrap_or(0),
+            )
+        })
+        .collect();
+    // Line 8: "secondary": "Standard_D4s_v5", not line 6 where the object starts.
+    assert_eq!(
+        at,
+        vec![("value of parameter `sizes`".to_string(), 8)],
+        "{f}"
+    );
+}
