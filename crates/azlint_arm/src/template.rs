@@ -1790,18 +1790,7 @@ mod tests {
     }
   }
 }"#;
-        let x = crate::expand_text(template, None).expect("expands");
-        let rt = x["resources"]
-            .as_array()
-            .expect("resources")
-            .iter()
-            .find(|r| r["name"] == "rt")
-            .expect("route table")
-            .clone();
-        assert_eq!(
-            rt["properties"]["routes"][0]["properties"]["nextHopIpAddress"],
-            serde_json::json!("10.20.0.69")
-        );
+        assert_eq!(next_hop_of_rt(template), "10.20.0.69");
     }
 
     #[test]
@@ -1841,6 +1830,11 @@ mod tests {
     }
   ]
 }"#;
+        assert_eq!(next_hop_of_rt(template), "10.20.0.68");
+    }
+
+    /// The next hop of the first route of route table `rt`, once `template` is expanded.
+    fn next_hop_of_rt(template: &str) -> serde_json::Value {
         let x = crate::expand_text(template, None).expect("expands");
         let rt = x["resources"]
             .as_array()
@@ -1849,9 +1843,6 @@ mod tests {
             .find(|r| r["name"] == "rt")
             .expect("route table")
             .clone();
-        assert_eq!(
-            rt["properties"]["routes"][0]["properties"]["nextHopIpAddress"],
-            serde_json::json!("10.20.0.68")
-        );
+        rt["properties"]["routes"][0]["properties"]["nextHopIpAddress"].clone()
     }
 }
