@@ -1619,6 +1619,17 @@ fn what_an_unknown_condition_deploys_is_cannot_tell() {
         subnet_role["condition"] = "[parameters('extra')]".into();
     });
     let dir = scratch(&[("t.json", &ha_role)]);
+    // `azlint expand` marks the condition it cannot evaluate.
+    let expanded = run_in(&dir, &["expand", "t.json"]);
+    let x: serde_json::Value = serde_json::from_str(&expanded.stdout).expect("JSON");
+    let conditions: Vec<&serde_json::Value> = x["resources"]
+        .as_array()
+        .expect("resources")
+        .iter()
+        .filter_map(|r| r.get("condition"))
+        .collect();
+    assert_eq!(conditions.len(), 1, "{}", expanded.stdout);
+    assert!(conditions[0]["$unknown"].is_string(), "{}", expanded.stdout);
     let unknown = run_in(
         &dir,
         &["check", "--show-unknown", "--format", "json", "t.json"],
@@ -1641,7 +1652,51 @@ fn what_an_unknown_condition_deploys_is_cannot_tell() {
         codes_of(&missing, &["HA008"]),
         vec![("HA008".to_string(), false)]
     );
-    for (text, code) in [(&extra_role, "HA009"), (&spare, "HA037")] {
+    // The other identity's assignment inside a nested deployment under the condition.
+    let nested_role = ha_site_roles_with(|resources| {
+        let i = resources
+            .iter()
+            .position(|r| r["name"] == "[guid(resourceGroup().id, 'lanPrimary')]")
+            .expect("the primary LAN NIC's role assignment");
+        let mut other = resources[i].clone();
+        other["name"] = "[guid(resourceGroup().id, 'legacy')]".into();
+        other["properties"]["principalId"] = "99999999-8888-7777-6666-555555555555".into();
+        resources.push(serde_json::json!({
+            "condition": "[parameters('extra')]",
+            "type": "Microsoft.Resources/deployments",
+            "apiVersion": "2022-09-01",
+            "name": "legacy-roles",
+            "properties": {
+                "mode": "Incremental",
+                "expressionEvaluationOptions": {"scope": "inner"},
+                "template": {
+                    "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+                    "contentVersion": "1.0.0.0",
+                    "resources": [other]
+                }
+            }
+        }));
+    });
+    // The secondary vSocket under the condition: maybe a site of one.
+    let lone = ha_site_roles_with(|resources| {
+        for r in resources.iter_mut() {
+            if r["name"] == "ams-vSocket-Secondary" {
+                r["condition"] = "[parameters('extra')]".into();
+            }
+        }
+    });
+    let dir = scratch(&[("t.json", &lone)]);
+    let run = run_in(
+        &dir,
+        &["check", "--show-unknown", "--format", "json", "t.json"],
+    );
+    let note = ("HA017".to_string(), true);
+    assert_eq!(codes_of(&run, &["HA017"]), vec![note.clone(), note]);
+    for (text, code) in [
+        (&extra_role, "HA009"),
+        (&spare, "HA037"),
+        (&nested_role, "HA009"),
+    ] {
         let dir = scratch(&[("t.json", text)]);
         let unknown = run_in(
             &dir,
@@ -1658,7 +1713,7 @@ fn what_an_unknown_condition_deploys_is_cannot_tell() {
             codes_of(&deployed, &[code]),
             vec![(code.to_string(), false)]
         );
-        if code == "HA009" {
+        if text == &extra_role {
             // A second label at the other identity's assignment, where it names the principal.
             let line = text
                 .lines()

@@ -64,7 +64,28 @@ pub fn emit(x: &Expanded, form: Form, schema: &str) -> Emitted {
             .text
             .push_str(if i == 0 { "\n    " } else { ",\n    " });
         let start = w.pos();
-        w.node(&r.node, 2);
+        match &r.node {
+            // `azlint expand` says which resources are deployed only under a condition it
+            // cannot evaluate, as it marks every other unknown.
+            Node::Object(members, origin) if form == Form::Marked && r.conditional => {
+                let mut members = members.clone();
+                members.insert(
+                    0,
+                    (
+                        std::sync::Arc::from("condition"),
+                        Node::Leaf(
+                            Val::unknown(
+                                "the resource's `condition` is unknown before deployment: it may not be deployed",
+                                "condition",
+                            ),
+                            *origin,
+                        ),
+                    ),
+                );
+                w.node(&Node::Object(members, *origin), 2);
+            }
+            node => w.node(node, 2),
+        }
         let end = w.pos();
         w.out.resources.push((start, end));
     }

@@ -191,6 +191,7 @@ pub fn expand<'t>(root: Value<'t>, inputs: &Inputs<'t>, deployment: Deployment) 
     let mut x = Expander {
         out,
         depth: 0,
+        under_condition: false,
         nodes: 0,
     };
     let outputs = x.template(root, &mut scope);
@@ -452,6 +453,9 @@ fn origin(v: Value<'_>, params: Params) -> Origin {
 struct Expander {
     out: Expanded,
     depth: usize,
+    /// Expanding what a resource whose `condition` is unknown deploys (a nested deployment's
+    /// resources, child resources): they too may not be deployed.
+    under_condition: bool,
     /// Values written so far: a template cannot expand without bound.
     nodes: usize,
 }
@@ -841,6 +845,7 @@ impl Expander {
                 _ => conditional = true,
             }
         }
+        conditional |= self.under_condition;
         let mut node = Node::Object(Vec::new(), origin(r, Params::default()));
         let mut nested = None;
         let raw_deployment = r
@@ -986,12 +991,14 @@ impl Expander {
         }
         let deployment_node = raw_deployment.then(|| node.clone());
         self.out.resources.push(Resource { node, conditional });
+        let outer = std::mem::replace(&mut self.under_condition, conditional);
         if let Some(node) = deployment_node {
             self.deployment(r, &node, scope);
         }
         if let (Some(children), Some(t), Some(n)) = (nested, full_type, full_name) {
             self.resources(children, Some((t, n)), scope);
         }
+        self.under_condition = outer;
     }
 }
 

@@ -553,6 +553,17 @@ fn site_fact<'a>(cx: &Context<'a>, site: &Site, name: &str, res: ResIdx) -> Fact
                     "its VNET is not known from the inputs, so which other vSockets here belong to its site cannot be told",
                 );
             }
+            // A partner a template deploys only under an unknown `condition` may never exist.
+            let certain = site
+                .vms
+                .iter()
+                .filter(|&&vm| !inv.is_conditional(vm))
+                .count();
+            if certain < 2 && site.vms.len() >= 2 {
+                return unknown(
+                    "a vSocket of the site is deployed only if its `condition` holds, which is unknown before deployment",
+                );
+            }
             known(vec![number(site.vms.len())])
         }
         "site.extra_vm_count" => {
