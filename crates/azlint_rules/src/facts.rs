@@ -544,49 +544,18 @@ fn site_fact<'a>(cx: &Context<'a>, site: &Site, name: &str, res: ResIdx) -> Fact
                 .filter_map(|&vm| inv.name(vm).map(|n| item(cx, vm, n)))
                 .collect(),
         ),
-        "site.vm_count" => {
-            // A lone vSocket whose VNET the inputs cannot show (NIC ids that are template
-            // expressions, NICs not exported) may be the partner of another lone one: a
-            // template exported without parameter values names neither VNET nor VMs.
-            if lone_in_unknown_vnet(cx, site) && cx.facts.lone_sites > 1 {
-                return unknown(
-                    "its VNET is not known from the inputs, so which other vSockets here belong to its site cannot be told",
-                );
-            }
+        "site.vm_count" => match vm_counts(cx, site, 1) {
             // A partner a template deploys only under an unknown `condition` may never exist.
-            let certain = site
-                .vms
-                .iter()
-                .filter(|&&vm| !inv.is_conditional(vm))
-                .count();
-            if certain < 2 && site.vms.len() >= 2 {
-                return unknown(
-                    "a vSocket of the site is deployed only if its `condition` holds, which is unknown before deployment",
-                );
-            }
-            known(vec![number(site.vms.len())])
-        }
-        "site.extra_vm_count" => {
-            // As for site.vm_count: a lone vSocket whose VNET is unknown may be in a site with
-            // other lone ones; more than two only if there are more than two such.
-            if lone_in_unknown_vnet(cx, site) && cx.facts.lone_sites > 2 {
-                return unknown(
-                    "its VNET is not known from the inputs, so which other vSockets here belong to its site cannot be told",
-                );
-            }
+            Ok((certain, all)) if certain < 2 && all >= 2 => unknown(CONDITIONAL_VSOCKET),
+            Ok((_, all)) => known(vec![number(all)]),
+            Err(unknown) => unknown,
+        },
+        "site.extra_vm_count" => match vm_counts(cx, site, 2) {
             // vSockets a template deploys only under an unknown `condition` may never exist.
-            let certain = site
-                .vms
-                .iter()
-                .filter(|&&vm| !inv.is_conditional(vm))
-                .count();
-            if site.vms.len() > 2 && certain <= 2 {
-                return unknown(
-                    "a vSocket of the site is deployed only if its `condition` holds, which is unknown before deployment",
-                );
-            }
-            known(vec![number(site.vms.len().saturating_sub(2))])
-        }
+            Ok((certain, all)) if all > 2 && certain <= 2 => unknown(CONDITIONAL_VSOCKET),
+            Ok((_, all)) => known(vec![number(all.saturating_sub(2))]),
+            Err(unknown) => unknown,
+        },
         "nsg.keepalive_denials" => {
             if let Some(why) = network_manager(cx) {
                 return unknown(why);
@@ -1159,6 +1128,31 @@ fn nic_context(cx: &Context<'_>, nic: ResIdx) -> Result<NicContext, String> {
         nic_nsg: nsg_of(cx, nic)?,
         subnet_nsg: nsg_of(cx, subnet)?,
     })
+}
+
+const CONDITIONAL_VSOCKET: &str =
+    "a vSocket of the site is deployed only if its `condition` holds, which is unknown before deployment";
+
+/// How many of the site's vSockets are certain to be deployed, and how many there are; unknown
+/// for a lone vSocket whose VNET the inputs cannot show (NIC ids that are template expressions,
+/// NICs not exported) when more than `lone_over` such sites could join it: a template exported
+/// without parameter values names neither VNET nor VMs.
+fn vm_counts<'a>(
+    cx: &Context<'a>,
+    site: &Site,
+    lone_over: usize,
+) -> Result<(usize, usize), FactAnswer<'a>> {
+    if lone_in_unknown_vnet(cx, site) && cx.facts.lone_sites > lone_over {
+        return Err(unknown(
+            "its VNET is not known from the inputs, so which other vSockets here belong to its site cannot be told",
+        ));
+    }
+    let certain = site
+        .vms
+        .iter()
+        .filter(|&&vm| !cx.inv.is_conditional(vm))
+        .count();
+    Ok((certain, site.vms.len()))
 }
 
 /// Whether the site is one vSocket whose VNET the inputs do not show.
