@@ -456,6 +456,15 @@ fn problem_finding(
     p: &azlint_arm::template::Problem,
 ) -> Finding {
     let span = problem_span(p, source.text());
+    if p.deployment {
+        return Finding::new(
+            input::TEMPLATE_ERROR,
+            Severity::Error,
+            p.message.clone(),
+            Label::new(template, span).with_message("closes the cycle"),
+        )
+        .with_help("remove the dependency that is not needed: a resource must be deployable after all those it depends on");
+    }
     Finding::new(
         input::TEMPLATE_ERROR,
         Severity::Error,

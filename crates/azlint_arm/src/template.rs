@@ -115,7 +115,8 @@ pub struct Resource {
     pub conditional: bool,
 }
 
-/// A problem found while expanding: an expression that cannot be evaluated.
+/// A problem found while expanding: an expression that cannot be evaluated, or a deployment
+/// Azure rejects as a whole.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Problem {
     /// The template string (or value) at fault.
@@ -123,6 +124,8 @@ pub struct Problem {
     /// The part of the string at fault, as byte offsets into the string's text.
     pub at: Option<(u32, u32)>,
     pub message: String,
+    /// Not an expression that fails but the deployment that does (a circular dependency).
+    pub deployment: bool,
 }
 
 /// Values given for parameters from outside the template.
@@ -436,6 +439,7 @@ fn problem(e: &ValueError<'_>) -> Problem {
     // A fault inside a variable is shown at the variable's definition.
     let (span, at) = e.error.inner.unwrap_or((e.value.span(), e.error.at));
     Problem {
+        deployment: false,
         span,
         at,
         message: e.error.message.clone(),
@@ -552,6 +556,7 @@ impl Expander {
         if self.nodes >= MAX_NODES {
             if self.nodes == MAX_NODES {
                 self.out.problems.push(Problem {
+                    deployment: false,
                     span: v.span(),
                     at: None,
                     message: format!(
@@ -646,6 +651,7 @@ impl Expander {
                 entry.get_ignore_case("input"),
             ) else {
                 self.out.problems.push(Problem {
+                    deployment: false,
                     span: entry.span(),
                     at: None,
                     message: "a copy loop needs `name`, `count` and `input`".into(),
@@ -692,6 +698,7 @@ impl Expander {
                     Ok(()) => Ok(n),
                     Err(m) => {
                         self.out.problems.push(Problem {
+                            deployment: false,
                             span: count.span(),
                             at: None,
                             message: m,
@@ -701,6 +708,7 @@ impl Expander {
                 },
                 None => {
                     self.out.problems.push(Problem {
+                        deployment: false,
                         span: count.span(),
                         at: None,
                         message: format!("a copy count must be an integer, not {}", v.type_name()),
@@ -769,10 +777,15 @@ impl Expander {
         scope: &mut Scope<'t>,
     ) {
         let list = resource_list(resources);
+        if parent.is_none() {
+            let cycles = dependency_cycles(&list, scope);
+            self.out.problems.extend(cycles);
+        }
         let order = evaluation_order(&list, scope);
         for (symbol, r) in order.into_iter().map(|i| list[i].clone()) {
             if self.out.resources.len() >= MAX_RESOURCES {
                 self.out.problems.push(Problem {
+            deployment: false,
                     span: r.span(),
                     at: None,
                     message: format!("the template expands to more than {MAX_RESOURCES} resources; azlint stops there"),
@@ -788,6 +801,7 @@ impl Expander {
                         .unwrap_or_default();
                     let Some(count) = copy.get_ignore_case("count") else {
                         self.out.problems.push(Problem {
+                            deployment: false,
                             span: copy.span(),
                             at: None,
                             message: "a copy loop needs a `count`".into(),
@@ -1068,6 +1082,7 @@ impl Expander {
                     .map(|t| format!(" (`{t}`)"))
                     .unwrap_or_default();
                 self.out.skipped.push(Problem {
+            deployment: false,
                     span: link.span(),
                     at: None,
                     message: format!(
@@ -1079,6 +1094,7 @@ impl Expander {
         };
         if self.depth >= MAX_NESTING {
             self.out.problems.push(Problem {
+                deployment: false,
                 span: inner.span(),
                 at: None,
                 message: format!(
@@ -1579,6 +1595,152 @@ fn evaluation_order<'t>(list: &[(Option<String>, Value<'t>)], scope: &mut Scope<
     out
 }
 
+/// `dependsOn` entries that close a circular dependency among the resources of one template:
+/// Azure rejects such a deployment ("Circular dependency detected"). An entry names a resource
+/// by its symbolic name, its copy loop's name, its id, or its name when no other resource of
+/// the template has that name; entries azlint cannot evaluate name nothing.
+fn dependency_cycles<'t>(
+    list: &[(Option<String>, Value<'t>)],
+    scope: &mut Scope<'t>,
+) -> Vec<Problem> {
+    if !list
+        .iter()
+        .any(|(_, r)| r.get_ignore_case("dependsOn").is_some())
+    {
+        return Vec::new();
+    }
+    let text = |v: Option<Value<'t>>, scope: &mut Scope<'t>| -> Option<String> {
+        let v = scope.eval_value(v?).ok();
+        let _ = scope.take_touched();
+        match v {
+            Some(Val::Str(s)) => Some(s.trim().trim_end_matches('/').to_ascii_lowercase()),
+            _ => None,
+        }
+    };
+    // Each resource's symbol or copy name and id, and its name.
+    let mut keys: Vec<Vec<String>> = Vec::with_capacity(list.len());
+    let mut names: Vec<Option<String>> = Vec::with_capacity(list.len());
+    let mut shown: Vec<String> = Vec::with_capacity(list.len());
+    for (i, (symbol, r)) in list.iter().enumerate() {
+        let mut k: Vec<String> = symbol.iter().map(|s| s.to_ascii_lowercase()).collect();
+        let copy = r.get_ignore_case("copy").filter(|c| c.is_object());
+        let copy_name = copy.and_then(|c| c.get_ignore_case("name")?.as_str());
+        k.extend(copy_name.as_deref().map(str::to_ascii_lowercase));
+        let written = match copy {
+            // A copy's name reads copyIndex(): its loop's name stands for it.
+            Some(_) => None,
+            None => {
+                let v = r
+                    .get_ignore_case("name")
+                    .and_then(|n| scope.eval_value(n).ok());
+                let _ = scope.take_touched();
+                match v {
+                    Some(Val::Str(s)) => Some(s.trim().trim_end_matches('/').to_string()),
+                    _ => None,
+                }
+            }
+        };
+        shown.push(
+            written
+                .clone()
+                .or_else(|| symbol.clone())
+                .or_else(|| copy_name.map(|n| n.into_owned()))
+                .unwrap_or_else(|| format!("resource {}", i + 1)),
+        );
+        let name = written.map(|n| n.to_ascii_lowercase());
+        let ty = text(r.get_ignore_case("type"), scope);
+        if let (Some(ty), Some(name)) = (&ty, &name) {
+            if ty.contains('/') && ty.matches('/').count() == name.matches('/').count() + 1 {
+                k.push(resource_id(ty, name, None, &scope.deployment).to_ascii_lowercase());
+            }
+        }
+        keys.push(k);
+        names.push(name);
+    }
+    // The edges, each with the entry that makes it.
+    let mut needs: Vec<Vec<(usize, Span)>> = vec![Vec::new(); list.len()];
+    for (i, (_, r)) in list.iter().enumerate() {
+        let Some(deps) = r.get_ignore_case("dependsOn").filter(|d| d.is_array()) else {
+            continue;
+        };
+        for entry in deps.elements() {
+            let Some(dep) = text(Some(entry), scope) else {
+                continue;
+            };
+            let by_key: Vec<usize> = (0..list.len())
+                .filter(|&j| keys[j].contains(&dep))
+                .collect();
+            let targets = if by_key.is_empty() {
+                let by_name: Vec<usize> = (0..list.len())
+                    .filter(|&j| names[j].as_deref() == Some(dep.as_str()))
+                    .collect();
+                if by_name.len() == 1 {
+                    by_name
+                } else {
+                    Vec::new()
+                }
+            } else {
+                by_key
+            };
+            needs[i].extend(
+                targets
+                    .into_iter()
+                    .filter(|&j| j != i)
+                    .map(|j| (j, entry.span())),
+            );
+        }
+    }
+    // Depth first with a stack of its own; an edge to a resource still on the stack closes a
+    // cycle.
+    let mut state = vec![0u8; list.len()];
+    let mut out = Vec::new();
+    for root in 0..list.len() {
+        if state[root] != 0 {
+            continue;
+        }
+        state[root] = 1;
+        let mut stack = vec![(root, 0usize)];
+        while let Some(&(i, next)) = stack.last() {
+            match needs[i].get(next) {
+                Some(&(d, span)) => {
+                    if let Some(top) = stack.last_mut() {
+                        top.1 += 1;
+                    }
+                    match state[d] {
+                        0 => {
+                            state[d] = 1;
+                            stack.push((d, 0));
+                        }
+                        1 => {
+                            let from = stack.iter().position(|&(j, _)| j == d).unwrap_or(0);
+                            let path: Vec<String> = stack[from..]
+                                .iter()
+                                .map(|&(j, _)| format!("`{}`", shown[j]))
+                                .chain([format!("`{}`", shown[d])])
+                                .collect();
+                            out.push(Problem {
+                                deployment: true,
+                                span,
+                                at: None,
+                                message: format!(
+                                    "this dependsOn closes a circular dependency ({}): Azure rejects the deployment",
+                                    path.join(" -> ")
+                                ),
+                            });
+                        }
+                        _ => {}
+                    }
+                }
+                None => {
+                    state[i] = 2;
+                    stack.pop();
+                }
+            }
+        }
+    }
+    out
+}
+
 fn resource_list(resources: Value<'_>) -> Vec<(Option<String>, Value<'_>)> {
     if resources.is_object() {
         resources
@@ -1649,6 +1811,7 @@ pub fn problem_span(p: &Problem, source: &str) -> Span {
 impl From<ExprError> for Problem {
     fn from(e: ExprError) -> Self {
         Problem {
+            deployment: false,
             span: Span::new(0, 0),
             at: e.at,
             message: e.message,
@@ -1838,6 +2001,47 @@ mod tests {
   ]
 }"#;
         assert_eq!(next_hop_of_rt(template), "10.20.0.68");
+    }
+
+    #[test]
+    fn a_circular_dependency_is_a_problem_and_other_dependencies_are_not() {
+        let with = |deps_a: &str, deps_b: &str| {
+            format!(
+                r#"{{
+  "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+  "resources": [
+    {{"type": "Microsoft.Network/routeTables", "name": "a", "dependsOn": [{deps_a}]}},
+    {{"type": "Microsoft.Network/virtualNetworks", "name": "b", "dependsOn": [{deps_b}]}},
+    {{"type": "Microsoft.Network/networkInterfaces", "name": "[format('n{{0}}', copyIndex())]",
+      "copy": {{"name": "nics", "count": 2}}, "dependsOn": ["b"]}}
+  ]
+}}"#
+            )
+        };
+        let problems = |t: String| -> Vec<String> {
+            let x = crate::expand_text(&t, None).expect("expands");
+            x["$problems"]
+                .as_array()
+                .map(|p| {
+                    p.iter()
+                        .filter_map(|m| m.as_str().map(str::to_string))
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        // By id one way and by name the other: a cycle.
+        let cycle = problems(with(
+            r#""[resourceId('Microsoft.Network/virtualNetworks', 'b')]""#,
+            r#""a""#,
+        ));
+        assert_eq!(cycle.len(), 1, "{cycle:?}");
+        assert!(cycle[0].contains("(`a` -> `b` -> `a`)"), "{cycle:?}");
+        // A chain, a dependency on a copy loop by its name, and on nothing azlint can name.
+        let fine = problems(with(
+            r#""nics", "[resourceId('Microsoft.Network/virtualNetworks', 'elsewhere')]""#,
+            r#""[resourceGroup().id]""#,
+        ));
+        assert!(fine.is_empty(), "{fine:?}");
     }
 
     /// The next hop of the first route of route table `rt`, once `template` is expanded.
