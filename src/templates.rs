@@ -315,12 +315,10 @@ fn parameter_file_problems(
                     .any(|(n, _)| n.eq_ignore_ascii_case(&name))
                     && !roots[i + 1..].iter().any(|later| given_in(later, &name));
                 if applies {
-                    let wrong_type = mistyped(decl, entry, &name, file);
-                    let not_allowed = match wrong_type {
-                        None => not_allowed(decl, entry, &name, file),
-                        Some(_) => None,
-                    };
-                    out.extend(wrong_type.into_iter().chain(not_allowed));
+                    out.extend(
+                        mistyped(decl, entry, &name, file)
+                            .or_else(|| not_allowed(decl, entry, &name, file)),
+                    );
                 }
                 continue;
             }

@@ -777,15 +777,15 @@ impl Expander {
         scope: &mut Scope<'t>,
     ) {
         let list = resource_list(resources);
+        let dependencies = Dependencies::of(&list, scope);
         if parent.is_none() {
-            let cycles = dependency_cycles(&list, scope);
-            self.out.problems.extend(cycles);
+            self.out.problems.extend(dependencies.cycles());
         }
-        let order = evaluation_order(&list, scope);
+        let order = dependencies.evaluation_order();
         for (symbol, r) in order.into_iter().map(|i| list[i].clone()) {
             if self.out.resources.len() >= MAX_RESOURCES {
                 self.out.problems.push(Problem {
-            deployment: false,
+                    deployment: false,
                     span: r.span(),
                     at: None,
                     message: format!("the template expands to more than {MAX_RESOURCES} resources; azlint stops there"),
@@ -1082,7 +1082,7 @@ impl Expander {
                     .map(|t| format!(" (`{t}`)"))
                     .unwrap_or_default();
                 self.out.skipped.push(Problem {
-            deployment: false,
+                    deployment: false,
                     span: link.span(),
                     at: None,
                     message: format!(
@@ -1500,247 +1500,195 @@ fn runtime_properties(node: &mut Node, ty: &str, id: &str, at: Origin) {
     node.set("properties", props);
 }
 
-/// Resources in languageVersion 1.0 (an array) or 2.0 (an object keyed by symbolic name).
-/// The order to evaluate resources in: the template's, except that a nested deployment another
-/// resource depends on (`dependsOn`) comes before it, as Azure deploys it first, so that
-/// `reference('<deployment>').outputs` reads what it gives. Other dependencies do not carry
-/// values azlint knows before deployment, and keep their places.
-fn evaluation_order<'t>(list: &[(Option<String>, Value<'t>)], scope: &mut Scope<'t>) -> Vec<usize> {
-    let text = |v: Option<Value<'t>>, scope: &mut Scope<'t>| -> Option<String> {
-        let v = scope.eval_value(v?).ok();
-        let _ = scope.take_touched();
-        match v {
-            Some(Val::Str(s)) => Some(s.trim().trim_end_matches('/').to_ascii_lowercase()),
-            _ => None,
-        }
-    };
-    // Each deployment's names: its symbol, its copy loop's name, its own name.
-    let mut deployments: Vec<(usize, Vec<String>)> = Vec::new();
-    for (i, (symbol, r)) in list.iter().enumerate() {
-        let is_deployment = r
-            .get_ignore_case("type")
-            .and_then(|t| t.as_str())
-            .is_some_and(|t| {
-                t.trim()
-                    .eq_ignore_ascii_case("Microsoft.Resources/deployments")
-            });
-        if !is_deployment {
-            continue;
-        }
-        let mut names: Vec<String> = symbol.iter().map(|s| s.to_ascii_lowercase()).collect();
-        if let Some(copy) = r.get_ignore_case("copy").filter(|c| c.is_object()) {
-            names.extend(
-                copy.get_ignore_case("name")
-                    .and_then(|n| n.as_str())
-                    .map(|n| n.to_ascii_lowercase()),
-            );
-        }
-        // A looped deployment's name reads copyIndex(): its copy loop's name stands for it.
-        if r.get_ignore_case("copy").is_none() {
-            names.extend(text(r.get_ignore_case("name"), scope));
-        }
-        deployments.push((i, names));
-    }
-    if deployments.is_empty() {
-        return (0..list.len()).collect();
-    }
-    // The deployments each resource depends on.
-    let mut needs: Vec<Vec<usize>> = vec![Vec::new(); list.len()];
-    for (i, (_, r)) in list.iter().enumerate() {
-        let Some(deps) = r.get_ignore_case("dependsOn").filter(|d| d.is_array()) else {
-            continue;
+/// The `dependsOn` edges among the resources of one template (a list), each with the entry
+/// that makes it. An entry names a resource by its symbolic name, its copy loop's name, its id,
+/// or its name when no other resource has that name (a nested deployment also by the last
+/// segment of a deployment id); an entry azlint cannot evaluate names nothing, and a resource
+/// naming itself is left alone.
+struct Dependencies {
+    needs: Vec<Vec<(usize, Span)>>,
+    deployment: Vec<bool>,
+    /// Each resource as a message names it.
+    shown: Vec<String>,
+}
+
+impl Dependencies {
+    fn of<'t>(list: &[(Option<String>, Value<'t>)], scope: &mut Scope<'t>) -> Dependencies {
+        let mut deps = Dependencies {
+            needs: vec![Vec::new(); list.len()],
+            deployment: Vec::with_capacity(list.len()),
+            shown: Vec::with_capacity(list.len()),
         };
-        for dep in deps.elements() {
-            let Some(dep) = text(Some(dep), scope) else {
+        if !list
+            .iter()
+            .any(|(_, r)| r.get_ignore_case("dependsOn").is_some())
+        {
+            return deps;
+        }
+        fn eval<'t>(v: Value<'t>, scope: &mut Scope<'t>) -> Option<String> {
+            let v = scope.eval_value(v).ok();
+            let _ = scope.take_touched();
+            match v {
+                Some(Val::Str(s)) => Some(s.trim().trim_end_matches('/').to_string()),
+                _ => None,
+            }
+        }
+        let mut keys: Vec<Vec<String>> = Vec::with_capacity(list.len());
+        let mut names: Vec<Option<String>> = Vec::with_capacity(list.len());
+        let mut types: Vec<Option<String>> = Vec::with_capacity(list.len());
+        for (i, (symbol, r)) in list.iter().enumerate() {
+            let mut k: Vec<String> = symbol.iter().map(|s| s.to_ascii_lowercase()).collect();
+            let copy = r.get_ignore_case("copy").filter(|c| c.is_object());
+            let copy_name = copy.and_then(|c| c.get_ignore_case("name")?.as_str());
+            k.extend(copy_name.as_deref().map(str::to_ascii_lowercase));
+            // A copy's name reads copyIndex(): its loop's name stands for it.
+            let written = match copy {
+                Some(_) => None,
+                None => r.get_ignore_case("name").and_then(|v| eval(v, scope)),
+            };
+            let ty = r.get_ignore_case("type").and_then(|v| eval(v, scope));
+            deps.deployment.push(
+                ty.as_deref()
+                    .is_some_and(|t| t.eq_ignore_ascii_case("Microsoft.Resources/deployments")),
+            );
+            if let (Some(ty), Some(name)) = (&ty, &written) {
+                if ty.contains('/') && ty.matches('/').count() == name.matches('/').count() + 1 {
+                    k.push(resource_id(ty, name, None, &scope.deployment).to_ascii_lowercase());
+                }
+            }
+            deps.shown.push(
+                written
+                    .clone()
+                    .or_else(|| symbol.clone())
+                    .or_else(|| copy_name.map(|n| n.into_owned()))
+                    .unwrap_or_else(|| format!("resource {}", i + 1)),
+            );
+            keys.push(k);
+            names.push(written.map(|n| n.to_ascii_lowercase()));
+            types.push(ty);
+        }
+        for (i, (_, r)) in list.iter().enumerate() {
+            let Some(entries) = r.get_ignore_case("dependsOn").filter(|d| d.is_array()) else {
                 continue;
             };
-            let last = dep.rsplit('/').next().unwrap_or(&dep).to_string();
-            let names_it = |n: &String| {
-                *n == dep || (dep.contains("/microsoft.resources/deployments/") && *n == last)
-            };
-            needs[i].extend(
-                deployments
-                    .iter()
-                    .filter(|(d, names)| *d != i && names.iter().any(names_it))
-                    .map(|(d, _)| *d),
-            );
+            for entry in entries.elements() {
+                let Some(dep) = eval(entry, scope).map(|d| d.to_ascii_lowercase()) else {
+                    continue;
+                };
+                let matching = |hit: &dyn Fn(usize) -> bool| -> Vec<usize> {
+                    (0..list.len()).filter(|&j| j != i && hit(j)).collect()
+                };
+                let mut targets = matching(&|j| keys[j].contains(&dep));
+                if targets.is_empty() {
+                    if let Some(last) = dep
+                        .split_once("/microsoft.resources/deployments/")
+                        .map(|(_, n)| n)
+                    {
+                        targets =
+                            matching(&|j| deps.deployment[j] && names[j].as_deref() == Some(last));
+                    }
+                }
+                if targets.is_empty() {
+                    let by_name = matching(&|j| names[j].as_deref() == Some(dep.as_str()));
+                    if by_name.len() == 1 {
+                        targets = by_name;
+                    }
+                }
+                deps.needs[i].extend(targets.into_iter().map(|j| (j, entry.span())));
+            }
         }
+        deps
     }
-    // Depth first (with a stack of its own: chains may be long), in the template's order; a
-    // cycle, which Azure rejects, is broken where it closes.
-    let mut seen = vec![false; list.len()];
-    let mut out = Vec::with_capacity(list.len());
-    for root in 0..list.len() {
-        if seen[root] {
-            continue;
-        }
-        seen[root] = true;
-        let mut stack = vec![(root, 0usize)];
-        while let Some((i, next)) = stack.last_mut() {
-            match needs[*i].get(*next) {
-                Some(&d) => {
-                    *next += 1;
-                    if !seen[d] {
-                        seen[d] = true;
+
+    /// The order to evaluate resources in: the template's, except that a nested deployment
+    /// another resource depends on comes before it, as Azure deploys it first, so that
+    /// `reference('<deployment>').outputs` reads what it gives. Other dependencies carry no
+    /// values azlint knows before deployment, and keep their places.
+    fn evaluation_order(&self) -> Vec<usize> {
+        let mut order = Vec::with_capacity(self.needs.len());
+        self.walk(|d| self.deployment[d], |i| order.push(i), |_, _, _| {});
+        order
+    }
+
+    /// The entries that close a circular dependency: Azure rejects such a deployment
+    /// ("Circular dependency detected").
+    fn cycles(&self) -> Vec<Problem> {
+        let mut out = Vec::new();
+        self.walk(
+            |_| true,
+            |_| {},
+            |path, closing, span| {
+                let names: Vec<String> = path
+                    .iter()
+                    .chain([&closing])
+                    .map(|&j| format!("`{}`", self.shown[j]))
+                    .collect();
+                out.push(Problem {
+                    deployment: true,
+                    span,
+                    at: None,
+                    message: format!(
+                        "this dependsOn closes a circular dependency ({}): Azure rejects the deployment",
+                        names.join(" -> ")
+                    ),
+                });
+            },
+        );
+        out
+    }
+
+    /// Depth first over the edges `follow` keeps, in the template's order, with a stack of its
+    /// own (chains may be long): `done` gets each resource after those it needs; `cycle` the
+    /// path from the resource an edge returns to, that resource, and the edge's entry.
+    fn walk(
+        &self,
+        follow: impl Fn(usize) -> bool,
+        mut done: impl FnMut(usize),
+        mut cycle: impl FnMut(&[usize], usize, Span),
+    ) {
+        let mut state = vec![0u8; self.needs.len()];
+        for root in 0..self.needs.len() {
+            if state[root] != 0 {
+                continue;
+            }
+            state[root] = 1;
+            let mut stack = vec![(root, 0usize)];
+            while let Some(&(i, next)) = stack.last() {
+                let edge = self.needs[i]
+                    .iter()
+                    .enumerate()
+                    .skip(next)
+                    .find(|(_, (d, _))| follow(*d));
+                let Some((k, &(d, span))) = edge else {
+                    state[i] = 2;
+                    done(i);
+                    stack.pop();
+                    continue;
+                };
+                if let Some(top) = stack.last_mut() {
+                    top.1 = k + 1;
+                }
+                match state[d] {
+                    0 => {
+                        state[d] = 1;
                         stack.push((d, 0));
                     }
-                }
-                None => {
-                    out.push(*i);
-                    stack.pop();
+                    1 => {
+                        let path: Vec<usize> = stack
+                            .iter()
+                            .map(|&(j, _)| j)
+                            .skip_while(|&j| j != d)
+                            .collect();
+                        cycle(&path, d, span);
+                    }
+                    _ => {}
                 }
             }
         }
     }
-    out
 }
 
-/// `dependsOn` entries that close a circular dependency among the resources of one template:
-/// Azure rejects such a deployment ("Circular dependency detected"). An entry names a resource
-/// by its symbolic name, its copy loop's name, its id, or its name when no other resource of
-/// the template has that name; entries azlint cannot evaluate name nothing.
-fn dependency_cycles<'t>(
-    list: &[(Option<String>, Value<'t>)],
-    scope: &mut Scope<'t>,
-) -> Vec<Problem> {
-    if !list
-        .iter()
-        .any(|(_, r)| r.get_ignore_case("dependsOn").is_some())
-    {
-        return Vec::new();
-    }
-    let text = |v: Option<Value<'t>>, scope: &mut Scope<'t>| -> Option<String> {
-        let v = scope.eval_value(v?).ok();
-        let _ = scope.take_touched();
-        match v {
-            Some(Val::Str(s)) => Some(s.trim().trim_end_matches('/').to_ascii_lowercase()),
-            _ => None,
-        }
-    };
-    // Each resource's symbol or copy name and id, and its name.
-    let mut keys: Vec<Vec<String>> = Vec::with_capacity(list.len());
-    let mut names: Vec<Option<String>> = Vec::with_capacity(list.len());
-    let mut shown: Vec<String> = Vec::with_capacity(list.len());
-    for (i, (symbol, r)) in list.iter().enumerate() {
-        let mut k: Vec<String> = symbol.iter().map(|s| s.to_ascii_lowercase()).collect();
-        let copy = r.get_ignore_case("copy").filter(|c| c.is_object());
-        let copy_name = copy.and_then(|c| c.get_ignore_case("name")?.as_str());
-        k.extend(copy_name.as_deref().map(str::to_ascii_lowercase));
-        let written = match copy {
-            // A copy's name reads copyIndex(): its loop's name stands for it.
-            Some(_) => None,
-            None => {
-                let v = r
-                    .get_ignore_case("name")
-                    .and_then(|n| scope.eval_value(n).ok());
-                let _ = scope.take_touched();
-                match v {
-                    Some(Val::Str(s)) => Some(s.trim().trim_end_matches('/').to_string()),
-                    _ => None,
-                }
-            }
-        };
-        shown.push(
-            written
-                .clone()
-                .or_else(|| symbol.clone())
-                .or_else(|| copy_name.map(|n| n.into_owned()))
-                .unwrap_or_else(|| format!("resource {}", i + 1)),
-        );
-        let name = written.map(|n| n.to_ascii_lowercase());
-        let ty = text(r.get_ignore_case("type"), scope);
-        if let (Some(ty), Some(name)) = (&ty, &name) {
-            if ty.contains('/') && ty.matches('/').count() == name.matches('/').count() + 1 {
-                k.push(resource_id(ty, name, None, &scope.deployment).to_ascii_lowercase());
-            }
-        }
-        keys.push(k);
-        names.push(name);
-    }
-    // The edges, each with the entry that makes it.
-    let mut needs: Vec<Vec<(usize, Span)>> = vec![Vec::new(); list.len()];
-    for (i, (_, r)) in list.iter().enumerate() {
-        let Some(deps) = r.get_ignore_case("dependsOn").filter(|d| d.is_array()) else {
-            continue;
-        };
-        for entry in deps.elements() {
-            let Some(dep) = text(Some(entry), scope) else {
-                continue;
-            };
-            let by_key: Vec<usize> = (0..list.len())
-                .filter(|&j| keys[j].contains(&dep))
-                .collect();
-            let targets = if by_key.is_empty() {
-                let by_name: Vec<usize> = (0..list.len())
-                    .filter(|&j| names[j].as_deref() == Some(dep.as_str()))
-                    .collect();
-                if by_name.len() == 1 {
-                    by_name
-                } else {
-                    Vec::new()
-                }
-            } else {
-                by_key
-            };
-            needs[i].extend(
-                targets
-                    .into_iter()
-                    .filter(|&j| j != i)
-                    .map(|j| (j, entry.span())),
-            );
-        }
-    }
-    // Depth first with a stack of its own; an edge to a resource still on the stack closes a
-    // cycle.
-    let mut state = vec![0u8; list.len()];
-    let mut out = Vec::new();
-    for root in 0..list.len() {
-        if state[root] != 0 {
-            continue;
-        }
-        state[root] = 1;
-        let mut stack = vec![(root, 0usize)];
-        while let Some(&(i, next)) = stack.last() {
-            match needs[i].get(next) {
-                Some(&(d, span)) => {
-                    if let Some(top) = stack.last_mut() {
-                        top.1 += 1;
-                    }
-                    match state[d] {
-                        0 => {
-                            state[d] = 1;
-                            stack.push((d, 0));
-                        }
-                        1 => {
-                            let from = stack.iter().position(|&(j, _)| j == d).unwrap_or(0);
-                            let path: Vec<String> = stack[from..]
-                                .iter()
-                                .map(|&(j, _)| format!("`{}`", shown[j]))
-                                .chain([format!("`{}`", shown[d])])
-                                .collect();
-                            out.push(Problem {
-                                deployment: true,
-                                span,
-                                at: None,
-                                message: format!(
-                                    "this dependsOn closes a circular dependency ({}): Azure rejects the deployment",
-                                    path.join(" -> ")
-                                ),
-                            });
-                        }
-                        _ => {}
-                    }
-                }
-                None => {
-                    state[i] = 2;
-                    stack.pop();
-                }
-            }
-        }
-    }
-    out
-}
-
+/// Resources in languageVersion 1.0 (an array) or 2.0 (an object keyed by symbolic name).
 fn resource_list(resources: Value<'_>) -> Vec<(Option<String>, Value<'_>)> {
     if resources.is_object() {
         resources
