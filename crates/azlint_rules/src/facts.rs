@@ -216,14 +216,9 @@ pub fn fact<'a>(cx: &Context<'a>, name: &str, res: ResIdx, _current: Value<'a>) 
             // With no identity's role directly on the resource there is no other identity's
             // either, whether or not the HA identity is known.
             if name.starts_with("roles.other_") && facts.roles.on(key).any(&direct_identity) {
-                match fact(cx, "site.ha_principal_ids", res, _current) {
-                    FactAnswer::Known(items) => {
-                        ha.extend(items.iter().filter_map(|i| match &i.scalar {
-                            Scalar::Str(s) => Some(s.to_string()),
-                            _ => None,
-                        }))
-                    }
-                    unknown => return unknown,
+                match ha_principals(cx, res, _current) {
+                    Ok(principals) => ha = principals,
+                    Err(unknown) => return unknown,
                 }
             }
             let other = |a: &azlint_facts::RoleAssignment| {
@@ -271,16 +266,9 @@ pub fn fact<'a>(cx: &Context<'a>, name: &str, res: ResIdx, _current: Value<'a>) 
                     // exist: whether the HA identity holds one here then cannot be told, unless
                     // it holds another for certain.
                     if !conditional.is_empty() {
-                        let ha: Vec<String> = match fact(cx, "site.ha_principal_ids", res, _current)
-                        {
-                            FactAnswer::Known(items) => items
-                                .iter()
-                                .filter_map(|i| match &i.scalar {
-                                    Scalar::Str(s) => Some(s.to_ascii_lowercase()),
-                                    _ => None,
-                                })
-                                .collect(),
-                            unknown => return unknown,
+                        let ha = match ha_principals(cx, res, _current) {
+                            Ok(principals) => principals,
+                            Err(unknown) => return unknown,
                         };
                         let holds = |list: &[String]| {
                             list.iter()
@@ -444,6 +432,24 @@ pub fn fact<'a>(cx: &Context<'a>, name: &str, res: ResIdx, _current: Value<'a>) 
             }
             None => no_site(),
         },
+    }
+}
+
+/// The principals of the HA identity of `res`'s site (`site.ha_principal_ids`), as text.
+fn ha_principals<'a>(
+    cx: &Context<'a>,
+    res: ResIdx,
+    current: Value<'a>,
+) -> Result<Vec<String>, FactAnswer<'a>> {
+    match fact(cx, "site.ha_principal_ids", res, current) {
+        FactAnswer::Known(items) => Ok(items
+            .iter()
+            .filter_map(|i| match &i.scalar {
+                Scalar::Str(s) => Some(s.to_string()),
+                _ => None,
+            })
+            .collect()),
+        unknown => Err(unknown),
     }
 }
 
