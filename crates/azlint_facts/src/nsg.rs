@@ -525,6 +525,14 @@ fn prefix_matches(prefixes: &[Cow<'_, str>], end: Endpoint, vnet: &[IpNet]) -> M
     {
         return Match::Yes;
     }
+    // So may prefixes that each hold part of a subnet's prefix (`10.0.0.0/25` and
+    // `10.0.0.128/25` for a NIC somewhere in `10.0.0.0/24`).
+    if let (Match::Maybe, Endpoint::Within(within)) = (result, end) {
+        let nets: Vec<IpNet> = prefixes.iter().filter_map(|p| prefix(p)).collect();
+        if IpNet::aggregate(&nets).iter().any(|n| n.contains(&within)) {
+            return Match::Yes;
+        }
+    }
     result
 }
 
@@ -1045,6 +1053,17 @@ mod tests {
         for p in ["10.20.0.0/28", "10.20.0.4"] {
             assert_eq!(check(p), Match::Maybe, "{p}");
         }
+        // Prefixes that hold the prefix together decide as one that holds it alone.
+        let together = |ps: &[&'static str]| {
+            let ps: Vec<Cow<'_, str>> = ps.iter().map(|&p| Cow::Borrowed(p)).collect();
+            prefix_matches(&ps, within, &vnet)
+        };
+        assert_eq!(together(&["10.20.0.0/28", "10.20.0.16/28"]), Match::Yes);
+        assert_eq!(
+            together(&["10.20.0.16/28", "10.99.0.0/16", "10.20.0.0/28"]),
+            Match::Yes
+        );
+        assert_eq!(together(&["10.20.0.0/28", "10.20.0.24/29"]), Match::Maybe);
         // A VNET whose space the inputs do not show may still be what `VirtualNetwork` holds.
         assert_eq!(
             prefix_matches(&[Cow::Borrowed("VirtualNetwork")], within, &[]),
