@@ -1373,9 +1373,9 @@ fn every_parameter_behind_a_value_is_labelled() {
 }
 
 /// `ha-site-roles.json` with dynamic management IPs (as Cato's Terraform deploys them) and an
-/// NSG on the MGMT subnet (10.20.0.0/27) whose one custom rule denies TCP/443 to the Internet
-/// from `source`.
-fn dynamic_mgmt_site(source: &str) -> String {
+/// NSG on the MGMT subnet (10.20.0.0/27, and `more` prefixes) whose one custom rule denies
+/// TCP/443 to the Internet from `source`.
+fn dynamic_mgmt_site(source: &str, more: &[&str]) -> String {
     let text = std::fs::read_to_string("fixtures/templates/ha-site-roles.json").expect("fixture");
     let mut t: serde_json::Value = serde_json::from_str(&text).expect("JSON");
     let resources = t["resources"].as_array_mut().expect("resources");
@@ -1387,9 +1387,19 @@ fn dynamic_mgmt_site(source: &str) -> String {
             ip.as_object_mut().expect("ip").remove("privateIPAddress");
         }
         if name == "ams-vsNet" {
-            r["properties"]["subnets"][0]["properties"]["networkSecurityGroup"] = serde_json::json!(
+            let subnet = &mut r["properties"]["subnets"][0]["properties"];
+            subnet["networkSecurityGroup"] = serde_json::json!(
                 {"id": "[resourceId('Microsoft.Network/networkSecurityGroups', 'ams-MGMTSecurityGroup')]"}
             );
+            if !more.is_empty() {
+                let mut all = vec![subnet["addressPrefix"].clone()];
+                all.extend(more.iter().map(|&p| serde_json::Value::from(p)));
+                subnet["addressPrefixes"] = all.into();
+                subnet
+                    .as_object_mut()
+                    .expect("subnet")
+                    .remove("addressPrefix");
+            }
         }
     }
     resources.push(serde_json::json!({
@@ -1411,8 +1421,45 @@ fn dynamic_mgmt_site(source: &str) -> String {
 
 #[test]
 fn a_dynamic_address_is_judged_by_its_subnet() {
-    let egress = |source: &str| {
-        let dir = scratch(&[("t.json", &dynamic_mgmt_site(source))]);
+    let egress = |source: &str| egress_from_dynamic(source, &[]);
+    let error = ("error".to_string(), false);
+    let note = ("note".to_string(), true);
+    // The rule's source holds the whole MGMT subnet, so whichever address Azure assigns.
+    for source in ["10.20.0.0/27", "10.0.0.0/8", "VirtualNetwork", "*"] {
+        assert_eq!(
+            egress(source),
+            (1, vec![error.clone(), error.clone()]),
+            "{source}"
+        );
+    }
+    // None of it: allowed, with no "cannot tell".
+    assert_eq!(egress("10.99.0.0/16"), (0, vec![]));
+    // Part of it: the assigned address decides.
+    assert_eq!(egress("10.20.0.0/28"), (0, vec![note.clone(), note]));
+}
+
+#[test]
+fn a_dynamic_address_in_a_subnet_of_several_prefixes_is_judged_by_all() {
+    let egress = |source: &str| egress_from_dynamic(source, &["10.20.0.96/27"]);
+    let error = ("error".to_string(), false);
+    let note = ("note".to_string(), true);
+    // Every prefix Azure may assign from is held: denied whichever it picks.
+    for source in ["10.20.0.0/16", "VirtualNetwork", "*"] {
+        assert_eq!(
+            egress(source),
+            (1, vec![error.clone(), error.clone()]),
+            "{source}"
+        );
+    }
+    assert_eq!(egress("10.99.0.0/16"), (0, vec![]));
+    // One prefix denied, the other not: which one Azure picks decides.
+    assert_eq!(egress("10.20.0.0/27"), (0, vec![note.clone(), note]));
+}
+
+/// The HA034 findings (severity, cannot tell) and the exit code for [`dynamic_mgmt_site`].
+fn egress_from_dynamic(source: &str, more: &[&str]) -> (i32, Vec<(String, bool)>) {
+    {
+        let dir = scratch(&[("t.json", &dynamic_mgmt_site(source, more))]);
         let run = run_in(
             &dir,
             &["check", "--show-unknown", "--format", "json", "t.json"],
@@ -1430,21 +1477,7 @@ fn a_dynamic_address_is_judged_by_its_subnet() {
             })
             .collect();
         (run.code, found)
-    };
-    let error = ("error".to_string(), false);
-    let note = ("note".to_string(), true);
-    // The rule's source holds the whole MGMT subnet, so whichever address Azure assigns.
-    for source in ["10.20.0.0/27", "10.0.0.0/8", "VirtualNetwork", "*"] {
-        assert_eq!(
-            egress(source),
-            (1, vec![error.clone(), error.clone()]),
-            "{source}"
-        );
     }
-    // None of it: allowed, with no "cannot tell".
-    assert_eq!(egress("10.99.0.0/16"), (0, vec![]));
-    // Part of it: the assigned address decides.
-    assert_eq!(egress("10.20.0.0/28"), (0, vec![note.clone(), note]));
 }
 
 /// `az identity show` of the HA identity of `ha-site-roles.json`, at the ids the template has

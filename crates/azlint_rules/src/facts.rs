@@ -388,20 +388,23 @@ pub fn fact<'a>(cx: &Context<'a>, name: &str, res: ResIdx, _current: Value<'a>) 
             };
             let mut out = Vec::new();
             for (protocol, port) in flows {
-                let flow = Flow {
-                    protocol,
-                    source: ctx.ip,
-                    destination: Endpoint::Internet,
-                    port,
-                    source_asgs: ctx.asgs.clone(),
-                    // An Internet address is in no application security group.
-                    destination_asgs: Asgs::Known(Vec::new()),
-                };
                 let steps = [
                     (ctx.nic_nsg, Direction::Outbound),
                     (ctx.subnet_nsg, Direction::Outbound),
                 ];
-                match path_verdict(cx, &steps, &flow, &ctx.vnet) {
+                let verdicts = ctx.ips.iter().map(|&source| {
+                    let flow = Flow {
+                        protocol,
+                        source,
+                        destination: Endpoint::Internet,
+                        port,
+                        source_asgs: ctx.asgs.clone(),
+                        // An Internet address is in no application security group.
+                        destination_asgs: Asgs::Known(Vec::new()),
+                    };
+                    path_verdict(cx, &steps, &flow, &ctx.vnet)
+                });
+                match agreed(verdicts) {
                     Ok(None) => {}
                     Ok(Some(d)) => {
                         let text = format!(
@@ -582,21 +585,27 @@ fn site_fact<'a>(cx: &Context<'a>, site: &Site, name: &str, res: ResIdx) -> Fact
                 (&a, &b, "to the standby"),
                 (&b, &a, "back, after a failover"),
             ] {
-                let flow = Flow {
-                    protocol: "Udp",
-                    source: from.ip,
-                    destination: to.ip,
-                    port: 20480,
-                    source_asgs: from.asgs.clone(),
-                    destination_asgs: to.asgs.clone(),
-                };
                 let steps = [
                     (from.nic_nsg, Direction::Outbound),
                     (from.subnet_nsg, Direction::Outbound),
                     (to.subnet_nsg, Direction::Inbound),
                     (to.nic_nsg, Direction::Inbound),
                 ];
-                match path_verdict(cx, &steps, &flow, &vnet) {
+                let pairs = from.ips.iter().flat_map(|&source| {
+                    to.ips.iter().map(move |&destination| (source, destination))
+                });
+                let verdicts = pairs.map(|(source, destination)| {
+                    let flow = Flow {
+                        protocol: "Udp",
+                        source,
+                        destination,
+                        port: 20480,
+                        source_asgs: from.asgs.clone(),
+                        destination_asgs: to.asgs.clone(),
+                    };
+                    path_verdict(cx, &steps, &flow, &vnet)
+                });
+                match agreed(verdicts) {
                     Ok(None) => {}
                     Ok(Some(d)) => {
                         let text = format!("{} denies the keepalive (UDP/20480) {what}", d.name);
@@ -1045,9 +1054,9 @@ fn image_version<'a>(cx: &Context<'a>, vm: ResIdx) -> FactAnswer<'a> {
 
 /// What NSG evaluation needs to know about a NIC.
 struct NicContext {
-    /// Its address, or the subnet prefix Azure assigns it from when the address is not known
-    /// yet (a dynamic address in a template).
-    ip: Endpoint,
+    /// Its address; when the address is not known yet (a dynamic address in a template), the
+    /// prefixes of its subnet Azure may assign it from, each an [`Endpoint::Within`].
+    ips: Vec<Endpoint>,
     /// The application security groups of its IP configuration.
     asgs: Asgs,
     nic_nsg: Option<ResIdx>,
@@ -1093,8 +1102,8 @@ fn nic_context(cx: &Context<'_>, nic: ResIdx) -> Result<NicContext, String> {
             .ok_or("the NIC's IP configuration is not known")?;
         let (subnet_id, subnet) = primary_subnet(cx, nic).ok_or("the NIC's subnet is not known")?;
         let subnet = subnet.ok_or_else(|| format!("the subnet `{subnet_id}` is not in the inputs"));
-        let ip = match info.private_ip {
-            Some(ip) => Endpoint::Ip(ip),
+        let ips = match info.private_ip {
+            Some(ip) => vec![Endpoint::Ip(ip)],
             None => subnet
                 .as_ref()
                 .ok()
@@ -1104,7 +1113,7 @@ fn nic_context(cx: &Context<'_>, nic: ResIdx) -> Result<NicContext, String> {
         let subnet = subnet?;
         return Ok(NicContext {
             asgs: Asgs::of_nic(inv, nic, info.private_ip),
-            ip,
+            ips,
             vnet: vnet_space(cx, subnet),
             nic_nsg: attached_nsg(&info.nsg)?,
             subnet_nsg: match cx.facts.subnet_info(subnet) {
@@ -1129,7 +1138,7 @@ fn nic_context(cx: &Context<'_>, nic: ResIdx) -> Result<NicContext, String> {
         .ok_or_else(|| format!("the subnet `{subnet_id}` is not in the inputs"))?;
     Ok(NicContext {
         asgs: Asgs::of_nic(inv, nic, Some(ip)),
-        ip: Endpoint::Ip(ip),
+        ips: vec![Endpoint::Ip(ip)],
         vnet: vnet_space(cx, subnet),
         nic_nsg: nsg_of(cx, nic)?,
         subnet_nsg: nsg_of(cx, subnet)?,
@@ -1170,20 +1179,50 @@ fn lone_in_unknown_vnet(cx: &Context<'_>, site: &Site) -> bool {
             .any(|&(_, nic, _)| cx.facts.nic_info(nic).is_some_and(|i| i.vnet_key.is_some()))
 }
 
-/// What a NIC without a known address gets its address from: the subnet's one IPv4 prefix
-/// (Azure assigns a dynamic address from it, and a static one must lie in it). `None` when
-/// the prefix is not known or the subnet has several.
-fn assigned_from(cx: &Context<'_>, subnet: ResIdx) -> Option<Endpoint> {
+/// What a NIC without a known address gets its address from: the subnet's IPv4 prefixes
+/// (Azure assigns a dynamic address from one of them, and a static one must lie in one).
+/// `None` when the subnet shows none.
+fn assigned_from(cx: &Context<'_>, subnet: ResIdx) -> Option<Vec<Endpoint>> {
     let written = |path: &[&str]| prefixes(found(cx.inv.prop(subnet, path)));
     let mut all = written(&["addressPrefix"]);
     all.extend(written(&["addressPrefixes"]));
     all.sort_unstable();
     all.dedup();
-    let mut v4 = all.into_iter().filter(|n| matches!(n, IpNet::V4(_)));
-    match (v4.next(), v4.next()) {
-        (Some(net), None) => Some(Endpoint::Within(net)),
-        _ => None,
+    let v4: Vec<Endpoint> = all
+        .into_iter()
+        .filter(|n| matches!(n, IpNet::V4(_)))
+        .map(Endpoint::Within)
+        .collect();
+    (!v4.is_empty()).then_some(v4)
+}
+
+/// One verdict for a flow from each address a NIC may get: the verdict when they agree (each
+/// allows, or the same rule denies each); cannot tell when they differ.
+fn agreed<'a>(
+    verdicts: impl IntoIterator<Item = Result<Option<Denial<'a>>, String>>,
+) -> Result<Option<Denial<'a>>, String> {
+    let mut first: Option<Option<Denial<'a>>> = None;
+    for v in verdicts {
+        let v = v?;
+        match &first {
+            None => first = Some(v),
+            Some(f) => {
+                let same = match (f, &v) {
+                    (None, None) => true,
+                    (Some(a), Some(b)) => {
+                        a.name == b.name
+                            && a.at.map(|v| v.span()) == b.at.map(|v| v.span())
+                            && a.file == b.file
+                    }
+                    _ => false,
+                };
+                if !same {
+                    return Err("the NIC's address is not known yet, and the NSGs decide differently for the prefixes of its subnet Azure may assign it from".into());
+                }
+            }
+        }
     }
+    Ok(first.flatten())
 }
 
 /// The address space of a subnet's VNET: what `VirtualNetwork` covers.
