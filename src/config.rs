@@ -369,7 +369,7 @@ pub fn show(args: &ConfigArgs) -> crate::check::Outcome {
     if found.config.fail_on.is_none() {
         out.push_str("# fail-on = \"warning\" (default)\n");
     }
-    print!("{out}");
+    out!("{out}");
     crate::check::Outcome::Clean
 }
 

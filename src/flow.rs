@@ -509,13 +509,13 @@ pub fn run(args: &FlowArgs) -> Outcome {
             if !chosen.reasons.is_empty() {
                 o.insert("reason".into(), json!(chosen.reasons.join("; ")));
             }
-            println!(
+            outln!(
                 "{}",
                 serde_json::to_string_pretty(&Json::Object(o)).unwrap_or_default()
             );
         }
         ListFormat::Text => {
-            println!(
+            outln!(
                 "flow {} {source}:{sport} -> {}:{port} from NIC {}",
                 chosen.protocol,
                 args.to,
@@ -529,7 +529,7 @@ pub fn run(args: &FlowArgs) -> Outcome {
                         } else {
                             format!(" {}", r.next_hop_ips.join(", "))
                         };
-                        println!(
+                        outln!(
                             "  route     {} -> {}{ips} ({} route{})",
                             r.address_prefix,
                             r.next_hop_type,
@@ -537,30 +537,30 @@ pub fn run(args: &FlowArgs) -> Outcome {
                             r.name.as_ref().map(|n| format!(" {n}")).unwrap_or_default()
                         );
                     }
-                    None => println!("  route     none matches: Azure drops the traffic"),
+                    None => outln!("  route     none matches: Azure drops the traffic"),
                 }
                 if let Some(why) = unknown {
-                    println!("  route     unknown: {why}");
+                    outln!("  route     unknown: {why}");
                 }
             }
             for s in &chosen.steps {
-                println!("  {}", step_text(&inv, s));
+                outln!("  {}", step_text(&inv, s));
             }
             if answers.len() > 1 {
                 let each: Vec<String> = answers
                     .iter()
                     .map(|a| format!("{} {}", a.protocol, a.verdict))
                     .collect();
-                println!("  protocols: {}", each.join(", "));
+                outln!("  protocols: {}", each.join(", "));
             }
             for why in &chosen.reasons {
-                println!("  note: {why}");
+                outln!("  note: {why}");
             }
-            println!("verdict: {}", chosen.verdict);
+            outln!("verdict: {}", chosen.verdict);
             let frames = deciding_frames(&inv, chosen);
             if !frames.is_empty() {
-                println!();
-                print!("{}", render_text(&frames, &files, TextOptions::default()));
+                outln!();
+                out!("{}", render_text(&frames, &files, TextOptions::default()));
             }
         }
     }

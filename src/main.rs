@@ -5,13 +5,14 @@
 //! sorted and rendered (`check`, `output`). Exit codes: 0 clean, 1 findings, 2 usage error or
 //! unreadable input.
 
+#[macro_use]
+mod output;
 mod baseline;
 mod check;
 mod cli;
 mod config;
 mod flow;
 mod inputs;
-mod output;
 mod routes;
 mod rules;
 mod settings;

@@ -8,6 +8,37 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::inputs::InputSpec;
 
+/// Writes text to standard output for the commands that print as they go (`rules`, `flow`,
+/// `routes`, ...). A closed pipe (`azlint rules | head -1`) is the reader's choice: the rest
+/// is dropped and the command ends as it would have. Any other write error ends the run
+/// (exit code 2).
+pub fn print_out(args: std::fmt::Arguments<'_>) {
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = out.write_fmt(args) {
+        if e.kind() != std::io::ErrorKind::BrokenPipe {
+            eprintln!("azlint: error: cannot write to standard output: {e}");
+            std::process::exit(2);
+        }
+    }
+}
+
+/// `print!` through [`print_out`].
+macro_rules! out {
+    ($($arg:tt)*) => {
+        $crate::output::print_out(format_args!($($arg)*))
+    };
+}
+
+/// `println!` through [`print_out`].
+macro_rules! outln {
+    () => {
+        $crate::output::print_out(format_args!("\n"))
+    };
+    ($($arg:tt)*) => {
+        $crate::output::print_out(format_args!("{}\n", format_args!($($arg)*)))
+    };
+}
+
 /// Writes the report to standard output, or atomically to `path`: a reader of the file never
 /// sees half a report, and a failed run leaves an earlier report intact.
 pub fn write_report(path: Option<&Path>, report: &str) -> Result<(), String> {

@@ -350,6 +350,6 @@ pub fn run(args: &RoutesArgs) -> Outcome {
         ListFormat::Text => routes_text(&inv, &eff, args.to),
         ListFormat::Json => render_json(&inv, &eff, args.to),
     };
-    print!("{report}");
+    out!("{report}");
     Outcome::Clean
 }

@@ -248,7 +248,7 @@ pub fn list(args: &RulesArgs) -> Outcome {
                 .collect()
         }
     };
-    print!("{text}");
+    out!("{text}");
     if failed {
         Outcome::Error
     } else {
@@ -259,7 +259,7 @@ pub fn list(args: &RulesArgs) -> Outcome {
 /// `azlint explain`.
 pub fn explain(args: &ExplainArgs) -> Outcome {
     if args.rule.eq_ignore_ascii_case("facts") {
-        print!("{}", docs::facts());
+        out!("{}", docs::facts());
         return Outcome::Clean;
     }
     let loaded = load(&args.source);
@@ -269,7 +269,7 @@ pub fn explain(args: &ExplainArgs) -> Outcome {
         r.meta.code.eq_ignore_ascii_case(&wanted[0]) || r.meta.name.eq_ignore_ascii_case(&wanted[0])
     }) {
         Some((rule, _)) => {
-            print!("{}", docs::explain(rule));
+            out!("{}", docs::explain(rule));
             Outcome::Clean
         }
         None => {
@@ -279,7 +279,7 @@ pub fn explain(args: &ExplainArgs) -> Outcome {
                 .iter()
                 .find(|(c, n, _)| c.eq_ignore_ascii_case(word) || n.eq_ignore_ascii_case(word))
             {
-                println!("{code} {name}\n\n{what}\n\nA finding about the input itself, not a rule. `--ignore {code}` hides it, unless it stops the run (an input that cannot be read or parsed: exit code 2).");
+                outln!("{code} {name}\n\n{what}\n\nA finding about the input itself, not a rule. `--ignore {code}` hides it, unless it stops the run (an input that cannot be read or parsed: exit code 2).");
                 return Outcome::Clean;
             }
             eprintln!(
@@ -316,7 +316,7 @@ pub fn write_docs(args: &DocsArgs) -> Outcome {
             return Outcome::Error;
         }
     }
-    println!(
+    outln!(
         "azlint: wrote {} rule pages to {}",
         loaded.rules.len(),
         args.dir.display()

@@ -667,3 +667,50 @@ fn input_codes_are_explained() {
     );
     assert_eq!(azlint(&["explain", "IN999"]).code, 2);
 }
+
+/// A reader that stops early (`azlint rules | head -1`) closes the pipe: the commands that
+/// print as they go end quietly with their usual exit code, not with a panic.
+#[test]
+fn a_closed_output_pipe_is_not_a_crash() {
+    let flow = [
+        "flow",
+        "fixtures/examples/healthy",
+        "--from",
+        "ams-lanPrimary",
+        "--to",
+        "10.20.0.69",
+        "--protocol",
+        "udp",
+        "--port",
+        "20480",
+    ];
+    let routes = [
+        "routes",
+        "fixtures/examples/healthy",
+        "--subnet",
+        "ams-LANSubnet",
+    ];
+    let cases: [&[&str]; 5] = [
+        &["rules"],
+        &["explain", "HA001"],
+        &flow,
+        &routes,
+        &["expand", "fixtures/templates/ha-site-roles.json"],
+    ];
+    for args in cases {
+        let expected = azlint(args).code;
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_azlint"))
+            .args(args)
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("azlint runs");
+        // Close the read end before azlint writes.
+        drop(child.stdout.take());
+        let out = child.wait_with_output().expect("azlint finishes");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(expected), "{args:?}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+    }
+}
