@@ -293,3 +293,49 @@ fn unrecognised_json_is_a_warning_naming_the_file() {
     assert_eq!(run.code, 1);
     insta::assert_snapshot!(run.stdout);
 }
+
+/// `Get-AzResource -ExpandProperties | ConvertTo-Json` without `-Depth` writes what lies deeper
+/// than two levels as text (`"@{networkInterfaces=System.Object[]}"`): the vSockets' NICs are
+/// then unknown, which is "cannot tell", never "no NICs".
+#[test]
+fn an_object_written_as_text_is_cannot_tell() {
+    let text = std::fs::read_to_string("fixtures/examples/healthy/resources.json").expect("read");
+    let mut all: serde_json::Value = serde_json::from_str(&text).expect("JSON");
+    for r in all.as_array_mut().expect("array") {
+        if r["type"] == "Microsoft.Compute/virtualMachines" {
+            r["properties"]["networkProfile"] = "@{networkInterfaces=System.Object[]}".into();
+        }
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("get-azresource.json");
+    std::fs::write(&file, serde_json::to_string_pretty(&all).expect("JSON")).expect("write");
+    let run = common::azlint_in(
+        dir.path(),
+        &[
+            "check",
+            "--show-unknown",
+            "--format",
+            "json",
+            "get-azresource.json",
+        ],
+        None,
+        &[],
+    );
+    let findings = run.json()["findings"].as_array().expect("findings").clone();
+    let loud: Vec<_> = findings
+        .iter()
+        .filter(|f| f["severity"] != "note")
+        .map(|f| f["code"].clone())
+        .collect();
+    assert_eq!(run.code, 0, "no error or warning: {loud:?}");
+    let counts: Vec<&str> = findings
+        .iter()
+        .filter(|f| f["code"] == "HA032")
+        .filter_map(|f| f["message"].as_str())
+        .collect();
+    assert_eq!(counts.len(), 2, "{findings:#?}");
+    for m in counts {
+        assert!(m.contains("should be an object"), "{m}");
+        assert!(m.contains("export again with `-Depth 100`"), "{m}");
+    }
+}

@@ -271,6 +271,26 @@ impl Path {
     }
 }
 
+/// A value as written, quoted, shortened to its first 60 characters.
+fn excerpt(v: Value<'_>) -> String {
+    let text = v.source_text();
+    match text.char_indices().nth(60) {
+        Some((at, _)) => format!("`{}...`", &text[..at]),
+        None => format!("`{text}`"),
+    }
+}
+
+/// Why a list or object may be text: PowerShell's `ConvertTo-Json` writes what lies deeper than
+/// its `-Depth` (2 by default) as `@{...}` or as a type name.
+fn depth_hint(v: Value<'_>) -> &'static str {
+    match v.as_str() {
+        Some(s) if s.starts_with("@{") || s.starts_with("System.") => {
+            " (PowerShell's `ConvertTo-Json` wrote it as text: export again with `-Depth 100`)"
+        }
+        _ => "",
+    }
+}
+
 /// What a path selected: the values found, and whether something on the way was unknown (a
 /// template expression, properties that were not exported).
 #[derive(Clone, Debug)]
@@ -320,6 +340,16 @@ impl<'d> Eval<'d> {
             Some(child) => Some(child),
             // The flattened CLI form has no `properties` wrapper.
             None if name.properties && v.is_object() => Some(v),
+            // An object written as text or a number is malformed (PowerShell's `ConvertTo-Json`
+            // without `-Depth` writes `"@{networkInterfaces=System.Object[]}"`): what it held
+            // is unknown, not absent.
+            None if matches!(v.kind(), Kind::String | Kind::Number | Kind::Bool) => {
+                self.unknown.get_or_insert(Unknown {
+                    reason: format!("{} should be an object{}", excerpt(v), depth_hint(v)),
+                    at: Some(v),
+                });
+                None
+            }
             None => None,
         }
     }
@@ -351,7 +381,11 @@ impl<'d> Eval<'d> {
                 // as empty.
                 _ => {
                     self.unknown.get_or_insert(Unknown {
-                        reason: format!("`{}` should be a list or an object", v.source_text()),
+                        reason: format!(
+                            "{} should be a list or an object{}",
+                            excerpt(v),
+                            depth_hint(v)
+                        ),
                         at: Some(v),
                     });
                 }
@@ -374,7 +408,11 @@ impl<'d> Eval<'d> {
                     if !self.spend() {
                         return;
                     }
-                    self.step(inner, n, out);
+                    // A name below is looked for in objects: other values hold no names, and
+                    // are not malformed for not holding one.
+                    if n.is_object() || !matches!(**inner, Step::Name(_)) {
+                        self.step(inner, n, out);
+                    }
                     let mut children: Vec<Value<'d>> = match n.kind() {
                         Kind::Array => n.elements().collect(),
                         Kind::Object => n.members().map(|(_, m)| m).collect(),
