@@ -274,7 +274,7 @@ fn decided_by(inv: &Inventory, a: &Answer<'_>) -> Vec<Json> {
                 o.insert("priority".into(), json!(r.priority));
                 o.insert("default".into(), json!(r.default));
                 if let Some(v) = r.object {
-                    let (file, line, column) = location(inv, nsg, v);
+                    let (file, line, column) = location(inv, r.holder.unwrap_or(nsg), v);
                     o.insert(
                         "location".into(),
                         json!({"file": file, "line": line, "column": column}),
@@ -316,7 +316,7 @@ fn step_text(inv: &Inventory, s: &Step<'_>) -> String {
                     let at = r
                         .object
                         .map(|v| {
-                            let (f, l, c) = location(inv, nsg, v);
+                            let (f, l, c) = location(inv, r.holder.unwrap_or(nsg), v);
                             format!(" at {f}:{l}:{c}")
                         })
                         .unwrap_or_else(|| " (built-in default)".into());
@@ -364,7 +364,7 @@ fn deciding_frames(inv: &Inventory, a: &Answer<'_>) -> Vec<Finding> {
                 rule.name,
                 rule.priority,
             );
-            let file = inv.document_of(nsg).file;
+            let file = inv.document_of(rule.holder.unwrap_or(nsg)).file;
             let label = Label::new(file, object.span()).with_message(format!("{verdict} the flow"));
             let severity = if matches!(d.verdict, Verdict::Deny { .. }) {
                 Severity::Warning

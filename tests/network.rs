@@ -565,3 +565,53 @@ fn subnets_without_their_vnet_still_decide_the_virtualnetwork_tag() {
         .collect();
     assert!(codes.contains(&"HA035"), "{}", run.stdout);
 }
+
+#[test]
+fn a_rule_exported_on_its_own_is_its_nsgs() {
+    // `az network nsg rule show` of a rule the LAN NSG's export does not list yet, next to the
+    // healthy site: the keepalive is denied, and the finding points at that rule.
+    let dir = tempfile::tempdir().expect("tempdir");
+    for f in ["resources.json", "role-assignments.json"] {
+        std::fs::copy(format!("fixtures/examples/healthy/{f}"), dir.path().join(f)).expect("copy");
+    }
+    let nsg = "/subscriptions/3f2c1a9e-8b7d-4c6e-9a1f-2d5e8c7b6a40/resourceGroups/rg-cato-ams/providers/Microsoft.Network/networkSecurityGroups/ams-LANSecurityGroup";
+    let rule = serde_json::json!({
+        "access": "Deny",
+        "destinationAddressPrefix": "*",
+        "destinationAddressPrefixes": [],
+        "destinationPortRange": "20480",
+        "destinationPortRanges": [],
+        "direction": "Inbound",
+        "etag": "W/\"00000000-0000-0000-0000-000000000000\"",
+        "id": format!("{nsg}/securityRules/Deny-Keepalive"),
+        "name": "Deny-Keepalive",
+        "priority": 90,
+        "protocol": "Udp",
+        "provisioningState": "Succeeded",
+        "resourceGroup": "rg-cato-ams",
+        "sourceAddressPrefix": "*",
+        "sourceAddressPrefixes": [],
+        "sourcePortRange": "*",
+        "sourcePortRanges": [],
+        "type": "Microsoft.Network/networkSecurityGroups/securityRules"
+    });
+    let text = serde_json::to_string_pretty(&rule).expect("rule");
+    std::fs::write(dir.path().join("rule.json"), &text).expect("write");
+    let run = common::azlint_in(dir.path(), &["check", "--format", "json", "."], None, &[]);
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    let json = run.json();
+    let keepalive: Vec<_> = json["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["code"] == "HA035")
+        .collect();
+    assert_eq!(keepalive.len(), 1, "{keepalive:#?}");
+    let at = &keepalive[0]["location"];
+    assert_eq!(at["file"], "rule.json");
+    let name_line = text
+        .lines()
+        .position(|l| l.contains("\"name\": \"Deny-Keepalive\""))
+        .map(|i| i as u64 + 1);
+    assert_eq!(at["start"]["line"].as_u64(), name_line);
+}

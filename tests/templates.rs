@@ -1906,3 +1906,86 @@ fn a_label_at_a_list_parameter_points_at_the_entry_the_value_came_from() {
         "{f}"
     );
 }
+
+/// `ha-site-roles.json` with an NSG on the MGMT subnet that has no rules of its own, and a rule
+/// written as a resource of its own (`networkSecurityGroups/securityRules`) denying TCP/443 to
+/// the Internet, deployed under `condition` when given.
+fn child_rule_site(condition: Option<&str>) -> String {
+    let text = std::fs::read_to_string("fixtures/templates/ha-site-roles.json").expect("fixture");
+    let mut t: serde_json::Value = serde_json::from_str(&text).expect("JSON");
+    t["parameters"]["lockdown"] = serde_json::json!({"type": "bool"});
+    let resources = t["resources"].as_array_mut().expect("resources");
+    for r in resources.iter_mut() {
+        if r["name"] == "ams-vsNet" {
+            r["properties"]["subnets"][0]["properties"]["networkSecurityGroup"] = serde_json::json!(
+                {"id": "[resourceId('Microsoft.Network/networkSecurityGroups', 'ams-MGMTSecurityGroup')]"}
+            );
+        }
+    }
+    resources.push(serde_json::json!({
+        "type": "Microsoft.Network/networkSecurityGroups",
+        "apiVersion": "2024-05-01",
+        "name": "ams-MGMTSecurityGroup",
+        "location": "westeurope",
+        "properties": {"securityRules": []}
+    }));
+    let mut rule = serde_json::json!({
+        "type": "Microsoft.Network/networkSecurityGroups/securityRules",
+        "apiVersion": "2024-05-01",
+        "name": "ams-MGMTSecurityGroup/Deny-HTTPS",
+        "dependsOn": ["[resourceId('Microsoft.Network/networkSecurityGroups', 'ams-MGMTSecurityGroup')]"],
+        "properties": {
+            "priority": 100, "direction": "Outbound", "access": "Deny", "protocol": "Tcp",
+            "sourceAddressPrefix": "*", "sourcePortRange": "*",
+            "destinationAddressPrefix": "Internet", "destinationPortRange": "443"
+        }
+    });
+    if let Some(c) = condition {
+        rule["condition"] = c.into();
+    }
+    resources.push(rule);
+    serde_json::to_string_pretty(&t).expect("JSON")
+}
+
+#[test]
+fn a_security_rule_written_as_its_own_resource_is_the_nsgs() {
+    let egress = |condition: Option<&str>| {
+        let text = child_rule_site(condition);
+        let dir = scratch(&[("t.json", &text)]);
+        let run = run_in(
+            &dir,
+            &["check", "--show-unknown", "--format", "json", "t.json"],
+        );
+        let rule_line = text
+            .lines()
+            .position(|l| l.contains("\"ams-MGMTSecurityGroup/Deny-HTTPS\""))
+            .map(|i| i as u64 + 1);
+        let found: Vec<(String, Option<u64>)> = run.json()["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .filter(|f| f["code"] == "HA034")
+            .map(|f| {
+                (
+                    f["severity"].as_str().unwrap_or_default().to_string(),
+                    f["location"]["start"]["line"].as_u64(),
+                )
+            })
+            .collect();
+        (run.code, found, rule_line)
+    };
+    // Deployed: both management NICs are denied, at the rule.
+    let (code, found, line) = egress(None);
+    let at_rule = ("error".to_string(), line);
+    assert_eq!((code, found), (1, vec![at_rule.clone(), at_rule]));
+    // Not deployed.
+    assert_eq!(egress(Some("[equals(1, 2)]")).1, vec![]);
+    // Deployed only if a parameter without a value says so: cannot tell.
+    let (code, found, _) = egress(Some("[parameters('lockdown')]"));
+    assert_eq!(code, 0);
+    assert_eq!(found.len(), 2);
+    assert!(
+        found.iter().all(|(severity, _)| severity == "note"),
+        "{found:?}"
+    );
+}

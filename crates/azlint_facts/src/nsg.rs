@@ -110,6 +110,9 @@ pub enum Verdict<'a> {
     Deny {
         rule: Option<Value<'a>>,
         name: String,
+        /// The resource whose document holds `rule`: `None` for the NSG itself, else the rule
+        /// written as a resource of its own.
+        holder: Option<ResIdx>,
     },
     Unknown(String),
 }
@@ -186,6 +189,11 @@ struct RuleView<'a> {
     destination_asgs: Option<Vec<String>>,
     /// One of Azure's default rules (read from `defaultSecurityRules` or built in).
     default: bool,
+    /// Deployed only if its template `condition` holds, which is unknown: it may not exist.
+    conditional: bool,
+    /// The rule written as a resource of its own, whose document holds `object`; `None` for a
+    /// rule of the NSG's own lists.
+    holder: Option<ResIdx>,
 }
 
 /// The strings of a rule's field (address prefixes, port ranges). Nearly always exactly one, so
@@ -332,6 +340,8 @@ fn read_rule<'a>(v: Value<'a>) -> Option<RuleView<'a>> {
         source_asgs: asg_ids(source_asgs),
         destination_asgs: asg_ids(destination_asgs),
         default: false,
+        conditional: false,
+        holder: None,
     })
 }
 
@@ -342,6 +352,12 @@ pub struct Rules<'a>(Vec<RuleView<'a>>);
 pub fn rules<'a>(inv: &'a Inventory, nsg: ResIdx) -> Result<Rules<'a>, String> {
     rules_of(inv, nsg).map(Rules)
 }
+
+/// Why an NSG's rules cannot be judged: one of them lacks what decides a flow.
+const NOT_A_RULE: &str = "a security rule without direction, access or priority";
+
+/// The type of a security rule written as a resource of its own (lower case).
+const SECURITY_RULE: &str = "microsoft.network/networksecuritygroups/securityrules";
 
 fn rules_of<'a>(inv: &'a Inventory, nsg: ResIdx) -> Result<Vec<RuleView<'a>>, String> {
     const KEYS: KeySet<2> = KeySet::new(["securityRules", "defaultSecurityRules"]);
@@ -358,7 +374,28 @@ fn rules_of<'a>(inv: &'a Inventory, nsg: ResIdx) -> Result<Vec<RuleView<'a>>, St
     let count = |list: Option<Value<'_>>| list.map_or(0, |l| l.elements().count());
     let mut rules = Vec::with_capacity(count(custom) + count(defaults).max(DEFAULTS.len()));
     for r in custom.iter().flat_map(Value::elements) {
-        rules.push(read_rule(r).ok_or("a security rule without direction, access or priority")?);
+        rules.push(read_rule(r).ok_or(NOT_A_RULE)?);
+    }
+    // Rules written as resources of their own (`networkSecurityGroups/securityRules` in a
+    // template, `az network nsg rule list`) are the NSG's rules too, unless the NSG's list
+    // shows them already.
+    for child in inv.children(nsg, SECURITY_RULE) {
+        if inv.resource(child).embedded {
+            continue;
+        }
+        let mut rule = read_rule(inv.value(child)).ok_or(NOT_A_RULE)?;
+        if let Some((_, last)) = rule.name.rsplit_once('/') {
+            rule.name = Cow::Owned(last.to_string());
+        }
+        if rules
+            .iter()
+            .any(|r| r.name.eq_ignore_ascii_case(&rule.name))
+        {
+            continue;
+        }
+        rule.conditional = inv.is_conditional(child);
+        rule.holder = Some(child);
+        rules.push(rule);
     }
     let custom_count = rules.len();
     for r in defaults.iter().flat_map(Value::elements) {
@@ -385,6 +422,8 @@ fn rules_of<'a>(inv: &'a Inventory, nsg: ResIdx) -> Result<Vec<RuleView<'a>>, St
                     source_asgs: None,
                     destination_asgs: None,
                     default: true,
+                    conditional: false,
+                    holder: None,
                 }),
         );
     }
@@ -598,6 +637,11 @@ pub struct Decided<'a> {
     pub allow: bool,
     /// The rule's object, when the export has it (`None` for a built-in default).
     pub object: Option<Value<'a>>,
+    /// The resource whose document holds `object`: `None` for the NSG itself, else the rule
+    /// written as a resource of its own.
+    pub holder: Option<ResIdx>,
+    /// Deployed only if its template `condition` holds, which is unknown.
+    pub conditional: bool,
 }
 
 /// A verdict and the rule that gave it (`None` when no rule matched or the answer is unknown).
@@ -673,12 +717,20 @@ pub fn decide<'a>(
         ]
         .into_iter()
         .fold(Match::Yes, and);
+        // A rule that may not be deployed may not match either.
+        let m = if rule.conditional && m == Match::Yes {
+            Match::Maybe
+        } else {
+            m
+        };
         let decided = || Decided {
             name: rule.name.to_string(),
             priority: rule.priority,
             default: rule.default,
             allow: rule.allow,
             object: rule.object,
+            holder: rule.holder,
+            conditional: rule.conditional,
         };
         match m {
             Match::No => continue,
@@ -707,6 +759,7 @@ pub fn decide<'a>(
                     Verdict::Deny {
                         rule: rule.object.map(|o| o.get_ignore_case("name").unwrap_or(o)),
                         name: rule.name.to_string(),
+                        holder: rule.holder,
                     }
                 };
                 return Decision {
@@ -732,6 +785,15 @@ fn unknown_by<'a>(rule: Decided<'a>, flow: &Flow) -> Decision<'a> {
     let assigned = [flow.source, flow.destination]
         .iter()
         .any(|e| matches!(e, Endpoint::Within(_)));
+    if rule.conditional {
+        return Decision {
+            verdict: Verdict::Unknown(format!(
+                "NSG rule `{}` is deployed only if its `condition` holds, which is unknown before deployment",
+                rule.name
+            )),
+            rule: Some(rule),
+        };
+    }
     Decision {
         verdict: Verdict::Unknown(format!(
             "whether NSG rule `{}` applies depends on what the export cannot show (a service tag, an application security group, a peered address space, a public prefix or a source port){}",

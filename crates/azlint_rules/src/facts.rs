@@ -1273,8 +1273,8 @@ fn path_verdict<'a>(
         let Some(nsg) = nsg else { continue };
         match cx.with_nsg_rules(nsg, |rules| judge(rules, direction, flow, vnet))? {
             Verdict::Allow => {}
-            Verdict::Deny { rule, name } => {
-                let file = Some(cx.inv.document_of(nsg).file);
+            Verdict::Deny { rule, name, holder } => {
+                let file = Some(cx.inv.document_of(holder.unwrap_or(nsg)).file);
                 return Ok(Some(Denial {
                     item: Item::text(name.clone()),
                     name,
