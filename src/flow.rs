@@ -83,7 +83,8 @@ fn owner_of(inv: &Inventory, ip: IpAddr) -> Option<(ResIdx, Option<ResIdx>)> {
     None
 }
 
-/// The `VirtualNetwork` service tag of a subnet's VNET: its ranges and the peered ranges.
+/// The `VirtualNetwork` service tag of a subnet's VNET: its ranges, the peered ranges and the
+/// prefixes of the subnet's user routes to an appliance.
 fn virtual_network(inv: &Inventory, subnet: Option<ResIdx>) -> Vec<IpNet> {
     let Some(subnet) = subnet else {
         return Vec::new();
@@ -92,8 +93,11 @@ fn virtual_network(inv: &Inventory, subnet: Option<ResIdx>) -> Vec<IpNet> {
         .routes
         .iter()
         .filter(|r| {
-            r.source == Source::Default
-                && matches!(r.next_hop_type.as_str(), "VnetLocal" | "VNetPeering")
+            // The VNET's own and peered spaces, and the prefixes of user routes to an
+            // appliance, which Azure adds to the tag (MicrosoftDocs/azure-docs#22178).
+            (r.source == Source::Default
+                && matches!(r.next_hop_type.as_str(), "VnetLocal" | "VNetPeering"))
+                || (r.source == Source::User && r.next_hop_type == "VirtualAppliance")
         })
         .filter_map(|r| r.prefix)
         .collect()

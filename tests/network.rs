@@ -615,3 +615,80 @@ fn a_rule_exported_on_its_own_is_its_nsgs() {
         .map(|i| i as u64 + 1);
     assert_eq!(at["start"]["line"].as_u64(), name_line);
 }
+
+/// The healthy site with its management route 0.0.0.0/0 sent to an appliance (10.20.0.100) and
+/// the MGMT NSG's rules replaced by `rules`: the HA034 findings, as (rule named, line).
+fn mgmt_via_appliance(rules: serde_json::Value) -> Vec<String> {
+    let text = std::fs::read_to_string("fixtures/examples/healthy/resources.json").expect("read");
+    let mut all: serde_json::Value = serde_json::from_str(&text).expect("JSON");
+    for r in all.as_array_mut().expect("array") {
+        if r["name"] == "ams-viaInternet" {
+            let route = &mut r["properties"]["routes"][0]["properties"];
+            route["nextHopType"] = "VirtualAppliance".into();
+            route["nextHopIpAddress"] = "10.20.0.100".into();
+        }
+        if r["name"] == "ams-MGMTSecurityGroup" {
+            r["properties"]["securityRules"] = rules.clone();
+        }
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        dir.path().join("resources.json"),
+        serde_json::to_string_pretty(&all).expect("JSON"),
+    )
+    .expect("write");
+    let run = common::azlint_in(
+        dir.path(),
+        &[
+            "check",
+            "--show-unknown",
+            "--format",
+            "json",
+            "resources.json",
+        ],
+        None,
+        &[],
+    );
+    run.json()["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["code"] == "HA034")
+        .map(|f| format!("{} {}", f["severity"], f["message"]))
+        .collect()
+}
+
+fn outbound_rule(name: &str, priority: u32, access: &str, destination: &str) -> serde_json::Value {
+    serde_json::json!({
+        "name": name,
+        "properties": {
+            "access": access, "direction": "Outbound", "priority": priority, "protocol": "*",
+            "sourceAddressPrefix": "*", "sourcePortRange": "*",
+            "destinationAddressPrefix": destination, "destinationPortRange": "*"
+        }
+    })
+}
+
+#[test]
+fn a_route_to_an_appliance_widens_the_virtualnetwork_tag() {
+    // With 0.0.0.0/0 to an appliance, `VirtualNetwork` holds every address: an allow to it
+    // lets DNS and HTTPS out, a deny to it blocks them.
+    let allowed = mgmt_via_appliance(serde_json::json!([
+        outbound_rule("Allow-VNet-Out", 100, "Allow", "VirtualNetwork"),
+        outbound_rule("Deny-All-Outbound", 4096, "Deny", "*"),
+    ]));
+    assert_eq!(allowed, Vec::<String>::new());
+    let denied = mgmt_via_appliance(serde_json::json!([outbound_rule(
+        "Deny-VNet-Out",
+        90,
+        "Deny",
+        "VirtualNetwork"
+    ),]));
+    assert_eq!(denied.len(), 2, "{denied:#?}");
+    assert!(
+        denied
+            .iter()
+            .all(|f| f.starts_with("\"error\"") && f.contains("Deny-VNet-Out denies")),
+        "{denied:#?}"
+    );
+}

@@ -500,6 +500,18 @@ fn prefix_matches(prefixes: &[Cow<'_, str>], end: Endpoint, vnet: &[IpNet]) -> M
             }
         } else if p.eq_ignore_ascii_case("VirtualNetwork") {
             match end {
+                // The tag holds the prefixes of user-defined routes too: a 0.0.0.0/0 route
+                // makes it hold the whole Internet.
+                Endpoint::Internet if crate::routes::cover_public_v4(vnet.iter().copied()) => {
+                    Match::Yes
+                }
+                Endpoint::Internet
+                    if vnet
+                        .iter()
+                        .any(|&n| crate::routes::holds_public_v4(n) == Some(true)) =>
+                {
+                    Match::Maybe
+                }
                 Endpoint::Internet => Match::No,
                 Endpoint::Ip(ip) if vnet.iter().any(|n| n.contains(&ip)) => Match::Yes,
                 Endpoint::Within(net) if vnet.iter().any(|n| n.contains(&net)) => Match::Yes,
@@ -1093,6 +1105,19 @@ mod tests {
             "unknown",
             "a public prefix may or may not hold the destination"
         );
+    }
+
+    #[test]
+    fn virtualnetwork_holds_the_internet_as_far_as_routes_to_appliances_reach() {
+        let tag = |space: &[&str]| {
+            let nets: Vec<IpNet> = space.iter().map(|p| p.parse().unwrap()).collect();
+            prefix_matches(&[Cow::Borrowed("VirtualNetwork")], Endpoint::Internet, &nets)
+        };
+        assert_eq!(tag(&["10.20.0.0/24"]), Match::No);
+        assert_eq!(tag(&["10.20.0.0/24", "0.0.0.0/0"]), Match::Yes);
+        assert_eq!(tag(&["10.20.0.0/24", "0.0.0.0/1", "128.0.0.0/1"]), Match::Yes);
+        assert_eq!(tag(&["10.20.0.0/24", "20.0.0.0/8"]), Match::Maybe);
+        assert_eq!(tag(&["10.20.0.0/24", "192.168.0.0/16"]), Match::No);
     }
 
     #[test]

@@ -1114,7 +1114,7 @@ fn nic_context(cx: &Context<'_>, nic: ResIdx) -> Result<NicContext, String> {
         return Ok(NicContext {
             asgs: Asgs::of_nic(inv, nic, info.private_ip),
             ips,
-            vnet: vnet_space(cx, subnet),
+            vnet: virtual_network_tag(cx, subnet),
             nic_nsg: attached_nsg(&info.nsg)?,
             subnet_nsg: match cx.facts.subnet_info(subnet) {
                 Some(s) => attached_nsg(&s.nsg)?,
@@ -1139,7 +1139,7 @@ fn nic_context(cx: &Context<'_>, nic: ResIdx) -> Result<NicContext, String> {
     Ok(NicContext {
         asgs: Asgs::of_nic(inv, nic, Some(ip)),
         ips: vec![Endpoint::Ip(ip)],
-        vnet: vnet_space(cx, subnet),
+        vnet: virtual_network_tag(cx, subnet),
         nic_nsg: nsg_of(cx, nic)?,
         subnet_nsg: nsg_of(cx, subnet)?,
     })
@@ -1223,6 +1223,34 @@ fn agreed<'a>(
         }
     }
     Ok(first.flatten())
+}
+
+/// What the `VirtualNetwork` service tag holds for a NIC in `subnet`: its VNET's address
+/// space and the prefixes of the subnet's user-defined routes to a virtual appliance (Azure's
+/// service tag documentation: "address prefixes used on user-defined routes"; with a
+/// 0.0.0.0/0 route to an appliance the tag holds everything, MicrosoftDocs/azure-docs#22178).
+fn virtual_network_tag(cx: &Context<'_>, subnet: ResIdx) -> Vec<IpNet> {
+    let mut tag = vnet_space(cx, subnet);
+    let table = match cx.facts.subnet_info(subnet) {
+        Some(info) => match info.route_table {
+            Attached::Resource(t) => Some(t),
+            _ => None,
+        },
+        None => found(cx.inv.prop(subnet, &["routeTable"]))
+            .and_then(|r| azlint_facts::reference(cx.inv, r)),
+    };
+    for route in table
+        .into_iter()
+        .flat_map(|t| cx.inv.children(t, azlint_facts::ROUTE))
+    {
+        let to_appliance = found(cx.inv.prop(route, &["nextHopType"]))
+            .and_then(|v| v.as_str())
+            .is_some_and(|t| t.trim().eq_ignore_ascii_case("VirtualAppliance"));
+        if to_appliance {
+            tag.extend(prefixes(found(cx.inv.prop(route, &["addressPrefix"]))));
+        }
+    }
+    tag
 }
 
 /// The address space of a subnet's VNET: what `VirtualNetwork` covers.
