@@ -1111,11 +1111,18 @@ mod tests {
     fn virtualnetwork_holds_the_internet_as_far_as_routes_to_appliances_reach() {
         let tag = |space: &[&str]| {
             let nets: Vec<IpNet> = space.iter().map(|p| p.parse().unwrap()).collect();
-            prefix_matches(&[Cow::Borrowed("VirtualNetwork")], Endpoint::Internet, &nets)
+            prefix_matches(
+                &[Cow::Borrowed("VirtualNetwork")],
+                Endpoint::Internet,
+                &nets,
+            )
         };
         assert_eq!(tag(&["10.20.0.0/24"]), Match::No);
         assert_eq!(tag(&["10.20.0.0/24", "0.0.0.0/0"]), Match::Yes);
-        assert_eq!(tag(&["10.20.0.0/24", "0.0.0.0/1", "128.0.0.0/1"]), Match::Yes);
+        assert_eq!(
+            tag(&["10.20.0.0/24", "0.0.0.0/1", "128.0.0.0/1"]),
+            Match::Yes
+        );
         assert_eq!(tag(&["10.20.0.0/24", "20.0.0.0/8"]), Match::Maybe);
         assert_eq!(tag(&["10.20.0.0/24", "192.168.0.0/16"]), Match::No);
     }

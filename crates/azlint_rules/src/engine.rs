@@ -337,7 +337,7 @@ fn cannot_tell(
     f
 }
 
-fn display_name(cx: &Context<'_>, res: ResIdx) -> String {
+pub(crate) fn display_name(cx: &Context<'_>, res: ResIdx) -> String {
     cx.inv
         .name(res)
         .and_then(|n| n.as_str().map(|s| printable(&s)))

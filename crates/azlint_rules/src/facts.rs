@@ -556,6 +556,12 @@ fn site_fact<'a>(cx: &Context<'a>, site: &Site, name: &str, res: ResIdx) -> Fact
         "site.vm_count" => match vm_counts(cx, site, 1) {
             // A partner a template deploys only under an unknown `condition` may never exist.
             Ok((certain, all)) if certain < 2 && all >= 2 => unknown(CONDITIONAL_VSOCKET),
+            // NICs of a VM the inputs do not show, in the lone vSocket's VNET: that VM may be
+            // its partner, exported without it.
+            Ok((_, 1)) => match unexported_partner(cx, site) {
+                Some(why) => unknown(why),
+                None => known(vec![number(1)]),
+            },
             Ok((_, all)) => known(vec![number(all)]),
             Err(unknown) => unknown,
         },
@@ -1168,6 +1174,19 @@ fn vm_counts<'a>(
         .filter(|&&vm| !cx.inv.is_conditional(vm))
         .count();
     Ok((certain, site.vms.len()))
+}
+
+/// Why a lone vSocket's partner may exist unexported: a NIC in its VNET names a VM the inputs
+/// do not hold.
+fn unexported_partner(cx: &Context<'_>, site: &Site) -> Option<String> {
+    site.nics.iter().find_map(|&(_, nic, _)| {
+        let key = cx.facts.nic_info(nic)?.vnet_key.as_deref()?;
+        let &(other, ref vm) = cx.unexported_vm_in(key)?;
+        Some(format!(
+            "NIC `{}` in its VNET belongs to the VM `{vm}`, which the inputs do not hold: it may be the partner vSocket",
+            crate::engine::display_name(cx, other)
+        ))
+    })
 }
 
 /// Whether the site is one vSocket whose VNET the inputs do not show.

@@ -18,7 +18,7 @@ pub mod path;
 use std::sync::OnceLock;
 
 use azlint_facts::Facts;
-use azlint_inventory::Inventory;
+use azlint_inventory::{Inventory, Lookup, ResIdx};
 
 pub use engine::run;
 pub use file::{Rule, RuleError, RuleMeta, Status};
@@ -51,6 +51,10 @@ pub struct Context<'a> {
     /// The principal ids (lower case) of the user-assigned identities the inputs show: read
     /// when a role assignment on a LAN resource does not say its principal's type.
     identity_principals: OnceLock<foldhash::HashSet<String>>,
+    /// VNET keys (`vnet:` and the VNET id in lower case) holding NICs whose VM the inputs do
+    /// not show, with one such NIC and the VM id it names: a lone vSocket's partner may be
+    /// there. Read once, when a lone vSocket asks.
+    unexported_vms: OnceLock<foldhash::HashMap<String, (ResIdx, String)>>,
 }
 
 type NsgRules<'a> = azlint_facts::nsg::Rules<'a>;
@@ -68,6 +72,7 @@ impl<'a> Context<'a> {
             nsg_rules: std::iter::repeat_with(OnceLock::new).take(nsgs).collect(),
             route_targets: OnceLock::new(),
             identity_principals: OnceLock::new(),
+            unexported_vms: OnceLock::new(),
             public_routes: std::iter::repeat_with(OnceLock::new)
                 .take(inv.of_type(azlint_facts::SUBNET).len())
                 .collect(),
@@ -75,6 +80,39 @@ impl<'a> Context<'a> {
                 .take(inv.of_type(azlint_facts::VNET).len())
                 .collect(),
         }
+    }
+
+    /// A NIC in the VNET `vnet_key` whose VM the inputs do not show, and that VM's id.
+    pub(crate) fn unexported_vm_in(&self, vnet_key: &str) -> Option<&(ResIdx, String)> {
+        self.unexported_vms
+            .get_or_init(|| {
+                let inv = self.inv;
+                let mut out = foldhash::HashMap::default();
+                for &nic in inv.of_type(azlint_facts::NIC) {
+                    let Lookup::Found(vm) = inv.prop(nic, &["virtualMachine", "id"]) else {
+                        continue;
+                    };
+                    let Some(vm_id) = vm.as_str() else { continue };
+                    if vm_id.trim().is_empty() || inv.get(&vm_id).is_some() {
+                        continue;
+                    }
+                    let Lookup::Found(configs) = inv.prop(nic, &["ipConfigurations"]) else {
+                        continue;
+                    };
+                    let subnet_ids = configs
+                        .elements()
+                        .filter_map(|c| azlint_inventory::props_of(c).pointer(&["subnet", "id"]))
+                        .filter_map(|id| id.as_str().map(|s| azlint_inventory::id_key(&s)));
+                    for key in subnet_ids {
+                        if let Some(vnet) = azlint_inventory::parent_key(&key) {
+                            out.entry(format!("vnet:{vnet}"))
+                                .or_insert_with(|| (nic, vm_id.trim().to_string()));
+                        }
+                    }
+                }
+                out
+            })
+            .get(vnet_key)
     }
 
     /// The principal ids of the user-assigned identities in the inputs: the identities' own
