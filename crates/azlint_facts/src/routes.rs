@@ -260,6 +260,16 @@ impl<'a> Effective<'a> {
     /// longer route covers, and a route counts when it owns a public address. `None` when no
     /// route covers public addresses.
     pub fn public_route(&self) -> Option<usize> {
+        let (internet, narrower) = self.public_routes();
+        narrower.or(internet)
+    }
+
+    /// The route public (Internet) IPv4 destinations take, split in two: the worst route that
+    /// takes the Internet at large (0.0.0.0/0 or a half of it, as [`Effective::public_route`]
+    /// ranks them), and the worst narrower route owning public addresses when it is worse than
+    /// that one (a blocklist to `None`, a partner range to an appliance): which public
+    /// addresses a host needs decides whether it matters.
+    pub fn public_routes(&self) -> (Option<usize>, Option<usize>) {
         let public: &[(u64, u64)] = &PUBLIC_V4;
         let mut order: Vec<(u8, usize)> = self
             .routes
@@ -288,6 +298,7 @@ impl<'a> Effective<'a> {
         let mut owned = Vec::new();
         let mut outside = Vec::new();
         let mut best: Option<(u8, u8, usize)> = None;
+        let mut narrow: Option<(u8, u8, usize)> = None;
         for (len, i) in order {
             let Some(interval) = self.routes[i].prefix.and_then(v4_interval) else {
                 continue;
@@ -313,13 +324,16 @@ impl<'a> Effective<'a> {
                     _ => 3,
                 };
                 // The worst next hop; among equals, the broadest route (it says the most).
-                if best.is_none_or(|(r, l, _)| (rank, len) < (r, l)) {
-                    best = Some((rank, len, i));
+                let slot = if len <= 1 { &mut best } else { &mut narrow };
+                if slot.is_none_or(|(r, l, _)| (rank, len) < (r, l)) {
+                    *slot = Some((rank, len, i));
                 }
             }
             insert_merged(&mut covered, interval);
         }
-        best.map(|(_, _, i)| i)
+        // A narrower route that is no worse than the Internet's says nothing more.
+        let narrow = narrow.filter(|&(rank, _, _)| best.is_none_or(|(b, _, _)| rank < b));
+        (best.map(|(_, _, i)| i), narrow.map(|(_, _, i)| i))
     }
 
     /// The route Azure uses for traffic from this subnet to `ip`.

@@ -61,8 +61,9 @@ pub const FACTS: &[(&str, &str)] = &[
     ("roles.other_identity_assignments", "for a resource of a site: the principalId of each role assignment made directly on it to a service principal other than the site's HA identity, where it is written"),
     ("roles.rg_admins", "principals holding Owner, User Access Administrator or Role Based Access Control Administrator on this resource's resource group (or above)"),
     ("roles.rg_user_contributors", "users holding Contributor on this resource's resource group (or above): their principalName (or signInName) with the id in brackets, where the export gives it, else the id"),
-    ("subnet.default_route", "for a NIC: the next hop type public destinations take from its subnet's effective routes (longest prefix match over system and user routes): None if a route drops some public address, else VirtualAppliance if one sends some to an appliance, else VirtualNetworkGateway, else Internet"),
+    ("subnet.default_route", "for a NIC: the next hop type public destinations take from its subnet's effective routes (longest prefix match over system and user routes): None if a route drops some public address, else VirtualAppliance if one sends some to an appliance, else VirtualNetworkGateway, else Internet; unknown when only a route narrower than 0.0.0.0/1 drops or diverts public addresses and holds none of the VNET's DNS servers"),
     ("subnet.default_route_prefix", "for a NIC: the address prefix of the route subnet.default_route comes from"),
+    ("subnet.internet_route", "for a NIC: the next hop type of the route the Internet at large takes from its subnet (0.0.0.0/0, or the halves of it), whatever narrower routes do"),
     ("subnet.nat_gateway", "for a NIC: the NAT gateway of its subnet"),
     ("route.table_roles", "for a route: the vSocket subnet roles (mgmt, wan, lan) whose subnets use its route table"),
     ("route.next_hop_held", "for a route: true when a NIC or load balancer front end that the site's LAN subnet lists among its IP configurations holds its nextHopIpAddress; false when the inputs show every one of them and none does; unknown otherwise"),
@@ -339,7 +340,10 @@ pub fn fact<'a>(cx: &Context<'a>, name: &str, res: ResIdx, _current: Value<'a>) 
             out.dedup();
             known(out.into_iter().map(Item::text).collect())
         }
-        "subnet.default_route" | "subnet.default_route_prefix" | "subnet.nat_gateway" => {
+        "subnet.default_route"
+        | "subnet.default_route_prefix"
+        | "subnet.internet_route"
+        | "subnet.nat_gateway" => {
             let Some((subnet_id, subnet)) = primary_subnet(cx, res) else {
                 return unknown("the NIC's subnet is not known");
             };
@@ -353,7 +357,7 @@ pub fn fact<'a>(cx: &Context<'a>, name: &str, res: ResIdx, _current: Value<'a>) 
                     Lookup::Unknown(u) => unknown(u.reason),
                 };
             }
-            public_route(cx, subnet, name == "subnet.default_route_prefix")
+            public_route(cx, subnet, name)
         }
         "route.table_roles" => {
             let Some(table) = inv.resource(res).parent else {
@@ -511,25 +515,52 @@ fn number<'a>(n: usize) -> Item<'a> {
 /// Gateway routes learned over BGP are not in any export: where they may exist, unknown.
 /// The subnets of a site's vSockets are shared by its NICs: both answers are computed once
 /// per subnet.
-fn public_route<'a>(cx: &Context<'a>, subnet: ResIdx, prefix: bool) -> FactAnswer<'a> {
-    let [hop, address_prefix] = cx.public_routes(subnet, || public_routes(cx, subnet));
-    if prefix {
-        address_prefix
-    } else {
-        hop
+fn public_route<'a>(cx: &Context<'a>, subnet: ResIdx, name: &str) -> FactAnswer<'a> {
+    let [hop, address_prefix, internet] = cx.public_routes(subnet, || public_routes(cx, subnet));
+    match name {
+        "subnet.default_route_prefix" => address_prefix,
+        "subnet.internet_route" => internet,
+        _ => hop,
     }
 }
 
-/// The next hop type and the address prefix of a subnet's public route.
-fn public_routes<'a>(cx: &Context<'a>, subnet: ResIdx) -> [FactAnswer<'a>; 2] {
+/// The next hop type and the address prefix of a subnet's public route, and the next hop
+/// type of the route the Internet at large takes.
+fn public_routes<'a>(cx: &Context<'a>, subnet: ResIdx) -> [FactAnswer<'a>; 3] {
     let inv = cx.inv;
     let eff = azlint_facts::routes::effective(inv, subnet);
     if let Some(why) = eff.incomplete.clone().or(eff.gateway_routes.clone()) {
         let answer = unknown(why);
-        return [answer.clone(), answer];
+        return [answer.clone(), answer.clone(), answer];
     }
-    let Some(route) = eff.public_route().map(|i| &eff.routes[i]) else {
-        return [known(Vec::new()), known(Vec::new())];
+    let (internet, narrower) = eff.public_routes();
+    let internet_hop = |route: Option<&azlint_facts::routes::Route<'_>>| {
+        known(route.map_or_else(Vec::new, |r| {
+            let written = r
+                .resource
+                .and_then(|res| found(inv.prop(res, &["nextHopType"])).map(|v| item(cx, res, v)));
+            vec![written.unwrap_or_else(|| Item::text(r.next_hop_type.clone()))]
+        }))
+    };
+    let internet_answer = internet_hop(internet.map(|i| &eff.routes[i]));
+    let route = match narrower.map(|i| &eff.routes[i]) {
+        // A narrower route that drops or diverts some public addresses matters when it holds a
+        // resolver the VNET names (Cato's list has 1.1.1.1 and 8.8.8.8); whether it holds
+        // management.azure.com's addresses is not in any export.
+        Some(narrow) if !holds_vnet_resolver(cx, subnet, narrow.prefix) => {
+            let answer = unknown(format!(
+                "route `{}` sends {} to {}: whether management.azure.com is among those addresses is not in the export",
+                narrow.name.as_deref().unwrap_or(&narrow.address_prefix),
+                narrow.address_prefix,
+                narrow.next_hop_type
+            ));
+            return [answer.clone(), answer, internet_answer];
+        }
+        Some(narrow) => Some(narrow),
+        None => internet.map(|i| &eff.routes[i]),
+    };
+    let Some(route) = route else {
+        return [known(Vec::new()), known(Vec::new()), internet_answer];
     };
     let answer = |key: &str, text: &str| {
         let written = route
@@ -540,7 +571,23 @@ fn public_routes<'a>(cx: &Context<'a>, subnet: ResIdx) -> [FactAnswer<'a>; 2] {
     [
         answer("nextHopType", &route.next_hop_type),
         answer("addressPrefix", &route.address_prefix),
+        internet_answer,
     ]
+}
+
+/// Whether `prefix` holds one of the DNS servers the subnet's VNET names.
+fn holds_vnet_resolver(cx: &Context<'_>, subnet: ResIdx, prefix: Option<IpNet>) -> bool {
+    let (Some(prefix), Some(vnet)) = (prefix, cx.inv.resource(subnet).parent) else {
+        return false;
+    };
+    let Lookup::Found(servers) = cx.inv.prop(vnet, &["dhcpOptions", "dnsServers"]) else {
+        return false;
+    };
+    servers
+        .elements()
+        .filter_map(|s| s.as_str())
+        .filter_map(|s| s.trim().parse::<IpAddr>().ok())
+        .any(|ip| prefix.contains(&ip))
 }
 
 fn site_fact<'a>(cx: &Context<'a>, site: &Site, name: &str, res: ResIdx) -> FactAnswer<'a> {

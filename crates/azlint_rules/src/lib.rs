@@ -47,7 +47,7 @@ pub struct Context<'a> {
     route_targets: OnceLock<facts::RouteTargets>,
     /// Each subnet's public route (next hop type, address prefix), one slot per subnet: the
     /// NICs of a site's vSockets share their subnets.
-    public_routes: Vec<OnceLock<[condition::FactAnswer<'a>; 2]>>,
+    public_routes: Vec<OnceLock<[condition::FactAnswer<'a>; 3]>>,
     /// The principal ids (lower case) of the user-assigned identities the inputs show: read
     /// when a role assignment on a LAN resource does not say its principal's type.
     identity_principals: OnceLock<foldhash::HashSet<String>>,
@@ -183,8 +183,8 @@ impl<'a> Context<'a> {
     fn public_routes(
         &self,
         subnet: azlint_inventory::ResIdx,
-        compute: impl FnOnce() -> [condition::FactAnswer<'a>; 2],
-    ) -> [condition::FactAnswer<'a>; 2] {
+        compute: impl FnOnce() -> [condition::FactAnswer<'a>; 3],
+    ) -> [condition::FactAnswer<'a>; 3] {
         self.once_per(azlint_facts::SUBNET, &self.public_routes, subnet, compute)
     }
 
