@@ -543,11 +543,39 @@ fn public_routes<'a>(cx: &Context<'a>, subnet: ResIdx) -> [FactAnswer<'a>; 3] {
         }))
     };
     let internet_answer = internet_hop(internet.map(|i| &eff.routes[i]));
-    let route = match narrower.map(|i| &eff.routes[i]) {
+    // A route to a service tag (Azure accepts them as route prefixes) that does not send its
+    // addresses to the Internet: the tags that hold management.azure.com decide; for the
+    // others, which addresses they hold is in no export.
+    let tagged = eff.routes.iter().find(|r| {
+        r.active
+            && r.prefix.is_none()
+            && !r.address_prefix.trim().is_empty()
+            && matches!(
+                r.next_hop_type.as_str(),
+                "None" | "VirtualAppliance" | "VirtualNetworkGateway"
+            )
+    });
+    let narrower = narrower.map(|i| &eff.routes[i]);
+    let narrower = match tagged {
+        Some(r) if holds_resource_manager(&r.address_prefix) => Some(r),
+        Some(r) => {
+            let answer = unknown(format!(
+                "route `{}` sends the service tag {} to {}: which addresses the tag holds is not in the export",
+                r.name.as_deref().unwrap_or(&r.address_prefix),
+                r.address_prefix.trim(),
+                r.next_hop_type
+            ));
+            return [answer.clone(), answer, internet_answer];
+        }
+        None => narrower,
+    };
+    let route = match narrower {
         // A narrower route that drops or diverts some public addresses matters when it holds a
         // resolver the VNET names (Cato's list has 1.1.1.1 and 8.8.8.8); whether it holds
         // management.azure.com's addresses is not in any export.
-        Some(narrow) if !holds_vnet_resolver(cx, subnet, narrow.prefix) => {
+        Some(narrow)
+            if narrow.prefix.is_some() && !holds_vnet_resolver(cx, subnet, narrow.prefix) =>
+        {
             let answer = unknown(format!(
                 "route `{}` sends {} to {}: whether management.azure.com is among those addresses is not in the export",
                 narrow.name.as_deref().unwrap_or(&narrow.address_prefix),
@@ -573,6 +601,14 @@ fn public_routes<'a>(cx: &Context<'a>, subnet: ResIdx) -> [FactAnswer<'a>; 3] {
         answer("addressPrefix", &route.address_prefix),
         internet_answer,
     ]
+}
+
+/// Whether a service tag holds management.azure.com: Azure Resource Manager's own tag, and
+/// AzureCloud (every Azure public address). A regional tag (`AzureCloud.westeurope`) holds
+/// one region's addresses, which may not be the ones management.azure.com answers from.
+fn holds_resource_manager(tag: &str) -> bool {
+    let tag = tag.trim();
+    tag.eq_ignore_ascii_case("AzureResourceManager") || tag.eq_ignore_ascii_case("AzureCloud")
 }
 
 /// Whether `prefix` holds one of the DNS servers the subnet's VNET names.
