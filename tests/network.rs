@@ -692,3 +692,68 @@ fn a_route_to_an_appliance_widens_the_virtualnetwork_tag() {
         "{denied:#?}"
     );
 }
+
+/// The healthy site without its VNET (so without its subnets), with `extra` prepended to the
+/// LAN NSG's rules: the HA035 findings' severities.
+fn without_vnet(extra: Option<serde_json::Value>) -> (i32, Vec<String>) {
+    let text = std::fs::read_to_string("fixtures/examples/healthy/resources.json").expect("read");
+    let mut all: serde_json::Value = serde_json::from_str(&text).expect("JSON");
+    let list = all.as_array_mut().expect("array");
+    list.retain(|r| r["type"] != "Microsoft.Network/virtualNetworks");
+    if let Some(rule) = extra {
+        for r in list.iter_mut() {
+            if r["name"] == "ams-LANSecurityGroup" {
+                r["properties"]["securityRules"]
+                    .as_array_mut()
+                    .expect("rules")
+                    .insert(0, rule.clone());
+            }
+        }
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        dir.path().join("resources.json"),
+        serde_json::to_string_pretty(&all).expect("JSON"),
+    )
+    .expect("write");
+    let run = common::azlint_in(
+        dir.path(),
+        &[
+            "check",
+            "--show-unknown",
+            "--format",
+            "json",
+            "resources.json",
+        ],
+        None,
+        &[],
+    );
+    let severities = run.json()["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["code"] == "HA035")
+        .map(|f| f["severity"].as_str().unwrap_or_default().to_string())
+        .collect();
+    (run.code, severities)
+}
+
+#[test]
+fn an_nsgs_list_of_subnets_names_the_subnets_nsg_when_the_vnet_is_not_exported() {
+    // Azure keeps each NSG's `subnets` list: the LAN subnet's NSG is known without the VNET.
+    let (_, healthy) = without_vnet(None);
+    assert!(
+        healthy.iter().all(|s| s == "note"),
+        "no error or warning: {healthy:?}"
+    );
+    let deny = serde_json::json!({
+        "name": "Deny-Keepalive",
+        "properties": {
+            "access": "Deny", "direction": "Inbound", "priority": 90, "protocol": "Udp",
+            "sourceAddressPrefix": "*", "sourcePortRange": "*",
+            "destinationAddressPrefix": "*", "destinationPortRange": "20480"
+        }
+    });
+    let (code, denied) = without_vnet(Some(deny));
+    assert_eq!((code, denied), (1, vec!["error".to_string()]));
+}

@@ -1199,7 +1199,24 @@ fn nic_context(cx: &Context<'_>, nic: ResIdx) -> Result<NicContext, String> {
                 .and_then(|&s| assigned_from(cx, s))
                 .ok_or("the NIC's private IP address is not known")?,
         };
-        let subnet = subnet?;
+        let subnet = match subnet {
+            Ok(subnet) => subnet,
+            // The subnet is not in the inputs (its VNET was not exported), but an NSG's list
+            // of subnets names it: that NSG is the subnet's, and the VNET's space is unknown.
+            Err(why) => {
+                let nsg = cx.nsg_listing(&azlint_inventory::id_key(&subnet_id));
+                let (Some(nsg), [Endpoint::Ip(_)]) = (nsg, ips.as_slice()) else {
+                    return Err(why);
+                };
+                return Ok(NicContext {
+                    asgs: Asgs::of_nic(inv, nic, info.private_ip),
+                    ips,
+                    vnet: Vec::new(),
+                    nic_nsg: attached_nsg(&info.nsg)?,
+                    subnet_nsg: Some(nsg),
+                });
+            }
+        };
         return Ok(NicContext {
             asgs: Asgs::of_nic(inv, nic, info.private_ip),
             ips,

@@ -55,6 +55,9 @@ pub struct Context<'a> {
     /// not show, with one such NIC and the VM id it names: a lone vSocket's partner may be
     /// there. Read once, when a lone vSocket asks.
     unexported_vms: OnceLock<foldhash::HashMap<String, (ResIdx, String)>>,
+    /// Subnet keys and the NSG whose `subnets` list names them: Azure keeps that list, so it
+    /// tells a subnet's NSG when the subnet itself is not in the inputs. Read once, on demand.
+    nsg_of_subnet: OnceLock<foldhash::HashMap<String, ResIdx>>,
 }
 
 type NsgRules<'a> = azlint_facts::nsg::Rules<'a>;
@@ -73,6 +76,7 @@ impl<'a> Context<'a> {
             route_targets: OnceLock::new(),
             identity_principals: OnceLock::new(),
             unexported_vms: OnceLock::new(),
+            nsg_of_subnet: OnceLock::new(),
             public_routes: std::iter::repeat_with(OnceLock::new)
                 .take(inv.of_type(azlint_facts::SUBNET).len())
                 .collect(),
@@ -80,6 +84,28 @@ impl<'a> Context<'a> {
                 .take(inv.of_type(azlint_facts::VNET).len())
                 .collect(),
         }
+    }
+
+    /// The NSG whose `subnets` list names the subnet `subnet_key` (an id key).
+    pub(crate) fn nsg_listing(&self, subnet_key: &str) -> Option<ResIdx> {
+        self.nsg_of_subnet
+            .get_or_init(|| {
+                let inv = self.inv;
+                let mut out = foldhash::HashMap::default();
+                for &nsg in inv.of_type(azlint_facts::NSG) {
+                    let Lookup::Found(list) = inv.prop(nsg, &["subnets"]) else {
+                        continue;
+                    };
+                    for s in list.elements() {
+                        if let Some(id) = s.get_ignore_case("id").and_then(|i| i.as_str()) {
+                            out.entry(azlint_inventory::id_key(&id)).or_insert(nsg);
+                        }
+                    }
+                }
+                out
+            })
+            .get(subnet_key)
+            .copied()
     }
 
     /// A NIC in the VNET `vnet_key` whose VM the inputs do not show, and that VM's id.
