@@ -1349,6 +1349,10 @@ fn agreed<'a>(
 /// service tag documentation: "address prefixes used on user-defined routes"; with a
 /// 0.0.0.0/0 route to an appliance the tag holds everything, MicrosoftDocs/azure-docs#22178).
 fn virtual_network_tag(cx: &Context<'_>, subnet: ResIdx) -> Vec<IpNet> {
+    cx.virtual_network_tag(subnet, || read_virtual_network_tag(cx, subnet))
+}
+
+fn read_virtual_network_tag(cx: &Context<'_>, subnet: ResIdx) -> Vec<IpNet> {
     let mut tag = vnet_space(cx, subnet);
     let table = match cx.facts.subnet_info(subnet) {
         Some(info) => match info.route_table {

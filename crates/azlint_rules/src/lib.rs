@@ -42,6 +42,9 @@ pub struct Context<'a> {
     /// Each VNET's address space (what `VirtualNetwork` covers in NSG rules), one slot per
     /// VNET: both vSockets' NICs of a site ask for it.
     vnet_spaces: Vec<OnceLock<Vec<ipnet::IpNet>>>,
+    /// What `VirtualNetwork` holds for each subnet's NICs, one slot per subnet: a site's two
+    /// vSockets have their NICs in the same subnets.
+    virtual_network_tags: Vec<OnceLock<Vec<ipnet::IpNet>>>,
     /// Where routes may point at a vSocket's own LAN IP from (S8): built before the rules run
     /// when a route rule asks for it ([`Context::prepare_route_targets`]), else on first use.
     route_targets: OnceLock<facts::RouteTargets>,
@@ -82,6 +85,9 @@ impl<'a> Context<'a> {
                 .collect(),
             vnet_spaces: std::iter::repeat_with(OnceLock::new)
                 .take(inv.of_type(azlint_facts::VNET).len())
+                .collect(),
+            virtual_network_tags: std::iter::repeat_with(OnceLock::new)
+                .take(inv.of_type(azlint_facts::SUBNET).len())
                 .collect(),
         }
     }
@@ -203,6 +209,20 @@ impl<'a> Context<'a> {
         compute: impl FnOnce() -> Vec<ipnet::IpNet>,
     ) -> Vec<ipnet::IpNet> {
         self.once_per(azlint_facts::VNET, &self.vnet_spaces, vnet, compute)
+    }
+
+    /// What `VirtualNetwork` holds for a subnet's NICs, computed once per run.
+    fn virtual_network_tag(
+        &self,
+        subnet: azlint_inventory::ResIdx,
+        compute: impl FnOnce() -> Vec<ipnet::IpNet>,
+    ) -> Vec<ipnet::IpNet> {
+        self.once_per(
+            azlint_facts::SUBNET,
+            &self.virtual_network_tags,
+            subnet,
+            compute,
+        )
     }
 
     /// A subnet's public route answers, computed once per run; `compute` computes them.
