@@ -616,6 +616,28 @@ fn a_rule_exported_on_its_own_is_its_nsgs() {
     assert_eq!(at["start"]["line"].as_u64(), name_line);
 }
 
+/// `azlint check --show-unknown --format json` of `all` written as `resources.json`.
+fn check_resources(all: &serde_json::Value) -> common::Run {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        dir.path().join("resources.json"),
+        serde_json::to_string_pretty(all).expect("JSON"),
+    )
+    .expect("write");
+    common::azlint_in(
+        dir.path(),
+        &[
+            "check",
+            "--show-unknown",
+            "--format",
+            "json",
+            "resources.json",
+        ],
+        None,
+        &[],
+    )
+}
+
 /// The healthy site with its management route 0.0.0.0/0 sent to an appliance (10.20.0.100) and
 /// the MGMT NSG's rules replaced by `rules`: the HA034 findings, as (rule named, line).
 fn mgmt_via_appliance(rules: serde_json::Value) -> Vec<String> {
@@ -631,24 +653,7 @@ fn mgmt_via_appliance(rules: serde_json::Value) -> Vec<String> {
             r["properties"]["securityRules"] = rules.clone();
         }
     }
-    let dir = tempfile::tempdir().expect("tempdir");
-    std::fs::write(
-        dir.path().join("resources.json"),
-        serde_json::to_string_pretty(&all).expect("JSON"),
-    )
-    .expect("write");
-    let run = common::azlint_in(
-        dir.path(),
-        &[
-            "check",
-            "--show-unknown",
-            "--format",
-            "json",
-            "resources.json",
-        ],
-        None,
-        &[],
-    );
+    let run = check_resources(&all);
     run.json()["findings"]
         .as_array()
         .expect("findings")
@@ -710,24 +715,7 @@ fn without_vnet(extra: Option<serde_json::Value>) -> (i32, Vec<String>) {
             }
         }
     }
-    let dir = tempfile::tempdir().expect("tempdir");
-    std::fs::write(
-        dir.path().join("resources.json"),
-        serde_json::to_string_pretty(&all).expect("JSON"),
-    )
-    .expect("write");
-    let run = common::azlint_in(
-        dir.path(),
-        &[
-            "check",
-            "--show-unknown",
-            "--format",
-            "json",
-            "resources.json",
-        ],
-        None,
-        &[],
-    );
+    let run = check_resources(&all);
     let severities = run.json()["findings"]
         .as_array()
         .expect("findings")
