@@ -339,3 +339,54 @@ fn an_object_written_as_text_is_cannot_tell() {
         assert!(m.contains("export again with `-Depth 100`"), "{m}");
     }
 }
+
+/// `az rest` returns one page of a long list with a `nextLink` to the next and does not follow
+/// it: the page is linted, and the user is told the rest is missing, at the link.
+#[test]
+fn a_rest_list_page_with_a_next_link_is_a_warning() {
+    let text = std::fs::read_to_string("fixtures/shapes/rest-list.json").expect("read");
+    let mut list: serde_json::Value = serde_json::from_str(&text).expect("JSON");
+    list["nextLink"] = "https://management.azure.com/subscriptions/3f2c1a9e-8b7d-4c6e-9a1f-2d5e8c7b6a40/resources?api-version=2021-04-01&%24skiptoken=eyJuZXh0TWFya2VyIjoiMiJ9".into();
+    let paged = serde_json::to_string_pretty(&list).expect("JSON");
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(dir.path().join("page.json"), &paged).expect("write");
+    let run = common::azlint_in(
+        dir.path(),
+        &["check", "--format", "json", "page.json"],
+        None,
+        &[],
+    );
+    let json = run.json();
+    let incomplete: Vec<_> = json["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["code"] == "IN004")
+        .collect();
+    assert_eq!(incomplete.len(), 1, "{json:#}");
+    let link_line = paged
+        .lines()
+        .position(|l| l.contains("\"nextLink\""))
+        .map(|i| i as u64 + 1);
+    assert_eq!(incomplete[0]["severity"], "warning");
+    assert_eq!(
+        incomplete[0]["location"]["start"]["line"].as_u64(),
+        link_line
+    );
+    // The same list without the link is whole: no warning.
+    let whole = azlint(&[
+        "check",
+        "--format",
+        "json",
+        "fixtures/shapes/rest-list.json",
+    ]);
+    assert!(
+        !whole.json()["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .any(|f| f["code"] == "IN004"),
+        "{}",
+        whole.stdout
+    );
+}

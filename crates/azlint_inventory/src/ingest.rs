@@ -160,11 +160,7 @@ pub fn ingest(file: FileId, source: Arc<SourceFile>, tree: Tree) -> Ingested {
     let root = document.root();
     match shape {
         Shape::ResourceArray => found.array(root),
-        Shape::RestList => {
-            if let Some(v) = root.get("value") {
-                found.array(v)
-            }
-        }
+        Shape::RestList => found.rest_list(root),
         Shape::ResourceGraph => found.resource_graph(root),
         Shape::SingleResource => found.resource(root, Fields::read(root), None, false),
         Shape::Template => found.template(root),
@@ -298,6 +294,39 @@ impl<'d> Finder<'d> {
             )
             .with_help("export full resources with `az resource show --ids $(az resource list -g RG --query \"[].id\" -o tsv)`"),
         );
+    }
+
+    /// A REST list (`{"value": [...]}`). A `nextLink` says more pages follow, which `az rest`
+    /// does not fetch: like a PowerShell Resource Graph page, there is no total to tell whether
+    /// the inputs hold them, so the page keeps its warning.
+    fn rest_list(&mut self, root: Value<'d>) {
+        let value = root.get("value");
+        if let Some(v) = value {
+            self.array(v);
+        }
+        let Some(link) = root
+            .get_ignore_case("nextLink")
+            .filter(|l| l.as_str().is_some_and(|s| !s.trim().is_empty()))
+        else {
+            return;
+        };
+        let rows = value.map(|v| v.len()).unwrap_or(0);
+        let more = Finding::new(
+            input::INCOMPLETE,
+            Severity::Warning,
+            format!(
+                "this REST list is one page ({rows} items): resources on the pages its `nextLink` leads to are not linted, and checks that need them cannot be complete"
+            ),
+            Label::new(self.file(), head(link)).with_message("more pages follow"),
+        )
+        .with_help("fetch every page (follow `nextLink` until it is absent, or use `az resource list` / `az resource show --ids`) and pass all of them to azlint");
+        self.page = Some(Page {
+            total: None,
+            rows,
+            token: link.as_str().map(|s| s.into_owned()),
+            more: Some(more),
+            last: None,
+        });
     }
 
     fn resource_graph(&mut self, root: Value<'d>) {
