@@ -29,7 +29,7 @@ use rayon::prelude::*;
 
 pub use ip::{is_public_ip, non_public_range};
 use nics::Table;
-pub use nics::{Attached, NicInfo, SubnetInfo, VmInfo};
+pub use nics::{vnet_key, Attached, NicInfo, SubnetInfo, VmInfo};
 pub use roles::{
     RoleAssignment, Roles, CONTRIBUTOR, OWNER, RBAC_ADMINISTRATOR, USER_ACCESS_ADMINISTRATOR,
     VM_CONTRIBUTOR,

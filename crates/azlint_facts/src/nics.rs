@@ -163,7 +163,7 @@ impl NicInfo {
             info.subnets.extend(subnet);
             if let Some(vnet_id) = key.as_deref().and_then(parent_key) {
                 if info.vnet_key.is_none() {
-                    info.vnet_key = Some(format!("vnet:{vnet_id}").into());
+                    info.vnet_key = Some(vnet_key(vnet_id));
                 }
                 // The inventory links a subnet to its VNET: when that VNET has this very key,
                 // it is the one the index would find, without hashing the id again.
@@ -212,6 +212,12 @@ struct Config<'a> {
     key: Option<String>,
     subnet: Option<ResIdx>,
     private_ip: Option<Value<'a>>,
+}
+
+/// The key [`NicInfo::vnet_key`] gives a VNET, from its id key (as [`parent_key`] gives it
+/// for a subnet's).
+pub fn vnet_key(vnet_id_key: &str) -> Box<str> {
+    format!("vnet:{vnet_id_key}").into()
 }
 
 /// Whether [`Inventory::get`] looks `s` up as it is: ASCII, lower case, trimmed, without a

@@ -417,6 +417,20 @@ fn peering(v: Value<'_>) -> (Vec<IpNet>, bool) {
     }
 }
 
+/// The prefixes of a subnet's user routes to a virtual appliance, which Azure adds to the
+/// `VirtualNetwork` service tag (MicrosoftDocs/azure-docs#22178); empty when the subnet's route
+/// table is not known.
+pub fn appliance_prefixes(inv: &Inventory, subnet: ResIdx) -> Vec<IpNet> {
+    let Ok(Some(table)) = route_table_of(inv, subnet) else {
+        return Vec::new();
+    };
+    inv.children(table, crate::ROUTE)
+        .map(|r| user_route(inv, r))
+        .filter(|r| r.next_hop_type == "VirtualAppliance")
+        .filter_map(|r| r.prefix)
+        .collect()
+}
+
 /// The route table associated with a subnet: its `routeTable` reference, else a route table
 /// that lists the subnet. `Err` when the subnet names one the inputs do not hold.
 fn route_table_of(inv: &Inventory, subnet: ResIdx) -> Result<Option<ResIdx>, String> {

@@ -534,15 +534,17 @@ fn public_routes<'a>(cx: &Context<'a>, subnet: ResIdx) -> [FactAnswer<'a>; 3] {
         return [answer.clone(), answer.clone(), answer];
     }
     let (internet, narrower) = eff.public_routes();
-    let internet_hop = |route: Option<&azlint_facts::routes::Route<'_>>| {
-        known(route.map_or_else(Vec::new, |r| {
-            let written = r
-                .resource
-                .and_then(|res| found(inv.prop(res, &["nextHopType"])).map(|v| item(cx, res, v)));
-            vec![written.unwrap_or_else(|| Item::text(r.next_hop_type.clone()))]
-        }))
+    // A route's field as written in its route table, else as azlint reads it (a system route).
+    let field = |route: &azlint_facts::routes::Route<'_>, key: &str, text: &str| {
+        let written = route
+            .resource
+            .and_then(|r| found(inv.prop(r, &[key])).map(|v| item(cx, r, v)));
+        known(vec![written.unwrap_or_else(|| Item::text(text.to_string()))])
     };
-    let internet_answer = internet_hop(internet.map(|i| &eff.routes[i]));
+    let internet_answer = match internet.map(|i| &eff.routes[i]) {
+        Some(r) => field(r, "nextHopType", &r.next_hop_type),
+        None => known(Vec::new()),
+    };
     // A route to a service tag (Azure accepts them as route prefixes) that does not send its
     // addresses to the Internet: the tags that hold management.azure.com decide; for the
     // others, which addresses they hold is in no export.
@@ -590,15 +592,9 @@ fn public_routes<'a>(cx: &Context<'a>, subnet: ResIdx) -> [FactAnswer<'a>; 3] {
     let Some(route) = route else {
         return [known(Vec::new()), known(Vec::new()), internet_answer];
     };
-    let answer = |key: &str, text: &str| {
-        let written = route
-            .resource
-            .and_then(|r| found(inv.prop(r, &[key])).map(|v| item(cx, r, v)));
-        known(vec![written.unwrap_or_else(|| Item::text(text.to_string()))])
-    };
     [
-        answer("nextHopType", &route.next_hop_type),
-        answer("addressPrefix", &route.address_prefix),
+        field(route, "nextHopType", &route.next_hop_type),
+        field(route, "addressPrefix", &route.address_prefix),
         internet_answer,
     ]
 }
@@ -1354,25 +1350,7 @@ fn virtual_network_tag(cx: &Context<'_>, subnet: ResIdx) -> Vec<IpNet> {
 
 fn read_virtual_network_tag(cx: &Context<'_>, subnet: ResIdx) -> Vec<IpNet> {
     let mut tag = vnet_space(cx, subnet);
-    let table = match cx.facts.subnet_info(subnet) {
-        Some(info) => match info.route_table {
-            Attached::Resource(t) => Some(t),
-            _ => None,
-        },
-        None => found(cx.inv.prop(subnet, &["routeTable"]))
-            .and_then(|r| azlint_facts::reference(cx.inv, r)),
-    };
-    for route in table
-        .into_iter()
-        .flat_map(|t| cx.inv.children(t, azlint_facts::ROUTE))
-    {
-        let to_appliance = found(cx.inv.prop(route, &["nextHopType"]))
-            .and_then(|v| v.as_str())
-            .is_some_and(|t| t.trim().eq_ignore_ascii_case("VirtualAppliance"));
-        if to_appliance {
-            tag.extend(prefixes(found(cx.inv.prop(route, &["addressPrefix"]))));
-        }
-    }
+    tag.extend(azlint_facts::routes::appliance_prefixes(cx.inv, subnet));
     tag
 }
 

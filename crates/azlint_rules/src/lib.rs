@@ -57,7 +57,7 @@ pub struct Context<'a> {
     /// VNET keys (`vnet:` and the VNET id in lower case) holding NICs whose VM the inputs do
     /// not show, with one such NIC and the VM id it names: a lone vSocket's partner may be
     /// there. Read once, when a lone vSocket asks.
-    unexported_vms: OnceLock<foldhash::HashMap<String, (ResIdx, String)>>,
+    unexported_vms: OnceLock<foldhash::HashMap<Box<str>, (ResIdx, String)>>,
     /// Subnet keys and the NSG whose `subnets` list names them: Azure keeps that list, so it
     /// tells a subnet's NSG when the subnet itself is not in the inputs. Read once, on demand.
     nsg_of_subnet: OnceLock<foldhash::HashMap<String, ResIdx>>,
@@ -137,7 +137,7 @@ impl<'a> Context<'a> {
                         .filter_map(|id| id.as_str().map(|s| azlint_inventory::id_key(&s)));
                     for key in subnet_ids {
                         if let Some(vnet) = azlint_inventory::parent_key(&key) {
-                            out.entry(format!("vnet:{vnet}"))
+                            out.entry(azlint_facts::vnet_key(vnet))
                                 .or_insert_with(|| (nic, vm_id.trim().to_string()));
                         }
                     }
