@@ -15,6 +15,7 @@ mod flow;
 mod inputs;
 mod routes;
 mod rules;
+mod scope;
 mod settings;
 mod suppress;
 mod templates;

@@ -5,21 +5,22 @@
 //! any export, and their findings are moved back to the template text each value came from,
 //! with a secondary label at each parameter value it was computed from.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use azlint_arm::emit::{emit, Emitted, Form};
-use azlint_arm::template::{problem_span, ParamFrom, ParamSource};
+use azlint_arm::template::{problem_span, Node, ParamFrom, ParamSource};
 use azlint_arm::{Deployment, Expanded, Inputs, Val};
 use azlint_diagnostics::{input, printable, Finding, Label, Severity};
-use azlint_inventory::{ingest, Ingested, Shape};
-use azlint_source::{FileId, Files, SourceFile, Tree};
+use azlint_inventory::{id_key, ingest, Ingested, Shape};
+use azlint_source::{FileId, Files, SourceFile, Span, Tree};
 use rayon::prelude::*;
 
 use crate::check::Outcome;
 use crate::cli::{ExpandArgs, TemplateArgs};
 use crate::config::Config;
+use crate::scope;
 
 /// Where the values of evaluated templates came from, to move findings back.
 #[derive(Default)]
@@ -119,49 +120,21 @@ pub fn evaluate(
         config: config_values,
         deployment,
     };
-    let one_template = templates.len() == 1;
-    let results: Vec<(Expanded, Emitted, Vec<FileId>, Vec<Finding>)> = templates
-        .par_iter()
-        .zip(conventional.par_iter())
-        .map(|(&t, conv)| {
-            let doc = &ingested[t].document;
-            let mut inputs = Inputs {
-                command_line: &given.command_line,
-                config: &given.config,
-                ..Inputs::default()
-            };
-            let mut param_files = Vec::new();
-            for (id, source, tree) in &given.files {
-                inputs.files.push(tree.root(source.text()));
-                param_files.push(*id);
-            }
-            match conv {
-                Some(ParamFile::Input(i)) => {
-                    let d = &ingested[*i].document;
-                    inputs.files.push(d.root());
-                    param_files.push(d.file);
-                }
-                Some(ParamFile::Loaded((id, source, tree))) => {
-                    inputs.files.push(tree.root(source.text()));
-                    param_files.push(*id);
-                }
-                None => {}
-            }
-            // Files given with `--parameters` apply to every template of the run: only with one
-            // template is a parameter it does not declare a mistake.
-            let own_from = if one_template { 0 } else { given.files.len() };
-            let undeclared = parameter_file_problems(
-                doc,
-                &inputs.files,
-                &param_files,
-                own_from,
-                &given.command_line,
-            );
-            let x = azlint_arm::expand(doc.root(), &inputs, given.deployment.clone());
-            let e = emit(&x, Form::Template, azlint_arm::SCHEMA);
-            (x, e, param_files, undeclared)
-        })
-        .collect();
+    let each = Each {
+        ingested,
+        templates: &templates,
+        conventional: &conventional,
+        given: &given,
+    };
+    let mut results = each.expand(&given.deployment);
+    // Where the templates deploy, when the configuration does not say and the inputs do.
+    let mut scope_from = None;
+    if config.deployment.subscription_id.is_none() && config.deployment.resource_group.is_none() {
+        if let Some((again, from)) = each.in_scope_of_inputs(&results) {
+            results = again;
+            scope_from = Some(from);
+        }
+    }
     for name in given.command_line.iter().map(|(n, _)| n) {
         let declared = templates.iter().any(|&t| {
             declared_parameters(ingested[t].document.root())
@@ -173,7 +146,15 @@ pub fn evaluate(
         }
     }
 
-    for (&t, (x, emitted, param_files, undeclared)) in templates.iter().zip(results) {
+    if let Some(ScopeFrom::Input(file, start, end, id)) = &scope_from {
+        findings.push(scope_note(
+            Label::new(*file, Span::new(*start as u32, *end as u32)),
+            id,
+        ));
+    }
+    for (k, (&t, (x, emitted, param_files, undeclared))) in
+        templates.iter().zip(results).enumerate()
+    {
         let template = ingested[t].document.file;
         let source = ingested[t].document.source.clone();
         findings.extend(undeclared);
@@ -199,6 +180,14 @@ pub fn evaluate(
             continue;
         };
         let id = files.add_internal(evaluated_source.clone());
+        if let Some(ScopeFrom::Expansion(n, scope_id)) = &scope_from {
+            if *n == k {
+                if let Some(start) = evaluated_source.text().find(scope_id.as_str()) {
+                    let span = Span::new(start as u32, (start + scope_id.len()) as u32);
+                    findings.push(scope_note(Label::new(id, span), scope_id));
+                }
+            }
+        }
         let mut doc = ingest(id, evaluated_source, tree);
         doc.document.unknown_reasons = Some(Arc::new(
             std::mem::take(&mut emitted.reasons).into_iter().collect(),
@@ -230,6 +219,157 @@ pub fn evaluate(
         );
     }
     (findings, evaluated)
+}
+
+/// The templates of a run, with what each is evaluated with.
+struct Each<'r> {
+    ingested: &'r [Ingested],
+    templates: &'r [usize],
+    conventional: &'r [Option<ParamFile>],
+    given: &'r Given,
+}
+
+/// A template evaluated: its expansion, the expansion written out, its parameter files and
+/// their problems.
+type Expansion = (Expanded, Emitted, Vec<FileId>, Vec<Finding>);
+
+impl Each<'_> {
+    /// Every template evaluated for `deployment`, in parallel.
+    fn expand(&self, deployment: &Deployment) -> Vec<Expansion> {
+        let given = self.given;
+        let one_template = self.templates.len() == 1;
+        self.templates
+            .par_iter()
+            .zip(self.conventional.par_iter())
+            .map(|(&t, conv)| {
+                let doc = &self.ingested[t].document;
+                let mut inputs = Inputs {
+                    command_line: &given.command_line,
+                    config: &given.config,
+                    ..Inputs::default()
+                };
+                let mut param_files = Vec::new();
+                for (id, source, tree) in &given.files {
+                    inputs.files.push(tree.root(source.text()));
+                    param_files.push(*id);
+                }
+                match conv {
+                    Some(ParamFile::Input(i)) => {
+                        let d = &self.ingested[*i].document;
+                        inputs.files.push(d.root());
+                        param_files.push(d.file);
+                    }
+                    Some(ParamFile::Loaded((id, source, tree))) => {
+                        inputs.files.push(tree.root(source.text()));
+                        param_files.push(*id);
+                    }
+                    None => {}
+                }
+                // Files given with `--parameters` apply to every template of the run: only with
+                // one template is a parameter it does not declare a mistake.
+                let own_from = if one_template { 0 } else { given.files.len() };
+                let undeclared = parameter_file_problems(
+                    doc,
+                    &inputs.files,
+                    &param_files,
+                    own_from,
+                    &given.command_line,
+                );
+                let x = azlint_arm::expand(doc.root(), &inputs, deployment.clone());
+                let e = emit(&x, Form::Template, azlint_arm::SCHEMA);
+                (x, e, param_files, undeclared)
+            })
+            .collect()
+    }
+
+    /// The templates evaluated again in the subscription and group that the inputs' literal ids
+    /// give them (see [`scope`]), with where that was read; `None` when the ids give none, or
+    /// when a template would then deploy a resource another input exports: linted next to the
+    /// export of its own deployment (or of what it would replace), in one group they would be
+    /// one resource, and only one copy would be checked.
+    fn in_scope_of_inputs(&self, first: &[Expansion]) -> Option<(Vec<Expansion>, ScopeFrom)> {
+        let placeholder = Deployment::default();
+        let expanded: Vec<&str> = first.iter().map(|r| r.1.text.as_str()).collect();
+        let others: Vec<&Ingested> = self
+            .ingested
+            .iter()
+            .filter(|d| d.document.shape != Shape::Template)
+            .collect();
+        let texts: Vec<&str> = expanded
+            .iter()
+            .copied()
+            .chain(others.iter().map(|d| d.document.source.text()))
+            .collect();
+        let found = scope::infer(
+            &expanded,
+            &texts,
+            &scope::Placeholder {
+                subscription: &placeholder.subscription_id,
+                group: placeholder.resource_group.as_deref().unwrap_or_default(),
+            },
+        )?;
+        let mut deployment = self.given.deployment.clone();
+        deployment.subscription_id = found.subscription.clone();
+        deployment.resource_group = Some(found.group.clone());
+        let again = self.expand(&deployment);
+        let exported: HashSet<&str> = others
+            .iter()
+            .flat_map(|d| d.resources.iter().filter_map(|r| r.key.as_deref()))
+            .collect();
+        let collides = again.iter().any(|(x, ..)| {
+            x.resources
+                .iter()
+                .filter_map(|r| declared_id(&r.node))
+                .any(|id| exported.contains(id_key(id).as_str()))
+        });
+        if collides {
+            return None;
+        }
+        let id = texts[found.text][found.start..found.end].to_string();
+        let from = match found.text.checked_sub(expanded.len()) {
+            Some(n) => ScopeFrom::Input(others[n].document.file, found.start, found.end, id),
+            None => ScopeFrom::Expansion(found.text, id),
+        };
+        Some((again, from))
+    }
+}
+
+/// The id a template resource is deployed with.
+fn declared_id(node: &Node) -> Option<&str> {
+    let Node::Object(members, _) = node else {
+        return None;
+    };
+    match members.iter().find(|(k, _)| &**k == "id")? {
+        (_, Node::Leaf(v, _)) => v.as_str(),
+        _ => None,
+    }
+}
+
+/// Where the deployment scope was read: an id in another input (its file and byte range), or
+/// in a template's expansion (the template's number and the id).
+enum ScopeFrom {
+    Input(FileId, usize, usize, String),
+    Expansion(usize, String),
+}
+
+/// The note that says where the templates were taken to deploy, at the id that says so.
+fn scope_note(label: Label, id: &str) -> Finding {
+    let found = scope::group_ids(id).next();
+    let (subscription, group) = found.map_or(("", ""), |g| (g.subscription, g.group));
+    Finding::new(
+        input::DEPLOYMENT_SCOPE,
+        Severity::Note,
+        format!(
+            "the templates do not say where they deploy, and this id names a resource they refer \
+             to in their own resource group: they are linted as deployed to resource group \
+             `{group}` of subscription `{subscription}`"
+        ),
+        label.with_message("the templates' resource group, read from here"),
+    )
+    .with_help(
+        "to lint them for another group, set `subscription-id` and `resource-group` in the \
+         `[deployment]` table of azlint.toml",
+    )
 }
 
 /// Within an array or object written at `span`, the one scalar written exactly as `value` (the

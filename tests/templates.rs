@@ -1989,3 +1989,121 @@ fn a_security_rule_written_as_its_own_resource_is_the_nsgs() {
         "{found:?}"
     );
 }
+
+/// Cato's HA deployment in two steps: `primary.json` creates the VNET, the HA identity and the
+/// primary vSocket; `secondary.json` names them by full id in its parameter file.
+const TWO_STEP: &str = "fixtures/templates/two-step";
+const CATO_SUBSCRIPTION: &str = "3f2c1a9e-8b7d-4c6e-9a1f-2d5e8c7b6a40";
+
+fn subnet_id(group: &str, vnet: &str, subnet: &str) -> String {
+    format!(
+        "lanSubnetId=/subscriptions/{CATO_SUBSCRIPTION}/resourceGroups/{group}/providers/\
+         Microsoft.Network/virtualNetworks/{vnet}/subnets/{subnet}"
+    )
+}
+
+#[test]
+fn a_two_step_deployment_is_linted_in_the_group_its_ids_name() {
+    // Offline the primary's own ids are in a placeholder group; the secondary's say where
+    // both deploy. Read there, the two vSockets share subnets and identity: nothing to report,
+    // and nothing left undecided, but a note that says which group was assumed, and why.
+    let run = azlint(&["check", "--show-unknown", "--format", "json", TWO_STEP]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    let located: Vec<(String, String, u64)> = run
+        .located()
+        .into_iter()
+        .map(|(code, file, line, _)| (code, file, line))
+        .collect();
+    assert_eq!(
+        located,
+        [(
+            "IN014".to_string(),
+            format!("{TWO_STEP}/secondary.json"),
+            133
+        )]
+    );
+    let json = run.json();
+    let note = &json["findings"][0];
+    assert_eq!(note["severity"], "note");
+    let message = note["message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains(&format!(
+            "resource group `rg-cato-ams` of subscription `{CATO_SUBSCRIPTION}`"
+        )),
+        "{message}"
+    );
+    // The parameter value the id came from is shown too.
+    let text = azlint(&["check", TWO_STEP]).stdout;
+    assert!(text.contains("value of parameter `mgmtSubnetId`"), "{text}");
+}
+
+#[test]
+fn a_two_step_deployment_with_the_secondary_in_another_subnet_is_reported() {
+    // The other ids still say where the templates deploy: the LAN subnet of another VNET in
+    // that group is not the primary's.
+    let other = subnet_id("rg-cato-ams", "ams-otherNet", "ams-LANSubnet");
+    let run = azlint(&["check", "--format", "json", "-p", &other, TWO_STEP]);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    let codes: Vec<String> = run.located().into_iter().map(|l| l.0).collect();
+    assert!(codes.contains(&"IN014".to_string()), "{codes:?}");
+    assert!(codes.contains(&"HA013".to_string()), "{codes:?}");
+
+    // Ids that disagree on the group say nothing about where the templates deploy: nothing is
+    // assumed, and the placeholder group is not the secondary's.
+    let elsewhere = subnet_id("rg-other", "ams-vsNet", "ams-LANSubnet");
+    let run = azlint(&["check", "--format", "json", "-p", &elsewhere, TWO_STEP]);
+    let codes: Vec<String> = run.located().into_iter().map(|l| l.0).collect();
+    assert!(!codes.contains(&"IN014".to_string()), "{codes:?}");
+    assert!(codes.contains(&"HA013".to_string()), "{codes:?}");
+}
+
+#[test]
+fn the_configured_deployment_is_never_replaced() {
+    let files: Vec<(String, String)> = [
+        "primary.json",
+        "secondary.json",
+        "secondary.parameters.json",
+    ]
+    .iter()
+    .map(|name| {
+        let text = std::fs::read_to_string(format!("{TWO_STEP}/{name}")).expect("fixture");
+        (name.to_string(), text)
+    })
+    .collect();
+    let config = format!(
+        "[deployment]\nsubscription-id = \"{CATO_SUBSCRIPTION}\"\nresource-group = \"rg-cato-ams\"\n"
+    );
+    let mut all: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(n, t)| (n.as_str(), t.as_str()))
+        .collect();
+    all.push(("azlint.toml", &config));
+    let dir = scratch(&all);
+    let run = run_in(&dir, &["check", "--show-unknown", "--format", "json", "."]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert_eq!(run.located(), []);
+
+    // Configured elsewhere, the secondary's subnets are another group's.
+    let config = config.replace("rg-cato-ams", "rg-staging");
+    std::fs::write(dir.path().join("azlint.toml"), config).expect("write");
+    let run = run_in(&dir, &["check", "--format", "json", "."]);
+    let codes: Vec<String> = run.located().into_iter().map(|l| l.0).collect();
+    assert!(!codes.contains(&"IN014".to_string()), "{codes:?}");
+    assert!(codes.contains(&"HA030".to_string()), "{codes:?}");
+}
+
+#[test]
+fn a_template_next_to_the_export_of_its_resources_stays_in_its_own_group() {
+    // `az group export` of the broken example's group next to the export of its resources: in
+    // one group they would be the same resources, and only one copy would be checked. Each is
+    // linted on its own.
+    let run = azlint(&[
+        "check",
+        "--format",
+        "json",
+        "fixtures/examples/broken",
+        "fixtures/shapes/group-export.json",
+    ]);
+    let codes: Vec<String> = run.located().into_iter().map(|l| l.0).collect();
+    assert!(!codes.contains(&"IN014".to_string()), "{codes:?}");
+}

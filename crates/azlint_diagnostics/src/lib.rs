@@ -88,6 +88,9 @@ pub mod input {
     pub const SITE_INCOMPLETE: (&str, &str) = ("IN012", "site-incomplete");
     /// One resource in two inputs that disagree: which copy is checked decides the findings.
     pub const CONFLICTING_COPIES: (&str, &str) = ("IN013", "conflicting-copies");
+    /// Templates linted without `[deployment]`: where they deploy was read from an id in the
+    /// inputs that names a resource they address in their own resource group.
+    pub const DEPLOYMENT_SCOPE: (&str, &str) = ("IN014", "deployment-scope");
 
     /// Every input code as `(code, name, one-sentence description)`, in code order. Reports
     /// that describe their rules up front (SARIF's `tool.driver.rules`) list these next to the
@@ -153,6 +156,11 @@ pub mod input {
             CONFLICTING_COPIES.0,
             CONFLICTING_COPIES.1,
             "One resource is in two inputs whose copies disagree (exports made at different times): the findings depend on which copy is checked. A note; the run does not fail for it.",
+        ),
+        (
+            DEPLOYMENT_SCOPE.0,
+            DEPLOYMENT_SCOPE.1,
+            "Templates linted without a `[deployment]` table are read as deployed to the subscription and resource group of an id in the inputs that names a resource they refer to in their own group. A note; the run does not fail for it.",
         ),
     ];
 }

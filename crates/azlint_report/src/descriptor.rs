@@ -61,7 +61,7 @@ pub fn input_descriptors() -> Vec<RuleDescriptor> {
             let severity = match code {
                 "IN001" | "IN002" | "IN005" | "IN006" | "IN009" | "IN010" => Severity::Error,
                 // What the inputs do not show: "cannot tell", a note.
-                "IN012" | "IN013" => Severity::Note,
+                "IN012" | "IN013" | "IN014" => Severity::Note,
                 _ => Severity::Warning,
             };
             RuleDescriptor {
@@ -95,7 +95,7 @@ mod tests {
             codes,
             [
                 "IN001", "IN002", "IN003", "IN004", "IN005", "IN006", "IN007", "IN008", "IN009",
-                "IN010", "IN011", "IN012", "IN013"
+                "IN010", "IN011", "IN012", "IN013", "IN014"
             ]
         );
         let errors: Vec<&str> = all
