@@ -57,6 +57,7 @@ pub struct RawCondition {
     ip_in: Option<serde_json::Value>,
     ip_reserved_in: Option<serde_json::Value>,
     dns_resolves_public: Option<bool>,
+    is_guid: Option<bool>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -115,6 +116,7 @@ pub enum Op {
     IpIn(Operand),
     IpReservedIn(Operand),
     DnsResolvesPublic(bool),
+    IsGuid(bool),
 }
 
 /// A literal of a rule file, made into items once when the rule is loaded (a list literal
@@ -373,6 +375,9 @@ fn operator(raw: &RawCondition, facts: &dyn FactNames) -> Result<Op, String> {
     }
     if let Some(b) = raw.dns_resolves_public {
         ops.push(Op::DnsResolvesPublic(b));
+    }
+    if let Some(b) = raw.is_guid {
+        ops.push(Op::IsGuid(b));
     }
     match ops.len() {
         1 => Ok(ops.remove(0)),
@@ -949,6 +954,14 @@ fn leaf<'a>(scope: &dyn Scope<'a>, subject: Items<'_, 'a>, op: &Op) -> Truth<'a>
         }
         _ => {}
     }
+    if let (Op::IsGuid(want), true) = (op, subject.items.is_empty()) {
+        // `guid()` of values known only after deployment is not known, but it is a GUID.
+        if let Some(Unknown { at: Some(v), .. }) = &subject.unknown {
+            if v.as_str().is_some_and(|t| makes_guid(&t)) {
+                return Truth::from_bool(*want);
+            }
+        }
+    }
     if subject.items.is_empty() {
         // Absent: the negative operators hold, the positive ones do not.
         return match subject.unknown {
@@ -1084,8 +1097,89 @@ fn test(item: &Item<'_>, op: &Op, operand: Option<&Items<'_, '_>>) -> Option<boo
             let net = nets.iter().find(|n| n.contains(&ip))?;
             reserved(net, ip)
         }
+        Op::IsGuid(want) => text.is_some_and(is_guid) == *want,
         Op::Exists(_) | Op::Empty(_) => return None,
     })
+}
+
+/// Whether `s` is a GUID as Azure writes them: 8-4-4-4-12 hexadecimal digits.
+fn is_guid(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() == 36
+        && b.iter().enumerate().all(|(i, &c)| match i {
+            8 | 13 | 18 | 23 => c == b'-',
+            _ => c.is_ascii_hexdigit(),
+        })
+}
+
+/// Whether a template expression is, as a whole, one call of `guid()` or `newGuid()`, or the
+/// nested name of an extension resource ending in one (`concat(NIC, '/Microsoft.Authorization/',
+/// guid(...))`), so that its value, though unknown, is a GUID where a GUID is due.
+fn makes_guid(expression: &str) -> bool {
+    let Some(inner) = expression
+        .trim()
+        .strip_prefix('[')
+        .and_then(|e| e.strip_suffix(']'))
+    else {
+        return false;
+    };
+    match call(inner) {
+        Some((name, _))
+            if name.eq_ignore_ascii_case("guid") || name.eq_ignore_ascii_case("newGuid") =>
+        {
+            true
+        }
+        Some((name, args)) if name.eq_ignore_ascii_case("concat") && args.len() >= 2 => {
+            let before = args[args.len() - 2].trim();
+            let literal = before.len() >= 2 && before.starts_with('\'') && before.ends_with('\'');
+            literal
+                && before[1..before.len() - 1]
+                    .to_ascii_lowercase()
+                    .ends_with("/microsoft.authorization/")
+                && call(args[args.len() - 1]).is_some_and(|(n, _)| n.eq_ignore_ascii_case("guid"))
+        }
+        _ => false,
+    }
+}
+
+/// A function call that is the whole of `text`: its name and its arguments' text, split at
+/// the commas between them (not those in quoted text, where `''` is a quote, or in nested
+/// calls).
+fn call(text: &str) -> Option<(&str, Vec<&str>)> {
+    let text = text.trim();
+    let open = text.find('(')?;
+    let name = text[..open].trim();
+    if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric()) {
+        return None;
+    }
+    let (mut depth, mut quoted, mut start) = (0usize, false, open + 1);
+    let mut args = Vec::new();
+    for (i, c) in text.char_indices().skip_while(|&(i, _)| i < open) {
+        match c {
+            '\'' => quoted = !quoted,
+            _ if quoted => {}
+            '(' | '[' => depth += 1,
+            ',' if depth == 1 => {
+                args.push(&text[start..i]);
+                start = i + 1;
+            }
+            ')' | ']' => {
+                depth = depth.saturating_sub(1);
+                if depth == 0 {
+                    if i + 1 != text.len() {
+                        return None;
+                    }
+                    let last = &text[start..i];
+                    if !(args.is_empty() && last.trim().is_empty()) {
+                        args.push(last);
+                    }
+                    return Some((name, args));
+                }
+            }
+            _ => {}
+        }
+    }
+    None
 }
 
 /// Whether `needle` occurs in `hay`, ignoring case (ASCII in place; other text lower-cased).
@@ -1119,6 +1213,45 @@ fn reserved(net: &IpNet, ip: IpAddr) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn guids_and_expressions_that_make_them() {
+        assert!(is_guid("9980e02c-c2be-4d73-94E8-173b1dc7cf3c"));
+        assert!(!is_guid("9980e02c-c2be-4d73-94e8-173b1dc7cf3"));
+        assert!(!is_guid("9980e02cXc2be-4d73-94e8-173b1dc7cf3c"));
+        assert!(!is_guid("ams-lan-role"));
+        for (expr, guid) in [
+            ("[guid(resourceGroup().id, 'x')]", true),
+            (
+                "[ GUID('a', reference('/x', 'Full').properties.principalId) ]",
+                true,
+            ),
+            ("[newGuid()]", true),
+            ("[guid('a')]", true),
+            ("[guid('a)')]", true),
+            ("[concat(guid('a'), 'x')]", false),
+            ("[guid('a'), 'x')]", false),
+            ("[guidx('a')]", false),
+            ("[guid('a') ]", true),
+            ("[guid('a'", false),
+            ("guid('a')", false),
+            (
+                "[concat('nic/Microsoft.Authorization/', guid('a', reference('x').principalId))]",
+                true,
+            ),
+            (
+                "[concat(parameters('n'), '/microsoft.authorization/', guid('a'))]",
+                true,
+            ),
+            ("[concat(parameters('n'), '/roles/', guid('a'))]", false),
+            (
+                "[concat('a, b', '/Microsoft.Authorization/', newGuid(), 'x')]",
+                false,
+            ),
+        ] {
+            assert_eq!(makes_guid(expr), guid, "{expr}");
+        }
+    }
 
     #[test]
     fn contains_ignores_case() {
