@@ -31,8 +31,11 @@ pub enum Endpoint {
     /// deployment (a dynamic address in a template). Rules that hold the whole prefix, or none
     /// of it, decide the same for every address in it.
     Within(IpNet),
-    /// Any public IPv4 address (management.azure.com, a public resolver).
+    /// Any public IPv4 address (a public resolver).
     Internet,
+    /// management.azure.com: a public IPv4 address which the `AzureResourceManager` service tag
+    /// (and `AzureCloud`, all of Azure's public ranges) holds, not known which.
+    Management,
 }
 
 /// A flow to judge.
@@ -481,14 +484,19 @@ fn any_public(net: IpNet) -> Match {
 }
 
 fn prefix_matches(prefixes: &[Cow<'_, str>], end: Endpoint, vnet: &[IpNet]) -> Match {
+    // management.azure.com is some public address: what holds all of the Internet, or none of
+    // it, holds all of it or none; and the tags made of Azure's management ranges hold it.
+    let management = matches!(end, Endpoint::Management);
     let mut result = Match::No;
     for p in prefixes {
         let p = p.trim();
-        let m = if p == "*" || p.eq_ignore_ascii_case("any") {
+        let arm_tag =
+            p.eq_ignore_ascii_case("AzureResourceManager") || p.eq_ignore_ascii_case("AzureCloud");
+        let m = if p == "*" || p.eq_ignore_ascii_case("any") || (management && arm_tag) {
             Match::Yes
         } else if p.eq_ignore_ascii_case("Internet") {
             match end {
-                Endpoint::Internet => Match::Yes,
+                Endpoint::Internet | Endpoint::Management => Match::Yes,
                 Endpoint::Ip(ip) => {
                     if is_public(ip) {
                         Match::Yes
@@ -502,17 +510,19 @@ fn prefix_matches(prefixes: &[Cow<'_, str>], end: Endpoint, vnet: &[IpNet]) -> M
             match end {
                 // The tag holds the prefixes of user-defined routes too: a 0.0.0.0/0 route
                 // makes it hold the whole Internet.
-                Endpoint::Internet if crate::routes::cover_public_v4(vnet.iter().copied()) => {
+                Endpoint::Internet | Endpoint::Management
+                    if crate::routes::cover_public_v4(vnet.iter().copied()) =>
+                {
                     Match::Yes
                 }
-                Endpoint::Internet
+                Endpoint::Internet | Endpoint::Management
                     if vnet
                         .iter()
                         .any(|&n| crate::routes::holds_public_v4(n) == Some(true)) =>
                 {
                     Match::Maybe
                 }
-                Endpoint::Internet => Match::No,
+                Endpoint::Internet | Endpoint::Management => Match::No,
                 Endpoint::Ip(ip) if vnet.iter().any(|n| n.contains(&ip)) => Match::Yes,
                 Endpoint::Within(net) if vnet.iter().any(|n| n.contains(&net)) => Match::Yes,
                 // Peered or gateway-connected spaces are VirtualNetwork too: not in the export.
@@ -540,8 +550,10 @@ fn prefix_matches(prefixes: &[Cow<'_, str>], end: Endpoint, vnet: &[IpNet]) -> M
                 }
                 // The vSocket reaches the Internet over IPv4: an IPv6 prefix (a baseline
                 // "no IPv6 egress" rule to `::/0`) holds none of it.
-                Endpoint::Internet if matches!(net, IpNet::V6(_)) => Match::No,
-                Endpoint::Internet => {
+                Endpoint::Internet | Endpoint::Management if matches!(net, IpNet::V6(_)) => {
+                    Match::No
+                }
+                Endpoint::Internet | Endpoint::Management => {
                     let public = crate::routes::holds_public_v4(net)
                         .unwrap_or_else(|| is_public(net.network()));
                     if net.prefix_len() == 0 {
@@ -571,7 +583,7 @@ fn prefix_matches(prefixes: &[Cow<'_, str>], end: Endpoint, vnet: &[IpNet]) -> M
     }
     // Prefixes that each hold part of the Internet may hold all of it together.
     if result == Match::Maybe
-        && matches!(end, Endpoint::Internet)
+        && matches!(end, Endpoint::Internet | Endpoint::Management)
         && crate::routes::cover_public_v4(prefixes.iter().filter_map(|p| prefix(p)))
     {
         return Match::Yes;

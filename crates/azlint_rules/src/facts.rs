@@ -385,13 +385,18 @@ pub fn fact<'a>(cx: &Context<'a>, name: &str, res: ResIdx, _current: Value<'a>) 
             if let Some(why) = network_manager(cx) {
                 return unknown(why);
             }
-            let flows = [("Udp", 53u16), ("Tcp", 443u16)];
+            // DNS to a public resolver, HTTPS to management.azure.com (which the
+            // `AzureResourceManager` tag holds).
+            let flows = [
+                ("Udp", 53u16, Endpoint::Internet, "the Internet"),
+                ("Tcp", 443u16, Endpoint::Management, "management.azure.com"),
+            ];
             let ctx = match nic_context(cx, res) {
                 Ok(ctx) => ctx,
                 Err(reason) => return unknown(reason),
             };
             let mut out = Vec::new();
-            for (protocol, port) in flows {
+            for (protocol, port, destination, to) in flows {
                 let steps = [
                     (ctx.nic_nsg, Direction::Outbound),
                     (ctx.subnet_nsg, Direction::Outbound),
@@ -400,7 +405,7 @@ pub fn fact<'a>(cx: &Context<'a>, name: &str, res: ResIdx, _current: Value<'a>) 
                     let flow = Flow {
                         protocol,
                         source,
-                        destination: Endpoint::Internet,
+                        destination,
                         port,
                         source_asgs: ctx.asgs.clone(),
                         // An Internet address is in no application security group.
@@ -412,7 +417,7 @@ pub fn fact<'a>(cx: &Context<'a>, name: &str, res: ResIdx, _current: Value<'a>) 
                     Ok(None) => {}
                     Ok(Some(d)) => {
                         let text = format!(
-                            "{} denies {}/{port} to the Internet",
+                            "{} denies {}/{port} to {to}",
                             d.name,
                             protocol.to_ascii_uppercase()
                         );
