@@ -390,3 +390,98 @@ fn a_rest_list_page_with_a_next_link_is_a_warning() {
         whole.stdout
     );
 }
+
+/// A PowerShell `Search-AzGraph` page (`{SkipToken, Data}`, no total) of `rows` public IPs
+/// numbered from `first`; `next` is the `RowsToSkip` its token asks for (none on the last
+/// page), written as Resource Graph writes tokens: base64 of a small JSON object.
+fn ps_page(first: usize, rows: usize, next: Option<usize>) -> String {
+    let data: Vec<serde_json::Value> = (first..first + rows)
+        .map(|i| {
+            serde_json::json!({
+                "id": format!("/subscriptions/3f2c1a9e-8b7d-4c6e-9a1f-2d5e8c7b6a40/resourceGroups/rg-app/providers/Microsoft.Network/publicIPAddresses/pip{i}"),
+                "name": format!("pip{i}"),
+                "type": "microsoft.network/publicipaddresses",
+                "properties": {"publicIPAllocationMethod": "Static"}
+            })
+        })
+        .collect();
+    let token = next.map(|skip| {
+        base64_encode(&format!(
+            "{{\r\n  \"$id\": \"1\",\r\n  \"MaxRows\": {rows},\r\n  \"RowsToSkip\": {skip},\r\n  \"KustoClusterUrl\": \"https://arg-weu-three-sf.arg.core.windows.net\"\r\n}}"
+        ))
+    });
+    serde_json::to_string_pretty(&serde_json::json!({"SkipToken": token, "Data": data}))
+        .expect("json")
+}
+
+/// Standard base64 with padding.
+fn base64_encode(text: &str) -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for chunk in text.as_bytes().chunks(3) {
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(char::from(ALPHABET[(n >> (18 - 6 * i)) as usize & 63]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn powershell_pages_whose_tokens_follow_on_are_the_whole_result() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let write =
+        |name: &str, text: String| std::fs::write(dir.path().join(name), text).expect("write");
+    let run = || {
+        common::azlint_in(
+            dir.path(),
+            &["check", "--isolated", "--format", "json", "."],
+            None,
+            &[],
+        )
+    };
+    let warned = |run: &common::Run| -> Vec<String> {
+        run.json()["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .map(|f| {
+                assert_eq!(f["code"], "IN004");
+                f["location"]["file"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string()
+            })
+            .collect()
+    };
+    // `Search-AzGraph -First 2`, then `-SkipToken` twice: rows 0-1, 2-3, then the last.
+    write("page1.json", ps_page(0, 2, Some(2)));
+    write("page2.json", ps_page(2, 2, Some(4)));
+    write("page3.json", ps_page(4, 1, None));
+    let all = run();
+    assert_eq!(all.code, 0, "{}", all.stdout);
+    assert_eq!(warned(&all), Vec::<String>::new());
+
+    // Without the first page, the second's token says two rows came before it.
+    std::fs::remove_file(dir.path().join("page1.json")).expect("remove");
+    let later = run();
+    assert_eq!(later.code, 1, "{}", later.stdout);
+    assert_eq!(warned(&later), ["page2.json"]);
+
+    // A token that is not Resource Graph's usual form tells nothing: the warning stays.
+    write(
+        "page1.json",
+        ps_page(0, 2, Some(2)).replace("\"SkipToken\": \"", "\"SkipToken\": \"x"),
+    );
+    let opaque = run();
+    assert_eq!(warned(&opaque), ["page1.json", "page2.json"]);
+}

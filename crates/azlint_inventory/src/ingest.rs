@@ -38,6 +38,46 @@ pub struct Page {
 
 const PAGES_HELP: &str = "fetch every page (`az graph query ... --first 1000 --skip-token TOKEN`, or `Search-AzGraph -First 1000 -SkipToken TOKEN`) and pass all of them to azlint";
 
+/// Whether pages without a total (PowerShell's) are a whole result: one last page (no token),
+/// and pages whose tokens, read as [`rows_before_next`], follow on from the first row with no
+/// gap: the first page's token skips its own rows, each next one those and its own.
+fn chained(pages: &std::collections::BTreeSet<(Option<&str>, usize)>) -> bool {
+    let lasts = pages.iter().filter(|(token, _)| token.is_none()).count();
+    if lasts != 1 || pages.len() < 2 {
+        return false;
+    }
+    let mut read = Vec::new();
+    for &(token, rows) in pages {
+        if let Some(token) = token {
+            let Some(skip) = rows_before_next(token) else {
+                return false;
+            };
+            read.push((skip, rows));
+        }
+    }
+    read.sort_unstable();
+    let mut at = 0u64;
+    read.into_iter().all(|(skip, rows)| {
+        at += rows as u64;
+        skip == at
+    })
+}
+
+/// How many rows come before the page a Resource Graph skip token asks for. The token is
+/// opaque, but Resource Graph writes it as base64 of a small JSON object whose `RowsToSkip`
+/// says that; a token of another form gives `None`, and the pages keep their warnings.
+fn rows_before_next(token: &str) -> Option<u64> {
+    use base64::Engine;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(token.trim())
+        .ok()?;
+    let text = String::from_utf8(bytes).ok()?;
+    let source = SourceFile::new("skip token", text);
+    let tree = source.parse().ok()?;
+    let skip = tree.root(source.text()).get("RowsToSkip")?.as_i64()?;
+    u64::try_from(skip).ok()
+}
+
 /// The warnings of Resource Graph pages whose other pages the inputs do not hold.
 ///
 /// `az graph query --first 1000` gives one page per call; users save each to its own file and
@@ -46,8 +86,9 @@ const PAGES_HELP: &str = "fetch every page (`az graph query ... --first 1000 --s
 /// (no `skip_token`) is among them, the inputs hold the whole result and no page is
 /// incomplete. Pages of two results are told apart by their total alone: two results of the
 /// same size could, by chance, make up each other's missing rows (two complete ones add up to
-/// twice their total and keep their warnings). PowerShell's pages give no total: each page with
-/// a token keeps its warning.
+/// twice their total and keep their warnings). PowerShell's pages give no total: they are the
+/// whole result when their skip tokens chain from the first row to one last page ([`chained`]);
+/// otherwise each page with a token keeps its warning.
 pub fn unfinished_pages(ingested: &mut [Ingested]) -> Vec<Finding> {
     use std::collections::{BTreeMap, BTreeSet};
     let mut distinct: BTreeMap<i64, BTreeSet<(Option<&str>, usize)>> = BTreeMap::new();
@@ -71,11 +112,20 @@ pub fn unfinished_pages(ingested: &mut [Ingested]) -> Vec<Finding> {
         held.get(&total)
             .is_some_and(|&(rows, last)| last && usize::try_from(total).is_ok_and(|t| t == rows))
     };
+    let untotalled: BTreeSet<(Option<&str>, usize)> = ingested
+        .iter()
+        .filter_map(|i| i.page.as_ref())
+        .filter(|page| page.total.is_none())
+        .map(|page| (page.token.as_deref(), page.rows))
+        .collect();
+    let untotalled_complete = chained(&untotalled);
     let mut out = Vec::new();
     for page in ingested.iter_mut().filter_map(|i| i.page.as_mut()) {
         let (more, last) = (page.more.take(), page.last.take());
         let Some(total) = page.total else {
-            out.extend(more);
+            if !untotalled_complete {
+                out.extend(more);
+            }
             continue;
         };
         if complete(total) {
@@ -727,5 +777,36 @@ mod classic_administrator_tests {
         let other = ingested(&text.replace("NA(classic admins)\", \"name\"", "x\", \"name\""));
         assert_eq!(other.findings.len(), 1);
         assert_eq!(other.findings[0].code, input::UNRECOGNISED.0);
+    }
+}
+
+#[cfg(test)]
+mod page_tests {
+    use super::*;
+    use std::collections::BTreeSet;
+
+    /// Base64 of `{"$id":"1","MaxRows":10,"RowsToSkip":10,...}`, as Resource Graph writes it.
+    const TEN: &str = "ew0KICAiJGlkIjogIjEiLA0KICAiTWF4Um93cyI6IDEwLA0KICAiUm93c1RvU2tpcCI6IDEwLA0KICAiS3VzdG9DbHVzdGVyVXJsIjogImh0dHBzOi8vYXJnLXdldS10aHJlZS1zZi5hcmcuY29yZS53aW5kb3dzLm5ldCINCn0=";
+
+    #[test]
+    fn skip_tokens_say_how_many_rows_come_before() {
+        assert_eq!(rows_before_next(TEN), Some(10));
+        assert_eq!(rows_before_next("not base64!"), None);
+        assert_eq!(rows_before_next("e30="), None); // `{}`
+    }
+
+    #[test]
+    fn pages_chain_from_the_first_row_to_one_last_page() {
+        let set = |pages: &[(Option<&'static str>, usize)]| -> BTreeSet<(Option<&str>, usize)> {
+            pages.iter().copied().collect()
+        };
+        assert!(chained(&set(&[(Some(TEN), 10), (None, 3)])));
+        // The first page's token skips 10 rows, but it holds 9: a row is missing.
+        assert!(!chained(&set(&[(Some(TEN), 9), (None, 3)])));
+        // No last page, or the last page alone.
+        assert!(!chained(&set(&[(Some(TEN), 10)])));
+        assert!(!chained(&set(&[(None, 3)])));
+        // Two last pages are two results.
+        assert!(!chained(&set(&[(Some(TEN), 10), (None, 3), (None, 4)])));
     }
 }
