@@ -78,6 +78,10 @@ pub struct RoutesArgs {
     /// Output format
     #[arg(long, value_enum, default_value_t = ListFormat::Text)]
     pub format: ListFormat,
+    #[command(flatten)]
+    pub values: TemplateArgs,
+    #[command(flatten)]
+    pub config: ConfigSourceArgs,
 }
 
 #[derive(clap::Args, Debug)]
@@ -106,6 +110,10 @@ pub struct FlowArgs {
     /// Output format
     #[arg(long, value_enum, default_value_t = ListFormat::Text)]
     pub format: ListFormat,
+    #[command(flatten)]
+    pub values: TemplateArgs,
+    #[command(flatten)]
+    pub config: ConfigSourceArgs,
 }
 
 /// Protocols of `azlint flow`.

@@ -17,7 +17,7 @@ use azlint_report::{render_text, TextOptions};
 
 use crate::check::Outcome;
 use crate::cli::{FlowArgs, FlowProtocol, ListFormat};
-use crate::routes::{load_inventory, location, name_of, nic_subnet, resolve};
+use crate::routes::{name_of, nic_subnet, resolve, Loaded};
 
 /// One NSG level a packet passes.
 struct Step<'a> {
@@ -257,7 +257,8 @@ fn direction_str(d: Direction) -> &'static str {
     }
 }
 
-fn decided_by(inv: &Inventory, a: &Answer<'_>) -> Vec<Json> {
+fn decided_by(l: &Loaded, a: &Answer<'_>) -> Vec<Json> {
+    let inv = &l.inv;
     a.steps
         .iter()
         .filter_map(|s| {
@@ -278,7 +279,7 @@ fn decided_by(inv: &Inventory, a: &Answer<'_>) -> Vec<Json> {
                 o.insert("priority".into(), json!(r.priority));
                 o.insert("default".into(), json!(r.default));
                 if let Some(v) = r.object {
-                    let (file, line, column) = location(inv, r.holder.unwrap_or(nsg), v);
+                    let (file, line, column) = l.location(r.holder.unwrap_or(nsg), v);
                     o.insert(
                         "location".into(),
                         json!({"file": file, "line": line, "column": column}),
@@ -290,7 +291,8 @@ fn decided_by(inv: &Inventory, a: &Answer<'_>) -> Vec<Json> {
         .collect()
 }
 
-fn step_text(inv: &Inventory, s: &Step<'_>) -> String {
+fn step_text(l: &Loaded, s: &Step<'_>) -> String {
+    let inv = &l.inv;
     let head = format!(
         "{:<8}  {:<6}  {}",
         direction_str(s.direction),
@@ -320,8 +322,8 @@ fn step_text(inv: &Inventory, s: &Step<'_>) -> String {
                     let at = r
                         .object
                         .map(|v| {
-                            let (f, l, c) = location(inv, r.holder.unwrap_or(nsg), v);
-                            format!(" at {f}:{l}:{c}")
+                            let (f, line, c) = l.location(r.holder.unwrap_or(nsg), v);
+                            format!(" at {f}:{line}:{c}")
                         })
                         .unwrap_or_else(|| " (built-in default)".into());
                     format!(
@@ -421,25 +423,31 @@ pub fn run(args: &FlowArgs) -> Outcome {
         eprintln!("azlint: error: --port is required for tcp, udp and *");
         return Outcome::Error;
     }
-    let (inv, files) = match load_inventory(&args.paths, &args.stdin_filename) {
+    let loaded = match Loaded::read(
+        &args.paths,
+        &args.stdin_filename,
+        &args.values,
+        &args.config,
+    ) {
         Ok(loaded) => loaded,
         Err(o) => return o,
     };
-    let nic = match resolve(&inv, NIC, "NIC", &args.from) {
+    let (inv, files) = (&loaded.inv, &loaded.files);
+    let nic = match resolve(inv, NIC, "NIC", &args.from) {
         Ok(n) => n,
         Err(e) => {
             eprintln!("azlint: error: {e}");
             return Outcome::Error;
         }
     };
-    let Some(source) = primary_config(&inv, nic).and_then(private_ips) else {
+    let Some(source) = primary_config(inv, nic).and_then(private_ips) else {
         eprintln!(
             "azlint: error: NIC `{}` has no private IP address on its primary IP configuration in the export",
-            name_of(&inv, nic)
+            name_of(inv, nic)
         );
         return Outcome::Error;
     };
-    let subnet = nic_subnet(&inv, nic).ok();
+    let subnet = nic_subnet(inv, nic).ok();
     let protocols: &[&'static str] = match args.protocol {
         FlowProtocol::Tcp => &["Tcp"],
         FlowProtocol::Udp => &["Udp"],
@@ -448,11 +456,11 @@ pub fn run(args: &FlowArgs) -> Outcome {
     };
     let mut answers: Vec<Answer<'_>> = protocols
         .iter()
-        .map(|p| answer(&inv, nic, subnet, source, args, p))
+        .map(|p| answer(inv, nic, subnet, source, args, p))
         .collect();
     // Virtual Network Manager security admin rules are evaluated before NSGs and can deny or
     // always-allow whatever the NSGs say; azlint does not read them.
-    if let Some(manager) = network_manager(&inv) {
+    if let Some(manager) = network_manager(inv) {
         for a in &mut answers {
             a.verdict = "unknown";
             a.reasons.push(format!(
@@ -467,7 +475,7 @@ pub fn run(args: &FlowArgs) -> Outcome {
         .or_else(|| answers.iter().find(|a| a.verdict == "unknown"))
         .unwrap_or(&answers[0]);
     let route = subnet.map(|s| {
-        let eff = effective(&inv, s);
+        let eff = effective(inv, s);
         let sel = eff.select(args.to);
         (sel.route.map(|i| eff.routes[i].clone()), sel.unknown)
     });
@@ -484,8 +492,8 @@ pub fn run(args: &FlowArgs) -> Outcome {
         ListFormat::Json => {
             let mut o = Map::new();
             o.insert("verdict".into(), json!(chosen.verdict));
-            o.insert("decided_by".into(), json!(decided_by(&inv, chosen)));
-            o.insert("path".into(), json!(path_json(&inv, chosen)));
+            o.insert("decided_by".into(), json!(decided_by(&loaded, chosen)));
+            o.insert("path".into(), json!(path_json(inv, chosen)));
             o.insert("protocol".into(), json!(chosen.protocol));
             if answers.len() > 1 {
                 let each: Map<String, Json> = answers
@@ -523,7 +531,7 @@ pub fn run(args: &FlowArgs) -> Outcome {
                 "flow {} {source}:{sport} -> {}:{port} from NIC {}",
                 chosen.protocol,
                 args.to,
-                name_of(&inv, nic)
+                name_of(inv, nic)
             );
             if let Some((r, unknown)) = &route {
                 match r {
@@ -548,7 +556,7 @@ pub fn run(args: &FlowArgs) -> Outcome {
                 }
             }
             for s in &chosen.steps {
-                outln!("  {}", step_text(&inv, s));
+                outln!("  {}", step_text(&loaded, s));
             }
             if answers.len() > 1 {
                 let each: Vec<String> = answers
@@ -561,10 +569,11 @@ pub fn run(args: &FlowArgs) -> Outcome {
                 outln!("  note: {why}");
             }
             outln!("verdict: {}", chosen.verdict);
-            let frames = deciding_frames(&inv, chosen);
+            let mut frames = deciding_frames(inv, chosen);
+            loaded.remap(&mut frames);
             if !frames.is_empty() {
                 outln!();
-                out!("{}", render_text(&frames, &files, TextOptions::default()));
+                out!("{}", render_text(&frames, files, TextOptions::default()));
             }
         }
     }

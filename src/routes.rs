@@ -5,7 +5,7 @@
 use std::net::IpAddr;
 use std::path::PathBuf;
 
-use azlint_diagnostics::{sort_findings, Finding};
+use azlint_diagnostics::{input, sort_findings, Finding, Label};
 use azlint_facts::routes::{effective, Effective, Route};
 use azlint_facts::{primary_config, NIC, SUBNET};
 use azlint_inventory::{props_of, Inventory, ResIdx};
@@ -14,30 +14,77 @@ use azlint_source::{Files, Value};
 use serde_json::{json, Map};
 
 use crate::check::Outcome;
-use crate::cli::{ListFormat, RoutesArgs};
+use crate::cli::{ConfigSourceArgs, ListFormat, RoutesArgs, TemplateArgs};
 use crate::inputs::{discover, read_inputs};
+use crate::templates::{self, Evaluated};
 
-/// Reads the inputs exactly as `check` does, into one inventory, with the files it read (for
-/// code frames). Input errors are shown as `check` shows them (file, line, column and a code
-/// frame) and end the run with exit code 2: an answer from half the inputs would mislead.
-pub(crate) fn load_inventory(
-    paths: &[PathBuf],
-    stdin_name: &str,
-) -> Result<(Inventory, Files), Outcome> {
-    let (specs, problems) = discover(paths, stdin_name);
-    let mut files = Files::new();
-    let (findings, ingested) = read_inputs(&specs, problems, &mut files, &|_| {});
-    let mut errors: Vec<Finding> = findings.into_iter().filter(|f| f.is_input_error).collect();
-    if !errors.is_empty() {
-        sort_findings(&mut errors, &files);
-        eprint!("{}", render_text(&errors, &files, TextOptions::default()));
-        return Err(Outcome::Error);
+/// The inputs of `flow` and `routes`, read exactly as `check` reads them: templates evaluated
+/// with their parameters, into one inventory, with the files read (for code frames).
+pub(crate) struct Loaded {
+    pub inv: Inventory,
+    pub files: Files,
+    evaluated: Evaluated,
+}
+
+impl Loaded {
+    /// Reads `paths`. Input errors (an unreadable input or configuration, an expression a
+    /// template cannot evaluate) are shown as `check` shows them (file, line, column and a
+    /// code frame) and end the run with exit code 2: an answer from half the inputs would
+    /// mislead.
+    pub(crate) fn read(
+        paths: &[PathBuf],
+        stdin_name: &str,
+        values: &TemplateArgs,
+        config: &ConfigSourceArgs,
+    ) -> Result<Loaded, Outcome> {
+        let mut files = Files::new();
+        let fail = |mut errors: Vec<Finding>, files: &Files| {
+            sort_findings(&mut errors, files);
+            eprint!("{}", render_text(&errors, files, TextOptions::default()));
+            Outcome::Error
+        };
+        let found = match crate::config::load(config, &mut files) {
+            Ok(found) => found,
+            Err(invalid) => return Err(fail(invalid.findings, &files)),
+        };
+        let (specs, problems) = discover(paths, stdin_name);
+        let (findings, mut ingested) = read_inputs(&specs, problems, &mut files, &|_| {});
+        let (template_findings, evaluated) =
+            templates::evaluate(&mut ingested, &mut files, values, &found.config);
+        let mut errors: Vec<Finding> = findings
+            .into_iter()
+            .chain(template_findings)
+            .filter(|f| f.is_input_error || f.code == input::TEMPLATE_ERROR.0)
+            .collect();
+        if !errors.is_empty() {
+            evaluated.remap(&mut errors);
+            return Err(fail(errors, &files));
+        }
+        if specs.is_empty() {
+            eprintln!("azlint: error: no *.json or *.jsonc files found in the given paths");
+            return Err(Outcome::Error);
+        }
+        Ok(Loaded {
+            inv: Inventory::build(ingested),
+            files,
+            evaluated,
+        })
     }
-    if specs.is_empty() {
-        eprintln!("azlint: error: no *.json or *.jsonc files found in the given paths");
-        return Err(Outcome::Error);
+
+    /// `file:line:col` of a value: for a value of an evaluated template, where the template
+    /// writes it.
+    pub(crate) fn location(&self, res: ResIdx, v: Value<'_>) -> (String, u32, u32) {
+        let mut label = Label::new(self.inv.document_of(res).file, v.span());
+        self.evaluated.place(&mut label);
+        let source = self.files.get(label.file);
+        let at = source.line_col(label.span.map_or(0, |s| s.start));
+        (source.name.clone(), at.line, at.column)
     }
-    Ok((Inventory::build(ingested), files))
+
+    /// Findings whose labels may be in evaluated templates, moved to the templates.
+    pub(crate) fn remap(&self, findings: &mut [Finding]) {
+        self.evaluated.remap(findings);
+    }
 }
 
 /// A resource's name as written.
@@ -132,14 +179,7 @@ pub(crate) fn nic_subnet(inv: &Inventory, nic: ResIdx) -> Result<ResIdx, String>
         })
 }
 
-/// `file:line:col` of a value.
-pub(crate) fn location(inv: &Inventory, res: ResIdx, v: Value<'_>) -> (String, u32, u32) {
-    let source = &inv.document_of(res).source;
-    let at = source.line_col(v.span().start);
-    (source.name.clone(), at.line, at.column)
-}
-
-fn route_json(inv: &Inventory, r: &Route<'_>) -> serde_json::Value {
+fn route_json(l: &Loaded, r: &Route<'_>) -> serde_json::Value {
     let mut o = Map::new();
     o.insert("addressPrefix".into(), json!(r.address_prefix));
     o.insert("nextHopType".into(), json!(r.next_hop_type));
@@ -158,7 +198,7 @@ fn route_json(inv: &Inventory, r: &Route<'_>) -> serde_json::Value {
         o.insert("name".into(), json!(n));
     }
     if let (Some(res), Some(v)) = (r.resource, r.object) {
-        let (file, line, column) = location(inv, res, v);
+        let (file, line, column) = l.location(res, v);
         o.insert(
             "location".into(),
             json!({"file": file, "line": line, "column": column}),
@@ -193,7 +233,8 @@ fn hop_text(r: &Route<'_>) -> String {
 }
 
 /// The text report.
-fn routes_text(inv: &Inventory, eff: &Effective<'_>, to: Option<IpAddr>) -> String {
+fn routes_text(l: &Loaded, eff: &Effective<'_>, to: Option<IpAddr>) -> String {
+    let inv = &l.inv;
     let mut out = String::new();
     let subnet = name_of(inv, eff.subnet);
     let vnet = eff
@@ -278,8 +319,8 @@ fn routes_text(inv: &Inventory, eff: &Effective<'_>, to: Option<IpAddr>) -> Stri
                     r.source.as_str()
                 ));
                 if let (Some(res), Some(v)) = (r.resource, r.object) {
-                    let (file, l, c) = location(inv, res, v);
-                    out.push_str(&format!("  defined at {file}:{l}:{c}\n"));
+                    let (file, line, c) = l.location(res, v);
+                    out.push_str(&format!("  defined at {file}:{line}:{c}\n"));
                 }
             }
             None => out.push_str(&format!(
@@ -293,7 +334,8 @@ fn routes_text(inv: &Inventory, eff: &Effective<'_>, to: Option<IpAddr>) -> Stri
     out
 }
 
-fn render_json(inv: &Inventory, eff: &Effective<'_>, to: Option<IpAddr>) -> String {
+fn render_json(l: &Loaded, eff: &Effective<'_>, to: Option<IpAddr>) -> String {
+    let inv = &l.inv;
     let mut o = Map::new();
     o.insert(
         "subnet".into(),
@@ -307,7 +349,7 @@ fn render_json(inv: &Inventory, eff: &Effective<'_>, to: Option<IpAddr>) -> Stri
     );
     o.insert(
         "routes".into(),
-        eff.routes.iter().map(|r| route_json(inv, r)).collect(),
+        eff.routes.iter().map(|r| route_json(l, r)).collect(),
     );
     let mut unknown = eff.incomplete.clone().or(eff.gateway_routes.clone());
     if let Some(ip) = to {
@@ -316,7 +358,7 @@ fn render_json(inv: &Inventory, eff: &Effective<'_>, to: Option<IpAddr>) -> Stri
         o.insert(
             "selected".into(),
             sel.route
-                .map_or(serde_json::Value::Null, |i| route_json(inv, &eff.routes[i])),
+                .map_or(serde_json::Value::Null, |i| route_json(l, &eff.routes[i])),
         );
         unknown = sel.unknown;
     }
@@ -329,13 +371,19 @@ fn render_json(inv: &Inventory, eff: &Effective<'_>, to: Option<IpAddr>) -> Stri
 }
 
 pub fn run(args: &RoutesArgs) -> Outcome {
-    let inv = match load_inventory(&args.paths, &args.stdin_filename) {
-        Ok((inv, _)) => inv,
+    let loaded = match Loaded::read(
+        &args.paths,
+        &args.stdin_filename,
+        &args.values,
+        &args.config,
+    ) {
+        Ok(loaded) => loaded,
         Err(o) => return o,
     };
+    let inv = &loaded.inv;
     let subnet = match (&args.subnet, &args.nic) {
-        (Some(s), _) => resolve(&inv, SUBNET, "subnet", s),
-        (None, Some(n)) => resolve(&inv, NIC, "NIC", n).and_then(|nic| nic_subnet(&inv, nic)),
+        (Some(s), _) => resolve(inv, SUBNET, "subnet", s),
+        (None, Some(n)) => resolve(inv, NIC, "NIC", n).and_then(|nic| nic_subnet(inv, nic)),
         (None, None) => Err("name a subnet (--subnet) or a NIC (--nic)".into()),
     };
     let subnet = match subnet {
@@ -345,10 +393,10 @@ pub fn run(args: &RoutesArgs) -> Outcome {
             return Outcome::Error;
         }
     };
-    let eff = effective(&inv, subnet);
+    let eff = effective(inv, subnet);
     let report = match args.format {
-        ListFormat::Text => routes_text(&inv, &eff, args.to),
-        ListFormat::Json => render_json(&inv, &eff, args.to),
+        ListFormat::Text => routes_text(&loaded, &eff, args.to),
+        ListFormat::Json => render_json(&loaded, &eff, args.to),
     };
     out!("{report}");
     Outcome::Clean

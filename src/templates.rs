@@ -730,6 +730,11 @@ impl Evaluated {
         }
     }
 
+    /// Moves a label in an evaluated template back to the template text its value came from.
+    pub fn place(&self, l: &mut Label) {
+        self.label(l);
+    }
+
     /// A finding on a resource that is deployed only if an unknown `condition` holds cannot be
     /// told: it becomes a "cannot tell" note.
     fn conditional(&self, f: &mut Finding) {

@@ -745,3 +745,76 @@ fn an_nsgs_list_of_subnets_names_the_subnets_nsg_when_the_vnet_is_not_exported()
     let (code, denied) = without_vnet(Some(deny));
     assert_eq!((code, denied), (1, vec!["error".to_string()]));
 }
+
+#[test]
+fn flow_and_routes_evaluate_templates_and_point_into_them() {
+    // The primary's template of Cato's two-step deployment: its NSGs and route tables are
+    // template resources named by `format()`, subnets referenced by `resourceId()`.
+    let template = "fixtures/templates/two-step/primary.json";
+    let flow = azlint(&[
+        "flow",
+        "--from",
+        "ams-mngPrimary",
+        "--to",
+        "1.1.1.1",
+        "--protocol",
+        "tcp",
+        "--port",
+        "22",
+        "--format",
+        "json",
+        template,
+    ]);
+    assert_eq!(flow.code, 0, "{}{}", flow.stdout, flow.stderr);
+    let json = flow.json();
+    assert_eq!(json["verdict"], "deny", "{json}");
+    let rule = &json["decided_by"][0];
+    assert_eq!(rule["rule"], "Deny-All-Outbound", "{rule}");
+    // The rule as the template writes it (line 158 opens its object), not in the evaluated
+    // copy azlint reads.
+    assert_eq!(rule["location"]["file"], template, "{rule}");
+    assert_eq!(rule["location"]["line"], 158, "{rule}");
+    let text = azlint(&[
+        "flow",
+        "--from",
+        "ams-mngPrimary",
+        "--to",
+        "1.1.1.1",
+        "--protocol",
+        "tcp",
+        "--port",
+        "22",
+        template,
+    ]);
+    assert!(
+        text.stdout.contains(&format!("╭─[{template}:158:11]")),
+        "{}",
+        text.stdout
+    );
+
+    let routes = routes_json(&["--nic", "ams-lanPrimary", "--to", "8.8.8.8", template]);
+    assert_eq!(
+        selected(&routes),
+        "0.0.0.0/0 VirtualAppliance 10.20.0.71 User default-cato"
+    );
+    assert_eq!(routes["selected"]["location"]["file"], template);
+    assert_eq!(routes["selected"]["location"]["line"], 319);
+}
+
+#[test]
+fn a_template_expression_error_stops_flow_and_routes() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let text = std::fs::read_to_string("fixtures/templates/two-step/primary.json")
+        .expect("fixture")
+        .replacen("[format('{0}-viaCato'", "[formatt('{0}-viaCato'", 1);
+    std::fs::write(dir.path().join("primary.json"), text).expect("write");
+    let run = common::azlint_in(
+        dir.path(),
+        &["routes", "--nic", "ams-lanPrimary", "primary.json"],
+        None,
+        &[],
+    );
+    assert_eq!(run.code, 2, "{}{}", run.stdout, run.stderr);
+    assert!(run.stderr.contains("IN010"), "{}", run.stderr);
+    assert!(run.stderr.contains("primary.json:314"), "{}", run.stderr);
+}
