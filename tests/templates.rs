@@ -2107,3 +2107,51 @@ fn a_template_next_to_the_export_of_its_resources_stays_in_its_own_group() {
     let codes: Vec<String> = run.located().into_iter().map(|l| l.0).collect();
     assert!(!codes.contains(&"IN014".to_string()), "{codes:?}");
 }
+
+#[test]
+fn an_extension_child_is_its_own_type_at_its_parent() {
+    // A role assignment written inside its NIC, as Microsoft writes `providers/diagnosticSettings`
+    // children: `providers/roleAssignments` named `Microsoft.Authorization/GUID`.
+    let template = r#"{
+  "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+  "contentVersion": "1.0.0.0",
+  "resources": [
+    {
+      "type": "Microsoft.Network/networkInterfaces",
+      "apiVersion": "2024-05-01",
+      "name": "ams-lanPrimary",
+      "location": "westeurope",
+      "properties": {},
+      "resources": [
+        {
+          "type": "providers/roleAssignments",
+          "apiVersion": "2022-04-01",
+          "name": "Microsoft.Authorization/ams-lanPrimary-ha-role",
+          "properties": {
+            "roleDefinitionId": "[subscriptionResourceId('Microsoft.Authorization/roleDefinitions', '9980e02c-c2be-4d73-94e8-173b1dc7cf3c')]",
+            "principalId": "5f1a9c3e-2b7d-4e8a-9c0f-1d2e3f4a5b6c"
+          }
+        }
+      ]
+    }
+  ]
+}"#;
+    let dir = scratch(&[("t.json", template)]);
+    let expanded = run_in(&dir, &["expand", "t.json"]);
+    assert_eq!(expanded.code, 0, "{}", expanded.stderr);
+    let json = expanded.json();
+    let assignment = &json["resources"][1];
+    assert_eq!(
+        assignment["type"],
+        "Microsoft.Authorization/roleAssignments"
+    );
+    assert_eq!(assignment["name"], "ams-lanPrimary-ha-role");
+    assert_eq!(
+        assignment["id"],
+        "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/RG/providers/Microsoft.Network/networkInterfaces/ams-lanPrimary/providers/Microsoft.Authorization/roleAssignments/ams-lanPrimary-ha-role"
+    );
+    // So its name is checked like any role assignment's.
+    let run = run_in(&dir, &["check", "--format", "json", "t.json"]);
+    let codes: Vec<String> = run.located().into_iter().map(|l| l.0).collect();
+    assert_eq!(codes, ["HA039"]);
+}

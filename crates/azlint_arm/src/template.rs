@@ -899,9 +899,17 @@ impl Expander {
         };
         let own_type = str_of(node.get("type"));
         let own_name = str_of(node.get("name"));
+        // A child's type is relative to its parent's: one segment (`subnets`), or an extension
+        // (`providers/roleAssignments` named `Microsoft.Authorization/GUID`, as Microsoft's
+        // examples write `providers/diagnosticSettings`).
+        let relative = |t: &str| {
+            !t.contains('/')
+                || t.get(..10)
+                    .is_some_and(|p| p.eq_ignore_ascii_case("providers/"))
+        };
         let (full_type, full_name) = match (parent, own_type, own_name) {
-            (Some((pt, pn)), Some(t), Some(n)) if !t.contains('/') => {
-                (Some(format!("{pt}/{t}")), Some(format!("{pn}/{n}")))
+            (Some((pt, pn)), Some(t), n) if relative(&t) => {
+                (Some(format!("{pt}/{t}")), n.map(|n| format!("{pn}/{n}")))
             }
             (_, t, n) => (t, n),
         };
