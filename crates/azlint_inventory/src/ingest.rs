@@ -38,24 +38,28 @@ pub struct Page {
 
 const PAGES_HELP: &str = "fetch every page (`az graph query ... --first 1000 --skip-token TOKEN`, or `Search-AzGraph -First 1000 -SkipToken TOKEN`) and pass all of them to azlint";
 
-/// Whether pages without a total (PowerShell's) are a whole result: one last page (no token),
+/// Whether pages without a total (PowerShell's) are a whole result: a last page (no token),
 /// and pages whose tokens, read as [`rows_before_next`], follow on from the first row with no
-/// gap: the first page's token skips its own rows, each next one those and its own.
+/// gap: the first page's token skips its own rows, each next one those and its own. A page
+/// fetched twice (the same rows to skip) counts once; a second last page is another query's
+/// whole result (a single page). A page missing just before the last one cannot be told.
 fn chained(pages: &std::collections::BTreeSet<(Option<&str>, usize)>) -> bool {
-    let lasts = pages.iter().filter(|(token, _)| token.is_none()).count();
-    if lasts != 1 || pages.len() < 2 {
-        return false;
-    }
-    let mut read = Vec::new();
+    let mut read = std::collections::BTreeSet::new();
+    let mut last = false;
     for &(token, rows) in pages {
-        if let Some(token) = token {
-            let Some(skip) = rows_before_next(token) else {
-                return false;
-            };
-            read.push((skip, rows));
+        match token {
+            None => last = true,
+            Some(token) => match rows_before_next(token) {
+                Some(skip) => {
+                    read.insert((skip, rows));
+                }
+                None => return false,
+            },
         }
     }
-    read.sort_unstable();
+    if !last || read.is_empty() {
+        return false;
+    }
     let mut at = 0u64;
     read.into_iter().all(|(skip, rows)| {
         at += rows as u64;
@@ -415,7 +419,12 @@ impl<'d> Finder<'d> {
         self.page = Some(Page {
             total,
             rows,
-            token: token.and_then(|t| t.as_str().map(|s| s.into_owned())),
+            // A token that is not text (an object, a number) is still a token: never a last
+            // page, and never read as one that chains.
+            token: token.map(|t| {
+                t.as_str()
+                    .map_or_else(|| t.source_text().to_string(), |s| s.into_owned())
+            }),
             more,
             last,
         });
@@ -806,7 +815,21 @@ mod page_tests {
         // No last page, or the last page alone.
         assert!(!chained(&set(&[(Some(TEN), 10)])));
         assert!(!chained(&set(&[(None, 3)])));
-        // Two last pages are two results.
-        assert!(!chained(&set(&[(Some(TEN), 10), (None, 3), (None, 4)])));
+        // A second last page is another query's single page.
+        assert!(chained(&set(&[(Some(TEN), 10), (None, 3), (None, 4)])));
+        // The first page fetched twice (its token text differs, its rows to skip do not).
+        let again = "eyJSb3dzVG9Ta2lwIjogMTB9"; // {"RowsToSkip": 10}
+        assert_eq!(rows_before_next(again), Some(10));
+        assert!(chained(&set(&[
+            (Some(TEN), 10),
+            (Some(again), 10),
+            (None, 3)
+        ])));
+        // A token that does not read as one breaks the chain.
+        assert!(!chained(&set(&[
+            (Some(TEN), 10),
+            (Some("{}"), 2),
+            (None, 3)
+        ])));
     }
 }
