@@ -10,7 +10,7 @@
 //! agree on one subscription and group, that is where the templates deploy; when they
 //! disagree, nothing is assumed.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use memchr::memmem;
 
@@ -26,36 +26,48 @@ pub struct GroupId<'t> {
     pub end: usize,
 }
 
-/// Every id of the form `/subscriptions/S/resourceGroups/G/providers/...` in `text`.
+/// Every id of the form `/subscriptions/S/resourceGroups/G/providers/...` that starts a
+/// string in `text` (after `"`, or `'` inside a template expression): not one a comment
+/// mentions.
 pub fn group_ids(text: &str) -> impl Iterator<Item = GroupId<'_>> {
     memmem::find_iter(text.as_bytes(), b"/subscriptions/").filter_map(move |start| {
-        let end = text[start..]
-            .find(|c: char| matches!(c, '"' | '\'' | '\\') || c.is_ascii_whitespace())
-            .map_or(text.len(), |n| start + n);
-        let id = &text[start..end];
-        let mut parts = id[1..].splitn(5, '/');
-        let (_, subscription, rg, group, rest) = (
-            parts.next()?,
-            parts.next()?,
-            parts.next()?,
-            parts.next()?,
-            parts.next()?,
-        );
-        if !rg.eq_ignore_ascii_case("resourceGroups")
-            || group.is_empty()
-            || !rest
-                .get(..10)
-                .is_some_and(|p| p.eq_ignore_ascii_case("providers/"))
-        {
-            return None;
+        let quoted = start > 0 && matches!(text.as_bytes()[start - 1], b'"' | b'\'');
+        if quoted {
+            group_id_at(text, start)
+        } else {
+            None
         }
-        Some(GroupId {
-            subscription,
-            group,
-            rest: rest.trim_end_matches('/'),
-            start,
-            end,
-        })
+    })
+}
+
+/// The id that starts at `start` in `text`, up to the end of its string.
+pub fn group_id_at(text: &str, start: usize) -> Option<GroupId<'_>> {
+    let end = text[start..]
+        .find(|c: char| matches!(c, '"' | '\'' | '\\') || c.is_ascii_whitespace())
+        .map_or(text.len(), |n| start + n);
+    let id = &text[start..end];
+    let mut parts = id.get(1..)?.splitn(5, '/');
+    let (_, subscription, rg, group, rest) = (
+        parts.next()?,
+        parts.next()?,
+        parts.next()?,
+        parts.next()?,
+        parts.next()?,
+    );
+    if !rg.eq_ignore_ascii_case("resourceGroups")
+        || group.is_empty()
+        || !rest
+            .get(..10)
+            .is_some_and(|p| p.eq_ignore_ascii_case("providers/"))
+    {
+        return None;
+    }
+    Some(GroupId {
+        subscription,
+        group,
+        rest: rest.trim_end_matches('/'),
+        start,
+        end,
     })
 }
 
@@ -86,7 +98,7 @@ pub struct Placeholder<'p> {
 }
 
 /// The scope literal ids give, and the first id that gave it.
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Found {
     pub subscription: String,
     pub group: String,
@@ -96,59 +108,99 @@ pub struct Found {
     pub end: usize,
 }
 
-/// The subscription and group that literal ids in `texts` give to the resources `expanded`
-/// (the templates' expansions) address in the placeholder scope: `None` when no literal id
-/// names one of them, or when two name them in different scopes.
-pub fn infer(expanded: &[&str], texts: &[&str], placeholder: &Placeholder<'_>) -> Option<Found> {
-    let addressed: HashSet<String> = expanded
-        .iter()
-        .flat_map(|t| group_ids(t))
-        .filter(|id| {
-            id.subscription
-                .eq_ignore_ascii_case(placeholder.subscription)
-                && id.group.eq_ignore_ascii_case(placeholder.group)
-        })
-        .map(|id| id.rest.to_ascii_lowercase())
-        .collect();
-    if addressed.is_empty() {
-        return None;
-    }
-    let mut found: Option<Found> = None;
-    let mut key = String::new();
-    for (n, text) in texts.iter().enumerate() {
+/// For each template, the subscription and group that literal ids give to the resources its
+/// expansion addresses in the placeholder scope, with the first such id (`text` indexes
+/// `expanded` then `others`). Ids in the templates' expansions (their parameter values and
+/// literals) are asked first, other inputs (exports, role assignment lists) only when those
+/// name none; ids of one kind that disagree give the template nothing. A template whose own
+/// resources no id names (the secondary's, in Cato's two-step deployment) takes the scope the
+/// others were given, when they were all given one.
+pub fn infer_each(
+    expanded: &[&str],
+    others: &[&str],
+    placeholder: &Placeholder<'_>,
+) -> Vec<Option<Found>> {
+    let mut literal: HashMap<String, Vec<Found>> = HashMap::new();
+    for (n, text) in expanded.iter().chain(others).enumerate() {
         for id in group_ids(text) {
-            if !real_subscription(id.subscription, placeholder.subscription)
-                || !real_group(id.group)
+            if real_subscription(id.subscription, placeholder.subscription) && real_group(id.group)
             {
-                continue;
-            }
-            key.clear();
-            key.push_str(id.rest);
-            key.make_ascii_lowercase();
-            if !addressed.contains(&key) {
-                continue;
-            }
-            match &found {
-                None => {
-                    found = Some(Found {
+                literal
+                    .entry(id.rest.to_ascii_lowercase())
+                    .or_default()
+                    .push(Found {
                         subscription: id.subscription.to_string(),
                         group: id.group.to_string(),
                         text: n,
                         start: id.start,
                         end: id.end,
-                    })
-                }
-                Some(f) => {
-                    if !f.subscription.eq_ignore_ascii_case(id.subscription)
-                        || !f.group.eq_ignore_ascii_case(id.group)
-                    {
-                        return None;
-                    }
-                }
+                    });
             }
         }
     }
-    found
+    let own: Vec<Evidence<'_>> = expanded
+        .iter()
+        .map(|text| {
+            let addressed: HashSet<String> = group_ids(text)
+                .filter(|id| {
+                    id.subscription
+                        .eq_ignore_ascii_case(placeholder.subscription)
+                        && id.group.eq_ignore_ascii_case(placeholder.group)
+                })
+                .map(|id| id.rest.to_ascii_lowercase())
+                .collect();
+            let named = addressed
+                .iter()
+                .filter_map(|rest| literal.get(rest))
+                .flatten();
+            let (templates, inputs): (Vec<&Found>, Vec<&Found>) =
+                named.partition(|f| f.text < expanded.len());
+            match agreed(&templates) {
+                Evidence::Nothing => agreed(&inputs),
+                decided => decided,
+            }
+        })
+        .collect();
+    let given: Vec<&Found> = own
+        .iter()
+        .filter_map(|e| match e {
+            Evidence::Scope(f) => Some(*f),
+            _ => None,
+        })
+        .collect();
+    let shared = match agreed(&given) {
+        Evidence::Scope(f) => Some(f),
+        _ => None,
+    };
+    own.into_iter()
+        .map(|e| match e {
+            Evidence::Scope(f) => Some(f.clone()),
+            Evidence::Nothing => shared.cloned(),
+            Evidence::Disagree => None,
+        })
+        .collect()
+}
+
+/// What a set of ids says about a scope.
+enum Evidence<'f> {
+    Nothing,
+    /// All in one subscription and group: the first of them in input order.
+    Scope(&'f Found),
+    Disagree,
+}
+
+fn agreed<'f>(ids: &[&'f Found]) -> Evidence<'f> {
+    let Some(first) = ids.iter().min_by_key(|f| (f.text, f.start)) else {
+        return Evidence::Nothing;
+    };
+    if ids.iter().all(|f| {
+        f.subscription.eq_ignore_ascii_case(&first.subscription)
+            && f.group.eq_ignore_ascii_case(&first.group)
+    }) {
+        Evidence::Scope(first)
+    } else {
+        Evidence::Disagree
+    }
 }
 
 #[cfg(test)]
@@ -194,7 +246,7 @@ mod tests {
 
     #[test]
     fn literal_ids_naming_placeholder_resources_give_the_scope() {
-        let expanded = format!(
+        let primary = format!(
             r#"{{"subnet": {{"id": "{}"}}}}"#,
             id(
                 ZERO,
@@ -202,28 +254,58 @@ mod tests {
                 "Microsoft.Network/virtualNetworks/v/subnets/lan"
             )
         );
-        let params = format!(
-            r#"{{"lanSubnetId": {{"value": "{}"}}}}"#,
+        let secondary = format!(
+            r#"{{"subnet": {{"id": "{}"}}, "nic": "{}"}}"#,
             id(
                 SUB,
                 "rg-cato",
                 "Microsoft.Network/virtualNetworks/V/subnets/LAN"
+            ),
+            id(
+                ZERO,
+                "RG",
+                "Microsoft.Network/networkInterfaces/lanSecondary"
             )
         );
-        let found = infer(&[&expanded], &[&expanded, &params], &placeholder()).unwrap();
+        let found = infer_each(&[&primary, &secondary], &[], &placeholder());
+        let first = found[0].clone().unwrap();
         assert_eq!(
-            (found.subscription.as_str(), found.group.as_str()),
+            (first.subscription.as_str(), first.group.as_str()),
             (SUB, "rg-cato")
         );
-        assert_eq!(found.text, 1);
+        assert_eq!(first.text, 1);
         assert_eq!(
-            &params[found.start..found.end],
+            &secondary[first.start..first.end],
             id(
                 SUB,
                 "rg-cato",
                 "Microsoft.Network/virtualNetworks/V/subnets/LAN"
             )
         );
+        // The secondary's own resources no id names: it takes the scope the primary was given.
+        assert_eq!(found[1], Some(first));
+    }
+
+    #[test]
+    fn template_ids_come_before_other_inputs_and_comments_are_not_ids() {
+        let primary = format!(
+            r#"["{}"]"#,
+            id(ZERO, "RG", "Microsoft.Network/virtualNetworks/v")
+        );
+        let params = format!(
+            "{{\n  // once in rg-old: {}\n  \"vnet\": \"{}\"}}",
+            id(SUB, "rg-old", "Microsoft.Network/virtualNetworks/v"),
+            id(SUB, "rg-cato", "Microsoft.Network/virtualNetworks/v"),
+        );
+        let staging = format!(
+            r#"[{{"scope": "{}"}}]"#,
+            id(SUB, "rg-stg", "Microsoft.Network/virtualNetworks/v")
+        );
+        let found = infer_each(&[&primary, &params], &[&staging], &placeholder());
+        assert_eq!(found[0].as_ref().map(|f| f.group.as_str()), Some("rg-cato"));
+        // Other inputs decide when the templates name nothing.
+        let found = infer_each(&[&primary], &[&staging], &placeholder());
+        assert_eq!(found[0].as_ref().map(|f| f.group.as_str()), Some("rg-stg"));
     }
 
     #[test]
@@ -238,12 +320,12 @@ mod tests {
             id(SUB, "rg-a", "Microsoft.Network/virtualNetworks/v"),
             id(SUB, "rg-b", "Microsoft.Network/networkInterfaces/n"),
         );
-        assert_eq!(infer(&[&expanded], &[&two], &placeholder()), None);
+        assert_eq!(infer_each(&[&expanded], &[&two], &placeholder()), [None]);
         let other = format!(
             r#"["{}"]"#,
             id(SUB, "rg-a", "Microsoft.Network/virtualNetworks/w")
         );
-        assert_eq!(infer(&[&expanded], &[&other], &placeholder()), None);
+        assert_eq!(infer_each(&[&expanded], &[&other], &placeholder()), [None]);
         // Documentation placeholders are not a scope.
         let docs = format!(
             r#"["{}", "{}"]"#,
@@ -254,6 +336,30 @@ mod tests {
             ),
             id(SUB, "<group>", "Microsoft.Network/virtualNetworks/v"),
         );
-        assert_eq!(infer(&[&expanded], &[&docs], &placeholder()), None);
+        assert_eq!(infer_each(&[&expanded], &[&docs], &placeholder()), [None]);
+        // Two sites in two groups: each template its own; one no id names, neither.
+        let ams = format!(
+            r#"["{}"]"#,
+            id(ZERO, "RG", "Microsoft.Network/virtualNetworks/ams")
+        );
+        let fra = format!(
+            r#"["{}"]"#,
+            id(ZERO, "RG", "Microsoft.Network/virtualNetworks/fra")
+        );
+        let lone = format!(
+            r#"["{}"]"#,
+            id(ZERO, "RG", "Microsoft.Network/networkInterfaces/x")
+        );
+        let params = format!(
+            r#"["{}", "{}"]"#,
+            id(SUB, "rg-ams", "Microsoft.Network/virtualNetworks/ams"),
+            id(SUB, "rg-fra", "Microsoft.Network/virtualNetworks/fra"),
+        );
+        let found = infer_each(&[&ams, &fra, &lone, &params], &[], &placeholder());
+        let groups: Vec<Option<&str>> = found
+            .iter()
+            .map(|f| f.as_ref().map(|f| f.group.as_str()))
+            .collect();
+        assert_eq!(groups, [Some("rg-ams"), Some("rg-fra"), None, None]);
     }
 }

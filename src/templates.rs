@@ -126,14 +126,11 @@ pub fn evaluate(
         conventional: &conventional,
         given: &given,
     };
-    let mut results = each.expand(&given.deployment);
+    let mut results = each.expand(&vec![given.deployment.clone(); templates.len()]);
     // Where the templates deploy, when the configuration does not say and the inputs do.
-    let mut scope_from = None;
+    let mut scope_from = Vec::new();
     if config.deployment.subscription_id.is_none() && config.deployment.resource_group.is_none() {
-        if let Some((again, from)) = each.in_scope_of_inputs(&results) {
-            results = again;
-            scope_from = Some(from);
-        }
+        (results, scope_from) = each.in_scope_of_inputs(results);
     }
     for name in given.command_line.iter().map(|(n, _)| n) {
         let declared = templates.iter().any(|&t| {
@@ -146,11 +143,13 @@ pub fn evaluate(
         }
     }
 
-    if let Some(ScopeFrom::Input(file, start, end, id)) = &scope_from {
-        findings.push(scope_note(
-            Label::new(*file, Span::new(*start as u32, *end as u32)),
-            id,
-        ));
+    for from in &scope_from {
+        if let ScopeFrom::Input(file, start, end, id) = from {
+            findings.push(scope_note(
+                Label::new(*file, Span::new(*start as u32, *end as u32)),
+                id,
+            ));
+        }
     }
     for (k, (&t, (x, emitted, param_files, undeclared))) in
         templates.iter().zip(results).enumerate()
@@ -180,8 +179,11 @@ pub fn evaluate(
             continue;
         };
         let id = files.add_internal(evaluated_source.clone());
-        if let Some(ScopeFrom::Expansion(n, scope_id)) = &scope_from {
-            if *n == k {
+        for from in &scope_from {
+            if let ScopeFrom::Expansion(n, scope_id) = from {
+                if *n != k {
+                    continue;
+                }
                 if let Some(start) = evaluated_source.text().find(scope_id.as_str()) {
                     let span = Span::new(start as u32, (start + scope_id.len()) as u32);
                     findings.push(scope_note(Label::new(id, span), scope_id));
@@ -234,14 +236,16 @@ struct Each<'r> {
 type Expansion = (Expanded, Emitted, Vec<FileId>, Vec<Finding>);
 
 impl Each<'_> {
-    /// Every template evaluated for `deployment`, in parallel.
-    fn expand(&self, deployment: &Deployment) -> Vec<Expansion> {
+    /// Every template evaluated for its deployment (`deployments`, in the templates' order),
+    /// in parallel.
+    fn expand(&self, deployments: &[Deployment]) -> Vec<Expansion> {
         let given = self.given;
         let one_template = self.templates.len() == 1;
         self.templates
             .par_iter()
             .zip(self.conventional.par_iter())
-            .map(|(&t, conv)| {
+            .zip(deployments.par_iter())
+            .map(|((&t, conv), deployment)| {
                 let doc = &self.ingested[t].document;
                 let mut inputs = Inputs {
                     command_line: &given.command_line,
@@ -282,12 +286,13 @@ impl Each<'_> {
             .collect()
     }
 
-    /// The templates evaluated again in the subscription and group that the inputs' literal ids
-    /// give them (see [`scope`]), with where that was read; `None` when the ids give none, or
-    /// when a template would then deploy a resource another input exports: linted next to the
-    /// export of its own deployment (or of what it would replace), in one group they would be
-    /// one resource, and only one copy would be checked.
-    fn in_scope_of_inputs(&self, first: &[Expansion]) -> Option<(Vec<Expansion>, ScopeFrom)> {
+    /// The templates evaluated again, each in the subscription and group that the inputs'
+    /// literal ids give it (see [`scope`]), with where each scope was read. A template keeps
+    /// its first evaluation when the ids give it none, or when it would then deploy a resource
+    /// another input exports: linted next to the export of its own deployment (or of what it
+    /// would replace), in one group they would be one resource, and only one copy would be
+    /// checked.
+    fn in_scope_of_inputs(&self, first: Vec<Expansion>) -> (Vec<Expansion>, Vec<ScopeFrom>) {
         let placeholder = Deployment::default();
         let expanded: Vec<&str> = first.iter().map(|r| r.1.text.as_str()).collect();
         let others: Vec<&Ingested> = self
@@ -295,42 +300,79 @@ impl Each<'_> {
             .iter()
             .filter(|d| d.document.shape != Shape::Template)
             .collect();
-        let texts: Vec<&str> = expanded
-            .iter()
-            .copied()
-            .chain(others.iter().map(|d| d.document.source.text()))
-            .collect();
-        let found = scope::infer(
+        let other_texts: Vec<&str> = others.iter().map(|d| d.document.source.text()).collect();
+        let found = scope::infer_each(
             &expanded,
-            &texts,
+            &other_texts,
             &scope::Placeholder {
                 subscription: &placeholder.subscription_id,
                 group: placeholder.resource_group.as_deref().unwrap_or_default(),
             },
-        )?;
-        let mut deployment = self.given.deployment.clone();
-        deployment.subscription_id = found.subscription.clone();
-        deployment.resource_group = Some(found.group.clone());
-        let again = self.expand(&deployment);
+        );
+        if found.iter().all(Option::is_none) {
+            return (first, Vec::new());
+        }
+        let deployments: Vec<Deployment> = found
+            .iter()
+            .map(|f| {
+                let mut d = self.given.deployment.clone();
+                if let Some(f) = f {
+                    d.subscription_id = f.subscription.clone();
+                    d.resource_group = Some(f.group.clone());
+                }
+                d
+            })
+            .collect();
+        let again = self.expand(&deployments);
         let exported: HashSet<&str> = others
             .iter()
             .flat_map(|d| d.resources.iter().filter_map(|r| r.key.as_deref()))
             .collect();
-        let collides = again.iter().any(|(x, ..)| {
-            x.resources
-                .iter()
-                .filter_map(|r| declared_id(&r.node))
-                .any(|id| exported.contains(id_key(id).as_str()))
-        });
-        if collides {
-            return None;
+        let keep: Vec<bool> = again
+            .iter()
+            .zip(&found)
+            .map(|((x, ..), f)| {
+                f.is_some()
+                    && !x
+                        .resources
+                        .iter()
+                        .filter_map(|r| declared_id(&r.node))
+                        .any(|id| exported.contains(id_key(id).as_str()))
+            })
+            .collect();
+        // One note for each scope, at the first id that gave it.
+        let mut used: Vec<&scope::Found> = found
+            .iter()
+            .zip(&keep)
+            .filter_map(|(f, &k)| f.as_ref().filter(|_| k))
+            .collect();
+        used.sort_by_key(|f| (f.text, f.start));
+        let mut notes: Vec<ScopeFrom> = Vec::new();
+        let mut seen: Vec<(String, String)> = Vec::new();
+        for f in used {
+            let key = (f.subscription.to_lowercase(), f.group.to_lowercase());
+            if seen.contains(&key) {
+                continue;
+            }
+            seen.push(key);
+            let text = if f.text < expanded.len() {
+                expanded[f.text]
+            } else {
+                other_texts[f.text - expanded.len()]
+            };
+            let id = text[f.start..f.end].to_string();
+            notes.push(match f.text.checked_sub(expanded.len()) {
+                Some(n) => ScopeFrom::Input(others[n].document.file, f.start, f.end, id),
+                None => ScopeFrom::Expansion(f.text, id),
+            });
         }
-        let id = texts[found.text][found.start..found.end].to_string();
-        let from = match found.text.checked_sub(expanded.len()) {
-            Some(n) => ScopeFrom::Input(others[n].document.file, found.start, found.end, id),
-            None => ScopeFrom::Expansion(found.text, id),
-        };
-        Some((again, from))
+        let results = first
+            .into_iter()
+            .zip(again)
+            .zip(keep)
+            .map(|((before, after), k)| if k { after } else { before })
+            .collect();
+        (results, notes)
     }
 }
 
@@ -354,7 +396,7 @@ enum ScopeFrom {
 
 /// The note that says where the templates were taken to deploy, at the id that says so.
 fn scope_note(label: Label, id: &str) -> Finding {
-    let found = scope::group_ids(id).next();
+    let found = scope::group_id_at(id, 0);
     let (subscription, group) = found.map_or(("", ""), |g| (g.subscription, g.group));
     Finding::new(
         input::DEPLOYMENT_SCOPE,
