@@ -159,9 +159,9 @@ fn paged_resource_graph_result_is_a_warning() {
     insta::assert_snapshot!(run.stdout);
 }
 
-/// A Resource Graph page of `rows` public IPs (numbered from `first`) of a result of `total`.
-fn arg_page(first: usize, rows: usize, total: usize, more: bool) -> String {
-    let data: Vec<serde_json::Value> = (first..first + rows)
+/// `rows` public IPs as Resource Graph rows, numbered from `first`.
+fn pip_rows(first: usize, rows: usize) -> Vec<serde_json::Value> {
+    (first..first + rows)
         .map(|i| {
             serde_json::json!({
                 "id": format!("/subscriptions/3f2c1a9e-8b7d-4c6e-9a1f-2d5e8c7b6a40/resourceGroups/rg-app/providers/Microsoft.Network/publicIPAddresses/pip{i}"),
@@ -170,7 +170,12 @@ fn arg_page(first: usize, rows: usize, total: usize, more: bool) -> String {
                 "properties": {"publicIPAllocationMethod": "Static"}
             })
         })
-        .collect();
+        .collect()
+}
+
+/// A Resource Graph page of `rows` public IPs (numbered from `first`) of a result of `total`.
+fn arg_page(first: usize, rows: usize, total: usize, more: bool) -> String {
+    let data = pip_rows(first, rows);
     serde_json::to_string_pretty(&serde_json::json!({
         "count": rows,
         "data": data,
@@ -395,16 +400,7 @@ fn a_rest_list_page_with_a_next_link_is_a_warning() {
 /// numbered from `first`; `next` is the `RowsToSkip` its token asks for (none on the last
 /// page), written as Resource Graph writes tokens: base64 of a small JSON object.
 fn ps_page(first: usize, rows: usize, next: Option<usize>) -> String {
-    let data: Vec<serde_json::Value> = (first..first + rows)
-        .map(|i| {
-            serde_json::json!({
-                "id": format!("/subscriptions/3f2c1a9e-8b7d-4c6e-9a1f-2d5e8c7b6a40/resourceGroups/rg-app/providers/Microsoft.Network/publicIPAddresses/pip{i}"),
-                "name": format!("pip{i}"),
-                "type": "microsoft.network/publicipaddresses",
-                "properties": {"publicIPAllocationMethod": "Static"}
-            })
-        })
-        .collect();
+    let data = pip_rows(first, rows);
     let token = next.map(|skip| {
         base64_encode(&format!(
             "{{\r\n  \"$id\": \"1\",\r\n  \"MaxRows\": {rows},\r\n  \"RowsToSkip\": {skip},\r\n  \"KustoClusterUrl\": \"https://arg-weu-three-sf.arg.core.windows.net\"\r\n}}"
