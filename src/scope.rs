@@ -101,7 +101,9 @@ pub struct Placeholder<'p> {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Found {
     pub subscription: String,
-    pub group: String,
+    /// `None` when the ids name only resources in groups the templates name themselves
+    /// (`resourceId('rg-net', ...)`): they tell the subscription alone.
+    pub group: Option<String>,
     /// Which text (index into those searched) and the id's byte range in it.
     pub text: usize,
     pub start: usize,
@@ -130,7 +132,7 @@ pub fn infer_each(
                     .or_default()
                     .push(Found {
                         subscription: id.subscription.to_string(),
-                        group: id.group.to_string(),
+                        group: Some(id.group.to_string()),
                         text: n,
                         start: id.start,
                         end: id.end,
@@ -138,33 +140,50 @@ pub fn infer_each(
             }
         }
     }
-    let own: Vec<Evidence<'_>> = expanded
+    let own: Vec<Evidence> = expanded
         .iter()
         .map(|text| {
-            let addressed: HashSet<String> = group_ids(text)
+            // What follows `providers/`, and the group when the template names it.
+            let addressed: HashSet<(String, Option<String>)> = group_ids(text)
                 .filter(|id| {
                     id.subscription
                         .eq_ignore_ascii_case(placeholder.subscription)
-                        && id.group.eq_ignore_ascii_case(placeholder.group)
                 })
-                .map(|id| id.rest.to_ascii_lowercase())
+                .map(|id| {
+                    let group = (!id.group.eq_ignore_ascii_case(placeholder.group))
+                        .then(|| id.group.to_ascii_lowercase());
+                    (id.rest.to_ascii_lowercase(), group)
+                })
                 .collect();
-            let named = addressed
+            let named: Vec<Named<'_>> = addressed
                 .iter()
-                .filter_map(|rest| literal.get(rest))
-                .flatten();
-            let (templates, inputs): (Vec<&Found>, Vec<&Found>) =
-                named.partition(|f| f.text < expanded.len());
+                .filter_map(|(rest, group)| Some((literal.get(rest)?, group)))
+                .flat_map(|(found, group)| {
+                    found.iter().filter_map(move |f| match group {
+                        // In the templates' own group: the id gives the group too.
+                        None => Some((f, true)),
+                        // In a group the template names: the subscription alone.
+                        Some(g) => f
+                            .group
+                            .as_deref()
+                            .is_some_and(|fg| fg.eq_ignore_ascii_case(g))
+                            .then_some((f, false)),
+                    })
+                })
+                .collect();
+            let (templates, inputs): (Vec<Named<'_>>, Vec<Named<'_>>) = named
+                .into_iter()
+                .partition(|(f, _)| f.text < expanded.len());
             match agreed(&templates) {
                 Evidence::Nothing => agreed(&inputs),
                 decided => decided,
             }
         })
         .collect();
-    let given: Vec<&Found> = own
+    let given: Vec<Named<'_>> = own
         .iter()
         .filter_map(|e| match e {
-            Evidence::Scope(f) => Some(*f),
+            Evidence::Scope(f) => Some((f, f.group.is_some())),
             _ => None,
         })
         .collect();
@@ -174,30 +193,48 @@ pub fn infer_each(
     };
     own.into_iter()
         .map(|e| match e {
-            Evidence::Scope(f) => Some(f.clone()),
-            Evidence::Nothing => shared.cloned(),
+            Evidence::Scope(f) => Some(f),
+            Evidence::Nothing => shared.clone(),
             Evidence::Disagree => None,
         })
         .collect()
 }
 
+/// An id that names a resource a template addresses, and whether it gives the group (or the
+/// subscription alone).
+type Named<'f> = (&'f Found, bool);
+
 /// What a set of ids says about a scope.
-enum Evidence<'f> {
+enum Evidence {
     Nothing,
-    /// All in one subscription and group: the first of them in input order.
-    Scope(&'f Found),
+    /// One subscription (and one group, where ids gave a group): at the first id in input
+    /// order.
+    Scope(Found),
     Disagree,
 }
 
-fn agreed<'f>(ids: &[&'f Found]) -> Evidence<'f> {
-    let Some(first) = ids.iter().min_by_key(|f| (f.text, f.start)) else {
+/// What ids say together: each with whether it gives the group or the subscription alone.
+fn agreed(ids: &[Named<'_>]) -> Evidence {
+    let Some(&(first, _)) = ids.iter().min_by_key(|(f, _)| (f.text, f.start)) else {
         return Evidence::Nothing;
     };
-    if ids.iter().all(|f| {
-        f.subscription.eq_ignore_ascii_case(&first.subscription)
-            && f.group.eq_ignore_ascii_case(&first.group)
-    }) {
-        Evidence::Scope(first)
+    let group = ids
+        .iter()
+        .filter(|(_, gives)| *gives)
+        .min_by_key(|(f, _)| (f.text, f.start))
+        .and_then(|(f, _)| f.group.clone());
+    let same_subscription = ids
+        .iter()
+        .all(|(f, _)| f.subscription.eq_ignore_ascii_case(&first.subscription));
+    let same_group = ids.iter().filter(|(_, gives)| *gives).all(|(f, _)| {
+        f.group.as_deref().map(str::to_ascii_lowercase)
+            == group.as_deref().map(str::to_ascii_lowercase)
+    });
+    if same_subscription && same_group {
+        Evidence::Scope(Found {
+            group,
+            ..first.clone()
+        })
     } else {
         Evidence::Disagree
     }
@@ -270,7 +307,10 @@ mod tests {
         let found = infer_each(&[&primary, &secondary], &[], &placeholder());
         let first = found[0].clone().unwrap();
         assert_eq!(
-            (first.subscription.as_str(), first.group.as_str()),
+            (
+                first.subscription.as_str(),
+                first.group.as_deref().unwrap_or_default()
+            ),
             (SUB, "rg-cato")
         );
         assert_eq!(first.text, 1);
@@ -302,10 +342,54 @@ mod tests {
             id(SUB, "rg-stg", "Microsoft.Network/virtualNetworks/v")
         );
         let found = infer_each(&[&primary, &params], &[&staging], &placeholder());
-        assert_eq!(found[0].as_ref().map(|f| f.group.as_str()), Some("rg-cato"));
+        assert_eq!(
+            found[0].as_ref().and_then(|f| f.group.as_deref()),
+            Some("rg-cato")
+        );
         // Other inputs decide when the templates name nothing.
         let found = infer_each(&[&primary], &[&staging], &placeholder());
-        assert_eq!(found[0].as_ref().map(|f| f.group.as_str()), Some("rg-stg"));
+        assert_eq!(
+            found[0].as_ref().and_then(|f| f.group.as_deref()),
+            Some("rg-stg")
+        );
+    }
+
+    #[test]
+    fn ids_in_a_group_the_template_names_give_the_subscription_alone() {
+        // The VNET in the network team's group: `resourceId('rg-net', ...)` in the template.
+        let template = format!(
+            r#"["{}", "{}"]"#,
+            id(
+                ZERO,
+                "rg-net",
+                "Microsoft.Network/virtualNetworks/v/subnets/lan"
+            ),
+            id(ZERO, "RG", "Microsoft.Network/networkInterfaces/lan"),
+        );
+        let params = format!(
+            r#"["{}"]"#,
+            id(
+                SUB,
+                "RG-NET",
+                "Microsoft.Network/virtualNetworks/v/subnets/lan"
+            )
+        );
+        let found = infer_each(&[&template, &params], &[], &placeholder());
+        let f = found[0].clone().unwrap();
+        assert_eq!((f.subscription.as_str(), f.group), (SUB, None));
+        // Another group of that name elsewhere is not this one.
+        let other = format!(
+            r#"["{}"]"#,
+            id(
+                SUB,
+                "rg-other",
+                "Microsoft.Network/virtualNetworks/v/subnets/lan"
+            )
+        );
+        assert_eq!(
+            infer_each(&[&template, &other], &[], &placeholder())[0],
+            None
+        );
     }
 
     #[test]
@@ -358,7 +442,7 @@ mod tests {
         let found = infer_each(&[&ams, &fra, &lone, &params], &[], &placeholder());
         let groups: Vec<Option<&str>> = found
             .iter()
-            .map(|f| f.as_ref().map(|f| f.group.as_str()))
+            .map(|f| f.as_ref().and_then(|f| f.group.as_deref()))
             .collect();
         assert_eq!(groups, [Some("rg-ams"), Some("rg-fra"), None, None]);
     }

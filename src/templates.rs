@@ -144,11 +144,8 @@ pub fn evaluate(
     }
 
     for from in &scope_from {
-        if let ScopeFrom::Input(file, start, end, id) = from {
-            findings.push(scope_note(
-                Label::new(*file, Span::new(*start as u32, *end as u32)),
-                id,
-            ));
+        if let At::Input(file, start, end) = from.at {
+            findings.push(from.note(Label::new(file, Span::new(start as u32, end as u32))));
         }
     }
     for (k, (&t, (x, emitted, param_files, undeclared))) in
@@ -179,15 +176,13 @@ pub fn evaluate(
             continue;
         };
         let id = files.add_internal(evaluated_source.clone());
-        for from in &scope_from {
-            if let ScopeFrom::Expansion(n, scope_id) = from {
-                if *n != k {
-                    continue;
-                }
-                if let Some(start) = evaluated_source.text().find(scope_id.as_str()) {
-                    let span = Span::new(start as u32, (start + scope_id.len()) as u32);
-                    findings.push(scope_note(Label::new(id, span), scope_id));
-                }
+        for from in scope_from
+            .iter()
+            .filter(|f| matches!(f.at, At::Expansion(n) if n == k))
+        {
+            if let Some(start) = evaluated_source.text().find(from.id.as_str()) {
+                let span = Span::new(start as u32, (start + from.id.len()) as u32);
+                findings.push(from.note(Label::new(id, span)));
             }
         }
         let mut doc = ingest(id, evaluated_source, tree);
@@ -318,7 +313,9 @@ impl Each<'_> {
                 let mut d = self.given.deployment.clone();
                 if let Some(f) = f {
                     d.subscription_id = f.subscription.clone();
-                    d.resource_group = Some(f.group.clone());
+                    if let Some(group) = &f.group {
+                        d.resource_group = Some(group.clone());
+                    }
                 }
                 d
             })
@@ -348,9 +345,12 @@ impl Each<'_> {
             .collect();
         used.sort_by_key(|f| (f.text, f.start));
         let mut notes: Vec<ScopeFrom> = Vec::new();
-        let mut seen: Vec<(String, String)> = Vec::new();
+        let mut seen: Vec<(String, Option<String>)> = Vec::new();
         for f in used {
-            let key = (f.subscription.to_lowercase(), f.group.to_lowercase());
+            let key = (
+                f.subscription.to_lowercase(),
+                f.group.as_deref().map(str::to_lowercase),
+            );
             if seen.contains(&key) {
                 continue;
             }
@@ -361,9 +361,14 @@ impl Each<'_> {
                 other_texts[f.text - expanded.len()]
             };
             let id = text[f.start..f.end].to_string();
-            notes.push(match f.text.checked_sub(expanded.len()) {
-                Some(n) => ScopeFrom::Input(others[n].document.file, f.start, f.end, id),
-                None => ScopeFrom::Expansion(f.text, id),
+            notes.push(ScopeFrom {
+                at: match f.text.checked_sub(expanded.len()) {
+                    Some(n) => At::Input(others[n].document.file, f.start, f.end),
+                    None => At::Expansion(f.text),
+                },
+                id,
+                subscription: f.subscription.clone(),
+                group: f.group.clone(),
             });
         }
         let results = first
@@ -387,31 +392,55 @@ fn declared_id(node: &Node) -> Option<&str> {
     }
 }
 
-/// Where the deployment scope was read: an id in another input (its file and byte range), or
-/// in a template's expansion (the template's number and the id).
-enum ScopeFrom {
-    Input(FileId, usize, usize, String),
-    Expansion(usize, String),
+/// A scope the templates were given, and the id it was read from.
+struct ScopeFrom {
+    at: At,
+    id: String,
+    subscription: String,
+    /// `None` when the ids gave the subscription alone.
+    group: Option<String>,
 }
 
-/// The note that says where the templates were taken to deploy, at the id that says so.
-fn scope_note(label: Label, id: &str) -> Finding {
-    let found = scope::group_id_at(id, 0);
-    let (subscription, group) = found.map_or(("", ""), |g| (g.subscription, g.group));
-    Finding::new(
-        input::DEPLOYMENT_SCOPE,
-        Severity::Note,
-        format!(
-            "the templates do not say where they deploy, and this id names a resource they refer \
-             to in their own resource group: they are linted as deployed to resource group \
-             `{group}` of subscription `{subscription}`"
-        ),
-        label.with_message("the templates' resource group, read from here"),
-    )
-    .with_help(
-        "to lint them for another group, set `subscription-id` and `resource-group` in the \
-         `[deployment]` table of azlint.toml",
-    )
+/// Where an id is: in another input (its file and byte range), or in a template's expansion
+/// (the template's number; the id is found again in the final expansion).
+enum At {
+    Input(FileId, usize, usize),
+    Expansion(usize),
+}
+
+impl ScopeFrom {
+    /// The note that says where the templates were taken to deploy, at the id that says so.
+    fn note(&self, label: Label) -> Finding {
+        let subscription = &self.subscription;
+        let (message, label_message) = match &self.group {
+            Some(group) => (
+                format!(
+                    "the templates do not say where they deploy, and this id names a resource \
+                     they refer to in their own resource group: they are linted as deployed to \
+                     resource group `{group}` of subscription `{subscription}`"
+                ),
+                "the templates' resource group, read from here",
+            ),
+            None => (
+                format!(
+                    "the templates do not say which subscription they deploy to, and this id \
+                     names a resource they refer to in a group they name: they are linted as \
+                     deployed to subscription `{subscription}`"
+                ),
+                "the templates' subscription, read from here",
+            ),
+        };
+        Finding::new(
+            input::DEPLOYMENT_SCOPE,
+            Severity::Note,
+            message,
+            label.with_message(label_message),
+        )
+        .with_help(
+            "to lint them for another group, set `subscription-id` and `resource-group` in the \
+             `[deployment]` table of azlint.toml",
+        )
+    }
 }
 
 /// Within an array or object written at `span`, the one scalar written exactly as `value` (the
