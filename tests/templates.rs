@@ -2155,3 +2155,18 @@ fn an_extension_child_is_its_own_type_at_its_parent() {
     let codes: Vec<String> = run.located().into_iter().map(|l| l.0).collect();
     assert_eq!(codes, ["HA039"]);
 }
+
+#[test]
+fn the_secondarys_template_next_to_the_deployed_primary_is_not_missing_a_floating_ip() {
+    // Step 2 of Cato's deployment under review: the deployed primary exported (`az resource
+    // show` and `az role assignment list`), the secondary's template with its parameters.
+    // The HA setup adds the floating IP once both run: the site cannot have it yet.
+    let run = azlint(&[
+        "check",
+        "--format",
+        "json",
+        "fixtures/templates/two-step-deployed",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert_eq!(run.located(), []);
+}

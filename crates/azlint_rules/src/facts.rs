@@ -36,6 +36,7 @@ pub const FACTS: &[(&str, &str)] = &[
     ("vsocket.image_version", "for a VM: its image version (exactVersion, else version)"),
     ("input.is_template", "true when the resource comes from an ARM template (not yet deployed)"),
     ("site.vms", "the names of the site's vSocket VMs, primary first"),
+    ("site.deployed", "true when every vSocket VM of the site comes from an export, none from a template (not yet deployed)"),
     ("site.vm_count", "how many vSocket VMs the site has"),
     ("site.extra_vm_count", "how many vSocket VMs the site has beyond two; unknown when only vSockets that a template deploys under an unknown condition make more than two"),
     ("site.lan_ips", "the vSockets' own LAN IPs (primary IP configuration of each LAN NIC)"),
@@ -637,6 +638,17 @@ fn site_fact<'a>(cx: &Context<'a>, site: &Site, name: &str, res: ResIdx) -> Fact
                 .filter_map(|&vm| inv.name(vm).map(|n| item(cx, vm, n)))
                 .collect(),
         ),
+        "site.deployed" => known(vec![Item::text(
+            if site
+                .vms
+                .iter()
+                .all(|&vm| !inv.document_of(vm).is_template())
+            {
+                "true"
+            } else {
+                "false"
+            },
+        )]),
         "site.vm_count" => match vm_counts(cx, site, 1) {
             // A partner a template deploys only under an unknown `condition` may never exist.
             Ok((certain, all)) if certain < 2 && all >= 2 => unknown(CONDITIONAL_VSOCKET),
