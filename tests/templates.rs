@@ -2170,3 +2170,59 @@ fn the_secondarys_template_next_to_the_deployed_primary_is_not_missing_a_floatin
     assert_eq!(run.code, 0, "{}", run.stdout);
     assert_eq!(run.located(), []);
 }
+
+#[test]
+fn a_lone_vsocket_next_to_one_whose_vnet_is_not_shown_may_have_its_partner() {
+    // The deployed primary as `az resource list` writes it (`"properties": null`), next to the
+    // secondary's template: the primary's NICs, so its VNET, are unknown, and it may be the
+    // secondary's partner. Neither is reported alone: both "cannot tell".
+    let export: Vec<serde_json::Value> = serde_json::from_str(
+        &std::fs::read_to_string("fixtures/templates/two-step-deployed/primary-export.json")
+            .expect("fixture"),
+    )
+    .expect("array");
+    let listed: Vec<serde_json::Value> = export
+        .into_iter()
+        .filter(|r| r.get("type").is_some())
+        .map(|mut r| {
+            r["properties"] = serde_json::Value::Null;
+            r
+        })
+        .collect();
+    let listed = serde_json::to_string_pretty(&listed).expect("json");
+    let read = |name: &str| {
+        std::fs::read_to_string(format!("fixtures/templates/two-step-deployed/{name}"))
+            .expect("fixture")
+    };
+    let (secondary, parameters) = (read("secondary.json"), read("secondary.parameters.json"));
+    let dir = scratch(&[
+        ("primary-list.json", &listed),
+        ("secondary.json", &secondary),
+        ("secondary.parameters.json", &parameters),
+    ]);
+    let run = run_in(&dir, &["check", "--show-unknown", "--format", "json", "."]);
+    let json = run.json();
+    let single: Vec<(bool, String)> = json["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["code"] == "HA017")
+        .map(|f| {
+            (
+                f["cannot_tell"].as_bool().unwrap_or(false),
+                f["location"]["file"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        single,
+        [
+            (true, "primary-list.json".to_string()),
+            (true, "secondary.json".to_string())
+        ],
+        "{json}"
+    );
+}

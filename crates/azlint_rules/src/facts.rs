@@ -656,7 +656,18 @@ fn site_fact<'a>(cx: &Context<'a>, site: &Site, name: &str, res: ResIdx) -> Fact
             // its partner, exported without it.
             Ok((_, 1)) => match unexported_partner(cx, site) {
                 Some(why) => unknown(why),
-                None => known(vec![number(1)]),
+                None => match cx
+                    .unplaced_vsockets()
+                    .iter()
+                    .find(|vm| !site.vms.contains(vm))
+                {
+                    // A vSocket whose NICs the inputs do not show may be its partner.
+                    Some(&other) => unknown(format!(
+                        "the vSocket VM `{}` is in the inputs without its VNET (no properties, or NICs not exported): it may be the partner",
+                        crate::engine::display_name(cx, other)
+                    )),
+                    None => known(vec![number(1)]),
+                },
             },
             Ok((_, all)) => known(vec![number(all)]),
             Err(unknown) => unknown,
@@ -1303,7 +1314,7 @@ fn unexported_partner(cx: &Context<'_>, site: &Site) -> Option<String> {
 }
 
 /// Whether the site is one vSocket whose VNET the inputs do not show.
-fn lone_in_unknown_vnet(cx: &Context<'_>, site: &Site) -> bool {
+pub(crate) fn lone_in_unknown_vnet(cx: &Context<'_>, site: &Site) -> bool {
     site.vms.len() == 1
         && !site
             .nics

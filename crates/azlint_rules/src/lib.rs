@@ -61,6 +61,9 @@ pub struct Context<'a> {
     /// Subnet keys and the NSG whose `subnets` list names them: Azure keeps that list, so it
     /// tells a subnet's NSG when the subnet itself is not in the inputs. Read once, on demand.
     nsg_of_subnet: OnceLock<foldhash::HashMap<String, ResIdx>>,
+    /// The vSocket VMs that are a site alone in a VNET the inputs do not show (`az resource
+    /// list` without properties): any of them may be another lone vSocket's partner.
+    unplaced_vsockets: OnceLock<Vec<ResIdx>>,
 }
 
 type NsgRules<'a> = azlint_facts::nsg::Rules<'a>;
@@ -80,6 +83,7 @@ impl<'a> Context<'a> {
             identity_principals: OnceLock::new(),
             unexported_vms: OnceLock::new(),
             nsg_of_subnet: OnceLock::new(),
+            unplaced_vsockets: OnceLock::new(),
             public_routes: std::iter::repeat_with(OnceLock::new)
                 .take(inv.of_type(azlint_facts::SUBNET).len())
                 .collect(),
@@ -90,6 +94,18 @@ impl<'a> Context<'a> {
                 .take(inv.of_type(azlint_facts::SUBNET).len())
                 .collect(),
         }
+    }
+
+    /// vSocket VMs alone in a site whose VNET the inputs do not show.
+    pub(crate) fn unplaced_vsockets(&self) -> &[ResIdx] {
+        self.unplaced_vsockets.get_or_init(|| {
+            self.facts
+                .sites
+                .iter()
+                .filter(|site| facts::lone_in_unknown_vnet(self, site))
+                .flat_map(|site| site.vms.iter().copied())
+                .collect()
+        })
     }
 
     /// The NSG whose `subnets` list names the subnet `subnet_key` (an id key).
