@@ -122,29 +122,12 @@ pub fn infer_each(
     others: &[&str],
     placeholder: &Placeholder<'_>,
 ) -> Vec<Option<Found>> {
-    let mut literal: HashMap<String, Vec<Found>> = HashMap::new();
-    for (n, text) in expanded.iter().chain(others).enumerate() {
-        for id in group_ids(text) {
-            if real_subscription(id.subscription, placeholder.subscription) && real_group(id.group)
-            {
-                literal
-                    .entry(id.rest.to_ascii_lowercase())
-                    .or_default()
-                    .push(Found {
-                        subscription: id.subscription.to_string(),
-                        group: Some(id.group.to_string()),
-                        text: n,
-                        start: id.start,
-                        end: id.end,
-                    });
-            }
-        }
-    }
-    let own: Vec<Evidence> = expanded
+    // What follows `providers/` in each template's placeholder ids, and the group when the
+    // template names it.
+    let addressed: Vec<HashSet<(String, Option<String>)>> = expanded
         .iter()
         .map(|text| {
-            // What follows `providers/`, and the group when the template names it.
-            let addressed: HashSet<(String, Option<String>)> = group_ids(text)
+            group_ids(text)
                 .filter(|id| {
                     id.subscription
                         .eq_ignore_ascii_case(placeholder.subscription)
@@ -154,7 +137,44 @@ pub fn infer_each(
                         .then(|| id.group.to_ascii_lowercase());
                     (id.rest.to_ascii_lowercase(), group)
                 })
-                .collect();
+                .collect()
+        })
+        .collect();
+    let wanted: HashSet<&str> = addressed
+        .iter()
+        .flatten()
+        .map(|(rest, _)| rest.as_str())
+        .collect();
+    if wanted.is_empty() {
+        return vec![None; expanded.len()];
+    }
+    // Literal ids of what the templates address, by what follows `providers/`: every other id
+    // of a large export is passed over without keeping it.
+    let mut literal: HashMap<String, Vec<Found>> = HashMap::new();
+    let mut key = String::new();
+    for (n, text) in expanded.iter().chain(others).enumerate() {
+        for id in group_ids(text) {
+            key.clear();
+            key.push_str(id.rest);
+            key.make_ascii_lowercase();
+            if !wanted.contains(key.as_str())
+                || !real_subscription(id.subscription, placeholder.subscription)
+                || !real_group(id.group)
+            {
+                continue;
+            }
+            literal.entry(key.clone()).or_default().push(Found {
+                subscription: id.subscription.to_string(),
+                group: Some(id.group.to_string()),
+                text: n,
+                start: id.start,
+                end: id.end,
+            });
+        }
+    }
+    let own: Vec<Evidence> = addressed
+        .iter()
+        .map(|addressed| {
             let named: Vec<Named<'_>> = addressed
                 .iter()
                 .filter_map(|(rest, group)| Some((literal.get(rest)?, group)))

@@ -427,6 +427,15 @@ fn parent_as_written<'a>(written: &'a str, parent: &'a str) -> &'a str {
 /// `vsocket` that ends in `primary` or `secondary`); any other name with `vsocket` only on a
 /// VM that lists two or three NICs, as a vSocket does (or whose list the export does not
 /// show), so that a one-NIC `vm-vsocket-probe01` is not taken for one.
+/// Whether a service tag holds management.azure.com, which the HA script calls: Azure
+/// Resource Manager's own tag, and AzureCloud (every Azure public address). A regional tag
+/// (`AzureCloud.westeurope`) holds one region's addresses, which may not be the ones
+/// management.azure.com answers from.
+pub fn holds_management_api(tag: &str) -> bool {
+    let tag = tag.trim();
+    tag.eq_ignore_ascii_case("AzureResourceManager") || tag.eq_ignore_ascii_case("AzureCloud")
+}
+
 pub fn is_vsocket(inv: &Inventory, vm: ResIdx) -> bool {
     let publisher = |l: Lookup<'_>| match l {
         Lookup::Found(v) => v

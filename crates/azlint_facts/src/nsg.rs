@@ -490,9 +490,10 @@ fn prefix_matches(prefixes: &[Cow<'_, str>], end: Endpoint, vnet: &[IpNet]) -> M
     let mut result = Match::No;
     for p in prefixes {
         let p = p.trim();
-        let arm_tag =
-            p.eq_ignore_ascii_case("AzureResourceManager") || p.eq_ignore_ascii_case("AzureCloud");
-        let m = if p == "*" || p.eq_ignore_ascii_case("any") || (management && arm_tag) {
+        let m = if p == "*"
+            || p.eq_ignore_ascii_case("any")
+            || (management && crate::holds_management_api(p))
+        {
             Match::Yes
         } else if p.eq_ignore_ascii_case("Internet") {
             match end {

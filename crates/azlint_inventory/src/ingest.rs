@@ -351,8 +351,8 @@ impl<'d> Finder<'d> {
     }
 
     /// A REST list (`{"value": [...]}`). A `nextLink` says more pages follow, which `az rest`
-    /// does not fetch: like a PowerShell Resource Graph page, there is no total to tell whether
-    /// the inputs hold them, so the page keeps its warning.
+    /// does not fetch: no total or skip token tells whether the inputs hold them, so the page
+    /// always warns (it is not a Resource Graph page, whose pages are told apart later).
     fn rest_list(&mut self, root: Value<'d>) {
         let value = root.get("value");
         if let Some(v) = value {
@@ -365,22 +365,17 @@ impl<'d> Finder<'d> {
             return;
         };
         let rows = value.map(|v| v.len()).unwrap_or(0);
-        let more = Finding::new(
-            input::INCOMPLETE,
-            Severity::Warning,
-            format!(
-                "this REST list is one page ({rows} items): resources on the pages its `nextLink` leads to are not linted, and checks that need them cannot be complete"
-            ),
-            Label::new(self.file(), head(link)).with_message("more pages follow"),
-        )
-        .with_help("fetch every page (follow `nextLink` until it is absent, or use `az resource list` / `az resource show --ids`) and pass all of them to azlint");
-        self.page = Some(Page {
-            total: None,
-            rows,
-            token: link.as_str().map(|s| s.into_owned()),
-            more: Some(more),
-            last: None,
-        });
+        self.findings.push(
+            Finding::new(
+                input::INCOMPLETE,
+                Severity::Warning,
+                format!(
+                    "this REST list is one page ({rows} items): resources on the pages its `nextLink` leads to are not linted, and checks that need them cannot be complete"
+                ),
+                Label::new(self.file(), head(link)).with_message("more pages follow"),
+            )
+            .with_help("fetch every page (follow `nextLink` until it is absent, or use `az resource list` / `az resource show --ids`) and pass all of them to azlint"),
+        );
     }
 
     fn resource_graph(&mut self, root: Value<'d>) {

@@ -565,7 +565,7 @@ fn public_routes<'a>(cx: &Context<'a>, subnet: ResIdx) -> [FactAnswer<'a>; 3] {
     });
     let narrower = narrower.map(|i| &eff.routes[i]);
     let narrower = match tagged {
-        Some(r) if holds_resource_manager(&r.address_prefix) => Some(r),
+        Some(r) if azlint_facts::holds_management_api(&r.address_prefix) => Some(r),
         Some(r) => {
             let answer = unknown(format!(
                 "route `{}` sends the service tag {} to {}: which addresses the tag holds is not in the export",
@@ -603,14 +603,6 @@ fn public_routes<'a>(cx: &Context<'a>, subnet: ResIdx) -> [FactAnswer<'a>; 3] {
         field(route, "addressPrefix", &route.address_prefix),
         internet_answer,
     ]
-}
-
-/// Whether a service tag holds management.azure.com: Azure Resource Manager's own tag, and
-/// AzureCloud (every Azure public address). A regional tag (`AzureCloud.westeurope`) holds
-/// one region's addresses, which may not be the ones management.azure.com answers from.
-fn holds_resource_manager(tag: &str) -> bool {
-    let tag = tag.trim();
-    tag.eq_ignore_ascii_case("AzureResourceManager") || tag.eq_ignore_ascii_case("AzureCloud")
 }
 
 /// Whether `prefix` holds one of the DNS servers the subnet's VNET names.
