@@ -5,15 +5,15 @@
 //! any export, and their findings are moved back to the template text each value came from,
 //! with a secondary label at each parameter value it was computed from.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use azlint_arm::emit::{emit, Emitted, Form};
-use azlint_arm::template::{problem_span, Node, ParamFrom, ParamSource};
+use azlint_arm::template::{problem_span, ParamFrom, ParamSource};
 use azlint_arm::{Deployment, Expanded, Inputs, Val};
 use azlint_diagnostics::{input, printable, Finding, Label, Severity};
-use azlint_inventory::{id_key, ingest, Ingested, Shape};
+use azlint_inventory::{ingest, Ingested, Shape};
 use azlint_source::{FileId, Files, SourceFile, Span, Tree};
 use rayon::prelude::*;
 
@@ -283,10 +283,8 @@ impl Each<'_> {
 
     /// The templates evaluated again, each in the subscription and group that the inputs'
     /// literal ids give it (see [`scope`]), with where each scope was read. A template keeps
-    /// its first evaluation when the ids give it none, or when it would then deploy a resource
-    /// another input exports: linted next to the export of its own deployment (or of what it
-    /// would replace), in one group they would be one resource, and only one copy would be
-    /// checked.
+    /// its first evaluation when the ids give it none. A resource it deploys that another
+    /// input exports is then one resource in two occurrences, and the rules check both.
     fn in_scope_of_inputs(&self, first: Vec<Expansion>) -> (Vec<Expansion>, Vec<ScopeFrom>) {
         let placeholder = Deployment::default();
         let expanded: Vec<&str> = first.iter().map(|r| r.1.text.as_str()).collect();
@@ -321,22 +319,7 @@ impl Each<'_> {
             })
             .collect();
         let again = self.expand(&deployments);
-        let exported: HashSet<&str> = others
-            .iter()
-            .flat_map(|d| d.resources.iter().filter_map(|r| r.key.as_deref()))
-            .collect();
-        let keep: Vec<bool> = again
-            .iter()
-            .zip(&found)
-            .map(|((x, ..), f)| {
-                f.is_some()
-                    && !x
-                        .resources
-                        .iter()
-                        .filter_map(|r| declared_id(&r.node))
-                        .any(|id| exported.contains(id_key(id).as_str()))
-            })
-            .collect();
+        let keep: Vec<bool> = found.iter().map(Option::is_some).collect();
         // One note for each scope, at the first id that gave it.
         let mut used: Vec<&scope::Found> = found
             .iter()
@@ -378,17 +361,6 @@ impl Each<'_> {
             .map(|((before, after), k)| if k { after } else { before })
             .collect();
         (results, notes)
-    }
-}
-
-/// The id a template resource is deployed with.
-fn declared_id(node: &Node) -> Option<&str> {
-    let Node::Object(members, _) = node else {
-        return None;
-    };
-    match members.iter().find(|(k, _)| &**k == "id")? {
-        (_, Node::Leaf(v, _)) => v.as_str(),
-        _ => None,
     }
 }
 

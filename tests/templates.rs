@@ -2093,10 +2093,11 @@ fn the_configured_deployment_is_never_replaced() {
 }
 
 #[test]
-fn a_template_next_to_the_export_of_its_resources_stays_in_its_own_group() {
+fn a_template_next_to_the_export_of_its_resources_is_linted_in_their_group() {
     // `az group export` of the broken example's group next to the export of its resources: in
-    // one group they would be the same resources, and only one copy would be checked. Each is
-    // linted on its own.
+    // that group they are the same resources, each in two occurrences. The defects of the
+    // export are reported once each, where they are; the group export (healthy) adds none.
+    let alone = azlint(&["check", "--format", "json", "fixtures/examples/broken"]).located();
     let run = azlint(&[
         "check",
         "--format",
@@ -2104,8 +2105,61 @@ fn a_template_next_to_the_export_of_its_resources_stays_in_its_own_group() {
         "fixtures/examples/broken",
         "fixtures/shapes/group-export.json",
     ]);
-    let codes: Vec<String> = run.located().into_iter().map(|l| l.0).collect();
-    assert!(!codes.contains(&"IN014".to_string()), "{codes:?}");
+    let located = run.located();
+    assert_eq!(located[0].0, "IN014", "{located:?}");
+    assert_eq!(located[1..], alone[..]);
+}
+
+#[test]
+fn a_defect_in_two_identical_exports_is_reported_once() {
+    // The same export saved twice (a re-run of `az resource show`): each defect once, in the
+    // first file, not once per copy.
+    let text = std::fs::read_to_string("fixtures/examples/broken/resources.json").expect("fixture");
+    let dir = scratch(&[("a.json", &text), ("b.json", &text)]);
+    let run = run_in(&dir, &["check", "--format", "json", "."]);
+    let files: Vec<String> = run.located().into_iter().map(|l| l.1).collect();
+    assert!(!files.is_empty());
+    assert!(files.iter().all(|f| f == "a.json"), "{files:?}");
+}
+
+#[test]
+fn a_resource_two_templates_declare_is_checked_in_both() {
+    // The secondary's template declares the primary's VNET again, with a private DNS server:
+    // deploying it changes the VNET both vSockets use. The primary's copy is healthy; the
+    // secondary's is reported where it is written.
+    let read = |name: &str| std::fs::read_to_string(format!("{TWO_STEP}/{name}")).expect("fixture");
+    let mut secondary: serde_json::Value =
+        serde_json::from_str(&read("secondary.json")).expect("template");
+    let vnet = serde_json::json!({
+        "type": "Microsoft.Network/virtualNetworks",
+        "apiVersion": "2024-05-01",
+        "name": "ams-vsNet",
+        "location": "westeurope",
+        "properties": {
+            "addressSpace": {"addressPrefixes": ["10.20.0.0/16"]},
+            "dhcpOptions": {"dnsServers": ["10.20.0.100"]}
+        }
+    });
+    secondary["resources"]
+        .as_array_mut()
+        .expect("resources")
+        .push(vnet);
+    let secondary = serde_json::to_string_pretty(&secondary).expect("text");
+    let (primary, parameters) = (read("primary.json"), read("secondary.parameters.json"));
+    let dir = scratch(&[
+        ("primary.json", &primary),
+        ("secondary.json", &secondary),
+        ("secondary.parameters.json", &parameters),
+    ]);
+    let run = run_in(&dir, &["check", "--format", "json", "."]);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    let dns: Vec<(String, String)> = run
+        .located()
+        .into_iter()
+        .filter(|l| l.0 == "HA002")
+        .map(|(code, file, _, _)| (code, file))
+        .collect();
+    assert_eq!(dns, [("HA002".to_string(), "secondary.json".to_string())]);
 }
 
 #[test]

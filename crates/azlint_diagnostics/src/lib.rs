@@ -86,7 +86,8 @@ pub mod input {
     /// A vSocket site refers to resources the inputs do not hold: the checks that read them
     /// cannot tell.
     pub const SITE_INCOMPLETE: (&str, &str) = ("IN012", "site-incomplete");
-    /// One resource in two inputs that disagree: which copy is checked decides the findings.
+    /// One resource in two inputs that disagree: each copy's settings are checked, but what
+    /// joins resources is read from one copy.
     pub const CONFLICTING_COPIES: (&str, &str) = ("IN013", "conflicting-copies");
     /// Templates linted without `[deployment]`: where they deploy was read from an id in the
     /// inputs that names a resource they address in their own resource group.
@@ -155,7 +156,7 @@ pub mod input {
         (
             CONFLICTING_COPIES.0,
             CONFLICTING_COPIES.1,
-            "One resource is in two inputs whose copies disagree (exports made at different times): the findings depend on which copy is checked. A note; the run does not fail for it.",
+            "One resource is in two inputs whose copies disagree (exports made at different times): each copy's own settings are checked, but what joins resources (a site's subnets, NSGs and routes) is read from one copy. A note; the run does not fail for it.",
         ),
         (
             DEPLOYMENT_SCOPE.0,

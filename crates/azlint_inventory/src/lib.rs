@@ -99,7 +99,14 @@ pub struct Resource {
     /// Whether this occurrence is embedded in its parent's properties.
     pub embedded: bool,
     /// Other occurrences of the same resource (another file, embedded and standalone).
-    pub other_places: Vec<Place>,
+    pub other_places: Vec<Occurrence>,
+}
+
+/// Where one occurrence of a resource is, and its properties there.
+#[derive(Clone, Copy, Debug)]
+pub struct Occurrence {
+    pub place: Place,
+    pub props: Props,
 }
 
 /// A resource as ingest finds it, before it is merged into the inventory.
@@ -202,12 +209,18 @@ impl Inventory {
                 (matches!(props, Props::Object(_) | Props::Flattened) as u8) * 2 + (!embedded) as u8
             };
             if rank(raw.props, embedded) > rank(old.props, old.embedded) {
-                old.other_places.push(old.place);
+                old.other_places.push(Occurrence {
+                    place: old.place,
+                    props: old.props,
+                });
                 old.place = place;
                 old.props = raw.props;
                 old.embedded = embedded;
             } else {
-                old.other_places.push(place);
+                old.other_places.push(Occurrence {
+                    place,
+                    props: raw.props,
+                });
             }
             if old.parent.is_none() {
                 old.parent = parent;
@@ -316,7 +329,7 @@ impl Inventory {
             return Vec::new();
         }
         let mut out = Vec::new();
-        for &other in &r.other_places {
+        for &Occurrence { place: other, .. } in &r.other_places {
             let other_doc = self.document(other.doc);
             if other.doc == r.place.doc || other_doc.is_template() {
                 continue;
@@ -449,6 +462,16 @@ impl Inventory {
     pub fn value(&self, idx: ResIdx) -> Value<'_> {
         let p = self.resources[idx as usize].place;
         self.document(p.doc).value(p.node)
+    }
+
+    /// Every occurrence of a resource: the one read first, then the others in input order.
+    pub fn occurrences(&self, idx: ResIdx) -> impl Iterator<Item = Occurrence> + '_ {
+        let r = &self.resources[idx as usize];
+        std::iter::once(Occurrence {
+            place: r.place,
+            props: r.props,
+        })
+        .chain(r.other_places.iter().copied())
     }
 
     /// The document a resource is read from.

@@ -6,7 +6,7 @@
 //! unknown a "cannot tell" note. Resources are checked in parallel; the caller sorts.
 
 use azlint_diagnostics::{printable, Finding, Label, Severity};
-use azlint_inventory::{Document, Props, ResIdx, Unknown};
+use azlint_inventory::{Document, Place, Props, ResIdx, Unknown};
 use azlint_source::{FileId, Value};
 use rayon::prelude::*;
 
@@ -160,7 +160,12 @@ fn props_of_resource<'a>(
     doc: &'a Document,
     root: Value<'a>,
 ) -> Option<Value<'a>> {
-    match cx.inv.resource(res).props {
+    props_in(cx.inv.resource(res).props, doc, root)
+}
+
+/// The properties object of one occurrence of a resource, as [`props_of_resource`].
+fn props_in<'a>(props: Props, doc: &'a Document, root: Value<'a>) -> Option<Value<'a>> {
+    match props {
         Props::Object(n) => Some(doc.value(n)),
         Props::Flattened => Some(root),
         Props::Null(_) | Props::Expression(_) | Props::Malformed(_) => None,
@@ -175,19 +180,46 @@ fn check<'a>(rule: &Rule, cx: &Context<'a>, res: ResIdx, memo: &Memo<'a>, out: &
     if !rule.roles.is_empty() && !rule.roles.iter().any(|&r| role_matches(cx, res, r)) {
         return;
     }
-    check_resource(rule, cx, res, memo, out);
+    let r = cx.inv.resource(res);
+    if r.other_places.is_empty() {
+        check_occurrence(rule, cx, res, r.place, r.props, memo, out);
+        return;
+    }
+    // A resource the inputs hold more than once (a VNET that two templates declare, a template
+    // next to the export of what it replaces) is checked in each occurrence: a defect in one
+    // copy is a defect, whichever copy the inventory reads. What an earlier copy said already
+    // (the same rule and message) is not said again.
+    let first = out.len();
+    for (i, o) in cx.inv.occurrences(res).enumerate() {
+        let from = out.len();
+        check_occurrence(rule, cx, res, o.place, o.props, memo, out);
+        if i > 0 && out.len() > from {
+            let new = out.split_off(from);
+            for f in new {
+                let said = out[first..]
+                    .iter()
+                    .any(|e| e.severity == f.severity && e.message == f.message);
+                if !said {
+                    out.push(f);
+                }
+            }
+        }
+    }
 }
 
-fn check_resource<'a>(
+/// Checks one occurrence of a resource against one rule.
+fn check_occurrence<'a>(
     rule: &Rule,
     cx: &Context<'a>,
     res: ResIdx,
+    place: Place,
+    props: Props,
     memo: &Memo<'a>,
     out: &mut Vec<Finding>,
 ) {
-    let doc = cx.inv.document_of(res);
-    let root = cx.inv.value(res);
-    let props = props_of_resource(cx, res, doc, root);
+    let doc = cx.inv.document(place.doc);
+    let root = doc.value(place.node);
+    let props = props_in(props, doc, root);
     // Without `forEach` the resource itself is the one item: no list to allocate for each
     // resource and rule.
     let selected;
@@ -197,7 +229,7 @@ fn check_resource<'a>(
             let s = p.eval_from(doc, root, props, root);
             if let Some(u) = s.unknown {
                 if s.values.is_empty() {
-                    out.push(cannot_tell(rule, cx, res, root, u));
+                    out.push(cannot_tell(rule, cx, res, doc, root, root, u));
                     return;
                 }
             }
@@ -218,7 +250,7 @@ fn check_resource<'a>(
         match rule.condition.eval(&scope) {
             Truth::False => {}
             Truth::True => out.push(finding(rule, cx, &scope)),
-            Truth::Unknown(u) => out.push(cannot_tell(rule, cx, res, item, u)),
+            Truth::Unknown(u) => out.push(cannot_tell(rule, cx, res, doc, root, item, u)),
         }
     }
 }
@@ -258,7 +290,7 @@ fn pointed<'a>(rule: &Rule, scope: &Eval<'a, '_>) -> (FileId, Vec<Value<'a>>) {
 fn resource_or_item<'a>(scope: &Eval<'a, '_>) -> Value<'a> {
     let item = scope.current;
     if item.index() == scope.root.index() {
-        if let Some(n) = scope.cx.inv.name(scope.res) {
+        if let Some(n) = scope.root.get_ignore_case("name") {
             return n;
         }
     }
@@ -312,12 +344,14 @@ fn cannot_tell(
     rule: &Rule,
     cx: &Context<'_>,
     res: ResIdx,
+    doc: &Document,
+    root: Value<'_>,
     item: Value<'_>,
     u: Unknown<'_>,
 ) -> Finding {
-    let doc = cx.inv.document_of(res);
-    // Unknowns found by paths are in the resource's own document.
-    let at = u.at.unwrap_or_else(|| cx.inv.name(res).unwrap_or(item));
+    // Unknowns found by paths are in the document of the occurrence checked.
+    let at =
+        u.at.unwrap_or_else(|| root.get_ignore_case("name").unwrap_or(item));
     let file = doc.file;
     let mut f = Finding::new(
         (&rule.meta.code, &rule.meta.name),
