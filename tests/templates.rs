@@ -227,6 +227,48 @@ fn expression_errors_are_located_and_other_inputs_still_linted() {
 }
 
 #[test]
+fn new_guid_and_utc_now_only_in_parameter_defaults() {
+    // Azure accepts `newGuid()` and `utcNow()` only in a parameter's `defaultValue`; there the
+    // value is unknown offline, elsewhere the deployment is rejected.
+    let dir = scratch(&[(
+        "t.json",
+        r#"{
+  "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+  "contentVersion": "1.0.0.0",
+  "parameters": {
+    "seed": {"type": "string", "defaultValue": "[newGuid()]"},
+    "stamp": {"type": "string", "defaultValue": "[utcNow('u')]"}
+  },
+  "resources": [
+    {
+      "type": "Microsoft.Authorization/roleAssignments",
+      "apiVersion": "2022-04-01",
+      "name": "[guid(parameters('seed'), parameters('stamp'))]",
+      "properties": {"principalId": "[newGuid()]", "description": "[utcNow()]"}
+    }
+  ]
+}
+"#,
+    )]);
+    let run = run_in(&dir, &["check", "--format", "json", "."]);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    let located: Vec<(String, u64, u64)> = run
+        .located()
+        .into_iter()
+        .map(|(code, _, line, column)| (code, line, column))
+        .collect();
+    assert_eq!(
+        located,
+        [("IN010".to_string(), 13, 39), ("IN010".to_string(), 13, 69)]
+    );
+    let text = run_in(&dir, &["check", "t.json"]).stdout;
+    assert!(
+        text.contains("`newGuid()` can only be used in the default"),
+        "{text}"
+    );
+}
+
+#[test]
 fn copy_loops_conditions_and_nested_templates() {
     let dir = scratch(&[(
         "t.json",

@@ -160,6 +160,9 @@ pub struct Scope<'t> {
     pub declared_lists: HashMap<String, (&'static str, Val)>,
     fuel: u64,
     depth: usize,
+    /// Evaluating a parameter's `defaultValue` (or a user function's body), the only place
+    /// Azure accepts `newGuid()` and `utcNow()`.
+    in_default: bool,
 }
 
 impl<'t> Scope<'t> {
@@ -179,7 +182,13 @@ impl<'t> Scope<'t> {
             declared_lists: HashMap::new(),
             fuel: FUEL,
             depth: 0,
+            in_default: false,
         }
+    }
+
+    /// Marks what is evaluated next as a parameter's `defaultValue` (or not).
+    pub fn set_in_default(&mut self, on: bool) {
+        self.in_default = on;
     }
 
     pub fn set_param(&mut self, name: &str, value: Val, source: Option<u32>) {
@@ -756,6 +765,8 @@ impl<'t> Scope<'t> {
             inner.set_param(p, v, None);
         }
         inner.functions = self.functions.clone();
+        // Whether Azure accepts `newGuid()` in a function body is not documented: not judged.
+        inner.in_default = true;
         inner.fuel = self.fuel;
         inner.depth = self.depth + 1;
         if inner.depth >= MAX_DEPTH {
@@ -975,6 +986,16 @@ impl<'t> Scope<'t> {
                 ),
                 render_call(name, args),
             ),
+            "utcnow" | "newguid" if !self.in_default => {
+                let call = if lower == "utcnow" {
+                    "utcNow"
+                } else {
+                    "newGuid"
+                };
+                return Err(err(format!(
+                    "`{call}()` can only be used in the default value of a parameter"
+                )));
+            }
             "utcnow" | "newguid" => Val::unknown(
                 format!("`{name}()` gives a new value at each deployment"),
                 format!("{name}()"),

@@ -282,7 +282,10 @@ fn bind_parameters<'t>(
         let mut waiting = Vec::new();
         let before = pending.len();
         for (name, d) in pending {
-            let value = match scope.eval_value(d) {
+            scope.set_in_default(true);
+            let value = scope.eval_value(d);
+            scope.set_in_default(false);
+            let value = match value {
                 Ok(v) => v,
                 Err(e) => {
                     out.problems.push(problem(&e));
@@ -1199,7 +1202,10 @@ impl Expander {
                     }
                 }
                 for (name, d) in defaults {
-                    let val = self.eval(d, &mut inner_s).unwrap_or_else(|_| {
+                    inner_s.set_in_default(true);
+                    let val = self.eval(d, &mut inner_s);
+                    inner_s.set_in_default(false);
+                    let val = val.unwrap_or_else(|_| {
                         Val::unknown("the default has an error", format!("parameters('{name}')"))
                     });
                     inner_s.set_param(&name, val, None);
