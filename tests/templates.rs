@@ -2100,6 +2100,43 @@ fn a_two_step_deployment_with_the_secondary_in_another_subnet_is_reported() {
 }
 
 #[test]
+fn roles_another_template_makes_say_nothing_of_a_template_without_any() {
+    // Step 1 as `az group export` gives it back: the primary's resources without the role
+    // assignments its deployment made (an export never holds them). The secondary's template
+    // declares its own: they show who holds which role on what it deploys, not on the primary.
+    let read = |name: &str| std::fs::read_to_string(format!("{TWO_STEP}/{name}")).expect("fixture");
+    let mut primary: serde_json::Value = serde_json::from_str(&read("primary.json")).expect("json");
+    primary["resources"]
+        .as_array_mut()
+        .expect("resources")
+        .retain(|r| r["type"] != "Microsoft.Authorization/roleAssignments");
+    let primary = serde_json::to_string_pretty(&primary).expect("text");
+    let (secondary, parameters) = (read("secondary.json"), read("secondary.parameters.json"));
+    let dir = scratch(&[
+        ("primary.json", &primary),
+        ("secondary.json", &secondary),
+        ("secondary.parameters.json", &parameters),
+    ]);
+    let run = run_in(&dir, &["check", "--show-unknown", "--format", "json", "."]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    let json = run.json();
+    let role_notes: Vec<&str> = json["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["code"] == "HA008")
+        .map(|f| f["message"].as_str().unwrap_or_default())
+        .collect();
+    assert!(!role_notes.is_empty());
+    assert!(
+        role_notes
+            .iter()
+            .all(|m| m.contains("this resource is not in one of them")),
+        "{role_notes:?}"
+    );
+}
+
+#[test]
 fn the_configured_deployment_is_never_replaced() {
     let files: Vec<(String, String)> = [
         "primary.json",

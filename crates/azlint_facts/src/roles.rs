@@ -2,7 +2,7 @@
 
 use std::borrow::Cow;
 
-use azlint_inventory::{id_key, symbol, Inventory, Lookup, ResIdx};
+use azlint_inventory::{id_key, symbol, DocId, Inventory, Lookup, ResIdx};
 use azlint_source::KeySet;
 
 use crate::ROLE_ASSIGNMENT;
@@ -39,6 +39,9 @@ pub struct Roles {
     /// Whether some assignments are as Azure has them (`az role assignment list`, Resource
     /// Graph), not only those a template will create.
     pub deployed: bool,
+    /// The templates that declare role assignments: what they deploy has its roles in the
+    /// inputs even when no deployed assignment is.
+    templates_with_roles: Vec<DocId>,
     by_scope: foldhash::HashMap<String, Vec<usize>>,
     /// Assignments at management-group scope.
     management_groups: Vec<usize>,
@@ -148,6 +151,14 @@ impl Roles {
         let deployed = assignments
             .iter()
             .any(|a| !inv.document_of(a.res).is_template());
+        let mut templates_with_roles: Vec<DocId> = inv
+            .of_type(ROLE_ASSIGNMENT)
+            .iter()
+            .map(|&res| inv.resource(res).place.doc)
+            .filter(|&doc| inv.document(doc).is_template())
+            .collect();
+        templates_with_roles.sort_unstable();
+        templates_with_roles.dedup();
         let mut by_scope: foldhash::HashMap<String, Vec<usize>> = Default::default();
         for (i, a) in assignments.iter().enumerate() {
             by_scope
@@ -169,6 +180,7 @@ impl Roles {
             unplaced,
             first_unplaced,
             deployed,
+            templates_with_roles,
             by_scope,
             management_groups,
         }
@@ -177,6 +189,23 @@ impl Roles {
     /// Whether the inputs include any role assignment at all.
     pub fn exported(&self) -> bool {
         !self.assignments.is_empty() || self.unplaced > 0
+    }
+
+    /// Whether the inputs show the role assignments that may be made on `res`: assignments as
+    /// Azure has them (`az role assignment list`), or a template that declares `res` and role
+    /// assignments too (its deployment makes them). An export or a template without any
+    /// (`az group export`, which never includes them) next to another template's assignments
+    /// shows none of those made on its resources.
+    pub fn known_for(&self, inv: &Inventory, res: ResIdx) -> bool {
+        if self.deployed {
+            return true;
+        }
+        !self.templates_with_roles.is_empty()
+            && inv.occurrences(res).any(|o| {
+                self.templates_with_roles
+                    .binary_search(&o.place.doc)
+                    .is_ok()
+            })
     }
 
     /// Assignments whose scope is `key` itself or contains it (a resource group, a

@@ -197,6 +197,11 @@ pub fn fact<'a>(cx: &Context<'a>, name: &str, res: ResIdx, _current: Value<'a>) 
             if !facts.roles.exported() {
                 return no_roles();
             }
+            if !facts.roles.known_for(inv, res) {
+                return unknown(
+                    "the role assignments in the inputs are those templates will make, and this resource is not in one of them (an export, or a template without role assignments such as `az group export` output): add the output of `az role assignment list --all`",
+                );
+            }
             if facts.roles.unplaced > 0 {
                 return unplaced_roles(cx, res);
             }
