@@ -57,6 +57,12 @@ const CASES: &[(&str, i32, &[Found])] = &[
         &[("HA002", 26, 23), ("HA003", 154, 23)],
     ),
     ("ps-role-assignments.json", 0, &[]),
+    // Alone, the secondary vSocket is a site of one; its identity type is an enum number.
+    (
+        "ps-get-azvm-secondary.json",
+        1,
+        &[("HA017", 5, 11), ("HA022", 87, 15), ("HA005", 112, 13)],
+    ),
 ];
 
 #[test]
@@ -480,4 +486,37 @@ fn powershell_pages_whose_tokens_follow_on_are_the_whole_result() {
     );
     let opaque = run();
     assert_eq!(warned(&opaque), ["page1.json", "page2.json"]);
+}
+
+#[test]
+fn one_defect_in_two_shapes_is_reported_once() {
+    // The broken example's secondary vSocket, once more from `Get-AzVM | ConvertTo-Json`:
+    // its system-assigned identity is `"SystemAssigned, UserAssigned"` in one file and `2` in
+    // the other. One defect, one finding, in the first file.
+    let run = azlint(&[
+        "check",
+        "--format",
+        "json",
+        "fixtures/examples/broken",
+        "fixtures/shapes/ps-get-azvm-secondary.json",
+    ]);
+    let identity: Vec<(String, String)> = run
+        .located()
+        .into_iter()
+        .filter(|l| l.0 == "HA005" || l.0 == "HA022")
+        .map(|(code, file, _, _)| (code, file))
+        .collect();
+    assert_eq!(
+        identity,
+        [
+            (
+                "HA005".to_string(),
+                "fixtures/examples/broken/resources.json".to_string()
+            ),
+            (
+                "HA022".to_string(),
+                "fixtures/examples/broken/resources.json".to_string()
+            ),
+        ]
+    );
 }

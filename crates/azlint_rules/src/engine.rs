@@ -188,7 +188,9 @@ fn check<'a>(rule: &Rule, cx: &Context<'a>, res: ResIdx, memo: &Memo<'a>, out: &
     // A resource the inputs hold more than once (a VNET that two templates declare, a template
     // next to the export of what it replaces) is checked in each occurrence: a defect in one
     // copy is a defect, whichever copy the inventory reads. What an earlier copy said already
-    // (the same rule and message) is not said again.
+    // is not said again: for a rule that judges the resource as a whole, its verdict (two
+    // exports may word one value differently: PowerShell's enum numbers); for a rule that
+    // judges each item of a list, the same message.
     let first = out.len();
     for (i, o) in cx.inv.occurrences(res).enumerate() {
         let from = out.len();
@@ -196,9 +198,13 @@ fn check<'a>(rule: &Rule, cx: &Context<'a>, res: ResIdx, memo: &Memo<'a>, out: &
         if i > 0 && out.len() > from {
             let new = out.split_off(from);
             for f in new {
-                let said = out[first..]
-                    .iter()
-                    .any(|e| e.severity == f.severity && e.message == f.message);
+                let said = out[first..].iter().any(|e| {
+                    if rule.for_each.is_some() {
+                        e.severity == f.severity && e.message == f.message
+                    } else {
+                        e.severity == f.severity || (f.cannot_tell && !e.cannot_tell)
+                    }
+                });
                 if !said {
                     out.push(f);
                 }
