@@ -2137,6 +2137,53 @@ fn roles_another_template_makes_say_nothing_of_a_template_without_any() {
 }
 
 #[test]
+fn an_identity_given_as_a_key_points_at_its_parameter_value() {
+    // `userAssignedIdentities` is keyed by the identity's id, here from the parameter file: the
+    // finding on the object says which value it came from.
+    let read = |name: &str| std::fs::read_to_string(format!("{TWO_STEP}/{name}")).expect("fixture");
+    let parameters = read("secondary.parameters.json").replace(
+        "resourceGroups/rg-cato-ams/providers/Microsoft.ManagedIdentity",
+        "resourceGroups/rg-cato-lab/providers/Microsoft.ManagedIdentity",
+    );
+    let (primary, secondary) = (read("primary.json"), read("secondary.json"));
+    let dir = scratch(&[
+        ("primary.json", &primary),
+        ("secondary.json", &secondary),
+        ("secondary.parameters.json", &parameters),
+    ]);
+    let run = run_in(&dir, &["check", "--format", "json", "."]);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    let json = run.json();
+    let finding = json["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .find(|f| f["code"] == "HA007")
+        .unwrap_or_else(|| panic!("no HA007: {}", run.stdout));
+    assert_eq!(finding["location"]["file"], "secondary.json");
+    let related: Vec<(&str, &str, u64)> = finding["related"]
+        .as_array()
+        .expect("related")
+        .iter()
+        .map(|r| {
+            (
+                r["message"].as_str().unwrap_or_default(),
+                r["file"].as_str().unwrap_or_default(),
+                r["start"]["line"].as_u64().unwrap_or(0),
+            )
+        })
+        .collect();
+    assert!(
+        related.contains(&(
+            "value of parameter `identityId`",
+            "secondary.parameters.json",
+            23
+        )),
+        "{related:?}"
+    );
+}
+
+#[test]
 fn the_configured_deployment_is_never_replaced() {
     let files: Vec<(String, String)> = [
         "primary.json",

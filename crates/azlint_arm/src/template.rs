@@ -575,12 +575,16 @@ impl Expander {
         match v.kind() {
             Kind::Object => {
                 let mut members = Vec::with_capacity(v.len());
+                // Parameters that keys are computed from (`userAssignedIdentities` keyed by an
+                // identity id): the object is the value they give.
+                let mut key_params = Params::default();
                 for (k, x) in v.members() {
                     let key = k.as_str().unwrap_or_default();
                     if key.eq_ignore_ascii_case("copy") && x.is_array() {
                         self.property_copies(x, scope, &mut members);
                         continue;
                     }
+                    let outer = scope.take_touched();
                     let key = match scope.eval_key(k) {
                         Ok(key) => key,
                         Err(e) => {
@@ -588,11 +592,13 @@ impl Expander {
                             Arc::from(&*key)
                         }
                     };
+                    key_params.extend(scope.take_touched());
+                    scope.touch(outer);
                     let value = self.node(x, scope);
                     members.retain(|(k, _): &(Arc<str>, Node)| !k.eq_ignore_ascii_case(&key));
                     members.push((key, value));
                 }
-                Node::Object(members, origin(v, Params::default()))
+                Node::Object(members, origin(v, key_params))
             }
             Kind::Array => {
                 let items = v.elements().map(|e| self.node(e, scope)).collect();
