@@ -990,8 +990,21 @@ fn leaf<'a>(scope: &dyn Scope<'a>, subject: Items<'_, 'a>, op: &Op) -> Truth<'a>
             Some(true) => {}
             Some(false) => return Truth::False,
             None => {
+                let reason = match symbol_of(item) {
+                    Some(_) => format!("`{}` is known only after deployment", item.display()),
+                    None => match operand
+                        .as_ref()
+                        .and_then(|o| members(o).find_map(symbol_of))
+                    {
+                        Some(other) => format!(
+                            "`{}` is compared with `{other}`, known only after deployment",
+                            item.display()
+                        ),
+                        None => format!("`{}` cannot be compared", item.display()),
+                    },
+                };
                 unknown.get_or_insert(Unknown {
-                    reason: format!("`{}` cannot be compared", item.display()),
+                    reason,
                     at: item.at,
                 });
             }
@@ -1015,6 +1028,65 @@ fn eq(a: &Item<'_>, b: &Item<'_>) -> bool {
         }
         _ => false,
     }
+}
+
+/// Whether `item` equals one of `others`; `None` when that cannot be told, because a value
+/// compared is known only after deployment (see [`same`]).
+fn any_same<'x, 'a: 'x>(
+    item: &Item<'a>,
+    others: impl Iterator<Item = &'x Item<'a>>,
+) -> Option<bool> {
+    let mut undecided = false;
+    for x in others {
+        match same(item, x) {
+            Some(true) => return Some(true),
+            Some(false) => {}
+            None => undecided = true,
+        }
+    }
+    (!undecided).then_some(false)
+}
+
+/// Whether two values are equal. A value of an evaluated template known only after
+/// deployment is its expression (a symbol): equal to the same symbol, and of unknown value
+/// otherwise (a parameter without a value may be any id), except that the properties of two
+/// different resources the inputs name by literal id (`reference('<id>', 'Full')...`: two
+/// identities' principal ids) are different values.
+fn same(a: &Item<'_>, b: &Item<'_>) -> Option<bool> {
+    if eq(a, b) {
+        return Some(true);
+    }
+    match (symbol_of(a), symbol_of(b)) {
+        (None, None) => Some(false),
+        (Some(x), Some(y)) if is_literal_reference(x) && is_literal_reference(y) => Some(false),
+        _ => None,
+    }
+}
+
+/// [`same`] for two texts (ids, principals), compared ignoring case.
+pub(crate) fn same_text(a: &str, b: &str) -> Option<bool> {
+    same(&Item::text(a), &Item::text(b))
+}
+
+/// The expression of a value known only after deployment, when `item` is one.
+fn symbol_of<'i>(item: &'i Item<'_>) -> Option<&'i str> {
+    item.as_str()
+        .filter(|s| azlint_inventory::is_expression_text(s))
+}
+
+/// `[reference('<literal id>', ...)...]`: a property of one resource, named by its id.
+fn is_literal_reference(symbol: &str) -> bool {
+    literal_reference_id(symbol).is_some()
+}
+
+/// The id in `[reference('<literal id>', ...)...]`.
+pub(crate) fn literal_reference_id(symbol: &str) -> Option<&str> {
+    symbol
+        .trim()
+        .strip_prefix("[reference('")
+        .and_then(|rest| rest.split_once('\''))
+        .map(|(id, _)| id)
+        .filter(|id| !id.contains(['[', '(']))
 }
 
 /// The values of an operand, with a list literal spread out.
@@ -1050,10 +1122,10 @@ fn test(item: &Item<'_>, op: &Op, operand: Option<&Items<'_, '_>>) -> Option<boo
     let o = operand;
     let text = item.as_str();
     Some(match op {
-        Op::Equals(_) => o?.items.iter().any(|x| eq(item, x)),
-        Op::NotEquals(_) => !o?.items.iter().any(|x| eq(item, x)),
-        Op::In(_) => members(o?).any(|x| eq(item, x)),
-        Op::NotIn(_) => !members(o?).any(|x| eq(item, x)),
+        Op::Equals(_) => any_same(item, o?.items.iter())?,
+        Op::NotEquals(_) => !any_same(item, o?.items.iter())?,
+        Op::In(_) => any_same(item, members(o?))?,
+        Op::NotIn(_) => !any_same(item, members(o?))?,
         Op::Like(re) | Op::Match(re) => text.is_some_and(|t| re.is_match(t)),
         Op::NotLike(re) | Op::NotMatch(re) => !text.is_some_and(|t| re.is_match(t)),
         Op::Contains(_) | Op::NotContains(_) => {
@@ -1213,6 +1285,32 @@ fn reserved(net: &IpNet, ip: IpAddr) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn values_known_only_after_deployment_compare_as_unknown() {
+        let id = "/subscriptions/s/resourcegroups/rg/providers/microsoft.network/virtualnetworks/v/subnets/lan";
+        assert_eq!(same_text(id, &id.to_uppercase()), Some(true));
+        assert_eq!(same_text(id, "/subscriptions/s/other"), Some(false));
+        // A parameter without a value may be any id.
+        assert_eq!(same_text("[parameters('lansubnetid')]", id), None);
+        assert_eq!(
+            same_text("[parameters('a')]", "[parameters('a')]"),
+            Some(true)
+        );
+        assert_eq!(same_text("[parameters('a')]", "[parameters('b')]"), None);
+        // The principals of two identities named by id are two values.
+        let a = "[reference('/subscriptions/s/resourcegroups/rg/providers/microsoft.managedidentity/userassignedidentities/a', 'full').properties.principalid]";
+        let b = a.replace("/a'", "/b'");
+        assert_eq!(same_text(a, &b), Some(false));
+        assert_eq!(
+            same_text(
+                a,
+                "[reference(parameters('identityid'), '2023-01-31').principalid]"
+            ),
+            None
+        );
+        assert_eq!(same_text(a, "5f1a9c3e-2b7d-4e8a-9c0f-1d2e3f4a5b6c"), None);
+    }
 
     #[test]
     fn guids_and_expressions_that_make_them() {

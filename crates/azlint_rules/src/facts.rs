@@ -17,7 +17,8 @@ use azlint_facts::{
     USER_ACCESS_ADMINISTRATOR, VM_CONTRIBUTOR,
 };
 use azlint_inventory::{
-    id_key, parent_key, props_of, resource_group_key, symbol, Lookup, ResIdx, Unknown,
+    id_key, is_expression_text, parent_key, props_of, resource_group_key, symbol, Lookup, ResIdx,
+    Unknown,
 };
 use azlint_source::Value;
 use ipnet::IpNet;
@@ -228,9 +229,57 @@ pub fn fact<'a>(cx: &Context<'a>, name: &str, res: ResIdx, _current: Value<'a>) 
                     Err(unknown) => return unknown,
                 }
             }
-            let other = |a: &azlint_facts::RoleAssignment| {
-                !ha.iter().any(|h| h.eq_ignore_ascii_case(&a.principal_id))
+            // The HA identities' ids, for principals known only after deployment that name
+            // their identity (`reference('<id>').principalId`).
+            let ha_identities: Vec<String> = if ha.is_empty() {
+                Vec::new()
+            } else {
+                match fact(cx, "site.primary.identities", res, _current) {
+                    FactAnswer::Known(items) => items
+                        .iter()
+                        .filter_map(|i| match &i.scalar {
+                            Scalar::Str(t) => Some(id_key(t)),
+                            _ => None,
+                        })
+                        .collect(),
+                    FactAnswer::Unknown(_) => Vec::new(),
+                }
             };
+            // Whether an assignment's principal is not the HA identity's; `None` when one of
+            // them is known only after deployment and may be the other.
+            let other_or_unknown = |a: &azlint_facts::RoleAssignment| {
+                let p = a.principal_id.as_str();
+                if ha
+                    .iter()
+                    .any(|h| crate::condition::same_text(h, p) == Some(true))
+                {
+                    return Some(false);
+                }
+                // The principal of an identity named by id: another identity's, or not.
+                if let Some(id) = crate::condition::literal_reference_id(p) {
+                    return Some(!ha_identities.contains(&id_key(id)));
+                }
+                let unknown_symbol = |s: &str| {
+                    is_expression_text(s) && crate::condition::literal_reference_id(s).is_none()
+                };
+                if unknown_symbol(p) || ha.iter().any(|h| unknown_symbol(h)) {
+                    return None;
+                }
+                Some(true)
+            };
+            if name.starts_with("roles.other_") {
+                if let Some(a) = facts
+                    .roles
+                    .on(key)
+                    .find(|a| direct_identity(a) && other_or_unknown(a).is_none())
+                {
+                    return unknown(format!(
+                        "whether the principal of a role assignment here ({}) is the HA identity's is known only after deployment",
+                        crate::condition::Item::text(a.principal_id.as_str()).display()
+                    ));
+                }
+            }
+            let other = |a: &azlint_facts::RoleAssignment| other_or_unknown(a) == Some(true);
             if name == "roles.direct_identity_assignments"
                 || name == "roles.other_identity_assignments"
             {
