@@ -2264,6 +2264,40 @@ fn a_template_next_to_the_export_of_its_resources_is_linted_in_their_group() {
 }
 
 #[test]
+fn two_templates_declaring_one_resource_each_report_their_own_defect() {
+    // Two templates of one group declare a VNET of the same name, each with its own private
+    // DNS server: each is deployed on its own, so each defect is reported where it is written.
+    let template = |dns: &str| {
+        format!(
+            r#"{{
+  "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+  "contentVersion": "1.0.0.0",
+  "resources": [
+    {{
+      "type": "Microsoft.Network/virtualNetworks",
+      "apiVersion": "2024-05-01",
+      "name": "ams-vsNet",
+      "location": "westeurope",
+      "properties": {{"dhcpOptions": {{"dnsServers": ["{dns}"]}}}}
+    }}
+  ]
+}}
+"#
+        )
+    };
+    let (a, b) = (template("10.20.1.4"), template("10.20.1.5"));
+    let dir = scratch(&[("a.json", &a), ("b.json", &b)]);
+    let run = run_in(&dir, &["check", "--format", "json", "."]);
+    let files: Vec<String> = run
+        .located()
+        .into_iter()
+        .filter(|l| l.0 == "HA002")
+        .map(|l| l.1)
+        .collect();
+    assert_eq!(files, ["a.json", "b.json"]);
+}
+
+#[test]
 fn a_defect_in_two_identical_exports_is_reported_once() {
     // The same export saved twice (a re-run of `az resource show`): each defect once, in the
     // first file, not once per copy.

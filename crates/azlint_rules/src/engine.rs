@@ -188,28 +188,32 @@ fn check<'a>(rule: &Rule, cx: &Context<'a>, res: ResIdx, memo: &Memo<'a>, out: &
     // A resource the inputs hold more than once (a VNET that two templates declare, a template
     // next to the export of what it replaces) is checked in each occurrence: a defect in one
     // copy is a defect, whichever copy the inventory reads. What an earlier copy said already
-    // is not said again: for a rule that judges the resource as a whole, its verdict (two
-    // exports may word one value differently: PowerShell's enum numbers); for a rule that
-    // judges each item of a list, the same message.
-    let first = out.len();
+    // is not said again: the same message, or "cannot tell" once decided; and between two
+    // exports (not templates, each of which is deployed on its own), for a rule that judges
+    // the resource as a whole, its verdict, as two shapes may word one value differently
+    // (PowerShell's enum numbers).
+    // Where each earlier occurrence's findings are in `out`, and whether it is a template.
+    let mut said: Vec<(usize, usize, bool)> = Vec::new();
     for (i, o) in cx.inv.occurrences(res).enumerate() {
         let from = out.len();
         check_occurrence(rule, cx, res, o.place, o.props, memo, out);
+        let template = cx.inv.document(o.place.doc).is_template();
         if i > 0 && out.len() > from {
             let new = out.split_off(from);
             for f in new {
-                let said = out[first..].iter().any(|e| {
-                    if rule.for_each.is_some() {
-                        e.severity == f.severity && e.message == f.message
-                    } else {
-                        e.severity == f.severity || (f.cannot_tell && !e.cannot_tell)
-                    }
+                let repeated = said.iter().any(|&(start, end, earlier_template)| {
+                    out[start..end].iter().any(|e| {
+                        let verdict = rule.for_each.is_none() && !template && !earlier_template;
+                        (e.severity == f.severity && (e.message == f.message || verdict))
+                            || (f.cannot_tell && !e.cannot_tell)
+                    })
                 });
-                if !said {
+                if !repeated {
                     out.push(f);
                 }
             }
         }
+        said.push((from, out.len(), template));
     }
 }
 
