@@ -2208,6 +2208,16 @@ fn the_secondarys_template_before_its_parameters_cannot_tell() {
     for code in ["HA007", "HA009", "HA013", "HA030"] {
         assert!(undecided.contains(&code), "{code}: {undecided:?}");
     }
+    // The reason is the template's: which parameter has no value.
+    let split = findings
+        .iter()
+        .find(|f| f["code"] == "HA013")
+        .and_then(|f| f["message"].as_str())
+        .unwrap_or_default();
+    assert!(
+        split.contains("the parameter `lanSubnetId` has no value"),
+        "{split}"
+    );
 }
 
 #[test]

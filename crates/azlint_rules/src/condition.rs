@@ -535,6 +535,10 @@ pub trait Scope<'a> {
         None
     }
     fn fact(&self, fact: Fact, current: Value<'a>) -> FactAnswer<'a>;
+    /// Why a value of an evaluated template in `file` is known only after deployment.
+    fn unknown_reason(&self, _file: FileId, _at: Value<'a>) -> Option<String> {
+        None
+    }
 }
 
 /// A scope with another current item (inside `count`): the parent's for everything else.
@@ -990,16 +994,26 @@ fn leaf<'a>(scope: &dyn Scope<'a>, subject: Items<'_, 'a>, op: &Op) -> Truth<'a>
             Some(true) => {}
             Some(false) => return Truth::False,
             None => {
+                // Why the symbol is unknown, as the template's evaluation says, where it can.
+                let why = |i: &Item<'a>| match (i.file, i.at) {
+                    (Some(file), Some(at)) => scope.unknown_reason(file, at),
+                    _ => None,
+                };
                 let reason = match symbol_of(item) {
-                    Some(_) => format!("`{}` is known only after deployment", item.display()),
+                    Some(_) => why(item).unwrap_or_else(|| {
+                        format!("`{}` is not known before deployment", item.display())
+                    }),
                     None => match operand
                         .as_ref()
-                        .and_then(|o| members(o).find_map(symbol_of))
+                        .and_then(|o| members(o).find(|i| symbol_of(i).is_some()))
                     {
-                        Some(other) => format!(
-                            "`{}` is compared with `{other}`, known only after deployment",
-                            item.display()
-                        ),
+                        Some(other) => why(other).unwrap_or_else(|| {
+                            format!(
+                                "`{}` is compared with `{}`, not known before deployment",
+                                item.display(),
+                                other.display()
+                            )
+                        }),
                         None => format!("`{}` cannot be compared", item.display()),
                     },
                 };

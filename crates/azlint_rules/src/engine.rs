@@ -114,6 +114,10 @@ impl<'a> Scope<'a> for Eval<'a, '_> {
     fn root_props(&self) -> Option<Value<'a>> {
         self.props
     }
+    fn unknown_reason(&self, file: FileId, at: Value<'a>) -> Option<String> {
+        let doc = self.cx.inv.documents().iter().find(|d| d.file == file)?;
+        doc.unknown_reasons.as_ref()?.get(&at.span().start).cloned()
+    }
     fn fact(&self, f: Fact, current: Value<'a>) -> FactAnswer<'a> {
         if let Some((_, hit)) = self.memo.borrow().iter().find(|(i, _)| *i == f.index) {
             return hit.clone();
