@@ -95,6 +95,9 @@ fn real_group(s: &str) -> bool {
 pub struct Placeholder<'p> {
     pub subscription: &'p str,
     pub group: &'p str,
+    /// The subscription is the one the configuration gives, not a placeholder: ids in it are
+    /// real, and ids in any other name other resources.
+    pub given_subscription: bool,
 }
 
 /// The scope literal ids give, and the first id that gave it.
@@ -158,7 +161,14 @@ pub fn infer_each(
             key.push_str(id.rest);
             key.make_ascii_lowercase();
             if !wanted.contains(key.as_str())
-                || !real_subscription(id.subscription, placeholder.subscription)
+                || !(if placeholder.given_subscription {
+                    // In the given subscription, the placeholder group is the templates' own.
+                    id.subscription
+                        .eq_ignore_ascii_case(placeholder.subscription)
+                        && !id.group.eq_ignore_ascii_case(placeholder.group)
+                } else {
+                    real_subscription(id.subscription, placeholder.subscription)
+                })
                 || !real_group(id.group)
             {
                 continue;
@@ -271,6 +281,7 @@ mod tests {
         Placeholder {
             subscription: ZERO,
             group: "RG",
+            given_subscription: false,
         }
     }
 

@@ -129,8 +129,13 @@ pub fn evaluate(
     let mut results = each.expand(&vec![given.deployment.clone(); templates.len()]);
     // Where the templates deploy, when the configuration does not say and the inputs do.
     let mut scope_from = Vec::new();
-    if config.deployment.subscription_id.is_none() && config.deployment.resource_group.is_none() {
-        (results, scope_from) = each.in_scope_of_inputs(results);
+    // When it gives one of the two, the ids may still give the other.
+    let configured = (
+        config.deployment.subscription_id.is_some(),
+        config.deployment.resource_group.is_some(),
+    );
+    if configured != (true, true) {
+        (results, scope_from) = each.in_scope_of_inputs(results, configured);
     }
     for name in given.command_line.iter().map(|(n, _)| n) {
         let declared = templates.iter().any(|&t| {
@@ -285,8 +290,14 @@ impl Each<'_> {
     /// literal ids give it (see [`scope`]), with where each scope was read. A template keeps
     /// its first evaluation when the ids give it none. A resource it deploys that another
     /// input exports is then one resource in two occurrences, and the rules check both.
-    fn in_scope_of_inputs(&self, first: Vec<Expansion>) -> (Vec<Expansion>, Vec<ScopeFrom>) {
-        let placeholder = Deployment::default();
+    fn in_scope_of_inputs(
+        &self,
+        first: Vec<Expansion>,
+        (given_subscription, given_group): (bool, bool),
+    ) -> (Vec<Expansion>, Vec<ScopeFrom>) {
+        // The scope the templates were expanded in: placeholders, but for what the
+        // configuration gives.
+        let placeholder = &self.given.deployment;
         let expanded: Vec<&str> = first.iter().map(|r| r.1.text.as_str()).collect();
         let others: Vec<&Ingested> = self
             .ingested
@@ -300,8 +311,24 @@ impl Each<'_> {
             &scope::Placeholder {
                 subscription: &placeholder.subscription_id,
                 group: placeholder.resource_group.as_deref().unwrap_or_default(),
+                given_subscription,
             },
         );
+        // A configured group is not replaced: ids of another group name other resources.
+        let found: Vec<Option<scope::Found>> = found
+            .into_iter()
+            .map(|f| {
+                f.filter(|f| {
+                    !given_group
+                        || f.group.as_deref().is_none_or(|g| {
+                            placeholder
+                                .resource_group
+                                .as_deref()
+                                .is_some_and(|c| c.eq_ignore_ascii_case(g))
+                        })
+                })
+            })
+            .collect();
         if found.iter().all(Option::is_none) {
             return (first, Vec::new());
         }
@@ -310,8 +337,10 @@ impl Each<'_> {
             .map(|f| {
                 let mut d = self.given.deployment.clone();
                 if let Some(f) = f {
-                    d.subscription_id = f.subscription.clone();
-                    if let Some(group) = &f.group {
+                    if !given_subscription {
+                        d.subscription_id = f.subscription.clone();
+                    }
+                    if let (Some(group), false) = (&f.group, given_group) {
                         d.resource_group = Some(group.clone());
                     }
                 }

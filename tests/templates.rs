@@ -2221,6 +2221,39 @@ fn the_secondarys_template_before_its_parameters_cannot_tell() {
 }
 
 #[test]
+fn half_a_configured_deployment_is_completed_from_the_ids() {
+    // `[deployment]` gives the group alone, or the subscription alone: the ids in the
+    // secondary's parameters still give the other half, and the two-step is clean.
+    let files: Vec<(String, String)> = [
+        "primary.json",
+        "secondary.json",
+        "secondary.parameters.json",
+    ]
+    .iter()
+    .map(|name| {
+        let text = std::fs::read_to_string(format!("{TWO_STEP}/{name}")).expect("fixture");
+        (name.to_string(), text)
+    })
+    .collect();
+    for config in [
+        "[deployment]\nresource-group = \"rg-cato-ams\"\n".to_string(),
+        format!("[deployment]\nsubscription-id = \"{CATO_SUBSCRIPTION}\"\n"),
+    ] {
+        let mut all: Vec<(&str, &str)> = files
+            .iter()
+            .map(|(n, t)| (n.as_str(), t.as_str()))
+            .collect();
+        all.push(("azlint.toml", &config));
+        let dir = scratch(&all);
+        let run = run_in(&dir, &["check", "--format", "json", "."]);
+        assert_eq!(run.code, 0, "{config}: {}", run.stdout);
+        let codes: Vec<String> = run.located().into_iter().map(|l| l.0).collect();
+        assert!(codes.iter().all(|c| c == "IN014"), "{config}: {codes:?}");
+        assert!(!codes.is_empty(), "{config}");
+    }
+}
+
+#[test]
 fn the_configured_deployment_is_never_replaced() {
     let files: Vec<(String, String)> = [
         "primary.json",
