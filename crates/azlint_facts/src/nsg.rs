@@ -531,6 +531,9 @@ fn prefix_matches(prefixes: &[Cow<'_, str>], end: Endpoint, vnet: &[IpNet]) -> M
             }
         } else if p.eq_ignore_ascii_case("AzureLoadBalancer") {
             Match::No
+        } else if azlint_inventory::is_expression_text(p) {
+            // A template's value known only at deployment: any prefix or tag.
+            Match::Maybe
         } else if let Some(net) = prefix(p) {
             match end {
                 Endpoint::Ip(ip) => {
@@ -1138,6 +1141,17 @@ mod tests {
         );
         assert_eq!(tag(&["10.20.0.0/24", "20.0.0.0/8"]), Match::Maybe);
         assert_eq!(tag(&["10.20.0.0/24", "192.168.0.0/16"]), Match::No);
+    }
+
+    #[test]
+    fn a_prefix_known_only_at_deployment_may_match_anything() {
+        let unknown = [Cow::Borrowed("[parameters('blockedPrefix')]")];
+        let lan = Endpoint::Ip("10.20.2.4".parse().expect("ip"));
+        assert_eq!(prefix_matches(&unknown, lan, &[]), Match::Maybe);
+        assert_eq!(
+            prefix_matches(&unknown, Endpoint::Internet, &[]),
+            Match::Maybe
+        );
     }
 
     #[test]
