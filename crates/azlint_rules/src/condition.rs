@@ -1062,13 +1062,19 @@ fn any_same<'x, 'a: 'x>(
 }
 
 /// Whether two values are equal. A value of an evaluated template known only after
-/// deployment is its expression (a symbol): equal to the same symbol, and of unknown value
+/// deployment is its expression (a symbol): equal to the same symbol of the same template, and
+/// of unknown value
 /// otherwise (a parameter without a value may be any id), except that the properties of two
 /// different resources the inputs name by literal id (`reference('<id>', 'Full')...`: two
 /// identities' principal ids) are different values.
 fn same(a: &Item<'_>, b: &Item<'_>) -> Option<bool> {
     if eq(a, b) {
-        return Some(true);
+        // The same expression in two templates (a parameter each declares, without a value)
+        // is two values, each known at its own deployment; a resource named by id is one.
+        return match (symbol_of(a), a.file, b.file) {
+            (Some(x), Some(fa), Some(fb)) if fa != fb && !is_literal_reference(x) => None,
+            _ => Some(true),
+        };
     }
     match (symbol_of(a), symbol_of(b)) {
         (None, None) => Some(false),
@@ -1324,6 +1330,16 @@ mod tests {
             None
         );
         assert_eq!(same_text(a, "5f1a9c3e-2b7d-4e8a-9c0f-1d2e3f4a5b6c"), None);
+        // The same parameter of two templates is two values; a resource named by id is one.
+        let in_file = |s: &str, file: u32| Item {
+            scalar: Scalar::Str(Cow::Owned(s.to_string())),
+            at: None,
+            file: Some(FileId(file)),
+        };
+        let p = "[parameters('identityid')]";
+        assert_eq!(same(&in_file(p, 1), &in_file(p, 1)), Some(true));
+        assert_eq!(same(&in_file(p, 1), &in_file(p, 2)), None);
+        assert_eq!(same(&in_file(a, 1), &in_file(a, 2)), Some(true));
     }
 
     #[test]
