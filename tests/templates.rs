@@ -2254,6 +2254,43 @@ fn half_a_configured_deployment_is_completed_from_the_ids() {
 }
 
 #[test]
+fn a_role_for_another_identity_named_by_id_is_reported() {
+    // The secondary also grants a role on its LAN NIC to another identity, named by literal
+    // id, without `principalType`: `reference()` of a user-assigned identity is one (S6).
+    let read = |name: &str| std::fs::read_to_string(format!("{TWO_STEP}/{name}")).expect("fixture");
+    let mut secondary: serde_json::Value =
+        serde_json::from_str(&read("secondary.json")).expect("template");
+    let ops = format!(
+        "/subscriptions/{CATO_SUBSCRIPTION}/resourceGroups/rg-cato-ams/providers/\
+         Microsoft.ManagedIdentity/userAssignedIdentities/ams-OpsIdentity"
+    );
+    secondary["resources"]
+        .as_array_mut()
+        .expect("resources")
+        .push(serde_json::json!({
+            "type": "Microsoft.Authorization/roleAssignments",
+            "apiVersion": "2022-04-01",
+            "name": "[guid('ops', 'ams-lanSecondary')]",
+            "scope": "Microsoft.Network/networkInterfaces/ams-lanSecondary",
+            "properties": {
+                "roleDefinitionId": "[variables('roleDefinitionId')]",
+                "principalId": format!("[reference('{ops}', '2023-01-31').principalId]")
+            }
+        }));
+    let secondary = serde_json::to_string_pretty(&secondary).expect("text");
+    let (primary, parameters) = (read("primary.json"), read("secondary.parameters.json"));
+    let dir = scratch(&[
+        ("primary.json", &primary),
+        ("secondary.json", &secondary),
+        ("secondary.parameters.json", &parameters),
+    ]);
+    let run = run_in(&dir, &["check", "--format", "json", "."]);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    let codes: Vec<String> = run.located().into_iter().map(|l| l.0).collect();
+    assert!(codes.contains(&"HA009".to_string()), "{codes:?}");
+}
+
+#[test]
 fn the_configured_deployment_is_never_replaced() {
     let files: Vec<(String, String)> = [
         "primary.json",

@@ -217,7 +217,14 @@ pub fn fact<'a>(cx: &Context<'a>, name: &str, res: ResIdx, _current: Value<'a>) 
                 // identities the inputs show.
                 a.principal_type.eq_ignore_ascii_case("ServicePrincipal")
                     || (a.principal_type.is_empty()
-                        && cx.identity_principals().contains(&a.principal_id))
+                        && (cx.identity_principals().contains(&a.principal_id)
+                            // `reference('<identity id>').principalId` in a template.
+                            || crate::condition::literal_reference_id(&a.principal_id)
+                                .is_some_and(|id| {
+                                    id.contains(
+                                        "/providers/microsoft.managedidentity/userassignedidentities/",
+                                    )
+                                })))
             };
             // For the facts about identities other than the HA identity: its principals.
             let mut ha = Vec::new();
