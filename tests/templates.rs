@@ -2037,6 +2037,32 @@ fn a_security_rule_written_as_its_own_resource_is_the_nsgs() {
 const TWO_STEP: &str = "fixtures/templates/two-step";
 const CATO_SUBSCRIPTION: &str = "3f2c1a9e-8b7d-4c6e-9a1f-2d5e8c7b6a40";
 
+/// A file of the two-step fixture, as text.
+fn two_step(name: &str) -> String {
+    std::fs::read_to_string(format!("{TWO_STEP}/{name}")).expect("fixture")
+}
+
+/// A directory holding the two-step's three files, as given.
+fn two_step_dir(primary: &str, secondary: &str, parameters: &str) -> tempfile::TempDir {
+    scratch(&[
+        ("primary.json", primary),
+        ("secondary.json", secondary),
+        ("secondary.parameters.json", parameters),
+    ])
+}
+
+/// The two-step fixture's three files: name and text.
+fn two_step_files() -> Vec<(String, String)> {
+    [
+        "primary.json",
+        "secondary.json",
+        "secondary.parameters.json",
+    ]
+    .iter()
+    .map(|name| (name.to_string(), two_step(name)))
+    .collect()
+}
+
 fn subnet_id(group: &str, vnet: &str, subnet: &str) -> String {
     format!(
         "lanSubnetId=/subscriptions/{CATO_SUBSCRIPTION}/resourceGroups/{group}/providers/\
@@ -2104,7 +2130,7 @@ fn roles_another_template_makes_say_nothing_of_a_template_without_any() {
     // Step 1 as `az group export` gives it back: the primary's resources without the role
     // assignments its deployment made (an export never holds them). The secondary's template
     // declares its own: they show who holds which role on what it deploys, not on the primary.
-    let read = |name: &str| std::fs::read_to_string(format!("{TWO_STEP}/{name}")).expect("fixture");
+    let read = two_step;
     let mut primary: serde_json::Value = serde_json::from_str(&read("primary.json")).expect("json");
     primary["resources"]
         .as_array_mut()
@@ -2112,11 +2138,7 @@ fn roles_another_template_makes_say_nothing_of_a_template_without_any() {
         .retain(|r| r["type"] != "Microsoft.Authorization/roleAssignments");
     let primary = serde_json::to_string_pretty(&primary).expect("text");
     let (secondary, parameters) = (read("secondary.json"), read("secondary.parameters.json"));
-    let dir = scratch(&[
-        ("primary.json", &primary),
-        ("secondary.json", &secondary),
-        ("secondary.parameters.json", &parameters),
-    ]);
+    let dir = two_step_dir(&primary, &secondary, &parameters);
     let run = run_in(&dir, &["check", "--show-unknown", "--format", "json", "."]);
     assert_eq!(run.code, 0, "{}", run.stdout);
     let json = run.json();
@@ -2140,17 +2162,13 @@ fn roles_another_template_makes_say_nothing_of_a_template_without_any() {
 fn an_identity_given_as_a_key_points_at_its_parameter_value() {
     // `userAssignedIdentities` is keyed by the identity's id, here from the parameter file: the
     // finding on the object says which value it came from.
-    let read = |name: &str| std::fs::read_to_string(format!("{TWO_STEP}/{name}")).expect("fixture");
+    let read = two_step;
     let parameters = read("secondary.parameters.json").replace(
         "resourceGroups/rg-cato-ams/providers/Microsoft.ManagedIdentity",
         "resourceGroups/rg-cato-lab/providers/Microsoft.ManagedIdentity",
     );
     let (primary, secondary) = (read("primary.json"), read("secondary.json"));
-    let dir = scratch(&[
-        ("primary.json", &primary),
-        ("secondary.json", &secondary),
-        ("secondary.parameters.json", &parameters),
-    ]);
+    let dir = two_step_dir(&primary, &secondary, &parameters);
     let run = run_in(&dir, &["check", "--format", "json", "."]);
     assert_eq!(run.code, 1, "{}", run.stdout);
     let json = run.json();
@@ -2188,7 +2206,7 @@ fn the_secondarys_template_before_its_parameters_cannot_tell() {
     // Step 2 linted before step 1 has run: no parameter file yet, so the subnets and the
     // identity the secondary names are parameters without a value. They may be the primary's
     // or not: every check that compares them cannot tell, and none reports an error.
-    let read = |name: &str| std::fs::read_to_string(format!("{TWO_STEP}/{name}")).expect("fixture");
+    let read = two_step;
     let (primary, secondary) = (read("primary.json"), read("secondary.json"));
     let dir = scratch(&[("primary.json", &primary), ("secondary.json", &secondary)]);
     let run = run_in(&dir, &["check", "--show-unknown", "--format", "json", "."]);
@@ -2224,17 +2242,7 @@ fn the_secondarys_template_before_its_parameters_cannot_tell() {
 fn half_a_configured_deployment_is_completed_from_the_ids() {
     // `[deployment]` gives the group alone, or the subscription alone: the ids in the
     // secondary's parameters still give the other half, and the two-step is clean.
-    let files: Vec<(String, String)> = [
-        "primary.json",
-        "secondary.json",
-        "secondary.parameters.json",
-    ]
-    .iter()
-    .map(|name| {
-        let text = std::fs::read_to_string(format!("{TWO_STEP}/{name}")).expect("fixture");
-        (name.to_string(), text)
-    })
-    .collect();
+    let files = two_step_files();
     for config in [
         "[deployment]\nresource-group = \"rg-cato-ams\"\n".to_string(),
         format!("[deployment]\nsubscription-id = \"{CATO_SUBSCRIPTION}\"\n"),
@@ -2257,7 +2265,7 @@ fn half_a_configured_deployment_is_completed_from_the_ids() {
 fn a_role_for_another_identity_named_by_id_is_reported() {
     // The secondary also grants a role on its LAN NIC to another identity, named by literal
     // id, without `principalType`: `reference()` of a user-assigned identity is one (S6).
-    let read = |name: &str| std::fs::read_to_string(format!("{TWO_STEP}/{name}")).expect("fixture");
+    let read = two_step;
     let mut secondary: serde_json::Value =
         serde_json::from_str(&read("secondary.json")).expect("template");
     let ops = format!(
@@ -2279,11 +2287,7 @@ fn a_role_for_another_identity_named_by_id_is_reported() {
         }));
     let secondary = serde_json::to_string_pretty(&secondary).expect("text");
     let (primary, parameters) = (read("primary.json"), read("secondary.parameters.json"));
-    let dir = scratch(&[
-        ("primary.json", &primary),
-        ("secondary.json", &secondary),
-        ("secondary.parameters.json", &parameters),
-    ]);
+    let dir = two_step_dir(&primary, &secondary, &parameters);
     let run = run_in(&dir, &["check", "--format", "json", "."]);
     assert_eq!(run.code, 1, "{}", run.stdout);
     let codes: Vec<String> = run.located().into_iter().map(|l| l.0).collect();
@@ -2292,17 +2296,7 @@ fn a_role_for_another_identity_named_by_id_is_reported() {
 
 #[test]
 fn the_configured_deployment_is_never_replaced() {
-    let files: Vec<(String, String)> = [
-        "primary.json",
-        "secondary.json",
-        "secondary.parameters.json",
-    ]
-    .iter()
-    .map(|name| {
-        let text = std::fs::read_to_string(format!("{TWO_STEP}/{name}")).expect("fixture");
-        (name.to_string(), text)
-    })
-    .collect();
+    let files = two_step_files();
     let config = format!(
         "[deployment]\nsubscription-id = \"{CATO_SUBSCRIPTION}\"\nresource-group = \"rg-cato-ams\"\n"
     );
@@ -2394,7 +2388,7 @@ fn a_resource_two_templates_declare_is_checked_in_both() {
     // The secondary's template declares the primary's VNET again, with a private DNS server:
     // deploying it changes the VNET both vSockets use. The primary's copy is healthy; the
     // secondary's is reported where it is written.
-    let read = |name: &str| std::fs::read_to_string(format!("{TWO_STEP}/{name}")).expect("fixture");
+    let read = two_step;
     let mut secondary: serde_json::Value =
         serde_json::from_str(&read("secondary.json")).expect("template");
     let vnet = serde_json::json!({
@@ -2413,11 +2407,7 @@ fn a_resource_two_templates_declare_is_checked_in_both() {
         .push(vnet);
     let secondary = serde_json::to_string_pretty(&secondary).expect("text");
     let (primary, parameters) = (read("primary.json"), read("secondary.parameters.json"));
-    let dir = scratch(&[
-        ("primary.json", &primary),
-        ("secondary.json", &secondary),
-        ("secondary.parameters.json", &parameters),
-    ]);
+    let dir = two_step_dir(&primary, &secondary, &parameters);
     let run = run_in(&dir, &["check", "--format", "json", "."]);
     assert_eq!(run.code, 1, "{}", run.stdout);
     let dns: Vec<(String, String)> = run
