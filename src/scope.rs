@@ -238,7 +238,7 @@ type Named<'f> = (&'f Found, bool);
 enum Evidence {
     Nothing,
     /// One subscription (and one group, where ids gave a group): at the first id in input
-    /// order.
+    /// order that gave the group, else the first.
     Scope(Found),
     Disagree,
 }
@@ -248,11 +248,13 @@ fn agreed(ids: &[Named<'_>]) -> Evidence {
     let Some(&(first, _)) = ids.iter().min_by_key(|(f, _)| (f.text, f.start)) else {
         return Evidence::Nothing;
     };
-    let group = ids
+    // The note points at the id the group was read from, when one gives it.
+    let giver = ids
         .iter()
         .filter(|(_, gives)| *gives)
         .min_by_key(|(f, _)| (f.text, f.start))
-        .and_then(|(f, _)| f.group.clone());
+        .map(|&(f, _)| f);
+    let group = giver.and_then(|f| f.group.clone());
     let same_subscription = ids
         .iter()
         .all(|(f, _)| f.subscription.eq_ignore_ascii_case(&first.subscription));
@@ -263,7 +265,7 @@ fn agreed(ids: &[Named<'_>]) -> Evidence {
     if same_subscription && same_group {
         Evidence::Scope(Found {
             group,
-            ..first.clone()
+            ..giver.unwrap_or(first).clone()
         })
     } else {
         Evidence::Disagree
@@ -420,6 +422,25 @@ mod tests {
         assert_eq!(
             infer_each(&[&template, &other], &[], &placeholder())[0],
             None
+        );
+        // With an id of the template's own group after it, the group comes from that id, and
+        // so does where the note points.
+        let params = format!(
+            r#"["{}", "{}"]"#,
+            id(
+                SUB,
+                "RG-NET",
+                "Microsoft.Network/virtualNetworks/v/subnets/lan"
+            ),
+            id(SUB, "rg-cato", "Microsoft.Network/networkInterfaces/lan"),
+        );
+        let f = infer_each(&[&template, &params], &[], &placeholder())[0]
+            .clone()
+            .unwrap();
+        assert_eq!(f.group.as_deref(), Some("rg-cato"));
+        assert_eq!(
+            &params[f.start..f.end],
+            id(SUB, "rg-cato", "Microsoft.Network/networkInterfaces/lan")
         );
     }
 
