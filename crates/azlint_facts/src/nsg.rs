@@ -359,6 +359,23 @@ pub fn rules<'a>(inv: &'a Inventory, nsg: ResIdx) -> Result<Rules<'a>, String> {
 /// Why an NSG's rules cannot be judged: one of them lacks what decides a flow.
 const NOT_A_RULE: &str = "a security rule without direction, access or priority";
 
+/// Why a rule that [`read_rule`] cannot read cannot be judged: what decides a flow is missing,
+/// or is a template's value known only at deployment.
+fn unreadable(v: Value<'_>) -> &'static str {
+    let mut top = [None; 1];
+    v.pick_keys(&const { KeySet::new(["properties"]) }, &mut top);
+    let p = top[0].filter(Value::is_object).unwrap_or(v);
+    let deployment_time = ["direction", "access", "priority"].iter().any(|k| {
+        p.get_ignore_case(k)
+            .is_some_and(azlint_inventory::is_expression)
+    });
+    if deployment_time {
+        "a security rule whose direction, access or priority is known only at deployment"
+    } else {
+        NOT_A_RULE
+    }
+}
+
 /// The type of a security rule written as a resource of its own (lower case).
 const SECURITY_RULE: &str = "microsoft.network/networksecuritygroups/securityrules";
 
@@ -377,7 +394,7 @@ fn rules_of<'a>(inv: &'a Inventory, nsg: ResIdx) -> Result<Vec<RuleView<'a>>, St
     let count = |list: Option<Value<'_>>| list.map_or(0, |l| l.elements().count());
     let mut rules = Vec::with_capacity(count(custom) + count(defaults).max(DEFAULTS.len()));
     for r in custom.iter().flat_map(Value::elements) {
-        rules.push(read_rule(r).ok_or(NOT_A_RULE)?);
+        rules.push(read_rule(r).ok_or_else(|| unreadable(r))?);
     }
     // Rules written as resources of their own (`networkSecurityGroups/securityRules` in a
     // template, `az network nsg rule list`) are the NSG's rules too, unless the NSG's list
@@ -386,7 +403,7 @@ fn rules_of<'a>(inv: &'a Inventory, nsg: ResIdx) -> Result<Vec<RuleView<'a>>, St
         if inv.resource(child).embedded {
             continue;
         }
-        let mut rule = read_rule(inv.value(child)).ok_or(NOT_A_RULE)?;
+        let mut rule = read_rule(inv.value(child)).ok_or_else(|| unreadable(inv.value(child)))?;
         if let Some((_, last)) = rule.name.rsplit_once('/') {
             rule.name = Cow::Owned(last.to_string());
         }
@@ -1141,6 +1158,21 @@ mod tests {
         );
         assert_eq!(tag(&["10.20.0.0/24", "20.0.0.0/8"]), Match::Maybe);
         assert_eq!(tag(&["10.20.0.0/24", "192.168.0.0/16"]), Match::No);
+    }
+
+    #[test]
+    fn a_rule_that_cannot_be_read_says_why() {
+        let inv = nsg(
+            r#"{"name": "r", "properties": {"priority": "[add(parameters('base'), 1)]",
+            "direction": "Outbound", "access": "Allow", "protocol": "*"}}"#,
+        );
+        let res = inv.of_type("microsoft.network/networksecuritygroups")[0];
+        let why = rules(&inv, res).err().unwrap_or_default();
+        assert!(why.contains("known only at deployment"), "{why}");
+        let inv =
+            nsg(r#"{"name": "r", "properties": {"direction": "Outbound", "access": "Allow"}}"#);
+        let res = inv.of_type("microsoft.network/networksecuritygroups")[0];
+        assert_eq!(rules(&inv, res).err().unwrap_or_default(), NOT_A_RULE);
     }
 
     #[test]
