@@ -98,6 +98,9 @@ pub struct Placeholder<'p> {
     /// The subscription is the one the configuration gives, not a placeholder: ids in it are
     /// real, and ids in any other name other resources.
     pub given_subscription: bool,
+    /// The group is the one the configuration gives: ids of the templates' own resources in
+    /// any other group name other resources.
+    pub given_group: bool,
 }
 
 /// The scope literal ids give, and the first id that gave it.
@@ -190,8 +193,13 @@ pub fn infer_each(
                 .filter_map(|(rest, group)| Some((literal.get(rest)?, group)))
                 .flat_map(|(found, group)| {
                     found.iter().filter_map(move |f| match group {
-                        // In the templates' own group: the id gives the group too.
-                        None => Some((f, true)),
+                        // In the templates' own group: the id gives the group too (when
+                        // the configuration does not give it; then only ids in that group).
+                        None => (!placeholder.given_group
+                            || f.group
+                                .as_deref()
+                                .is_some_and(|fg| fg.eq_ignore_ascii_case(placeholder.group)))
+                        .then_some((f, true)),
                         // In a group the template names: the subscription alone.
                         Some(g) => f
                             .group
@@ -284,6 +292,7 @@ mod tests {
             subscription: ZERO,
             group: "RG",
             given_subscription: false,
+            given_group: false,
         }
     }
 

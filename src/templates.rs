@@ -312,23 +312,9 @@ impl Each<'_> {
                 subscription: &placeholder.subscription_id,
                 group: placeholder.resource_group.as_deref().unwrap_or_default(),
                 given_subscription,
+                given_group,
             },
         );
-        // A configured group is not replaced: ids of another group name other resources.
-        let found: Vec<Option<scope::Found>> = found
-            .into_iter()
-            .map(|f| {
-                f.filter(|f| {
-                    !given_group
-                        || f.group.as_deref().is_none_or(|g| {
-                            placeholder
-                                .resource_group
-                                .as_deref()
-                                .is_some_and(|c| c.eq_ignore_ascii_case(g))
-                        })
-                })
-            })
-            .collect();
         if found.iter().all(Option::is_none) {
             return (first, Vec::new());
         }
@@ -348,13 +334,8 @@ impl Each<'_> {
             })
             .collect();
         let again = self.expand(&deployments);
-        let keep: Vec<bool> = found.iter().map(Option::is_some).collect();
         // One note for each scope, at the first id that gave it.
-        let mut used: Vec<&scope::Found> = found
-            .iter()
-            .zip(&keep)
-            .filter_map(|(f, &k)| f.as_ref().filter(|_| k))
-            .collect();
+        let mut used: Vec<&scope::Found> = found.iter().flatten().collect();
         used.sort_by_key(|f| (f.text, f.start));
         let mut notes: Vec<ScopeFrom> = Vec::new();
         let mut seen: Vec<(String, Option<String>)> = Vec::new();
@@ -386,8 +367,8 @@ impl Each<'_> {
         let results = first
             .into_iter()
             .zip(again)
-            .zip(keep)
-            .map(|((before, after), k)| if k { after } else { before })
+            .zip(&found)
+            .map(|((before, after), f)| if f.is_some() { after } else { before })
             .collect();
         (results, notes)
     }

@@ -1063,10 +1063,9 @@ fn any_same<'x, 'a: 'x>(
 
 /// Whether two values are equal. A value of an evaluated template known only after
 /// deployment is its expression (a symbol): equal to the same symbol of the same template, and
-/// of unknown value
-/// otherwise (a parameter without a value may be any id), except that the properties of two
-/// different resources the inputs name by literal id (`reference('<id>', 'Full')...`: two
-/// identities' principal ids) are different values.
+/// of unknown value otherwise (a parameter without a value may be any id), except that the
+/// properties of two different resources the inputs name by literal id
+/// (`reference('<id>', 'Full')...`: two identities' principal ids) are different values.
 fn same(a: &Item<'_>, b: &Item<'_>) -> Option<bool> {
     if eq(a, b) {
         // The same expression in two templates (a parameter each declares, without a value)

@@ -221,9 +221,7 @@ pub fn fact<'a>(cx: &Context<'a>, name: &str, res: ResIdx, _current: Value<'a>) 
                             // `reference('<identity id>').principalId` in a template.
                             || crate::condition::literal_reference_id(&a.principal_id)
                                 .is_some_and(|id| {
-                                    id.contains(
-                                        "/providers/microsoft.managedidentity/userassignedidentities/",
-                                    )
+                                    id.contains(&format!("/providers/{}/", azlint_facts::IDENTITY))
                                 })))
             };
             // For the facts about identities other than the HA identity: its principals.
