@@ -2236,6 +2236,25 @@ fn the_secondarys_template_before_its_parameters_cannot_tell() {
         split.contains("the parameter `lanSubnetId` has no value"),
         "{split}"
     );
+    // A role check on the secondary's LAN NIC points at that NIC (its name, line 180), not at
+    // a place in its file that the HA identity's principal, from the primary's, would give.
+    let roles: Vec<(&str, u64)> = findings
+        .iter()
+        .filter(|f| f["code"] == "HA008")
+        .filter(|f| {
+            f["message"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("ams-lanSecondary")
+        })
+        .map(|f| {
+            (
+                f["location"]["file"].as_str().unwrap_or_default(),
+                f["location"]["start"]["line"].as_u64().unwrap_or(0),
+            )
+        })
+        .collect();
+    assert_eq!(roles, [("secondary.json", 180)]);
 }
 
 #[test]

@@ -994,32 +994,47 @@ fn leaf<'a>(scope: &dyn Scope<'a>, subject: Items<'_, 'a>, op: &Op) -> Truth<'a>
             Some(true) => {}
             Some(false) => return Truth::False,
             None => {
-                // Why the symbol is unknown, as the template's evaluation says, where it can.
+                // A "cannot tell" is located in the checked resource's file: a value of
+                // another file (a fact's, the HA identity's principal) is not a place there.
+                let here = |i: &Item<'a>| i.file.is_none_or(|f| f == scope.document().file);
+                // Why the symbol is unknown, as the template's evaluation says, where the note
+                // points at it.
                 let why = |i: &Item<'a>| match (i.file, i.at) {
-                    (Some(file), Some(at)) => scope.unknown_reason(file, at),
+                    (Some(file), Some(at)) if here(i) => scope.unknown_reason(file, at),
                     _ => None,
                 };
-                let reason = match symbol_of(item) {
-                    Some(_) => why(item).unwrap_or_else(|| {
-                        format!("`{}` is not known before deployment", item.display())
-                    }),
-                    None => match operand
-                        .as_ref()
-                        .and_then(|o| members(o).find(|i| symbol_of(i).is_some()))
-                    {
-                        Some(other) => why(other).unwrap_or_else(|| {
+                // The value that is unknown: the item, unless it names a resource by id and
+                // what it is compared with is the unknown one.
+                let unknown_symbol =
+                    |i: &&Item<'a>| symbol_of(i).is_some_and(|x| !is_literal_reference(x));
+                let other = operand.as_ref().and_then(|o| {
+                    members(o)
+                        .find(unknown_symbol)
+                        .or_else(|| members(o).find(|i| symbol_of(i).is_some()))
+                });
+                let culprit = match other {
+                    Some(other) if !unknown_symbol(&item) => Some(other),
+                    _ if symbol_of(item).is_some() => Some(item),
+                    other => other,
+                };
+                let reason = match culprit {
+                    Some(c) => why(c).unwrap_or_else(|| {
+                        if std::ptr::eq(c, item) {
+                            format!("`{}` is not known before deployment", item.display())
+                        } else {
                             format!(
                                 "`{}` is compared with `{}`, not known before deployment",
                                 item.display(),
-                                other.display()
+                                c.display()
                             )
-                        }),
-                        None => format!("`{}` cannot be compared", item.display()),
-                    },
+                        }
+                    }),
+                    None => format!("`{}` cannot be compared", item.display()),
                 };
+                let at = culprit.unwrap_or(item);
                 unknown.get_or_insert(Unknown {
                     reason,
-                    at: item.at,
+                    at: at.at.filter(|_| here(at)),
                 });
             }
         }
