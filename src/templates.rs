@@ -767,6 +767,7 @@ impl Evaluated {
             return;
         }
         for f in findings {
+            let unknown = f.cannot_tell;
             self.conditional(f);
             let extra = self.label(&mut f.primary);
             for l in &mut f.secondary {
@@ -774,6 +775,12 @@ impl Evaluated {
             }
             if let Some(at) = f.suppression.as_mut().and_then(|s| s.at.as_mut()) {
                 self.label(at);
+            }
+            // A "cannot tell" says what is unknown; the values that are known (a parameter's
+            // default, a parameter file's value) are not its cause. A finding that is a note
+            // only because its resource's condition is unknown keeps them.
+            if unknown {
+                continue;
             }
             for p in extra {
                 if !f.secondary.contains(&p) {

@@ -1094,6 +1094,62 @@ fn a_resource_under_an_unknown_condition_is_cannot_tell() {
 }
 
 #[test]
+fn a_cannot_tell_names_what_is_unknown_not_the_parameters_that_are_known() {
+    // The site's VNET id has no value; its names come from the default of `siteName`. The
+    // notes on the NICs are about the VNET, so the default is not shown as their cause.
+    let run = azlint(&[
+        "check",
+        "--show-unknown",
+        "--format",
+        "json",
+        "fixtures/rules/lan-nics-split-subnets/fire/template-vnet-parameter.json",
+    ]);
+    let json = run.json();
+    let notes: Vec<_> = json["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["cannot_tell"] == true)
+        .collect();
+    assert_eq!(notes.len(), 7, "{}", run.stdout);
+    for n in notes {
+        assert_eq!(n["related"], serde_json::json!([]), "{n}");
+    }
+    // A defect that is a note only because its resource's condition is unknown still points
+    // at the value that makes it one.
+    let dir = scratch(&[(
+        "t.json",
+        r#"{
+  "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+  "contentVersion": "1.0.0.0",
+  "parameters": {
+    "site": {"type": "string", "defaultValue": "ams"},
+    "withVnet": {"type": "bool"}
+  },
+  "resources": [
+    {
+      "condition": "[parameters('withVnet')]",
+      "type": "Microsoft.Network/virtualNetworks",
+      "apiVersion": "2024-05-01",
+      "name": "[concat(parameters('site'), '-vsNet.')]"
+    }
+  ]
+}
+"#,
+    )]);
+    let run = run_in(
+        &dir,
+        &["check", "--show-unknown", "--format", "json", "t.json"],
+    );
+    let f = &run.json()["findings"][0];
+    assert_eq!(f["cannot_tell"], true, "{}", run.stdout);
+    assert_eq!(
+        f["related"][0]["message"], "default of parameter `site`",
+        "{f}"
+    );
+}
+
+#[test]
 fn variables_carry_their_parameter_and_their_errors() {
     let dir = scratch(&[(
         "t.json",

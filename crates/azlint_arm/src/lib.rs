@@ -12,6 +12,7 @@ pub mod eval;
 pub mod expr;
 pub mod functions;
 pub mod template;
+pub mod text;
 pub mod value;
 
 use std::sync::Arc;

@@ -1080,7 +1080,8 @@ fn any_same<'x, 'a: 'x>(
 /// deployment is its expression (a symbol): equal to the same symbol of the same template, and
 /// of unknown value otherwise (a parameter without a value may be any id), except that the
 /// properties of two different resources the inputs name by literal id
-/// (`reference('<id>', 'Full')...`: two identities' principal ids) are different values.
+/// (`reference('<id>', 'Full')...`: two identities' principal ids) are different values, and
+/// that the known parts of two expressions may tell them apart (`azlint_arm::text`).
 fn same(a: &Item<'_>, b: &Item<'_>) -> Option<bool> {
     if eq(a, b) {
         // The same expression in two templates (a parameter each declares, without a value)
@@ -1093,7 +1094,15 @@ fn same(a: &Item<'_>, b: &Item<'_>) -> Option<bool> {
     match (symbol_of(a), symbol_of(b)) {
         (None, None) => Some(false),
         (Some(x), Some(y)) if is_literal_reference(x) && is_literal_reference(y) => Some(false),
-        _ => None,
+        // The parts an expression spells out are known: `concat(parameters('vnetId'),
+        // '/subnets/lan')` is not the same subnet as `.../subnets/wan`.
+        _ => match (a.as_str(), b.as_str()) {
+            (Some(x), Some(y)) => {
+                let one_template = !matches!((a.file, b.file), (Some(fa), Some(fb)) if fa != fb);
+                azlint_arm::text::compare(x, y, one_template)
+            }
+            _ => None,
+        },
     }
 }
 
