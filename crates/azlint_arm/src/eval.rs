@@ -151,6 +151,9 @@ pub struct Scope<'t> {
     var_spans: HashMap<String, azlint_source::Span>,
     /// Symbolic names (languageVersion 2.0) and declared names to resource ids, lower case.
     pub symbols: HashMap<String, String>,
+    /// What `resourceInfo('<symbolic name>')` gives (`id`, `name`, `type`, `apiVersion`), by
+    /// symbolic name in lower case, for resources whose type and name are known.
+    pub infos: HashMap<String, Val>,
     /// What `reference()` of a nested deployment of this template gives (its properties with
     /// the outputs, and the `'Full'` form), by the deployment's id and name in lower case.
     pub results: HashMap<String, (Val, Val)>,
@@ -178,6 +181,7 @@ impl<'t> Scope<'t> {
             touched_var: None,
             var_spans: HashMap::new(),
             symbols: HashMap::new(),
+            infos: HashMap::new(),
             results: HashMap::new(),
             declared_lists: HashMap::new(),
             fuel: FUEL,
@@ -933,6 +937,24 @@ impl<'t> Scope<'t> {
                     base.trim_end_matches('/'),
                     provider_path(rest).map_err(err)?
                 ))
+            }
+            "resourceinfo" => {
+                // languageVersion 2.0 (Bicep's `symbol.id`, `.name`, `.type`, `.apiVersion`).
+                let Some(Val::Str(symbol)) = args.first() else {
+                    return Err(err(
+                        "`resourceInfo()` needs a resource's symbolic name".into()
+                    ));
+                };
+                match self.infos.get(&symbol.to_lowercase()) {
+                    Some(info) => info.clone(),
+                    None => Val::unknown(
+                        format!(
+                            "`{}` names a resource whose name is known only at deployment",
+                            render_call(name, args)
+                        ),
+                        render_call(name, args),
+                    ),
+                }
             }
             "reference" => {
                 let target = match args.first() {

@@ -770,6 +770,9 @@ impl Expander {
                 }
                 let id = resource_id(&ty, &name, None, at.as_ref().unwrap_or(&scope.deployment));
                 declare_list(r, &ty, &id, scope);
+                if let Some(symbol) = &symbol {
+                    declare_info(r, symbol, &id, &ty, &name, scope);
+                }
                 let id = id.to_lowercase();
                 if let Some(symbol) = symbol {
                     scope.symbols.insert(symbol.to_lowercase(), id.clone());
@@ -1353,6 +1356,7 @@ fn declare_copies<'t>(symbol: &str, copy: Value<'t>, r: Value<'t>, scope: &mut S
         if let (Some(Val::Str(ty)), Some(Val::Str(own))) = (ty, own) {
             let id = resource_id(&ty, &own, None, &scope.deployment);
             declare_list(r, &ty, &id, scope);
+            declare_info(r, &format!("{symbol}[{i}]"), &id, &ty, &own, scope);
             name_copy(scope, symbol, i, &id);
         }
         scope.pop_copy();
@@ -1375,11 +1379,39 @@ fn declare_list<'t>(r: Value<'t>, ty: &str, id: &str, scope: &mut Scope<'t>) {
     }
 }
 
-/// Copy `i` of the looped resource `symbol` is `symbol[i]` to `reference()`.
+/// Copy `i` of the looped resource `symbol` is `symbol[i]` to `reference()` (and to
+/// `resourceInfo()`, with the id the copy was given).
 fn name_copy(scope: &mut Scope<'_>, symbol: &str, i: i64, id: &str) {
+    let key = format!("{symbol}[{i}]").to_lowercase();
+    if let Some(Val::Object(info)) = scope.infos.get_mut(&key) {
+        Arc::make_mut(info).insert("id", Val::str(id));
+    }
+    scope.symbols.insert(key, id.to_lowercase());
+}
+
+/// What `resourceInfo('<symbol>')` gives for a declared resource.
+fn declare_info<'t>(
+    r: Value<'t>,
+    symbol: &str,
+    id: &str,
+    ty: &str,
+    name: &str,
+    scope: &mut Scope<'t>,
+) {
+    let api = r
+        .get_ignore_case("apiVersion")
+        .and_then(|a| scope.eval_value(a).ok());
+    let _ = scope.take_touched();
+    let mut info = Obj::with_capacity(4);
+    info.push("id", Val::str(id));
+    info.push("name", Val::str(name));
+    info.push("type", Val::str(ty));
+    if let Some(api) = api {
+        info.push("apiVersion", api);
+    }
     scope
-        .symbols
-        .insert(format!("{symbol}[{i}]").to_lowercase(), id.to_lowercase());
+        .infos
+        .insert(symbol.to_lowercase(), Val::Object(Arc::new(info)));
 }
 
 /// The list property of a resource type that `reference()` knows as declared.
@@ -1929,6 +1961,49 @@ mod tests {
   }
 }"#;
         assert_eq!(next_hop_of_rt(template), "10.20.0.69");
+    }
+
+    #[test]
+    fn resource_info_gives_a_symbols_id_name_type_and_api_version() {
+        // Bicep's `nsg.id` in languageVersion 2.0 (symbolic-name code generation).
+        let template = r#"{
+  "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+  "languageVersion": "2.0",
+  "parameters": {"later": {"type": "string"}},
+  "resources": {
+    "nsg": {"type": "Microsoft.Network/networkSecurityGroups", "apiVersion": "2024-05-01", "name": "ams-lanNSG"},
+    "nics": {
+      "copy": {"name": "nics", "count": 2},
+      "type": "Microsoft.Network/networkInterfaces",
+      "apiVersion": "2024-05-01",
+      "name": "[format('nic{0}', copyIndex())]"
+    },
+    "unnamed": {"type": "Microsoft.Network/routeTables", "apiVersion": "2024-05-01", "name": "[parameters('later')]"}
+  },
+  "outputs": {
+    "id": {"type": "string", "value": "[resourceInfo('nsg').id]"},
+    "info": {"type": "object", "value": "[resourceInfo('NSG')]"},
+    "copy": {"type": "string", "value": "[resourceInfo('nics[1]').name]"},
+    "unknown": {"type": "string", "value": "[resourceInfo('unnamed').id]"}
+  }
+}"#;
+        let x = crate::expand_text(template, None).expect("expands");
+        let nsg = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/RG/providers/Microsoft.Network/networkSecurityGroups/ams-lanNSG";
+        assert_eq!(x["outputs"]["id"]["value"], nsg);
+        assert_eq!(
+            x["outputs"]["info"]["value"],
+            serde_json::json!({
+                "id": nsg,
+                "name": "ams-lanNSG",
+                "type": "Microsoft.Network/networkSecurityGroups",
+                "apiVersion": "2024-05-01"
+            })
+        );
+        assert_eq!(x["outputs"]["copy"]["value"], "nic1");
+        assert_eq!(
+            x["outputs"]["unknown"]["value"]["expression"],
+            "[resourceInfo('unnamed').id]"
+        );
     }
 
     #[test]
