@@ -329,7 +329,7 @@ fn step_text(l: &Loaded, s: &Step<'_>) -> String {
                     format!(
                         "{head}: NSG {nsg_name}: {what} {} (priority {}{}){at}",
                         r.name,
-                        r.priority,
+                        priority_text(r.priority),
                         if r.default { ", default rule" } else { "" }
                     )
                 }
@@ -368,7 +368,7 @@ fn deciding_frames(inv: &Inventory, a: &Answer<'_>) -> Vec<Finding> {
                 s.owner,
                 name_of(inv, nsg),
                 rule.name,
-                rule.priority,
+                priority_text(rule.priority),
             );
             let file = inv.document_of(rule.holder.unwrap_or(nsg)).file;
             let label = Label::new(file, object.span()).with_message(format!("{verdict} the flow"));
@@ -578,4 +578,9 @@ pub fn run(args: &FlowArgs) -> Outcome {
         }
     }
     Outcome::Clean
+}
+
+/// A rule's priority for people: a template's expression is known only at deployment.
+fn priority_text(p: Option<u32>) -> String {
+    p.map_or_else(|| "known at deployment".to_string(), |p| p.to_string())
 }

@@ -175,10 +175,14 @@ const DEFAULTS: &[(&str, u32, Direction, bool, &str, &str)] = &[
 /// One rule, read from its object or a built-in default.
 /// Strings are borrowed from the export (decoded only when escaped): an NSG is read once per
 /// flow, and a large export judges tens of thousands of flows.
+#[derive(Clone)]
 struct RuleView<'a> {
     object: Option<Value<'a>>,
     name: Cow<'a, str>,
+    /// Where the rule is taken. A priority known only at deployment (a template's
+    /// expression) is somewhere in a range: the rule is read twice, see [`Place`].
     priority: u32,
+    place: Place,
     direction: Option<Direction>,
     allow: bool,
     protocol: Cow<'a, str>,
@@ -197,6 +201,19 @@ struct RuleView<'a> {
     /// The rule written as a resource of its own, whose document holds `object`; `None` for a
     /// rule of the NSG's own lists.
     holder: Option<ResIdx>,
+}
+
+/// Where a rule stands in the priority order.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Place {
+    /// At its priority.
+    Known,
+    /// A priority known only at deployment; [`Place::From`] and [`Place::By`] stand for it.
+    Unknown,
+    /// The lowest priority the rule may have: from here on it may come first (it may match).
+    From,
+    /// The highest: by here it has surely been taken (it matches as it matches).
+    By,
 }
 
 /// The strings of a rule's field (address prefixes, port ranges). Nearly always exactly one, so
@@ -319,6 +336,15 @@ fn read_rule<'a>(v: Value<'a>) -> Option<RuleView<'a>> {
     let [direction, priority, access, protocol, source, sources, destination, destinations, source_port, source_ports, destination_port, destination_ports, source_asgs, destination_asgs] =
         found;
     let text = |x: Option<Value<'a>>| x.and_then(|x| x.as_str());
+    // A direction or access known only at deployment leaves the rule unreadable (see
+    // [`unreadable`]); a priority is placed by [`place_unknown_priorities`].
+    if [direction, access]
+        .into_iter()
+        .flatten()
+        .any(azlint_inventory::is_expression)
+    {
+        return None;
+    }
     let direction = text(direction)?;
     let direction = if direction.trim().eq_ignore_ascii_case("inbound") {
         Some(Direction::Inbound)
@@ -332,7 +358,14 @@ fn read_rule<'a>(v: Value<'a>) -> Option<RuleView<'a>> {
         name: name
             .and_then(|n| n.as_str())
             .unwrap_or(Cow::Borrowed("(unnamed rule)")),
-        priority: priority.and_then(|x| x.as_f64()).map(|x| x as u32)?,
+        priority: match priority {
+            Some(x) if azlint_inventory::is_expression(x) => 0,
+            x => x.and_then(|x| x.as_f64()).map(|x| x as u32)?,
+        },
+        place: match priority {
+            Some(x) if azlint_inventory::is_expression(x) => Place::Unknown,
+            _ => Place::Known,
+        },
         direction,
         allow: text(access)?.eq_ignore_ascii_case("allow"),
         protocol: text(protocol).unwrap_or(Cow::Borrowed("*")),
@@ -365,12 +398,12 @@ fn unreadable(v: Value<'_>) -> &'static str {
     let mut top = [None; 1];
     v.pick_keys(&const { KeySet::new(["properties"]) }, &mut top);
     let p = top[0].filter(Value::is_object).unwrap_or(v);
-    let deployment_time = ["direction", "access", "priority"].iter().any(|k| {
+    let deployment_time = ["direction", "access"].iter().any(|k| {
         p.get_ignore_case(k)
             .is_some_and(azlint_inventory::is_expression)
     });
     if deployment_time {
-        "a security rule whose direction, access or priority is known only at deployment"
+        "a security rule whose direction or access is known only at deployment"
     } else {
         NOT_A_RULE
     }
@@ -432,6 +465,7 @@ fn rules_of<'a>(inv: &'a Inventory, nsg: ResIdx) -> Result<Vec<RuleView<'a>>, St
                     object: None,
                     name: Cow::Borrowed(name),
                     priority,
+                    place: Place::Known,
                     direction: Some(direction),
                     allow,
                     protocol: Cow::Borrowed("*"),
@@ -447,8 +481,55 @@ fn rules_of<'a>(inv: &'a Inventory, nsg: ResIdx) -> Result<Vec<RuleView<'a>>, St
                 }),
         );
     }
+    place_unknown_priorities(&mut rules)?;
     rules.sort_by_key(|r| r.priority);
     Ok(rules)
+}
+
+/// A rule whose priority is known only at deployment has one of 100-4096 that no other rule
+/// of its direction has (Azure rejects two rules with the same priority and direction). It is
+/// read twice: where it may come first, at the lowest free priority, as a rule that may
+/// match; and where it has surely been taken, at the highest, as it is. A deny-all at 4096
+/// therefore comes after an allow whose priority is `[add(parameters('base'), 1)]`.
+fn place_unknown_priorities(rules: &mut Vec<RuleView<'_>>) -> Result<(), String> {
+    if rules.iter().all(|r| r.place == Place::Known) {
+        return Ok(());
+    }
+    // The priorities rules sure to be deployed take, per direction.
+    let mut taken = [[false; 4097]; 2];
+    let slot = |d: Option<Direction>| match d {
+        Some(Direction::Inbound) => Some(0),
+        Some(Direction::Outbound) => Some(1),
+        None => None,
+    };
+    for o in rules.iter() {
+        if o.place == Place::Known && !o.default && !o.conditional {
+            if let (Some(d), Some(t)) = (slot(o.direction), usize::try_from(o.priority).ok()) {
+                if let Some(t) = taken[d].get_mut(t) {
+                    *t = true;
+                }
+            }
+        }
+    }
+    let mut placed = Vec::new();
+    for r in rules.iter().filter(|r| r.place == Place::Unknown) {
+        let free = |p: &u32| match slot(r.direction) {
+            Some(d) => !taken[d][*p as usize],
+            None => true,
+        };
+        let (Some(lo), Some(hi)) = ((100..=4096).find(free), (100..=4096).rev().find(free)) else {
+            return Err(NOT_A_RULE.to_string());
+        };
+        let mut from = r.clone();
+        (from.priority, from.place) = (lo, Place::From);
+        let mut by = r.clone();
+        (by.priority, by.place) = (hi, Place::By);
+        placed.push(from);
+        placed.push(by);
+    }
+    rules.retain(|r| r.place != Place::Unknown);
+    rules.extend(placed);
+    Ok(())
 }
 
 /// A port range as written (`443`, `1024-65535`); `None` when it is not numbers.
@@ -676,7 +757,8 @@ pub fn judge<'a>(
 #[derive(Clone, Debug)]
 pub struct Decided<'a> {
     pub name: String,
-    pub priority: u32,
+    /// `None`: known only at deployment.
+    pub priority: Option<u32>,
     /// One of Azure's default rules.
     pub default: bool,
     pub allow: bool,
@@ -762,15 +844,16 @@ pub fn decide<'a>(
         ]
         .into_iter()
         .fold(Match::Yes, and);
-        // A rule that may not be deployed may not match either.
-        let m = if rule.conditional && m == Match::Yes {
+        // A rule that may not be deployed may not match either, nor may a rule decide where
+        // it may not be yet.
+        let m = if (rule.conditional || rule.place == Place::From) && m == Match::Yes {
             Match::Maybe
         } else {
             m
         };
         let decided = || Decided {
             name: rule.name.to_string(),
-            priority: rule.priority,
+            priority: (rule.place == Place::Known).then_some(rule.priority),
             default: rule.default,
             allow: rule.allow,
             object: rule.object,
@@ -1162,10 +1245,8 @@ mod tests {
 
     #[test]
     fn a_rule_that_cannot_be_read_says_why() {
-        let inv = nsg(
-            r#"{"name": "r", "properties": {"priority": "[add(parameters('base'), 1)]",
-            "direction": "Outbound", "access": "Allow", "protocol": "*"}}"#,
-        );
+        let inv = nsg(r#"{"name": "r", "properties": {"priority": 100,
+            "direction": "[parameters('direction')]", "access": "Allow", "protocol": "*"}}"#);
         let res = inv.of_type("microsoft.network/networksecuritygroups")[0];
         let why = rules(&inv, res).err().unwrap_or_default();
         assert!(why.contains("known only at deployment"), "{why}");
@@ -1173,6 +1254,30 @@ mod tests {
             nsg(r#"{"name": "r", "properties": {"direction": "Outbound", "access": "Allow"}}"#);
         let res = inv.of_type("microsoft.network/networksecuritygroups")[0];
         assert_eq!(rules(&inv, res).err().unwrap_or_default(), NOT_A_RULE);
+    }
+
+    #[test]
+    fn a_priority_known_only_at_deployment_is_one_no_other_rule_has() {
+        let https = |deny_at: u32| {
+            let allow = r#"{"name": "allow-https", "properties": {"priority": "[add(parameters('base'), 1)]",
+                "direction": "Outbound", "access": "Allow", "protocol": "Tcp", "sourceAddressPrefix": "*",
+                "sourcePortRange": "*", "destinationAddressPrefix": "Internet", "destinationPortRange": "443"}}"#;
+            let any = r#""destinationPortRange": "*""#;
+            let deny = rule("deny-all", deny_at, "Outbound", "Deny", "*", "*", any);
+            let inv = nsg(&format!("{allow}, {deny}"));
+            let internet = Endpoint::Ip("20.1.2.3".parse().unwrap());
+            (
+                verdict(&inv, Direction::Outbound, "Tcp", internet, 443),
+                verdict(&inv, Direction::Outbound, "Udp", internet, 53),
+            )
+        };
+        // Every free priority is below 4096: the allow comes first. Flows it does not match
+        // are the deny's.
+        assert_eq!(https(4096), ("allow".into(), "deny deny-all".into()));
+        // Every free priority is above 100: the deny comes first.
+        assert_eq!(https(100), ("deny deny-all".into(), "deny deny-all".into()));
+        // Either may come first.
+        assert_eq!(https(2000), ("unknown".into(), "deny deny-all".into()));
     }
 
     #[test]
