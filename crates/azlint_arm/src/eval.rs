@@ -23,12 +23,17 @@ pub struct Deployment {
     pub name: String,
 }
 
+/// The subscription (and tenant) id of a deployment nothing says the scope of.
+pub const PLACEHOLDER_ID: &str = "00000000-0000-0000-0000-000000000000";
+/// The resource group of a deployment nothing says the group of.
+pub const PLACEHOLDER_GROUP: &str = "RG";
+
 impl Default for Deployment {
     fn default() -> Self {
         Deployment {
-            subscription_id: "00000000-0000-0000-0000-000000000000".into(),
-            tenant_id: "00000000-0000-0000-0000-000000000000".into(),
-            resource_group: Some("RG".into()),
+            subscription_id: PLACEHOLDER_ID.into(),
+            tenant_id: PLACEHOLDER_ID.into(),
+            resource_group: Some(PLACEHOLDER_GROUP.into()),
             location: "eastus".into(),
             name: "azlint".into(),
         }
@@ -793,7 +798,10 @@ impl<'t> Scope<'t> {
         let d = self.deployment.clone();
         let v = match lower {
             "resourcegroup" => {
-                let rg = d.resource_group.clone().unwrap_or_else(|| "RG".into());
+                let rg = d
+                    .resource_group
+                    .clone()
+                    .unwrap_or_else(|| PLACEHOLDER_GROUP.into());
                 let mut o = Obj::new();
                 o.push(
                     "id",

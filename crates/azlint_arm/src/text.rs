@@ -5,8 +5,20 @@
 //! known although the whole is not, and they are often enough to tell two values apart: that
 //! subnet is not `[concat(parameters('vnetId'), '/subnets/wan')]`, nor `/subscriptions/.../x`.
 //! [`compare`] decides what the known parts decide, and nothing more.
+//!
+//! The scope a template is evaluated in, when neither the configuration nor the inputs say it,
+//! is a placeholder ([`PLACEHOLDER_ID`], [`PLACEHOLDER_GROUP`]): in the texts compared here,
+//! those are unknown pieces too, not the text they are written with. (Two plain ids are not
+//! compared here: where they disagree on the group, the placeholder is a group of its own, and
+//! where they agree, the templates are evaluated again in it.)
 
+use crate::eval::{PLACEHOLDER_GROUP, PLACEHOLDER_ID};
 use crate::expr::{parse_string, Expr, Parsed};
+
+/// The unknown pieces a deployment's own scope stands for (`resourceId()` without a group,
+/// and the placeholders a template without a known scope is evaluated with).
+const SUBSCRIPTION: &str = "subscription().subscriptionid";
+const GROUP: &str = "resourcegroup().name";
 
 /// A piece of a string: known text, or a value known only at deployment, named by its
 /// expression (lower-cased).
@@ -74,7 +86,11 @@ fn tokens(pieces: &[Piece]) -> Vec<Token<'_>> {
 /// The known and unknown pieces of a string, lower-cased.
 fn pieces_of(s: &str) -> Vec<Piece> {
     match parse_string(s) {
-        Ok(Parsed::Literal(text)) => vec![Piece::Text(text.to_lowercase())],
+        Ok(Parsed::Literal(text)) => {
+            let mut out = Vec::new();
+            push_text(&text, &mut out);
+            out
+        }
         Ok(Parsed::Expr(e)) => {
             let mut out = Vec::new();
             push_pieces(&e, s, &mut out);
@@ -94,7 +110,7 @@ fn push_pieces(e: &Expr, src: &str, out: &mut Vec<Piece>) {
         out.push(Piece::Unknown(text.to_lowercase()));
     };
     match e {
-        Expr::Str(s) => out.push(Piece::Text(s.to_lowercase())),
+        Expr::Str(s) => push_text(s, out),
         Expr::Int(i) => out.push(Piece::Text(i.to_string())),
         Expr::Call { name, args, .. } => match name.to_ascii_lowercase().as_str() {
             "concat" if args.iter().all(is_stringish) => {
@@ -116,6 +132,49 @@ fn push_pieces(e: &Expr, src: &str, out: &mut Vec<Piece>) {
         },
         _ => unknown(out),
     }
+}
+
+/// Appends a known text, with the placeholders of an unknown scope as unknown pieces: the
+/// placeholder id anywhere, the placeholder group as an id's group or on its own. Ids are
+/// compared ignoring case, and facts keep them in lower case, so the group is found so too.
+fn push_text(text: &str, out: &mut Vec<Piece>) {
+    if text.eq_ignore_ascii_case(PLACEHOLDER_GROUP) {
+        out.push(Piece::Unknown(GROUP.into()));
+        return;
+    }
+    let lower = text.to_lowercase();
+    let mut rest = lower.as_str();
+    while let Some((at, len, unknown)) = next_placeholder(rest) {
+        out.push(Piece::Text(rest[..at].to_string()));
+        out.push(Piece::Unknown(unknown.into()));
+        rest = &rest[at + len..];
+    }
+    out.push(Piece::Text(rest.to_string()));
+}
+
+/// The first placeholder in a lower-case text: where, how long, and what it stands for.
+fn next_placeholder(text: &str) -> Option<(usize, usize, &'static str)> {
+    const GROUPS: &str = "/resourcegroups/";
+    let id = text
+        .find(PLACEHOLDER_ID)
+        .map(|at| (at, PLACEHOLDER_ID.len(), SUBSCRIPTION));
+    let group = text.match_indices(GROUPS).find_map(|(at, _)| {
+        let name = at + GROUPS.len();
+        is_placeholder_group(text.get(name..)?).then_some((name, PLACEHOLDER_GROUP.len(), GROUP))
+    });
+    match (id, group) {
+        (Some(a), Some(b)) => Some(if a.0 <= b.0 { a } else { b }),
+        (a, b) => a.or(b),
+    }
+}
+
+/// Whether `rest` (what follows `/resourceGroups/`) starts with the placeholder group's name.
+fn is_placeholder_group(rest: &str) -> bool {
+    rest.get(..PLACEHOLDER_GROUP.len())
+        .is_some_and(|g| g.eq_ignore_ascii_case(PLACEHOLDER_GROUP))
+        && rest
+            .get(PLACEHOLDER_GROUP.len()..)
+            .is_some_and(|r| r.is_empty() || r.starts_with('/'))
 }
 
 /// Whether an argument of `concat()` is a string (or a value that may be one): `concat()`
@@ -196,11 +255,11 @@ fn id_pieces(function: &str, args: &[Expr], src: &str) -> Option<Vec<Piece>> {
             out.push(text("/subscriptions/"));
             match type_at {
                 2 => given(0, &mut out),
-                _ => out.push(Piece::Unknown("subscription().subscriptionid".into())),
+                _ => out.push(Piece::Unknown(SUBSCRIPTION.into())),
             }
             out.push(text("/resourcegroups/"));
             match type_at {
-                0 => out.push(Piece::Unknown("resourcegroup().name".into())),
+                0 => out.push(Piece::Unknown(GROUP.into())),
                 _ => given(type_at - 1, &mut out),
             }
         }
@@ -208,7 +267,7 @@ fn id_pieces(function: &str, args: &[Expr], src: &str) -> Option<Vec<Piece>> {
             out.push(text("/subscriptions/"));
             match type_at {
                 1 => given(0, &mut out),
-                _ => out.push(Piece::Unknown("subscription().subscriptionid".into())),
+                _ => out.push(Piece::Unknown(SUBSCRIPTION.into())),
             }
         }
         ("tenantresourceid", 0) => {}
@@ -291,6 +350,39 @@ mod tests {
             compare("[concat(parameters('p'), parameters('q'))]", "", true),
             None
         );
+    }
+
+    #[test]
+    fn the_placeholder_scope_is_unknown() {
+        let real = "/subscriptions/5f1a9c3e-2b7d-4e8a-9c0f-1d2e3f4a5b6c/resourceGroups/rg-cato-ams/providers/Microsoft.Network/virtualNetworks/v/subnets/lan";
+        let placeholder_sub = real.replace(
+            "5f1a9c3e-2b7d-4e8a-9c0f-1d2e3f4a5b6c",
+            super::PLACEHOLDER_ID,
+        );
+        let placeholder_group = real.replace("rg-cato-ams", "RG");
+        assert_eq!(compare(real, &placeholder_sub, true), None);
+        assert_eq!(compare(real, &placeholder_group, true), None);
+        // What the placeholders leave known still tells ids apart.
+        assert_eq!(
+            compare(&real.replace("/lan", "/wan"), &placeholder_group, true),
+            Some(false)
+        );
+        let symbol = format!(
+            "[format('/subscriptions/{{0}}/resourceGroups/{{1}}/providers/Microsoft.Network/virtualNetworks/{{2}}/subnets/lan', '{}', 'RG', parameters('v'))]",
+            super::PLACEHOLDER_ID
+        );
+        assert_eq!(compare(&symbol, real, true), None);
+        // The deployment's own scope, however written, is one value in one template.
+        let own =
+            "[resourceId('Microsoft.Network/virtualNetworks/subnets', parameters('v'), 'lan')]";
+        assert_eq!(compare(&symbol, own, true), Some(true));
+        // A group named like the placeholder's start is a group.
+        assert_eq!(
+            compare(&real.replace("rg-cato-ams", "RGX"), real, true),
+            Some(false)
+        );
+        // Facts keep ids in lower case.
+        assert_eq!(compare(real, &placeholder_group.to_lowercase(), true), None);
     }
 
     #[test]

@@ -1097,13 +1097,16 @@ fn same(a: &Item<'_>, b: &Item<'_>) -> Option<bool> {
         // The parts an expression spells out are known: `concat(parameters('vnetId'),
         // '/subnets/lan')` is not the same subnet as `.../subnets/wan`.
         _ => match (a.as_str(), b.as_str()) {
-            (Some(x), Some(y)) => {
-                let one_template = !matches!((a.file, b.file), (Some(fa), Some(fb)) if fa != fb);
-                azlint_arm::text::compare(x, y, one_template)
-            }
+            (Some(x), Some(y)) => azlint_arm::text::compare(x, y, one_template(a, b)),
             _ => None,
         },
     }
+}
+
+/// Whether two values come from one template (or from no file): the same expression in both
+/// is then the same value.
+fn one_template(a: &Item<'_>, b: &Item<'_>) -> bool {
+    !matches!((a.file, b.file), (Some(fa), Some(fb)) if fa != fb)
 }
 
 /// [`same`] for two texts (ids, principals), compared ignoring case.
