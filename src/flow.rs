@@ -44,7 +44,7 @@ struct Answer<'a> {
 /// The NSG a NIC or subnet names: `Ok(None)` when it has none.
 fn nsg_of(inv: &Inventory, res: ResIdx) -> Result<Option<ResIdx>, String> {
     match inv.prop(res, &["networkSecurityGroup"]) {
-        Lookup::Found(r) if !r.is_null() => reference(inv, r).map(Some).ok_or_else(|| {
+        Lookup::Found(r) if !r.is_null() => reference(inv, res, r).map(Some).ok_or_else(|| {
             format!(
                 "NSG {} is not in the inputs",
                 r.get_ignore_case("id")

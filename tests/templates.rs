@@ -1150,6 +1150,41 @@ fn a_cannot_tell_names_what_is_unknown_not_the_parameters_that_are_known() {
 }
 
 #[test]
+fn a_resource_named_only_at_deployment_is_found_by_its_expression_in_its_own_template() {
+    // The secondary's LAN NIC is `concat(parameters('siteName'), '-lanSecondary')`, with no
+    // value, and its VM names it by `resourceId()` of that name: the NIC is found, and its IP
+    // forwarding is off.
+    let template = std::fs::read_to_string(
+        "fixtures/rules/ip-forwarding-off/fire/template-nic-name-parameter.json",
+    )
+    .expect("fixture");
+    // Another site's template (every literal name another) with the same expression is
+    // another deployment, with its own `siteName`: two NICs, each reported in its own file.
+    let other = template.replace("ams-", "ber-");
+    let dir = scratch(&[("a.json", &template), ("b.json", &other)]);
+    let run = run_in(&dir, &["check", "--format", "json", "a.json", "b.json"]);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    let mut at: Vec<(String, u64)> = run.json()["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["code"] == "HA019")
+        .map(|f| {
+            let l = &f["location"];
+            (
+                l["file"].as_str().unwrap_or_default().to_string(),
+                l["start"]["line"].as_u64().unwrap_or_default(),
+            )
+        })
+        .collect();
+    at.sort();
+    assert_eq!(
+        at,
+        [("a.json".to_string(), 328), ("b.json".to_string(), 328)]
+    );
+}
+
+#[test]
 fn variables_carry_their_parameter_and_their_errors() {
     let dir = scratch(&[(
         "t.json",

@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use azlint_source::{Kind, Span, Value};
 
-use crate::eval::{check_count, Deployment, ExprError, Params, Scope, UserFn, ValueError};
+use crate::eval::{check_count, render, Deployment, ExprError, Params, Scope, UserFn, ValueError};
 use crate::value::{Obj, Val};
 
 /// Where an evaluated value came from.
@@ -1004,6 +1004,25 @@ impl Expander {
                         scope.declared_lists.insert(id.to_lowercase(), (key, list));
                     }
                 }
+            }
+        }
+        // A top-level resource of the deployment's group whose name is known only at
+        // deployment: its id is `resourceId('<type>', <name>)`, the expression other resources
+        // name it by (a VM's `networkInterfaces[].id`), so that they find it.
+        if let (Some(t), None, None) = (&full_type, &full_name, parent) {
+            let elsewhere = ["scope", "resourceGroup", "subscriptionId"]
+                .iter()
+                .any(|k| node.get(k).is_some());
+            let name = node.get("name").map(|n| (n.to_val(), n.origin()));
+            if let (false, 1, Some((Val::Unknown(u), at))) =
+                (elsewhere, t.matches('/').count(), name)
+            {
+                let symbol = format!(
+                    "resourceId({}, {})",
+                    render(&Val::str(t.as_str())),
+                    u.symbol
+                );
+                node.set("id", Node::Leaf(Val::unknown(u.reason.clone(), symbol), at));
             }
         }
         // The nested form of a role assignment whose name is known only after deployment: still

@@ -133,7 +133,7 @@ impl Facts {
                 .of_type(NIC)
                 .par_iter()
                 .filter_map(|&nic| match inv.prop(nic, &["virtualMachine"]) {
-                    Lookup::Found(vm_ref) => reference(inv, vm_ref)
+                    Lookup::Found(vm_ref) => reference(inv, nic, vm_ref)
                         .filter(|vm| is_vsocket_vm.contains(vm))
                         .map(|vm| (nic, vm)),
                     _ => None,
@@ -491,10 +491,11 @@ fn site_unresolved(
         })
 }
 
-/// The resource an `{"id": ...}` reference points at, when it is in the inventory.
-pub fn reference(inv: &Inventory, r: azlint_source::Value<'_>) -> Option<ResIdx> {
+/// The resource an `{"id": ...}` reference written in `from` points at, when it is in the
+/// inventory (see [`Inventory::get_in`]).
+pub fn reference(inv: &Inventory, from: ResIdx, r: azlint_source::Value<'_>) -> Option<ResIdx> {
     let id = r.get_ignore_case("id").and_then(|i| i.as_str())?;
-    inv.get(&id)
+    inv.get_in(from, &id)
 }
 
 /// Lower-cased ids of the subnets a NIC's IP configurations are in.

@@ -157,7 +157,7 @@ impl NicInfo {
             let subnet_id = subnet.and_then(|s| s.get_ignore_case("id"));
             let key = subnet_id.and_then(|id| id.as_str()).map(|id| id_key(&id));
             let subnet = key.as_deref().and_then(|k| inv.get(k));
-            if let Some(r) = public_ip.and_then(|p| reference(inv, p)) {
+            if let Some(r) = public_ip.and_then(|p| reference(inv, nic, p)) {
                 info.public_ips.push(r);
             }
             info.subnets.extend(subnet);
@@ -272,7 +272,7 @@ impl VmInfo {
                 let mut listed = 0;
                 for r in list.elements() {
                     listed += 1;
-                    match reference(inv, r) {
+                    match reference(inv, vm, r) {
                         Some(nic) => info.nics.push(nic),
                         None => info.unresolved = true,
                     }
@@ -283,10 +283,10 @@ impl VmInfo {
             Lookup::Unknown(_) => info.unresolved = true,
         }
         if let Lookup::Found(disk) = inv.prop(vm, &["storageProfile", "osDisk", "managedDisk"]) {
-            info.uses.extend(reference(inv, disk));
+            info.uses.extend(reference(inv, vm, disk));
         }
         if let Lookup::Found(set) = inv.prop(vm, &["availabilitySet"]) {
-            info.uses.extend(reference(inv, set));
+            info.uses.extend(reference(inv, vm, set));
         }
         if let Lookup::Found(ids) = inv.top(vm, &["identity", "userAssignedIdentities"]) {
             info.uses.extend(
@@ -393,7 +393,7 @@ mod tests {
     /// them before the records), to check the records against.
     fn members_from_json(inv: &Inventory, site: &crate::Site) -> BTreeSet<ResIdx> {
         let reference_of = |l: Lookup<'_>| match l {
-            Lookup::Found(v) => reference(inv, v),
+            Lookup::Found(v) => reference(inv, site.vms[0], v),
             _ => None,
         };
         let mut out: BTreeSet<ResIdx> = site.vms.iter().copied().collect();
@@ -405,7 +405,7 @@ mod tests {
                     out.extend(
                         props_of(c)
                             .get_ignore_case("publicIPAddress")
-                            .and_then(|v| reference(inv, v)),
+                            .and_then(|v| reference(inv, nic, v)),
                     );
                 }
             }

@@ -108,6 +108,11 @@ fn assignment(inv: &Inventory, res: ResIdx) -> Option<RoleAssignment> {
         Lookup::Absent => inv.top(res, &["scope"]),
         other => other,
     };
+    // A scope known only at deployment: the id, which the template's evaluation gave without
+    // it, does not say where the assignment is.
+    if matches!(scope, Lookup::Unknown(_)) {
+        return None;
+    }
     let scope = text(scope).map(|s| id_key(&s)).or_else(|| {
         let id = inv.id(res)?;
         let lower = id.to_ascii_lowercase();

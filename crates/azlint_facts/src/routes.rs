@@ -436,7 +436,7 @@ pub fn appliance_prefixes(inv: &Inventory, subnet: ResIdx) -> Vec<IpNet> {
 fn route_table_of(inv: &Inventory, subnet: ResIdx) -> Result<Option<ResIdx>, String> {
     match inv.prop(subnet, &["routeTable"]) {
         Lookup::Found(r) if !r.is_null() => {
-            return match reference(inv, r) {
+            return match reference(inv, subnet, r) {
                 Some(rt) => Ok(Some(rt)),
                 None => Err(format!(
                     "the subnet's route table {} is not in the inputs",

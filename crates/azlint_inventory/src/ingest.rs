@@ -472,9 +472,17 @@ impl<'d> Finder<'d> {
                 .filter(|x| !(template && is_expression(*x)))
                 .and_then(|x| x.as_str())
         };
-        let key = match literal(id_field) {
-            Some(id) => Some(Arc::from(id_key(&id))),
-            None => match (
+        // A template's resource whose name is known only at deployment has its id as an
+        // expression (`[resourceId('<type>', <name>)]`): the same text names it elsewhere in
+        // the same template (not in another, where the same parameter is another value), so
+        // that text, in that file, is its key (see `Inventory::get_in`).
+        let expression_id = id_field
+            .filter(|x| template && is_expression(*x))
+            .and_then(|x| x.as_str());
+        let key = match (literal(id_field), expression_id) {
+            (Some(id), _) => Some(Arc::from(id_key(&id))),
+            (None, Some(expr)) => Some(Arc::from(crate::expression_key(doc.file, &expr))),
+            (None, None) => match (
                 parent.and_then(|p| p.key.as_deref()),
                 embedded_in,
                 literal(name_field),

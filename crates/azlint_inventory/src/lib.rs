@@ -386,6 +386,9 @@ impl Inventory {
     pub fn get(&self, id: &str) -> Option<ResIdx> {
         const MAX_STACK_ID: usize = 512;
         let trimmed = id.trim().trim_end_matches('/');
+        if trimmed.starts_with('[') && is_expression_text(trimmed) {
+            return self.get_expression(trimmed);
+        }
         if trimmed.is_ascii() && trimmed.len() <= MAX_STACK_ID {
             let mut buf = [0u8; MAX_STACK_ID];
             let key = &mut buf[..trimmed.len()];
@@ -398,6 +401,35 @@ impl Inventory {
         }
         let key = id_key(id);
         self.find_key(&key, key_hash(&key))
+    }
+
+    /// A template resource whose id is the expression `id`, when only one template has one
+    /// (read where it is written, [`Inventory::get_in`] says which).
+    fn get_expression(&self, id: &str) -> Option<ResIdx> {
+        let mut found = None;
+        for doc in self.documents.iter().filter(|d| d.is_template()) {
+            let key = expression_key(doc.file, id);
+            // (A file may hold more than one document.)
+            if let Some(r) = self.find_key(&key, key_hash(&key)) {
+                if found.is_some_and(|f| f != r) {
+                    return None;
+                }
+                found = Some(r);
+            }
+        }
+        found
+    }
+
+    /// [`Inventory::get`] for an id written in `from`'s document: in a template, an id known
+    /// only at deployment (an expression) names the resource of that template whose id is the
+    /// same expression.
+    pub fn get_in(&self, from: ResIdx, id: &str) -> Option<ResIdx> {
+        let doc = self.document_of(from);
+        if doc.is_template() && is_expression_text(id) {
+            let key = expression_key(doc.file, id);
+            return self.find_key(&key, key_hash(&key));
+        }
+        self.get(id)
     }
 
     /// The resource whose key is `key` (already in lower case), given its [`key_hash`].
@@ -657,6 +689,12 @@ pub fn key_hash(key: &str) -> u64 {
 }
 
 /// The lookup key of a resource id: lower case, without a trailing slash.
+/// The key of a template resource whose id is an expression: the expression, in lower case,
+/// and the file (the same expression in another template is another value).
+pub(crate) fn expression_key(file: FileId, id: &str) -> String {
+    format!("{}#{}", id_key(id), file.0)
+}
+
 pub fn id_key(id: &str) -> String {
     id.trim().trim_end_matches('/').to_lowercase()
 }

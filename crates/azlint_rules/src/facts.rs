@@ -431,7 +431,7 @@ pub fn fact<'a>(cx: &Context<'a>, name: &str, res: ResIdx, _current: Value<'a>) 
                 let uses = facts.subnet_keys(site, role).iter().any(|s| {
                     inv.get(s).is_some_and(|subnet| {
                         found(inv.prop(subnet, &["routeTable"]))
-                            .and_then(|r| azlint_facts::reference(inv, r))
+                            .and_then(|r| azlint_facts::reference(inv, subnet, r))
                             == Some(table)
                     })
                 });
