@@ -1185,6 +1185,28 @@ fn a_resource_named_only_at_deployment_is_found_by_its_expression_in_its_own_tem
 }
 
 #[test]
+fn the_subnets_of_a_vnet_named_only_at_deployment_are_found() {
+    // The NICs name their subnets `resourceId('.../subnets', parameters('vnetName'), ...)`;
+    // the VNET declares them under that name: the network checks are decided.
+    let run = azlint(&[
+        "check",
+        "--show-unknown",
+        "--format",
+        "json",
+        "fixtures/rules/mgmt-egress-blocked/silent/template-vnet-name-parameter.json",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    let network: Vec<String> = run.json()["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| f["code"].as_str().unwrap_or_default().to_string())
+        .filter(|c| ["HA015", "HA031", "HA034", "HA035", "IN012"].contains(&c.as_str()))
+        .collect();
+    assert_eq!(network, Vec::<String>::new(), "{}", run.stdout);
+}
+
+#[test]
 fn variables_carry_their_parameter_and_their_errors() {
     let dir = scratch(&[(
         "t.json",

@@ -1023,6 +1023,9 @@ impl Expander {
                     u.symbol
                 );
                 node.set("id", Node::Leaf(Val::unknown(u.reason.clone(), symbol), at));
+                if t.eq_ignore_ascii_case("Microsoft.Network/virtualNetworks") {
+                    name_subnets(&mut node, &u);
+                }
             }
         }
         // The nested form of a role assignment whose name is known only after deployment: still
@@ -1395,6 +1398,48 @@ fn declare_list<'t>(r: Value<'t>, ty: &str, id: &str, scope: &mut Scope<'t>) {
     let _ = scope.take_touched();
     if let Some(list) = list.and_then(|l| with_ids(&l, id, key)) {
         scope.declared_lists.insert(id.to_lowercase(), (key, list));
+    }
+}
+
+/// The subnets a VNET whose name is unknown declares: each is
+/// `resourceId('Microsoft.Network/virtualNetworks/subnets', <VNET name>, <subnet name>)`, the
+/// id a NIC of the same template names it by.
+fn name_subnets(vnet: &mut Node, name: &crate::value::Unknown) {
+    let Node::Object(members, _) = vnet else {
+        return;
+    };
+    let Some((_, Node::Object(props, _))) = members
+        .iter_mut()
+        .find(|(k, _)| k.eq_ignore_ascii_case("properties"))
+    else {
+        return;
+    };
+    let Some((_, Node::Array(subnets, _))) = props
+        .iter_mut()
+        .find(|(k, _)| k.eq_ignore_ascii_case("subnets"))
+    else {
+        return;
+    };
+    for subnet in subnets {
+        if subnet.get("id").is_some() {
+            continue;
+        }
+        let Some(own) = subnet.get("name") else {
+            continue;
+        };
+        let (own, at) = (own.to_val(), own.origin());
+        if !matches!(own, Val::Str(_) | Val::Unknown(_)) {
+            continue;
+        }
+        let symbol = format!(
+            "resourceId('Microsoft.Network/virtualNetworks/subnets', {}, {})",
+            name.symbol,
+            render(&own)
+        );
+        subnet.set(
+            "id",
+            Node::Leaf(Val::unknown(name.reason.clone(), symbol), at),
+        );
     }
 }
 
