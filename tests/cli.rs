@@ -68,13 +68,7 @@ fn one_inventory_across_files() {
         &[],
     );
     assert_eq!(run.code, 1);
-    let report = run.json();
-    let nic = report["findings"]
-        .as_array()
-        .expect("findings")
-        .iter()
-        .find(|f| f["code"] == "HA003")
-        .expect("HA003");
+    let nic = run.finding("HA003");
     assert_eq!(nic["location"]["file"], "network.json");
     assert_eq!(nic["related"][0]["file"], "vms.json");
     assert_eq!(
@@ -442,13 +436,7 @@ fn copies_of_one_resource_that_disagree_are_a_note() {
     let differ = azlint_in(dir.path(), &["check", "--format", "json", "."], None, &[]);
     // A note: azlint cannot know which copy is current; the run does not fail for it.
     assert_eq!(differ.code, 0, "{}", differ.stdout);
-    let report = differ.json();
-    let f = report["findings"]
-        .as_array()
-        .expect("findings")
-        .iter()
-        .find(|f| f["code"] == "IN013")
-        .expect("IN013");
+    let f = differ.finding("IN013");
     assert_eq!(f["severity"], "note");
     let message = f["message"].as_str().expect("message");
     assert!(

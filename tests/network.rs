@@ -491,13 +491,7 @@ fn a_deny_rule_in_another_file_is_where_the_finding_points() {
         &[],
     );
     assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
-    let json = run.json();
-    let finding = json["findings"]
-        .as_array()
-        .expect("findings")
-        .iter()
-        .find(|f| f["code"] == "HA035")
-        .expect("HA035");
+    let finding = run.finding("HA035");
     let at = &finding["location"];
     assert_eq!(at["file"], "lan-nsg.json", "{finding}");
     assert_eq!(

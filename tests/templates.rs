@@ -1498,13 +1498,7 @@ fn every_parameter_behind_a_value_is_labelled() {
     ]);
     let run = run_in(&dir, &["check", "--format", "json", "vnet.json"]);
     assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
-    let json = run.json();
-    let f = json["findings"]
-        .as_array()
-        .expect("findings")
-        .iter()
-        .find(|f| f["code"] == "HA029")
-        .expect("HA029");
+    let f = run.finding("HA029");
     assert_eq!(f["location"]["start"]["line"], 12, "{f}");
     let related: Vec<(String, u64)> = f["related"]
         .as_array()
@@ -1908,14 +1902,7 @@ fn what_an_unknown_condition_deploys_is_cannot_tell() {
                 .position(|l| l.contains("'ams-legacyIdentity'), '2023-01-31').principalId"))
                 .expect("the assignment's principalId") as u64
                 + 1;
-            let report = deployed.json();
-            let f = report["findings"]
-                .as_array()
-                .expect("findings")
-                .iter()
-                .find(|f| f["code"] == "HA009")
-                .expect("HA009")
-                .clone();
+            let f = deployed.finding("HA009");
             let related: Vec<u64> = f["related"]
                 .as_array()
                 .expect("related")
@@ -2030,14 +2017,7 @@ fn a_label_at_a_list_parameter_points_at_the_entry_the_value_came_from() {
     let dir = scratch(&[("t.json", &template), ("t.parameters.json", parameters)]);
     let run = run_in(&dir, &["check", "--format", "json", "t.json"]);
     assert_eq!(run.code, 1, "{}", run.stdout);
-    let report = run.json();
-    let f = report["findings"]
-        .as_array()
-        .expect("findings")
-        .iter()
-        .find(|f| f["code"] == "HA014")
-        .expect("HA014")
-        .clone();
+    let f = run.finding("HA014");
     let at: Vec<(String, u64)> = f["related"]
         .as_array()
         .expect("related")
@@ -2284,13 +2264,7 @@ fn an_identity_given_as_a_key_points_at_its_parameter_value() {
     let dir = two_step_dir(&primary, &secondary, &parameters);
     let run = run_in(&dir, &["check", "--format", "json", "."]);
     assert_eq!(run.code, 1, "{}", run.stdout);
-    let json = run.json();
-    let finding = json["findings"]
-        .as_array()
-        .expect("findings")
-        .iter()
-        .find(|f| f["code"] == "HA007")
-        .unwrap_or_else(|| panic!("no HA007: {}", run.stdout));
+    let finding = run.finding("HA007");
     assert_eq!(finding["location"]["file"], "secondary.json");
     let related: Vec<(&str, &str, u64)> = finding["related"]
         .as_array()

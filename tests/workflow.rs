@@ -63,13 +63,7 @@ fn a_comment_suppresses_the_value_after_it_with_its_reason() {
             "exports",
         ],
     );
-    let json = shown.json();
-    let ha002 = json["findings"]
-        .as_array()
-        .expect("findings")
-        .iter()
-        .find(|f| f["code"] == "HA002")
-        .expect("HA002 reported with --report-suppressed");
+    let ha002 = shown.finding("HA002");
     assert_eq!(ha002["suppression"]["kind"], "inSource");
     assert_eq!(
         ha002["suppression"]["justification"],
@@ -396,13 +390,7 @@ fn the_readme_configuration_example_is_valid() {
     // Its suppression names a placeholder resource id: reported as unused.
     assert!(found.contains(&"IN008".to_string()), "{found:?}");
     // os-disk-name-invalid is a warning there.
-    let json = out.json();
-    let disk = json["findings"]
-        .as_array()
-        .expect("findings")
-        .iter()
-        .find(|f| f["code"] == "HA022")
-        .expect("HA022");
+    let disk = out.finding("HA022");
     assert_eq!(disk["severity"], "warning");
 }
 

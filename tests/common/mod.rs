@@ -20,6 +20,15 @@ impl Run {
             .unwrap_or_else(|e| panic!("not JSON ({e}):\n{}", self.stdout))
     }
 
+    /// The first finding with `code` in a JSON report.
+    pub fn finding(&self, code: &str) -> serde_json::Value {
+        self.json()["findings"]
+            .as_array()
+            .and_then(|all| all.iter().find(|f| f["code"] == code))
+            .cloned()
+            .unwrap_or_else(|| panic!("no {code}:\n{}", self.stdout))
+    }
+
     /// `(code, file, line, column)` of each finding in a JSON report.
     pub fn located(&self) -> Vec<(String, String, u64, u64)> {
         self.json()["findings"]

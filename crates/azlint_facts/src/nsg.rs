@@ -325,7 +325,9 @@ fn asg_matches(rule: &Option<Vec<String>>, endpoint: &Asgs) -> Match {
     }
 }
 
-fn read_rule<'a>(v: Value<'a>) -> Option<RuleView<'a>> {
+/// Reads one rule; `Err` says why it cannot be judged: what decides a flow is missing, or is a
+/// template's value known only at deployment.
+fn read_rule<'a>(v: Value<'a>) -> Result<RuleView<'a>, &'static str> {
     let mut top = [None; 2];
     v.pick_keys(&const { KeySet::new(["properties", "name"]) }, &mut top);
     let [properties, name] = top;
@@ -336,16 +338,15 @@ fn read_rule<'a>(v: Value<'a>) -> Option<RuleView<'a>> {
     let [direction, priority, access, protocol, source, sources, destination, destinations, source_port, source_ports, destination_port, destination_ports, source_asgs, destination_asgs] =
         found;
     let text = |x: Option<Value<'a>>| x.and_then(|x| x.as_str());
-    // A direction or access known only at deployment leaves the rule unreadable (see
-    // [`unreadable`]); a priority is placed by [`place_unknown_priorities`].
+    // A priority known only at deployment is placed by [`place_unknown_priorities`].
     if [direction, access]
         .into_iter()
         .flatten()
         .any(azlint_inventory::is_expression)
     {
-        return None;
+        return Err(DEPLOYMENT_TIME);
     }
-    let direction = text(direction)?;
+    let direction = text(direction).ok_or(NOT_A_RULE)?;
     let direction = if direction.trim().eq_ignore_ascii_case("inbound") {
         Some(Direction::Inbound)
     } else if direction.trim().eq_ignore_ascii_case("outbound") {
@@ -353,21 +354,26 @@ fn read_rule<'a>(v: Value<'a>) -> Option<RuleView<'a>> {
     } else {
         None
     };
-    Some(RuleView {
+    Ok(RuleView {
         object: Some(v),
         name: name
             .and_then(|n| n.as_str())
             .unwrap_or(Cow::Borrowed("(unnamed rule)")),
         priority: match priority {
             Some(x) if azlint_inventory::is_expression(x) => 0,
-            x => x.and_then(|x| x.as_f64()).map(|x| x as u32)?,
+            x => x
+                .and_then(|x| x.as_f64())
+                .map(|x| x as u32)
+                .ok_or(NOT_A_RULE)?,
         },
         place: match priority {
             Some(x) if azlint_inventory::is_expression(x) => Place::Unknown,
             _ => Place::Known,
         },
         direction,
-        allow: text(access)?.eq_ignore_ascii_case("allow"),
+        allow: text(access)
+            .ok_or(NOT_A_RULE)?
+            .eq_ignore_ascii_case("allow"),
         protocol: text(protocol).unwrap_or(Cow::Borrowed("*")),
         source: one_or_many(source, sources),
         destination: one_or_many(destination, destinations),
@@ -392,22 +398,9 @@ pub fn rules<'a>(inv: &'a Inventory, nsg: ResIdx) -> Result<Rules<'a>, String> {
 /// Why an NSG's rules cannot be judged: one of them lacks what decides a flow.
 const NOT_A_RULE: &str = "a security rule without direction, access or priority";
 
-/// Why a rule that [`read_rule`] cannot read cannot be judged: what decides a flow is missing,
-/// or is a template's value known only at deployment.
-fn unreadable(v: Value<'_>) -> &'static str {
-    let mut top = [None; 1];
-    v.pick_keys(&const { KeySet::new(["properties"]) }, &mut top);
-    let p = top[0].filter(Value::is_object).unwrap_or(v);
-    let deployment_time = ["direction", "access"].iter().any(|k| {
-        p.get_ignore_case(k)
-            .is_some_and(azlint_inventory::is_expression)
-    });
-    if deployment_time {
-        "a security rule whose direction or access is known only at deployment"
-    } else {
-        NOT_A_RULE
-    }
-}
+/// Why an NSG's rules cannot be judged: a rule's direction or access is a template's value.
+const DEPLOYMENT_TIME: &str =
+    "a security rule whose direction or access is known only at deployment";
 
 /// The type of a security rule written as a resource of its own (lower case).
 const SECURITY_RULE: &str = "microsoft.network/networksecuritygroups/securityrules";
@@ -427,7 +420,7 @@ fn rules_of<'a>(inv: &'a Inventory, nsg: ResIdx) -> Result<Vec<RuleView<'a>>, St
     let count = |list: Option<Value<'_>>| list.map_or(0, |l| l.elements().count());
     let mut rules = Vec::with_capacity(count(custom) + count(defaults).max(DEFAULTS.len()));
     for r in custom.iter().flat_map(Value::elements) {
-        rules.push(read_rule(r).ok_or_else(|| unreadable(r))?);
+        rules.push(read_rule(r)?);
     }
     // Rules written as resources of their own (`networkSecurityGroups/securityRules` in a
     // template, `az network nsg rule list`) are the NSG's rules too, unless the NSG's list
@@ -436,7 +429,7 @@ fn rules_of<'a>(inv: &'a Inventory, nsg: ResIdx) -> Result<Vec<RuleView<'a>>, St
         if inv.resource(child).embedded {
             continue;
         }
-        let mut rule = read_rule(inv.value(child)).ok_or_else(|| unreadable(inv.value(child)))?;
+        let mut rule = read_rule(inv.value(child))?;
         if let Some((_, last)) = rule.name.rsplit_once('/') {
             rule.name = Cow::Owned(last.to_string());
         }
@@ -452,7 +445,7 @@ fn rules_of<'a>(inv: &'a Inventory, nsg: ResIdx) -> Result<Vec<RuleView<'a>>, St
     }
     let custom_count = rules.len();
     for r in defaults.iter().flat_map(Value::elements) {
-        if let Some(mut rule) = read_rule(r) {
+        if let Ok(mut rule) = read_rule(r) {
             rule.default = true;
             rules.push(rule);
         }

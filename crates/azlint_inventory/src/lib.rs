@@ -688,13 +688,13 @@ pub fn key_hash(key: &str) -> u64 {
     STATE.hash_one(key)
 }
 
-/// The lookup key of a resource id: lower case, without a trailing slash.
 /// The key of a template resource whose id is an expression: the expression, in lower case,
 /// and the file (the same expression in another template is another value).
 pub(crate) fn expression_key(file: FileId, id: &str) -> String {
     format!("{}#{}", id_key(id), file.0)
 }
 
+/// The lookup key of a resource id: lower case, without a trailing slash.
 pub fn id_key(id: &str) -> String {
     id.trim().trim_end_matches('/').to_lowercase()
 }
