@@ -118,6 +118,11 @@ fn push_pieces(e: &Expr, src: &str, out: &mut Vec<Piece>) {
                     push_pieces(a, src, out);
                 }
             }
+            // `string(69)`: the literal's text. Of anything else (an object's JSON, a bool's
+            // `True`) the value is left unknown.
+            "string" if matches!(args.as_slice(), [Expr::Int(_) | Expr::Str(_)]) => {
+                push_pieces(&args[0], src, out)
+            }
             "format" => match format_pieces(args, src) {
                 Some(p) => out.extend(p),
                 None => unknown(out),
@@ -312,6 +317,20 @@ mod tests {
         let other =
             "[resourceId('Microsoft.Network/virtualNetworks/subnets', parameters('v'), 'wan')]";
         assert_eq!(compare(by_id, other, true), Some(false));
+    }
+
+    #[test]
+    fn addresses_built_from_a_prefix_compare_by_their_ends() {
+        let secondary = "[concat(parameters('lanPrefix'), '.69')]";
+        let route = "[concat(parameters('lanPrefix'), '.', string(69))]";
+        let primary = "[format('{0}.{1}', parameters('lanPrefix'), 68)]";
+        assert_eq!(compare(route, secondary, true), Some(true));
+        assert_eq!(compare(route, primary, true), Some(false));
+        assert_eq!(compare(route, "10.20.0.5", true), Some(false));
+        assert_eq!(compare(route, "10.20.0.69", true), None);
+        // Of a parameter, `string()` is another expression: nothing is decided.
+        let param = "[concat(parameters('lanPrefix'), '.', string(parameters('host')))]";
+        assert_eq!(compare(param, secondary, true), None);
     }
 
     #[test]

@@ -1520,10 +1520,40 @@ pub(crate) struct RouteTargets {
     /// By address and the vSocket's VNET key: exports of many sites reuse one address plan,
     /// so an address alone would match thousands of vSockets.
     lan_ips: HashMap<(IpAddr, String), Vec<usize>>,
+    /// LAN IPs a template builds from values known only at deployment
+    /// (`concat(parameters('lanPrefix'), '.5')`), whose known parts may still tell a next hop
+    /// apart or equal: with their file, VNET key and site.
+    lan_texts: Vec<LanText>,
     /// The VNETs of those LAN IPs.
     site_vnets: foldhash::HashSet<String>,
     table_vnets: HashMap<String, Vec<String>>,
     peers: HashMap<String, Vec<String>>,
+}
+
+/// A vSocket's LAN IP as its configuration gives it.
+enum Address {
+    Ip(IpAddr),
+    /// Known only at deployment: the expression, and the template it is in.
+    Text(String, azlint_source::FileId),
+}
+
+/// A vSocket's LAN IP that a template builds from values known only at deployment.
+#[cfg_attr(test, derive(Debug, PartialEq))]
+struct LanText {
+    text: String,
+    file: azlint_source::FileId,
+    vnet: String,
+    site: usize,
+}
+
+/// What the known parts of a next hop say about the vSocket LAN IPs it may be.
+enum TextMatch {
+    /// It is the LAN IP of a vSocket of these sites.
+    Sites(Vec<usize>),
+    /// It is none of them.
+    None,
+    /// Only deployment can tell.
+    Unknown,
 }
 
 impl RouteTargets {
@@ -1542,7 +1572,7 @@ impl RouteTargets {
             }
         };
         let site_ips = |(i, site): (usize, &Site)| {
-            let mut out: Vec<(IpAddr, String, usize)> = Vec::new();
+            let mut out: Vec<(Address, String, usize)> = Vec::new();
             for nic in site.nics_of(NicRole::Lan) {
                 let Some(configs) = config_ips(cx, nic) else {
                     continue;
@@ -1553,37 +1583,63 @@ impl RouteTargets {
                     .nic_info(nic)
                     .and_then(|n| n.primary_subnet_key.as_deref())
                     .and_then(parent_key);
+                let doc = cx.inv.document_of(nic);
                 for (config, ip) in configs {
-                    let ip = ip
-                        .and_then(|v| v.as_str())
-                        .and_then(|s| s.trim().parse().ok());
-                    if let (true, Some(ip), Some(vnet)) = (Some(config) == primary, ip, vnet) {
-                        out.push((ip, vnet.to_string(), i));
-                    }
+                    let (true, Some(v), Some(vnet)) = (Some(config) == primary, ip, vnet) else {
+                        continue;
+                    };
+                    let Some(text) = v.as_str() else {
+                        continue;
+                    };
+                    let address = match text.trim().parse() {
+                        Ok(ip) => Address::Ip(ip),
+                        Err(_) if azlint_inventory::unknown_value(doc, v).is_some() => {
+                            Address::Text(text.into_owned(), doc.file)
+                        }
+                        Err(_) => continue,
+                    };
+                    out.push((address, vnet.to_string(), i));
                 }
             }
             out
         };
         let sites = &cx.facts.sites;
-        let found: Vec<Vec<(IpAddr, String, usize)>> = if parallel {
+        let found: Vec<Vec<(Address, String, usize)>> = if parallel {
             use rayon::prelude::*;
             sites.par_iter().enumerate().map(site_ips).collect()
         } else {
             sites.iter().enumerate().map(site_ips).collect()
         };
         let mut lan_ips: HashMap<(IpAddr, String), Vec<usize>> = HashMap::new();
-        for (ip, vnet, i) in found.into_iter().flatten() {
-            let sites = lan_ips.entry((ip, vnet)).or_default();
-            if !sites.contains(&i) {
-                sites.push(i);
+        let mut lan_texts = Vec::new();
+        for (address, vnet, site) in found.into_iter().flatten() {
+            match address {
+                Address::Ip(ip) => {
+                    let sites = lan_ips.entry((ip, vnet)).or_default();
+                    if !sites.contains(&site) {
+                        sites.push(site);
+                    }
+                }
+                Address::Text(text, file) => lan_texts.push(LanText {
+                    text,
+                    file,
+                    vnet,
+                    site,
+                }),
             }
         }
-        let site_vnets = lan_ips.keys().map(|(_, vnet)| vnet.clone()).collect();
+        let site_vnets = lan_ips
+            .keys()
+            .map(|(_, vnet)| vnet)
+            .chain(lan_texts.iter().map(|t| &t.vnet))
+            .cloned()
+            .collect();
         let mut table_vnets: HashMap<String, Vec<String>> = HashMap::new();
         let mut peers: HashMap<String, Vec<String>> = HashMap::new();
-        if lan_ips.is_empty() {
+        if lan_ips.is_empty() && lan_texts.is_empty() {
             return RouteTargets {
                 lan_ips,
+                lan_texts,
                 site_vnets,
                 table_vnets,
                 peers,
@@ -1657,6 +1713,7 @@ impl RouteTargets {
         }
         RouteTargets {
             lan_ips,
+            lan_texts,
             site_vnets,
             table_vnets,
             peers,
@@ -1672,6 +1729,63 @@ impl RouteTargets {
                 .chain(peered)
                 .any(|home| self.site_vnets.contains(home))
         })
+    }
+
+    /// The VNETs a route table serving `vnets` reaches: those and the VNETs peered with them.
+    fn reached<'s>(&'s self, vnets: &'s [String]) -> impl Iterator<Item = &'s String> + 's {
+        vnets.iter().flat_map(|v| {
+            let peered = self.peers.get(v).map(Vec::as_slice).unwrap_or(&[]);
+            std::iter::once(v).chain(peered)
+        })
+    }
+
+    /// [`RouteTargets::sites_for`] for a next hop known only at deployment (`hop`, an
+    /// expression of template `file`): the vSocket LAN IPs reached are compared by what their
+    /// texts spell out. The same expression in one template is one value.
+    fn sites_for_text(
+        &self,
+        hop: &str,
+        file: azlint_source::FileId,
+        vnets: &[String],
+    ) -> TextMatch {
+        let reached: Vec<&String> = self.reached(vnets).collect();
+        let mut sites = Vec::new();
+        let mut undecided = false;
+        for t in self.lan_texts.iter().filter(|t| reached.contains(&&t.vnet)) {
+            match azlint_arm::text::compare(hop, &t.text, t.file == file) {
+                Some(true) => sites.push(t.site),
+                Some(false) => {}
+                None => undecided = true,
+            }
+        }
+        for ((ip, _), _) in self
+            .lan_ips
+            .iter()
+            .filter(|((_, v), _)| reached.contains(&v))
+        {
+            if azlint_arm::text::compare(hop, &ip.to_string(), true) != Some(false) {
+                undecided = true;
+            }
+        }
+        match (sites.is_empty(), undecided) {
+            (false, _) => TextMatch::Sites(sites),
+            (true, false) => TextMatch::None,
+            (true, true) => TextMatch::Unknown,
+        }
+    }
+
+    /// A LAN IP known only at deployment, reached from a route table serving `vnets`, that
+    /// the literal next hop `ip` may be.
+    fn may_be_text(&self, ip: &str, vnets: &[String]) -> Option<&str> {
+        if self.lan_texts.is_empty() {
+            return None;
+        }
+        let reached: Vec<&String> = self.reached(vnets).collect();
+        self.lan_texts
+            .iter()
+            .filter(|t| reached.contains(&&t.vnet))
+            .find(|t| azlint_arm::text::compare(ip, &t.text, false).is_none())
+            .map(|t| t.text.as_str())
     }
 
     /// The sites whose vSocket owns `ip`, seen from a route table serving `vnets`: the
@@ -1706,34 +1820,70 @@ fn route_vsocket<'a>(cx: &Context<'a>, route: ResIdx, floating: bool) -> FactAns
         // A route table no subnet uses sends nothing anywhere.
         return known(Vec::new());
     };
-    let mut hops: Vec<Value<'a>> = Vec::new();
+    // Each next hop, and what a finding points at: the address, or the ECMP list it is in
+    // (one finding for the list, as the route sets it as a whole).
+    let mut hops: Vec<(Value<'a>, Value<'a>)> = Vec::new();
     // A next hop known only after deployment (a module's output, an unset parameter): where
     // the table reaches a vSocket, whether it is one's own LAN IP cannot be told.
     let mut unknown_hop = None;
     match inv.prop(route, &["nextHopIpAddress"]) {
-        Lookup::Found(v) => hops.push(v),
+        Lookup::Found(v) => hops.push((v, v)),
+        // An address a template builds is compared by what its text spells out (below).
+        Lookup::Unknown(Unknown { at: Some(v), .. }) if v.is_string() => hops.push((v, v)),
         Lookup::Unknown(u) => unknown_hop = Some(u),
         Lookup::Absent => {}
     }
     match inv.prop(route, &["nextHopIpAddresses"]) {
-        Lookup::Found(list) => hops.extend(list.elements()),
+        Lookup::Found(list) => hops.extend(list.elements().map(|v| (v, list))),
         Lookup::Unknown(u) => unknown_hop = unknown_hop.or(Some(u)),
         Lookup::Absent => {}
     }
     let mut out = Vec::new();
     let mut sites: Vec<usize> = Vec::new();
-    for v in hops {
-        if let Some(u) = azlint_inventory::unknown_value(inv.document_of(route), v) {
-            unknown_hop.get_or_insert(u);
+    // A literal next hop that a LAN IP known only at deployment may be.
+    let mut unknown_lan = None;
+    let doc = inv.document_of(route);
+    let point = |out: &mut Vec<Item<'a>>, at: Value<'a>| {
+        if !out
+            .iter()
+            .any(|i: &Item<'a>| i.at.is_some_and(|p| p.index() == at.index()))
+        {
+            out.push(item(cx, route, at));
+        }
+    };
+    for (v, at) in hops {
+        if let Some(u) = azlint_inventory::unknown_value(doc, v) {
+            let hop = v.as_str().unwrap_or_default();
+            match targets.sites_for_text(&hop, doc.file, vnets) {
+                TextMatch::Sites(found) => {
+                    point(&mut out, at);
+                    sites.extend(found);
+                }
+                TextMatch::None => {}
+                TextMatch::Unknown => {
+                    unknown_hop.get_or_insert(u);
+                }
+            }
             continue;
         }
-        let Some(ip) = v.as_str().and_then(|s| s.trim().parse::<IpAddr>().ok()) else {
+        let Some(text) = v.as_str() else {
+            continue;
+        };
+        let Ok(ip) = text.trim().parse::<IpAddr>() else {
             continue;
         };
         let found = targets.sites_for(ip, vnets);
         if !found.is_empty() {
-            out.push(item(cx, route, v));
+            point(&mut out, at);
             sites.extend(found);
+        } else if let Some(lan) = targets.may_be_text(text.trim(), vnets) {
+            unknown_lan.get_or_insert(Unknown {
+                reason: format!(
+                    "whether {} is a vSocket's own LAN IP is known only at deployment (`{lan}`)",
+                    text.trim()
+                ),
+                at: Some(v),
+            });
         }
     }
     // A vSocket alone in its site in the inputs: a standalone vSocket is routed to its own LAN
@@ -1754,6 +1904,9 @@ fn route_vsocket<'a>(cx: &Context<'a>, route: ResIdx, floating: bool) -> FactAns
                 ),
                 at: u.at,
             });
+        }
+        if let Some(u) = unknown_lan {
+            return FactAnswer::Unknown(u);
         }
     }
     if !floating {
@@ -1792,7 +1945,11 @@ mod tests {
         for case in ["fire", "silent"] {
             for entry in std::fs::read_dir(format!("{dir}/{case}")).expect("fixtures") {
                 let path = entry.expect("fixture").path();
-                if path.extension().is_some_and(|e| e == "json") {
+                // (Templates need evaluating first: the fixture tests run them.)
+                let template = path
+                    .file_name()
+                    .is_some_and(|n| n.to_string_lossy().starts_with("template-"));
+                if path.extension().is_some_and(|e| e == "json") && !template {
                     files.push(path);
                 }
             }
