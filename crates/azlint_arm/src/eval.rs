@@ -586,6 +586,21 @@ impl<'t> Scope<'t> {
             "equals",
             "shallowmerge",
         ];
+        // A resource whose id is known only at deployment: its reference is named as a
+        // literal id's is, so that two references to one resource (and the principal of one
+        // identity) are one value, and their ids can still be compared.
+        if let (true, Some(Val::Unknown(target))) = (lower == "reference", args.first()) {
+            let symbol = if args
+                .get(2)
+                .and_then(Val::as_str)
+                .is_some_and(|s| s.eq_ignore_ascii_case("full"))
+            {
+                format!("reference({}, 'Full')", target.symbol)
+            } else {
+                format!("reference({}, 'Full').properties", target.symbol)
+            };
+            return Ok(Val::unknown(target.reason.clone(), symbol));
+        }
         if let Some(Val::Unknown(u)) = args
             .iter()
             .find(|a| a.is_unknown())

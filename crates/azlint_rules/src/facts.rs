@@ -236,14 +236,14 @@ pub fn fact<'a>(cx: &Context<'a>, name: &str, res: ResIdx, _current: Value<'a>) 
             }
             // The HA identities' ids, for principals known only after deployment that name
             // their identity (`reference('<id>').principalId`).
-            let ha_identities: Vec<String> = if ha.is_empty() {
+            let ha_identities: Vec<(String, Option<azlint_source::FileId>)> = if ha.is_empty() {
                 Vec::new()
             } else {
                 match fact(cx, "site.primary.identities", res, _current) {
                     FactAnswer::Known(items) => items
                         .iter()
                         .filter_map(|i| match &i.scalar {
-                            Scalar::Str(t) => Some(id_key(t)),
+                            Scalar::Str(t) => Some((id_key(t), i.file)),
                             _ => None,
                         })
                         .collect(),
@@ -260,12 +260,30 @@ pub fn fact<'a>(cx: &Context<'a>, name: &str, res: ResIdx, _current: Value<'a>) 
                 {
                     return Some(false);
                 }
-                // The principal of an identity named by id: another identity's, or not.
-                if let Some(id) = crate::condition::literal_reference_id(p) {
-                    return Some(!ha_identities.contains(&id_key(id)));
+                // The principal of an identity named by id: another identity's, or not. Ids
+                // known only at deployment compare by what they spell out (two identities
+                // `concat(parameters('site'), '-ha')` and `...'-backup'` are two); a principal
+                // id belongs to one identity.
+                if let Some(target) = crate::condition::principal_target(p) {
+                    let file = Some(inv.document_of(a.res).file);
+                    let mut decided = Some(true);
+                    for (id, from) in &ha_identities {
+                        let one_template = from.is_none() || *from == file;
+                        let same = if is_expression_text(&target) || is_expression_text(id) {
+                            azlint_arm::text::compare(&target, id, one_template)
+                        } else {
+                            Some(id_key(&target) == *id)
+                        };
+                        match same {
+                            Some(true) => return Some(false),
+                            Some(false) => {}
+                            None => decided = None,
+                        }
+                    }
+                    return decided;
                 }
                 let unknown_symbol = |s: &str| {
-                    is_expression_text(s) && crate::condition::literal_reference_id(s).is_none()
+                    is_expression_text(s) && crate::condition::principal_target(s).is_none()
                 };
                 if unknown_symbol(p) || ha.iter().any(|h| unknown_symbol(h)) {
                     return None;
@@ -909,10 +927,18 @@ fn site_fact<'a>(cx: &Context<'a>, site: &Site, name: &str, res: ResIdx) -> Fact
                 // deployment (`reference(identity).principalId`, canonical), for an identity
                 // the inputs do not hold.
                 let template_symbol = key.as_str().map(|k| {
-                    format!(
-                        "[reference('{}', 'full').properties.principalid]",
-                        id_key(&k)
-                    )
+                    let k = k.trim();
+                    match k.strip_prefix('[').and_then(|e| e.strip_suffix(']')) {
+                        // An identity whose id is known only at deployment.
+                        Some(e) if is_expression_text(k) => format!(
+                            "[reference({}, 'full').properties.principalid]",
+                            e.trim().to_lowercase()
+                        ),
+                        _ => format!(
+                            "[reference('{}', 'full').properties.principalid]",
+                            id_key(k)
+                        ),
+                    }
                 });
                 // The identity resource knows its principal; the VM's copy may be null.
                 // Before deployment, the principal is a symbol that role assignments of the
