@@ -747,6 +747,21 @@ impl Expander {
                 .get_ignore_case("name")
                 .and_then(|n| scope.eval_value(n).ok());
             let _ = scope.take_touched();
+            // A top-level resource named only at deployment: `resourceInfo()` gives the id the
+            // resource itself is given (`resourceId('<type>', <name>)`, see `resources`), so
+            // that a VM naming its NIC `resourceInfo('nic').id` finds it.
+            if let (Some(symbol), Some(Val::Str(ty)), Some(Val::Unknown(u))) = (&symbol, &ty, &name)
+            {
+                let elsewhere = ["scope", "resourceGroup", "subscriptionId"]
+                    .iter()
+                    .any(|k| r.get_ignore_case(k).is_some());
+                if !elsewhere && ty.matches('/').count() == 1 {
+                    let id = format!("resourceId({}, {})", render(&Val::str(&**ty)), u.symbol);
+                    let id = Val::unknown(u.reason.clone(), id);
+                    declare_info(r, symbol, id, ty, Val::Unknown(u.clone()), scope);
+                }
+                continue;
+            }
             if let (Some(Val::Str(ty)), Some(Val::Str(name))) = (ty, name) {
                 if !ty.contains('/') || ty.matches('/').count() != name.matches('/').count() + 1 {
                     continue;
@@ -771,7 +786,7 @@ impl Expander {
                 let id = resource_id(&ty, &name, None, at.as_ref().unwrap_or(&scope.deployment));
                 declare_list(r, &ty, &id, scope);
                 if let Some(symbol) = &symbol {
-                    declare_info(r, symbol, &id, &ty, &name, scope);
+                    declare_info(r, symbol, Val::str(&*id), &ty, Val::str(&*name), scope);
                 }
                 let id = id.to_lowercase();
                 if let Some(symbol) = symbol {
@@ -1378,7 +1393,14 @@ fn declare_copies<'t>(symbol: &str, copy: Value<'t>, r: Value<'t>, scope: &mut S
         if let (Some(Val::Str(ty)), Some(Val::Str(own))) = (ty, own) {
             let id = resource_id(&ty, &own, None, &scope.deployment);
             declare_list(r, &ty, &id, scope);
-            declare_info(r, &format!("{symbol}[{i}]"), &id, &ty, &own, scope);
+            declare_info(
+                r,
+                &format!("{symbol}[{i}]"),
+                Val::str(&*id),
+                &ty,
+                Val::str(&*own),
+                scope,
+            );
             name_copy(scope, symbol, i, &id);
         }
         scope.pop_copy();
@@ -1457,9 +1479,9 @@ fn name_copy(scope: &mut Scope<'_>, symbol: &str, i: i64, id: &str) {
 fn declare_info<'t>(
     r: Value<'t>,
     symbol: &str,
-    id: &str,
+    id: Val,
     ty: &str,
-    name: &str,
+    name: Val,
     scope: &mut Scope<'t>,
 ) {
     let api = r
@@ -1467,8 +1489,8 @@ fn declare_info<'t>(
         .and_then(|a| scope.eval_value(a).ok());
     let _ = scope.take_touched();
     let mut info = Obj::with_capacity(4);
-    info.push("id", Val::str(id));
-    info.push("name", Val::str(name));
+    info.push("id", id);
+    info.push("name", name);
     info.push("type", Val::str(ty));
     if let Some(api) = api {
         info.push("apiVersion", api);
@@ -2064,9 +2086,11 @@ mod tests {
             })
         );
         assert_eq!(x["outputs"]["copy"]["value"], "nic1");
+        // A resource named only at deployment: the id it is given itself, which other
+        // resources name it by.
         assert_eq!(
             x["outputs"]["unknown"]["value"]["expression"],
-            "[resourceInfo('unnamed').id]"
+            "[resourceId('Microsoft.Network/routeTables', parameters('later'))]"
         );
     }
 
