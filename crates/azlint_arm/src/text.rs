@@ -66,6 +66,15 @@ pub fn compare(a: &str, b: &str, one_template: bool) -> Option<bool> {
     }
 }
 
+/// The first character of a string known only at deployment, when its expression spells it
+/// out (`[format('Microsoft.Network/networkInterfaces/{0}', ...)]`: `m`); lower-cased.
+pub fn known_start(s: &str) -> Option<char> {
+    match tokens(&pieces_of(s)).first() {
+        Some(Token::Char(c)) => Some(*c),
+        _ => None,
+    }
+}
+
 #[derive(Debug)]
 enum Token<'p> {
     Char(char),
@@ -331,6 +340,19 @@ mod tests {
         // Of a parameter, `string()` is another expression: nothing is decided.
         let param = "[concat(parameters('lanPrefix'), '.', string(parameters('host')))]";
         assert_eq!(compare(param, secondary, true), None);
+    }
+
+    #[test]
+    fn the_start_of_a_scope() {
+        let relative = "[format('Microsoft.Network/networkInterfaces/{0}-lan', parameters('s'))]";
+        assert_eq!(super::known_start(relative), Some('m'));
+        let id = "[resourceId('Microsoft.Network/networkInterfaces', parameters('s'))]";
+        assert_eq!(super::known_start(id), Some('/'));
+        assert_eq!(super::known_start("[parameters('scope')]"), None);
+        assert_eq!(
+            super::known_start("[concat('', parameters('scope'))]"),
+            None
+        );
     }
 
     #[test]

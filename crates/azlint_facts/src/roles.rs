@@ -2,7 +2,7 @@
 
 use std::borrow::Cow;
 
-use azlint_inventory::{id_key, symbol, DocId, Inventory, Lookup, ResIdx};
+use azlint_inventory::{id_key, is_expression_text, symbol, DocId, Inventory, Lookup, ResIdx};
 use azlint_source::KeySet;
 
 use crate::ROLE_ASSIGNMENT;
@@ -71,8 +71,73 @@ fn exported_principal(inv: &Inventory, symbol: &str) -> Option<String> {
     }
 }
 
-/// Reads one role assignment; `None` when it lacks a principal, a role or a scope.
-fn assignment(inv: &Inventory, res: ResIdx) -> Option<RoleAssignment> {
+/// What reading a role assignment finds.
+enum Read {
+    /// Its principal, role and scope.
+    Placed(RoleAssignment),
+    /// A template's assignment whose scope is known only at deployment: `scope` is the
+    /// expression of the id it names, whose known parts may still say which resource it is.
+    ByExpression(RoleAssignment),
+    /// It lacks a principal, a role or a scope.
+    Unread,
+}
+
+/// A role assignment's scope written as an expression, as an absolute id: a template's
+/// extension resource names a resource of its own group by `<type>/<name>`.
+fn absolute_scope(expression: &str) -> Option<String> {
+    let inner = expression
+        .trim()
+        .strip_prefix('[')?
+        .strip_suffix(']')?
+        .trim();
+    match azlint_arm::text::known_start(expression)? {
+        '/' => Some(expression.trim().to_lowercase()),
+        _ => Some(format!(
+            "[concat('/subscriptions/', subscription().subscriptionid, '/resourcegroups/', resourcegroup().name, '/providers/', {})]",
+            inner.to_lowercase()
+        )),
+    }
+}
+
+/// Places an assignment whose scope is an expression (`scope`, absolute) at the resource of
+/// its own template whose id it certainly is. `None` when there is none: one of another
+/// template or export, the resource group, a resource the inputs do not hold, all may be it.
+fn place_by_expression(inv: &Inventory, res: ResIdx, scope: &str) -> Option<String> {
+    let doc = inv.resource(res).place.doc;
+    for r in 0..inv.len() as ResIdx {
+        if r == res || inv.resource(r).place.doc != doc {
+            continue;
+        }
+        let Some(id) = inv.id(r) else {
+            continue;
+        };
+        if azlint_arm::text::compare(scope, &id, true) == Some(true) {
+            return inv.resource(r).key.as_deref().map(str::to_string);
+        }
+    }
+    None
+}
+
+/// Reads one role assignment.
+fn assignment(inv: &Inventory, res: ResIdx) -> Read {
+    let Some(mut a) = assignment_as_written(inv, res) else {
+        return Read::Unread;
+    };
+    if !a.scope.starts_with('[') {
+        return Read::Placed(a);
+    }
+    match absolute_scope(&a.scope) {
+        Some(scope) => {
+            a.scope = scope;
+            Read::ByExpression(a)
+        }
+        None => Read::Unread,
+    }
+}
+
+/// Reads one role assignment as written; `None` when it lacks a principal, a role or a
+/// scope. A scope known only at deployment is its expression.
+fn assignment_as_written(inv: &Inventory, res: ResIdx) -> Option<RoleAssignment> {
     // PowerShell's `Get-AzRoleAssignment` writes the principal as `ObjectId` and its type as
     // `ObjectType`, and the role definition as its bare GUID.
     const KEYS: KeySet<6> = KeySet::new([
@@ -109,10 +174,14 @@ fn assignment(inv: &Inventory, res: ResIdx) -> Option<RoleAssignment> {
         other => other,
     };
     // A scope known only at deployment: the id, which the template's evaluation gave without
-    // it, does not say where the assignment is.
-    if matches!(scope, Lookup::Unknown(_)) {
-        return None;
-    }
+    // it, does not say where the assignment is; the expression may.
+    let scope = match scope {
+        Lookup::Unknown(u) => match u.at.and_then(|v| v.as_str()) {
+            Some(e) if is_expression_text(&e) => Lookup::Found(u.at?),
+            _ => return None,
+        },
+        other => other,
+    };
     let scope = text(scope).map(|s| id_key(&s)).or_else(|| {
         let id = inv.id(res)?;
         let lower = id.to_ascii_lowercase();
@@ -143,7 +212,16 @@ impl Roles {
     pub fn collect(inv: &Inventory) -> Roles {
         // Assignments are independent: read them in parallel (in input order), each in one
         // pass over its properties. Large exports hold one or more per vSocket NIC.
-        let read = inv.map_resources(inv.of_type(ROLE_ASSIGNMENT), |res| assignment(inv, res));
+        let read = inv.map_resources(inv.of_type(ROLE_ASSIGNMENT), |res| {
+            match assignment(inv, res) {
+                Read::Placed(a) => Some(a),
+                Read::ByExpression(mut a) => place_by_expression(inv, res, &a.scope).map(|s| {
+                    a.scope = s;
+                    a
+                }),
+                Read::Unread => None,
+            }
+        });
         let mut unplaced_list = inv
             .of_type(ROLE_ASSIGNMENT)
             .iter()
