@@ -327,7 +327,7 @@ fn incomplete_site(inventory: &Inventory, facts: &Facts, site: &Site) -> Option<
     let vm = site.primary()?;
     let missing = facts.missing_references(inventory, site);
     if missing.is_empty() {
-        return None;
+        return unknown_nics(inventory, facts, site);
     }
     let name = inventory.name(vm)?;
     let shown: Vec<String> = missing
@@ -355,6 +355,36 @@ fn incomplete_site(inventory: &Inventory, facts: &Facts, site: &Site) -> Option<
         "export them too and lint them together (az resource show --ids {})",
         missing.first().map(String::as_str).unwrap_or("ID")
     ))
+    .cannot_tell();
+    f.resource_id = inventory.id(vm);
+    Some(f)
+}
+
+/// A note for a site whose VMs name NICs by ids known only at deployment that azlint cannot
+/// match to a NIC of the template: the checks of those NICs do not run, which a user must hear.
+fn unknown_nics(inventory: &Inventory, facts: &Facts, site: &Site) -> Option<Finding> {
+    let vm = site.primary()?;
+    let unknown = facts.unknown_references(inventory, site);
+    let first = unknown.first()?;
+    let name = inventory.name(vm)?;
+    let more = match unknown.len() {
+        1 => String::new(),
+        n => format!(" and {} more", n - 1),
+    };
+    let file = inventory.document_of(vm).file;
+    let mut f = Finding::new(
+        input::SITE_INCOMPLETE,
+        Severity::Note,
+        format!(
+            "cannot tell whether the site of `{}` passes the checks of its NICs: its vSockets name NIC `{}`{more} by an id known only at deployment, which azlint cannot match to a NIC of the template",
+            printable(&name.as_str().unwrap_or_default()),
+            printable(first),
+        ),
+        Label::new(file, name.span()).with_message("its NICs are not known"),
+    )
+    .with_help(
+        "give the template's parameters values (--parameters FILE, or -p NAME=VALUE), or lint the deployed resources (az resource show --ids ...)",
+    )
     .cannot_tell();
     f.resource_id = inventory.id(vm);
     Some(f)

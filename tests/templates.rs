@@ -1185,6 +1185,68 @@ fn a_resource_named_only_at_deployment_is_found_by_its_expression_in_its_own_tem
 }
 
 #[test]
+fn copies_named_only_at_deployment_are_found_by_resource_info() {
+    // Bicep's `lanNics[0].id` for a NIC loop whose names use `siteName`, with no value:
+    // `resourceInfo('lanNics[0]').id` is the id the first copy is given.
+    let template = std::fs::read_to_string(
+        "fixtures/rules/ip-forwarding-off/fire/template-v2-resourceinfo-nic.json",
+    )
+    .expect("fixture");
+    let looped = template.replace(
+        "[resourceInfo('lanSecondary').id]",
+        "[resourceInfo('lanNics[0]').id]",
+    );
+    let looped = looped.replace(
+        "\"lanSecondary\": {",
+        "\"lanNics\": {\"copy\": {\"name\": \"lanNics\", \"count\": 1},",
+    );
+    assert_ne!(looped, template, "the fixture names its NIC lanSecondary");
+    let dir = scratch(&[("site.json", &looped)]);
+    let run = run_in(&dir, &["check", "--format", "json", "site.json"]);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    let f = run.finding("HA019");
+    assert_eq!(f["location"]["start"]["line"], 302, "{f}");
+}
+
+#[test]
+fn a_nic_named_by_an_unknown_id_is_cannot_tell_not_a_pass() {
+    // The secondary names its LAN NIC by a parameter without a value: which NIC that is, and
+    // so every check of it, is known only at deployment. It must not pass in silence.
+    let template = std::fs::read_to_string(
+        "fixtures/rules/ip-forwarding-off/fire/template-v2-resourceinfo-nic.json",
+    )
+    .expect("fixture");
+    let unknown = template
+        .replace(
+            "[resourceInfo('lanSecondary').id]",
+            "[parameters('lanNicId')]",
+        )
+        .replace(
+            "\"parameters\": {",
+            "\"parameters\": {\"lanNicId\": {\"type\": \"string\"},",
+        );
+    let dir = scratch(&[("site.json", &unknown)]);
+    let run = run_in(
+        &dir,
+        &["check", "--show-unknown", "--format", "json", "site.json"],
+    );
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    let notes: Vec<String> = run.json()["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["code"] == "IN012")
+        .map(|f| f["message"].as_str().unwrap_or_default().to_string())
+        .collect();
+    assert_eq!(notes.len(), 1, "{}", run.stdout);
+    assert!(
+        notes[0].contains("[parameters('lanNicId')]"),
+        "{}",
+        notes[0]
+    );
+}
+
+#[test]
 fn the_subnets_of_a_vnet_named_only_at_deployment_are_found() {
     // The NICs name their subnets `resourceId('.../subnets', parameters('vnetName'), ...)`;
     // the VNET declares them under that name: the network checks are decided.

@@ -752,12 +752,7 @@ impl Expander {
             // that a VM naming its NIC `resourceInfo('nic').id` finds it.
             if let (Some(symbol), Some(Val::Str(ty)), Some(Val::Unknown(u))) = (&symbol, &ty, &name)
             {
-                let elsewhere = ["scope", "resourceGroup", "subscriptionId"]
-                    .iter()
-                    .any(|k| r.get_ignore_case(k).is_some());
-                if !elsewhere && ty.matches('/').count() == 1 {
-                    let id = format!("resourceId({}, {})", render(&Val::str(&**ty)), u.symbol);
-                    let id = Val::unknown(u.reason.clone(), id);
+                if let Some(id) = id_named_at_deployment(r, ty, u) {
                     declare_info(r, symbol, id, ty, Val::Unknown(u.clone()), scope);
                 }
                 continue;
@@ -1390,6 +1385,12 @@ fn declare_copies<'t>(symbol: &str, copy: Value<'t>, r: Value<'t>, scope: &mut S
             .get_ignore_case("name")
             .and_then(|n| scope.eval_value(n).ok());
         let _ = scope.take_touched();
+        if let (Some(Val::Str(ty)), Some(Val::Unknown(u))) = (&ty, &own) {
+            if let Some(id) = id_named_at_deployment(r, ty, u) {
+                let own = Val::Unknown(u.clone());
+                declare_info(r, &format!("{symbol}[{i}]"), id, ty, own, scope);
+            }
+        }
         if let (Some(Val::Str(ty)), Some(Val::Str(own))) = (ty, own) {
             let id = resource_id(&ty, &own, None, &scope.deployment);
             declare_list(r, &ty, &id, scope);
@@ -1405,6 +1406,20 @@ fn declare_copies<'t>(symbol: &str, copy: Value<'t>, r: Value<'t>, scope: &mut S
         }
         scope.pop_copy();
     }
+}
+
+/// The id of a top-level resource `r` of type `ty` whose name (`name`) is known only at
+/// deployment: `resourceId('<type>', <name>)`, which `resources` gives the resource itself
+/// and other resources name it by. `None` for a resource deployed elsewhere (its `scope`,
+/// `resourceGroup` or `subscriptionId` says where) or a child resource.
+fn id_named_at_deployment(r: Value<'_>, ty: &str, name: &crate::Unknown) -> Option<Val> {
+    let elsewhere = ["scope", "resourceGroup", "subscriptionId"]
+        .iter()
+        .any(|k| r.get_ignore_case(k).is_some());
+    (!elsewhere && ty.matches('/').count() == 1).then(|| {
+        let id = format!("resourceId({}, {})", render(&Val::str(ty)), name.symbol);
+        Val::unknown(name.reason.clone(), id)
+    })
 }
 
 /// A VNET's subnets and a NIC's IP configurations are known to `reference()` of it from any

@@ -325,6 +325,34 @@ impl Facts {
         out
     }
 
+    /// NICs a site's VMs name by ids known only at deployment that no resource of the inputs
+    /// has (`resourceInfo('nics[0]').id` of a NIC whose name is unknown), each once, as written:
+    /// the checks of those NICs cannot run, and nothing else would say so.
+    pub fn unknown_references(&self, inv: &Inventory, site: &Site) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for &vm in site
+            .vms
+            .iter()
+            .filter(|vm| self.unresolved_vms.binary_search(vm).is_ok())
+        {
+            if let Lookup::Found(list) = inv.prop(vm, &["networkProfile", "networkInterfaces"]) {
+                for r in list.elements() {
+                    let Some(id) = r.get_ignore_case("id").and_then(|i| i.as_str()) else {
+                        continue;
+                    };
+                    let id = id.trim();
+                    if is_expression_text(id)
+                        && inv.get_in(vm, id).is_none()
+                        && !out.iter().any(|o| o == id)
+                    {
+                        out.push(id.to_string());
+                    }
+                }
+            }
+        }
+        out
+    }
+
     /// Whether HA rules check this NIC.
     pub fn nic_in_scope(&self, nic: ResIdx) -> bool {
         self.scope == Scope::Everything || self.vsocket_nics.contains(&nic)
