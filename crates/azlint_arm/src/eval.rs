@@ -590,16 +590,11 @@ impl<'t> Scope<'t> {
         // literal id's is, so that two references to one resource (and the principal of one
         // identity) are one value, and their ids can still be compared.
         if let (true, Some(Val::Unknown(target))) = (lower == "reference", args.first()) {
-            let symbol = if args
+            let full = args
                 .get(2)
                 .and_then(Val::as_str)
-                .is_some_and(|s| s.eq_ignore_ascii_case("full"))
-            {
-                format!("reference({}, 'Full')", target.symbol)
-            } else {
-                format!("reference({}, 'Full').properties", target.symbol)
-            };
-            return Ok(Val::unknown(target.reason.clone(), symbol));
+                .is_some_and(|s| s.eq_ignore_ascii_case("full"));
+            return Ok(reference_by_expression(target, full));
         }
         if let Some(Val::Unknown(u)) = args
             .iter()
@@ -980,6 +975,20 @@ impl<'t> Scope<'t> {
                 }
             }
             "reference" => {
+                // A symbolic name of a resource named only at deployment: its reference is
+                // named by the id it is given, as a reference of that id is (see `call`).
+                if let Some(Val::Unknown(id)) = args
+                    .first()
+                    .and_then(Val::as_str)
+                    .and_then(|s| self.infos.get(&s.to_lowercase()))
+                    .and_then(|info| property(info, "id").ok())
+                {
+                    let full = args
+                        .get(2)
+                        .and_then(Val::as_str)
+                        .is_some_and(|s| s.eq_ignore_ascii_case("full"));
+                    return Ok(Some(reference_by_expression(&id, full)));
+                }
                 let target = match args.first() {
                     Some(Val::Str(s)) => self.canonical_target(s),
                     _ => return Err(err("`reference()` needs a resource name or id".into())),
@@ -1305,6 +1314,17 @@ fn provider_path(rest: &[String]) -> Result<String, String> {
 
 fn escape(s: &str) -> String {
     s.replace('\'', "''")
+}
+
+/// `reference()` of a resource whose id (`target`) is known only at deployment: named as a
+/// literal id's reference is, `reference(<id>, 'Full')` (`.properties` unless `full`).
+fn reference_by_expression(target: &crate::Unknown, full: bool) -> Val {
+    let symbol = if full {
+        format!("reference({}, 'Full')", target.symbol)
+    } else {
+        format!("reference({}, 'Full').properties", target.symbol)
+    };
+    Val::unknown(target.reason.clone(), symbol)
 }
 
 /// A value as template-language text, for the symbols of unknowns.

@@ -480,7 +480,11 @@ impl<'a> Item<'a> {
                 // A value of an evaluated template known only after deployment: say what it
                 // stands for rather than print the expression.
                 let written = self.at.and_then(|v| v.as_str());
-                symbol_display(written.as_deref().unwrap_or(s)).unwrap_or_else(|| s.to_string())
+                written
+                    .as_deref()
+                    .and_then(symbol_display)
+                    .or_else(|| symbol_display(s))
+                    .unwrap_or_else(|| s.to_string())
             }
             Scalar::Num(n) => n.to_string(),
             Scalar::Bool(b) => b.to_string(),
@@ -1098,6 +1102,20 @@ fn same(a: &Item<'_>, b: &Item<'_>) -> Option<bool> {
         return match (symbol_of(a), a.file, b.file) {
             (Some(x), Some(fa), Some(fb)) if fa != fb && !is_literal_reference(x) => None,
             _ => Some(true),
+        };
+    }
+    // Principals known only after deployment are those of their identities: one identity's,
+    // however its id is spelled; two identities' when their ids differ.
+    if let (Some(x), Some(y)) = (
+        symbol_of(a).and_then(principal_target),
+        symbol_of(b).and_then(principal_target),
+    ) {
+        return match (
+            azlint_inventory::is_expression_text(&x),
+            azlint_inventory::is_expression_text(&y),
+        ) {
+            (false, false) => Some(azlint_inventory::id_key(&x) == azlint_inventory::id_key(&y)),
+            _ => azlint_arm::text::compare(&x, &y, one_template(a, b)),
         };
     }
     match (symbol_of(a), symbol_of(b)) {

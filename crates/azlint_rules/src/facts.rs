@@ -984,11 +984,15 @@ fn site_fact<'a>(cx: &Context<'a>, site: &Site, name: &str, res: ResIdx) -> Fact
                     // value, which the template's own role assignments name the same way.
                     // (Only when they do: assignments that name a principal id, from a
                     // parameter, say, cannot be joined to it.)
+                    // (Or one the template declares under a name known only at deployment,
+                    // whose principal its evaluation does not give.)
                     None if template_vm
-                        && identity.is_none()
+                        && identity.is_none_or(|i| inv.document_of(i).is_template())
                         && !cx.facts.roles.deployed
                         && template_symbol.as_ref().is_some_and(|alias| {
-                            cx.facts.roles.assignments.iter().any(|a| a.principal_id == *alias)
+                            cx.facts.roles.assignments.iter().any(|a| {
+                                crate::condition::same_text(alias, &a.principal_id) == Some(true)
+                            })
                         }) =>
                     {
                         if let Some(alias) = template_symbol {
