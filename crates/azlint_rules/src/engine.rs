@@ -269,35 +269,59 @@ fn check_occurrence<'a>(
     }
 }
 
-/// The values the finding points at, and their file: the `atFact` fact's (those in the
-/// resource's own file first, else those in another file: an NSG exported on its own), else
-/// the `at` path's, else the current item (its name, for a resource).
-fn pointed<'a>(rule: &Rule, scope: &Eval<'a, '_>) -> (FileId, Vec<Value<'a>>) {
+/// The values the finding points at, their file, and what `{value}` says: the `atFact`
+/// fact's (those in the resource's own file first, else those in another file: an NSG
+/// exported on its own; `{value}` is the fact's values, which may be parts of what they point
+/// at, one address of an ECMP list), else the `at` path's, else the current item (its name,
+/// for a resource).
+fn pointed<'a>(rule: &Rule, scope: &Eval<'a, '_>) -> (FileId, Vec<Value<'a>>, String) {
+    let shown = |values: &[Value<'a>]| {
+        values
+            .iter()
+            .map(|v| Item::from_value(*v).display())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
     if let Some(name) = &rule.at_fact {
         if let FactAnswer::Known(items) = fact(scope.cx, name, scope.res, scope.current) {
-            let in_file = |file: FileId| -> Vec<Value<'a>> {
-                items
+            let in_file = |file: FileId| {
+                let items: Vec<&Item<'a>> = items
                     .iter()
-                    .filter(|i| i.file == Some(file))
-                    .filter_map(|i| i.at)
-                    .collect()
+                    .filter(|i| i.file == Some(file) && i.at.is_some())
+                    .collect();
+                // (Two values may point at one place: each once.)
+                let mut at: Vec<Value<'a>> = Vec::new();
+                for v in items.iter().filter_map(|i| i.at) {
+                    if !at.iter().any(|a| a.index() == v.index()) {
+                        at.push(v);
+                    }
+                }
+                let value = items
+                    .iter()
+                    .map(|i| i.display())
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                (file, at, value)
             };
             let here = in_file(scope.doc.file);
-            if !here.is_empty() {
-                return (scope.doc.file, here);
+            if !here.1.is_empty() {
+                return here;
             }
             if let Some(other) = items.iter().find(|i| i.at.is_some()).and_then(|i| i.file) {
-                return (other, in_file(other));
+                return in_file(other);
             }
         }
     }
     if let Some(p) = &rule.at {
         let s = p.eval_from(scope.doc, scope.root, scope.props, scope.current);
         if !s.values.is_empty() {
-            return (scope.doc.file, s.values);
+            let value = shown(&s.values);
+            return (scope.doc.file, s.values, value);
         }
     }
-    (scope.doc.file, vec![resource_or_item(scope)])
+    let at = vec![resource_or_item(scope)];
+    let value = shown(&at);
+    (scope.doc.file, at, value)
 }
 
 /// The current item; for the resource itself, its name.
@@ -312,13 +336,8 @@ fn resource_or_item<'a>(scope: &Eval<'a, '_>) -> Value<'a> {
 }
 
 fn finding<'a>(rule: &Rule, cx: &Context<'a>, scope: &Eval<'a, '_>) -> Finding {
-    let (file, at) = pointed(rule, scope);
+    let (file, at, value) = pointed(rule, scope);
     let primary = at[0];
-    let value = at
-        .iter()
-        .map(|v| Item::from_value(*v).display())
-        .collect::<Vec<_>>()
-        .join(", ");
     let render = |t: &str| render(t, cx, scope, &value);
     let mut f = Finding::new(
         (&rule.meta.code, &rule.meta.name),

@@ -1873,20 +1873,18 @@ fn route_vsocket<'a>(cx: &Context<'a>, route: ResIdx, floating: bool) -> FactAns
     // A literal next hop that a LAN IP known only at deployment may be.
     let mut unknown_lan = None;
     let doc = inv.document_of(route);
-    let point = |out: &mut Vec<Item<'a>>, at: Value<'a>| {
-        if !out
-            .iter()
-            .any(|i: &Item<'a>| i.at.is_some_and(|p| p.index() == at.index()))
-        {
-            out.push(item(cx, route, at));
-        }
+    // Pointing at `at` (the address, or its ECMP list), saying the address.
+    let point = |out: &mut Vec<Item<'a>>, v: Value<'a>, at: Value<'a>| {
+        let mut i = item(cx, route, at);
+        i.scalar = Item::from_value(v).scalar;
+        out.push(i);
     };
     for (v, at) in hops {
         if let Some(u) = azlint_inventory::unknown_value(doc, v) {
             let hop = v.as_str().unwrap_or_default();
             match targets.sites_for_text(&hop, doc.file, vnets) {
                 TextMatch::Sites(found) => {
-                    point(&mut out, at);
+                    point(&mut out, v, at);
                     sites.extend(found);
                 }
                 TextMatch::None => {}
@@ -1904,7 +1902,7 @@ fn route_vsocket<'a>(cx: &Context<'a>, route: ResIdx, floating: bool) -> FactAns
         };
         let found = targets.sites_for(ip, vnets);
         if !found.is_empty() {
-            point(&mut out, at);
+            point(&mut out, v, at);
             sites.extend(found);
         } else if let Some(lan) = targets.may_be_text(text.trim(), vnets) {
             unknown_lan.get_or_insert(Unknown {
