@@ -69,6 +69,8 @@ pub fn evaluate(
     let templates: Vec<usize> = (0..ingested.len())
         .filter(|&i| ingested[i].document.shape == Shape::Template)
         .collect();
+    // (Parameter files with no template among the inputs stay silent: a pre-commit hook given
+    // the one file a commit changed lints that file alone.)
     if templates.is_empty() {
         return (findings, evaluated);
     }
@@ -112,6 +114,28 @@ pub fn evaluate(
                 .map(ParamFile::Loaded)
         });
         conventional.push(found);
+    }
+    // A parameter file among the inputs that no template's name claims: with one template and
+    // no `--parameters`, that template's (`azlint check main.json prod.json`, as
+    // `az deployment group create --template-file main.json --parameters prod.json`);
+    // otherwise azlint cannot tell whose it is, and says so.
+    let claimed: Vec<usize> = conventional
+        .iter()
+        .filter_map(|c| match c {
+            Some(ParamFile::Input(i)) => Some(*i),
+            _ => None,
+        })
+        .collect();
+    let unclaimed: Vec<usize> = (0..ingested.len())
+        .filter(|i| ingested[*i].document.shape == Shape::Parameters && !claimed.contains(i))
+        .collect();
+    match (
+        explicit.is_empty(),
+        conventional.as_mut_slice(),
+        unclaimed.as_slice(),
+    ) {
+        (true, [only @ None], &[file]) => *only = Some(ParamFile::Input(file)),
+        _ => findings.extend(unused_parameter_files(ingested, &claimed, args)),
     }
 
     let given = Given {
@@ -663,6 +687,34 @@ fn problem_finding(
         Label::new(template, span).with_message("fails here"),
     )
     .with_help("fix the expression (`azlint expand FILE` shows what the template becomes): Azure rejects a deployment whose expressions fail, and azlint cannot check the values that depend on this one")
+}
+
+/// A warning for each parameter file among the inputs that no template uses (not `claimed`
+/// by one's name, nor given with `--parameters` as well): its values apply to nothing.
+fn unused_parameter_files(
+    ingested: &[Ingested],
+    claimed: &[usize],
+    args: &TemplateArgs,
+) -> Vec<Finding> {
+    let given: Vec<String> = args
+        .parameter_files
+        .iter()
+        .map(|p| p.to_string_lossy().into_owned())
+        .collect();
+    (0..ingested.len())
+        .filter(|i| ingested[*i].document.shape == Shape::Parameters && !claimed.contains(i))
+        .filter(|&i| !given.contains(&ingested[i].document.source.name))
+        .map(|i| {
+            let d = &ingested[i].document;
+            Finding::new(
+                input::UNRECOGNISED,
+                Severity::Warning,
+                "this parameter file applies to no template among the inputs, so its values are not used".to_string(),
+                Label::new(d.file, d.root().span()).with_message("not applied"),
+            )
+            .with_help("give it with --parameters FILE, or name it after its template (TEMPLATE.parameters.json next to TEMPLATE.json); with one template among the inputs, one other parameter file is that template's")
+        })
+        .collect()
 }
 
 /// `dir/NAME.json` -> `dir/NAME.parameters.json`.

@@ -105,6 +105,52 @@ fn an_explicit_parameter_file_replaces_the_conventional_one() {
 }
 
 #[test]
+fn a_parameter_file_next_to_one_template_among_the_inputs_is_its() {
+    // `azlint check main.json prod.json`, as `az deployment group create --template-file
+    // main.json --parameters prod.json`: the template's HA002 comes from prod.json's value.
+    let template = std::fs::read_to_string(TEMPLATE).expect("fixture");
+    let params = std::fs::read_to_string("fixtures/templates/vsocket-vnet.parameters.json")
+        .expect("fixture");
+    let dir = scratch(&[("main.json", &template), ("prod.json", &params)]);
+    let run = run_in(
+        &dir,
+        &["check", "--format", "json", "main.json", "prod.json"],
+    );
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    let f = run.finding("HA002");
+    assert_eq!(f["related"][0]["file"], "prod.json", "{f}");
+
+    // With two templates, whose it is cannot be told: a warning, and neither uses it.
+    let dir = scratch(&[
+        ("main.json", &template),
+        ("other.json", &template),
+        ("prod.json", &params),
+    ]);
+    let run = run_in(
+        &dir,
+        &[
+            "check",
+            "--format",
+            "json",
+            "main.json",
+            "other.json",
+            "prod.json",
+        ],
+    );
+    let f = run.finding("IN003");
+    assert_eq!(f["location"]["file"], "prod.json", "{f}");
+    assert!(
+        run.json()["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .all(|f| f["code"] != "HA002"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
 fn a_parameter_without_a_value_is_cannot_tell() {
     let dir = tempfile::tempdir().expect("temp dir");
     std::fs::copy(TEMPLATE, dir.path().join("t.json")).expect("copy");
