@@ -268,19 +268,9 @@ impl Facts {
                 out.push(id.to_string());
             }
         };
-        // Only the VMs known to list a NIC that is not there are read again.
-        for &vm in site
-            .vms
-            .iter()
-            .filter(|vm| self.unresolved_vms.binary_search(vm).is_ok())
-        {
-            if let Lookup::Found(list) = inv.prop(vm, &["networkProfile", "networkInterfaces"]) {
-                for r in list.elements() {
-                    let id = r.get_ignore_case("id").and_then(|i| i.as_str());
-                    if let Some(id) = id.filter(|id| inv.get(id).is_none()) {
-                        add(&id);
-                    }
-                }
+        for (_, id) in self.unresolved_nic_ids(inv, site) {
+            if inv.get(&id).is_none() {
+                add(&id);
             }
         }
         let mut subnets: Vec<ResIdx> = Vec::new();
@@ -330,24 +320,36 @@ impl Facts {
     /// the checks of those NICs cannot run, and nothing else would say so.
     pub fn unknown_references(&self, inv: &Inventory, site: &Site) -> Vec<String> {
         let mut out: Vec<String> = Vec::new();
+        for (vm, id) in self.unresolved_nic_ids(inv, site) {
+            let id = id.trim();
+            if is_expression_text(id)
+                && inv.get_in(vm, id).is_none()
+                && !out.iter().any(|o| o == id)
+            {
+                out.push(id.to_string());
+            }
+        }
+        out
+    }
+
+    /// The NIC ids, as written, that a site's VMs list when some NIC they list is not found:
+    /// only those VMs are read again.
+    fn unresolved_nic_ids<'i>(
+        &self,
+        inv: &'i Inventory,
+        site: &Site,
+    ) -> Vec<(ResIdx, std::borrow::Cow<'i, str>)> {
+        let mut out = Vec::new();
         for &vm in site
             .vms
             .iter()
             .filter(|vm| self.unresolved_vms.binary_search(vm).is_ok())
         {
             if let Lookup::Found(list) = inv.prop(vm, &["networkProfile", "networkInterfaces"]) {
-                for r in list.elements() {
-                    let Some(id) = r.get_ignore_case("id").and_then(|i| i.as_str()) else {
-                        continue;
-                    };
-                    let id = id.trim();
-                    if is_expression_text(id)
-                        && inv.get_in(vm, id).is_none()
-                        && !out.iter().any(|o| o == id)
-                    {
-                        out.push(id.to_string());
-                    }
-                }
+                out.extend(list.elements().filter_map(|r| {
+                    let id = r.get_ignore_case("id").and_then(|i| i.as_str())?;
+                    Some((vm, id))
+                }));
             }
         }
         out
