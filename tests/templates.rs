@@ -151,6 +151,52 @@ fn a_parameter_file_next_to_one_template_among_the_inputs_is_its() {
 }
 
 #[test]
+fn a_template_that_changes_an_exported_route_is_checked_next_to_the_export() {
+    // The healthy site as exported, and a template that redeploys its LAN route table with
+    // the secondary's own LAN IP as next hop: the template's copy is the defect (HA012 at
+    // its next hop), though the export's copy of the route is read first.
+    let export =
+        std::fs::read_to_string("fixtures/examples/healthy/resources.json").expect("fixture");
+    let template = r#"{
+  "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+  "contentVersion": "1.0.0.0",
+  "parameters": {"lanPrefix": {"type": "string", "defaultValue": "10.20.0"}},
+  "resources": [
+    {
+      "type": "Microsoft.Network/routeTables",
+      "apiVersion": "2024-05-01",
+      "name": "ams-viaCato",
+      "location": "westeurope",
+      "properties": {
+        "routes": [
+          {
+            "name": "default-cato",
+            "properties": {
+              "addressPrefix": "0.0.0.0/0",
+              "nextHopType": "VirtualAppliance",
+              "nextHopIpAddress": "[concat(parameters('lanPrefix'), '.69')]"
+            }
+          }
+        ]
+      }
+    }
+  ]
+}"#;
+    let dir = scratch(&[("resources.json", &export), ("routes.json", template)]);
+    let run = run_in(
+        &dir,
+        &["check", "--format", "json", "resources.json", "routes.json"],
+    );
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    let f = run.finding("HA012");
+    assert_eq!(f["location"]["file"], "routes.json", "{f}");
+    assert_eq!(f["location"]["start"]["line"], 18, "{f}");
+    // The export alone is healthy.
+    let run = run_in(&dir, &["check", "--format", "json", "resources.json"]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+}
+
+#[test]
 fn a_parameter_without_a_value_is_cannot_tell() {
     let dir = tempfile::tempdir().expect("temp dir");
     std::fs::copy(TEMPLATE, dir.path().join("t.json")).expect("copy");

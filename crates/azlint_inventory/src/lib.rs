@@ -546,10 +546,21 @@ impl Inventory {
     /// Looks a property up under the resource's properties (`["dhcpOptions", "dnsServers"]`).
     pub fn prop(&self, idx: ResIdx, path: &[&str]) -> Lookup<'_> {
         let r = &self.resources[idx as usize];
-        let doc = self.document(r.place.doc);
-        let start = match r.props {
+        self.prop_in(
+            Occurrence {
+                place: r.place,
+                props: r.props,
+            },
+            path,
+        )
+    }
+
+    /// [`Inventory::prop`] in one occurrence of a resource ([`Inventory::occurrences`]).
+    pub fn prop_in(&self, o: Occurrence, path: &[&str]) -> Lookup<'_> {
+        let doc = self.document(o.place.doc);
+        let start = match o.props {
             Props::Object(n) => doc.value(n),
-            Props::Flattened => doc.value(r.place.node),
+            Props::Flattened => doc.value(o.place.node),
             Props::Null(n) => {
                 return Lookup::Unknown(Unknown {
                     reason: "its properties are null in this export (`az resource list` does not export properties; use `az resource show --ids ...`)".into(),
