@@ -590,11 +590,7 @@ impl<'t> Scope<'t> {
         // literal id's is, so that two references to one resource (and the principal of one
         // identity) are one value, and their ids can still be compared.
         if let (true, Some(Val::Unknown(target))) = (lower == "reference", args.first()) {
-            let full = args
-                .get(2)
-                .and_then(Val::as_str)
-                .is_some_and(|s| s.eq_ignore_ascii_case("full"));
-            return Ok(reference_by_expression(target, full));
+            return Ok(reference_by_expression(target, full_reference(&args)));
         }
         if let Some(Val::Unknown(u)) = args
             .iter()
@@ -983,20 +979,13 @@ impl<'t> Scope<'t> {
                     .and_then(|s| self.infos.get(&s.to_lowercase()))
                     .and_then(|info| property(info, "id").ok())
                 {
-                    let full = args
-                        .get(2)
-                        .and_then(Val::as_str)
-                        .is_some_and(|s| s.eq_ignore_ascii_case("full"));
-                    return Ok(Some(reference_by_expression(&id, full)));
+                    return Ok(Some(reference_by_expression(&id, full_reference(args))));
                 }
                 let target = match args.first() {
                     Some(Val::Str(s)) => self.canonical_target(s),
                     _ => return Err(err("`reference()` needs a resource name or id".into())),
                 };
-                let full = args
-                    .get(2)
-                    .and_then(Val::as_str)
-                    .is_some_and(|s| s.eq_ignore_ascii_case("full"));
+                let full = full_reference(args);
                 if let Some((props, whole)) = self.results.get(&target) {
                     return Ok(Some(if full { whole.clone() } else { props.clone() }));
                 }
@@ -1314,6 +1303,13 @@ fn provider_path(rest: &[String]) -> Result<String, String> {
 
 fn escape(s: &str) -> String {
     s.replace('\'', "''")
+}
+
+/// Whether `reference(target, apiVersion, 'Full')` asks for the whole resource.
+fn full_reference(args: &[Val]) -> bool {
+    args.get(2)
+        .and_then(Val::as_str)
+        .is_some_and(|s| s.eq_ignore_ascii_case("full"))
 }
 
 /// `reference()` of a resource whose id (`target`) is known only at deployment: named as a

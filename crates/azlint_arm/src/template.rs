@@ -1027,12 +1027,7 @@ impl Expander {
             if let (false, 1, Some((Val::Unknown(u), at))) =
                 (elsewhere, t.matches('/').count(), name)
             {
-                let symbol = format!(
-                    "resourceId({}, {})",
-                    render(&Val::str(t.as_str())),
-                    u.symbol
-                );
-                node.set("id", Node::Leaf(Val::unknown(u.reason.clone(), symbol), at));
+                node.set("id", Node::Leaf(id_of_unknown_name(t, &u), at));
                 if t.eq_ignore_ascii_case("Microsoft.Network/virtualNetworks") {
                     name_subnets(&mut node, &u);
                 }
@@ -1416,10 +1411,14 @@ fn id_named_at_deployment(r: Value<'_>, ty: &str, name: &crate::Unknown) -> Opti
     let elsewhere = ["scope", "resourceGroup", "subscriptionId"]
         .iter()
         .any(|k| r.get_ignore_case(k).is_some());
-    (!elsewhere && ty.matches('/').count() == 1).then(|| {
-        let id = format!("resourceId({}, {})", render(&Val::str(ty)), name.symbol);
-        Val::unknown(name.reason.clone(), id)
-    })
+    (!elsewhere && ty.matches('/').count() == 1).then(|| id_of_unknown_name(ty, name))
+}
+
+/// `resourceId('<type>', <name>)`, known only at deployment, for a top-level resource of the
+/// deployment's group whose name is.
+fn id_of_unknown_name(ty: &str, name: &crate::Unknown) -> Val {
+    let id = format!("resourceId({}, {})", render(&Val::str(ty)), name.symbol);
+    Val::unknown(name.reason.clone(), id)
 }
 
 /// A VNET's subnets and a NIC's IP configurations are known to `reference()` of it from any

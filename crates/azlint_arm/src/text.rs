@@ -75,6 +75,68 @@ pub fn known_start(s: &str) -> Option<char> {
     }
 }
 
+/// The identity a principal known only after deployment belongs to: of
+/// `[reference(<id>, 'Full').properties.principalId]` (as the evaluation names it), the id as
+/// written: a literal id, or an expression in brackets. `None` for any other text.
+pub fn principal_of(s: &str) -> Option<String> {
+    let src = s.trim();
+    let Ok(Parsed::Expr(Expr::Prop { target, name, .. })) = parse_string(src) else {
+        return None;
+    };
+    let Expr::Prop {
+        target: call,
+        name: properties,
+        ..
+    } = *target
+    else {
+        return None;
+    };
+    let Expr::Call {
+        name: function,
+        args,
+        ..
+    } = *call
+    else {
+        return None;
+    };
+    let full = matches!(args.get(1), Some(Expr::Str(f)) if f.eq_ignore_ascii_case("full"));
+    if !(name.eq_ignore_ascii_case("principalId")
+        && properties.eq_ignore_ascii_case("properties")
+        && function.eq_ignore_ascii_case("reference")
+        && full
+        && args.len() == 2)
+    {
+        return None;
+    }
+    match &args[0] {
+        Expr::Str(id) => Some(id.to_string()),
+        e => {
+            let (from, to) = e.at()?;
+            Some(format!("[{}]", src.get(from as usize..to as usize)?))
+        }
+    }
+}
+
+/// The name an id expression built by `resourceId()` (or its subscription and tenant forms)
+/// gives its resource, as written: `[resourceId('...', concat(parameters('site'), '-ha'))]` ->
+/// `concat(parameters('site'), '-ha')`.
+pub fn id_name(id: &str) -> Option<String> {
+    let src = id.trim();
+    let Ok(Parsed::Expr(Expr::Call { name, args, .. })) = parse_string(src) else {
+        return None;
+    };
+    if !name.to_ascii_lowercase().ends_with("resourceid") {
+        return None;
+    }
+    match args.last()? {
+        Expr::Str(s) => Some(s.to_string()),
+        e => {
+            let (from, to) = e.at()?;
+            src.get(from as usize..to as usize).map(str::to_string)
+        }
+    }
+}
+
 #[derive(Debug)]
 enum Token<'p> {
     Char(char),
@@ -340,6 +402,25 @@ mod tests {
         // Of a parameter, `string()` is another expression: nothing is decided.
         let param = "[concat(parameters('lanPrefix'), '.', string(parameters('host')))]";
         assert_eq!(compare(param, secondary, true), None);
+    }
+
+    #[test]
+    fn principals_name_their_identity() {
+        let id = "/subscriptions/s/resourcegroups/rg/providers/microsoft.managedidentity/userassignedidentities/ha";
+        let literal = format!("[reference('{id}', 'full').properties.principalid]");
+        assert_eq!(super::principal_of(&literal).as_deref(), Some(id));
+        let by_expression = "[reference(resourceId('Microsoft.ManagedIdentity/userAssignedIdentities', concat(parameters('site'), ',-ha')), 'Full').properties.principalId]";
+        let target = "[resourceId('Microsoft.ManagedIdentity/userAssignedIdentities', concat(parameters('site'), ',-ha'))]";
+        assert_eq!(super::principal_of(by_expression).as_deref(), Some(target));
+        assert_eq!(
+            super::id_name(target).as_deref(),
+            Some("concat(parameters('site'), ',-ha')")
+        );
+        // Another property, another form, or no reference: not a principal.
+        assert!(super::principal_of(&by_expression.replace("principalId", "clientId")).is_none());
+        assert!(super::principal_of(&literal.replace("'full'", "'2023-01-31'")).is_none());
+        assert!(super::principal_of("[parameters('principal')]").is_none());
+        assert!(super::principal_of("[reference(parameters('x'), 'full'").is_none());
     }
 
     #[test]

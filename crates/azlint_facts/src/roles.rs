@@ -99,23 +99,19 @@ fn absolute_scope(expression: &str) -> Option<String> {
     }
 }
 
-/// Places an assignment whose scope is an expression (`scope`, absolute) at the resource of
-/// its own template whose id it certainly is. `None` when there is none: one of another
-/// template or export, the resource group, a resource the inputs do not hold, all may be it.
-fn place_by_expression(inv: &Inventory, res: ResIdx, scope: &str) -> Option<String> {
-    let doc = inv.resource(res).place.doc;
-    for r in 0..inv.len() as ResIdx {
-        if r == res || inv.resource(r).place.doc != doc {
-            continue;
-        }
-        let Some(id) = inv.id(r) else {
-            continue;
-        };
-        if azlint_arm::text::compare(scope, &id, true) == Some(true) {
-            return inv.resource(r).key.as_deref().map(str::to_string);
-        }
-    }
-    None
+/// Places an assignment of template `doc` whose scope is an expression (`scope`, absolute) at
+/// the resource of that template whose id it certainly is (`ids`: each template resource's id
+/// and key, by document). `None` when there is none: one of another template or export, the
+/// resource group, a resource the inputs do not hold, all may be it.
+fn place_by_expression(
+    ids: &foldhash::HashMap<DocId, Vec<(String, String)>>,
+    doc: DocId,
+    scope: &str,
+) -> Option<String> {
+    ids.get(&doc)?
+        .iter()
+        .find(|(id, _)| azlint_arm::text::compare(scope, id, true) == Some(true))
+        .map(|(_, key)| key.clone())
 }
 
 /// Reads one role assignment.
@@ -212,16 +208,46 @@ impl Roles {
     pub fn collect(inv: &Inventory) -> Roles {
         // Assignments are independent: read them in parallel (in input order), each in one
         // pass over its properties. Large exports hold one or more per vSocket NIC.
-        let read = inv.map_resources(inv.of_type(ROLE_ASSIGNMENT), |res| {
-            match assignment(inv, res) {
-                Read::Placed(a) => Some(a),
-                Read::ByExpression(mut a) => place_by_expression(inv, res, &a.scope).map(|s| {
-                    a.scope = s;
-                    a
-                }),
-                Read::Unread => None,
+        let read = inv.map_resources(inv.of_type(ROLE_ASSIGNMENT), |res| assignment(inv, res));
+        // The templates with assignments scoped by an expression: their resources' ids, read
+        // once, in one pass.
+        let mut docs: Vec<DocId> = inv
+            .of_type(ROLE_ASSIGNMENT)
+            .iter()
+            .zip(&read)
+            .filter(|(_, r)| matches!(r, Read::ByExpression(_)))
+            .map(|(&res, _)| inv.resource(res).place.doc)
+            .collect();
+        docs.sort_unstable();
+        docs.dedup();
+        let mut ids: foldhash::HashMap<DocId, Vec<(String, String)>> = Default::default();
+        if !docs.is_empty() {
+            for r in 0..inv.len() as ResIdx {
+                let doc = inv.resource(r).place.doc;
+                if docs.binary_search(&doc).is_err() {
+                    continue;
+                }
+                if let (Some(id), Some(key)) = (inv.id(r), inv.resource(r).key.as_deref()) {
+                    ids.entry(doc).or_default().push((id, key.to_string()));
+                }
             }
-        });
+        }
+        let read: Vec<Option<RoleAssignment>> = inv
+            .of_type(ROLE_ASSIGNMENT)
+            .iter()
+            .zip(read)
+            .map(|(&res, r)| match r {
+                Read::Placed(a) => Some(a),
+                Read::ByExpression(mut a) => {
+                    let doc = inv.resource(res).place.doc;
+                    place_by_expression(&ids, doc, &a.scope).map(|s| {
+                        a.scope = s;
+                        a
+                    })
+                }
+                Read::Unread => None,
+            })
+            .collect();
         let mut unplaced_list = inv
             .of_type(ROLE_ASSIGNMENT)
             .iter()

@@ -511,11 +511,12 @@ impl<'a> Item<'a> {
 fn symbol_display(s: &str) -> Option<String> {
     // An identity whose id is known only at deployment: named by its name's expression.
     if let Some(target) = principal_target(s).filter(|t| azlint_inventory::is_expression_text(t)) {
-        let call = target.trim_start_matches('[').trim_end_matches(']');
-        let name = call_arguments(call)
-            .filter(|(f, _)| f.to_ascii_lowercase().ends_with("resourceid"))
-            .and_then(|(_, args)| args.last().copied())
-            .unwrap_or(call);
+        let name = azlint_arm::text::id_name(&target).unwrap_or_else(|| {
+            target
+                .trim_start_matches('[')
+                .trim_end_matches(']')
+                .to_string()
+        });
         return Some(format!("<principalId of {name}>"));
     }
     let inner = s.trim().strip_prefix("[reference('")?.strip_suffix(']')?;
@@ -1167,46 +1168,10 @@ pub(crate) fn literal_reference_id(symbol: &str) -> Option<&str> {
 /// known only at deployment (`[reference(resourceid(..., parameters('p')), 'full')...]`), its
 /// expression, in brackets. `None` for any other text.
 pub(crate) fn principal_target(symbol: &str) -> Option<Cow<'_, str>> {
-    if let Some(id) = literal_reference_id(symbol) {
-        return Some(Cow::Borrowed(id));
+    match literal_reference_id(symbol) {
+        Some(id) => Some(Cow::Borrowed(id)),
+        None => azlint_arm::text::principal_of(symbol).map(Cow::Owned),
     }
-    let rest = symbol.trim().strip_prefix('[')?;
-    let close = rest.rfind(')')?;
-    let (function, args) = call_arguments(&rest[..=close])?;
-    let tail = rest[close + 1..].to_ascii_lowercase();
-    match (function.to_ascii_lowercase().as_str(), args.as_slice()) {
-        ("reference", [target, full]) if tail == ".properties.principalid]" => full
-            .eq_ignore_ascii_case("'full'")
-            .then(|| Cow::Owned(format!("[{target}]"))),
-        _ => None,
-    }
-}
-
-/// `f(a, g(b, c), 'd,e')` -> `f` and its arguments as written (trimmed), split at the commas
-/// outside quotes and parentheses. `None` when `call` is not one call.
-fn call_arguments(call: &str) -> Option<(&str, Vec<&str>)> {
-    let open = call.find('(')?;
-    let inner = call.strip_suffix(')')?.get(open + 1..)?;
-    let (mut depth, mut quoted) = (0usize, false);
-    let (mut args, mut from) = (Vec::new(), 0);
-    for (i, c) in inner.char_indices() {
-        match c {
-            '\'' => quoted = !quoted,
-            _ if quoted => {}
-            '(' => depth += 1,
-            ')' => depth = depth.checked_sub(1)?,
-            ',' if depth == 0 => {
-                args.push(inner[from..i].trim());
-                from = i + 1;
-            }
-            _ => {}
-        }
-    }
-    if depth != 0 || quoted {
-        return None;
-    }
-    args.push(inner[from..].trim());
-    Some((call[..open].trim(), args))
 }
 
 /// The values of an operand, with a list literal spread out.
@@ -1483,11 +1448,6 @@ mod tests {
 
     #[test]
     fn principals_name_their_identity() {
-        let literal = "[reference('/subscriptions/s/resourcegroups/rg/providers/microsoft.managedidentity/userassignedidentities/ha', 'full').properties.principalid]";
-        assert_eq!(
-            principal_target(literal).as_deref(),
-            Some("/subscriptions/s/resourcegroups/rg/providers/microsoft.managedidentity/userassignedidentities/ha")
-        );
         let by_expression = "[reference(resourceid('microsoft.managedidentity/userassignedidentities', concat(parameters('site'), ',-ha')), 'full').properties.principalid]";
         assert_eq!(
             principal_target(by_expression).as_deref(),
@@ -1497,15 +1457,7 @@ mod tests {
             symbol_display(by_expression).as_deref(),
             Some("<principalId of concat(parameters('site'), ',-ha')>")
         );
-        // Another property, or no reference: not a principal.
-        assert!(principal_target(&by_expression.replace("principalid", "clientid")).is_none());
         assert!(principal_target("[parameters('principal')]").is_none());
-        assert!(principal_target("[reference(parameters('x'), 'full'").is_none());
-        assert_eq!(
-            call_arguments("f(a, g(b, ')'), 'c,d')"),
-            Some(("f", vec!["a", "g(b, ')')", "'c,d'"]))
-        );
-        assert_eq!(call_arguments("f(a))"), None);
     }
 
     #[test]
