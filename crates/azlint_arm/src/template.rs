@@ -1016,15 +1016,16 @@ impl Expander {
                 }
             }
         }
-        // A top-level resource of the deployment's group whose name is known only at
-        // deployment: its id is `resourceId('<type>', <name>)`, the expression other resources
-        // name it by (a VM's `networkInterfaces[].id`), so that they find it.
+        // A resource of the deployment's group, declared at the top, whose name is known only
+        // at deployment: its id is `resourceId('<type>', <name>)`, the expression other
+        // resources name it by (a VM's `networkInterfaces[].id`, a NIC's subnet), so that they
+        // find it.
         if let (Some(t), None, None) = (&full_type, &full_name, parent) {
             let elsewhere = ["scope", "resourceGroup", "subscriptionId"]
                 .iter()
                 .any(|k| node.get(k).is_some());
             let name = node.get("name").map(|n| (n.to_val(), n.origin()));
-            if let (false, 1, Some((Val::Unknown(u), at))) =
+            if let (false, 1.., Some((Val::Unknown(u), at))) =
                 (elsewhere, t.matches('/').count(), name)
             {
                 node.set("id", Node::Leaf(id_of_unknown_name(t, &u), at));
@@ -1403,19 +1404,20 @@ fn declare_copies<'t>(symbol: &str, copy: Value<'t>, r: Value<'t>, scope: &mut S
     }
 }
 
-/// The id of a top-level resource `r` of type `ty` whose name (`name`) is known only at
-/// deployment: `resourceId('<type>', <name>)`, which `resources` gives the resource itself
-/// and other resources name it by. `None` for a resource deployed elsewhere (its `scope`,
-/// `resourceGroup` or `subscriptionId` says where) or a child resource.
+/// The id of a resource `r` declared at the top of a template, of type `ty`, whose name
+/// (`name`) is known only at deployment: `resourceId('<type>', <name>)`, which `resources`
+/// gives the resource itself and other resources name it by. `None` for a resource deployed
+/// elsewhere (its `scope`, `resourceGroup` or `subscriptionId` says where).
 fn id_named_at_deployment(r: Value<'_>, ty: &str, name: &crate::Unknown) -> Option<Val> {
     let elsewhere = ["scope", "resourceGroup", "subscriptionId"]
         .iter()
         .any(|k| r.get_ignore_case(k).is_some());
-    (!elsewhere && ty.matches('/').count() == 1).then(|| id_of_unknown_name(ty, name))
+    (!elsewhere && ty.contains('/')).then(|| id_of_unknown_name(ty, name))
 }
 
-/// `resourceId('<type>', <name>)`, known only at deployment, for a top-level resource of the
-/// deployment's group whose name is.
+/// `resourceId('<type>', <name>)`, known only at deployment, for a resource of the
+/// deployment's group whose name is. A child resource's one name is its full name
+/// (`vnet/subnet`), which `text` reads segment by segment.
 fn id_of_unknown_name(ty: &str, name: &crate::Unknown) -> Val {
     let id = format!("resourceId({}, {})", render(&Val::str(ty)), name.symbol);
     Val::unknown(name.reason.clone(), id)

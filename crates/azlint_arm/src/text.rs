@@ -66,6 +66,47 @@ pub fn compare(a: &str, b: &str, one_template: bool) -> Option<bool> {
     }
 }
 
+/// One text for every spelling of a string known only at deployment whose known parts are
+/// the same: `[resourceId('Microsoft.Network/networkInterfaces', concat(parameters('site'),
+/// '-lan'))]` and `[resourceId('Microsoft.Network/networkInterfaces', format('{0}-lan',
+/// parameters('site')))]` are one id. Where [`compare`] says two texts of one template are
+/// equal, their canonical texts are equal, and only then: the known text in lower case, each
+/// unknown piece as its expression (lower case) between the control characters 1 and 2.
+/// `None` for a text that holds those characters itself.
+pub fn canonical(s: &str) -> Option<String> {
+    const OPEN: char = '\u{1}';
+    const CLOSE: char = '\u{2}';
+    if s.contains([OPEN, CLOSE]) {
+        return None;
+    }
+    let mut out = String::with_capacity(s.len());
+    for piece in pieces_of(s) {
+        match piece {
+            Piece::Text(t) => out.push_str(&t),
+            Piece::Unknown(u) => {
+                out.push(OPEN);
+                out.push_str(&u);
+                out.push(CLOSE);
+            }
+        }
+    }
+    Some(out)
+}
+
+/// A [`canonical`] text with the deployment's own subscription and group (`resourceId()`
+/// without them) written as the placeholders a template whose scope nothing says is
+/// evaluated in: the key its resources with literal names have. `None` when the text holds
+/// another unknown piece.
+pub fn in_placeholder_scope(canonical: &str) -> Option<String> {
+    let out = canonical
+        .replace(&format!("\u{1}{SUBSCRIPTION}\u{2}"), PLACEHOLDER_ID)
+        .replace(
+            &format!("\u{1}{GROUP}\u{2}"),
+            &PLACEHOLDER_GROUP.to_lowercase(),
+        );
+    (!out.contains('\u{1}')).then_some(out)
+}
+
 /// The first character of a string known only at deployment, when its expression spells it
 /// out (`[format('Microsoft.Network/networkInterfaces/{0}', ...)]`: `m`); lower-cased.
 pub fn known_start(s: &str) -> Option<char> {
@@ -319,8 +360,10 @@ fn id_pieces(function: &str, args: &[Expr], src: &str) -> Option<Vec<Piece>> {
     };
     let names = &args[type_at + 1..];
     let segments: Vec<&str> = type_.split('/').collect();
-    // `Namespace/type/child...`: one name per type segment.
-    if segments.len() < 2 || names.len() != segments.len() - 1 {
+    // `Namespace/type/child...`: one name per type segment, or for a child type one name
+    // with a segment per type segment (`vnet/subnet`, the id azlint gives a child resource
+    // named at deployment: see `child_name_pieces`).
+    if segments.len() < 2 || (names.len() != segments.len() - 1 && names.len() != 1) {
         return None;
     }
     let text = |s: &str| Piece::Text(s.to_lowercase());
@@ -353,6 +396,12 @@ fn id_pieces(function: &str, args: &[Expr], src: &str) -> Option<Vec<Piece>> {
         "/providers/{}/{}/",
         segments[0], segments[1]
     )));
+    if names.len() == 1 && segments.len() > 2 {
+        let mut name = Vec::new();
+        push_pieces(&names[0], src, &mut name);
+        out.extend(child_name_pieces(name, &segments[2..])?);
+        return Some(out);
+    }
     push_pieces(&names[0], src, &mut out);
     for (segment, name) in segments[2..].iter().zip(&names[1..]) {
         out.push(text(&format!("/{segment}/")));
@@ -361,9 +410,34 @@ fn id_pieces(function: &str, args: &[Expr], src: &str) -> Option<Vec<Piece>> {
     Some(out)
 }
 
+/// The pieces of a child resource's full name (`vnet/subnet`) as the end of its id
+/// (`vnet/subnets/subnet`): each `/` its known text spells out is followed by the next child
+/// type segment. `None` unless the known text has one `/` per child segment; a deployed name
+/// has no more, so the unknown pieces hold none.
+fn child_name_pieces(name: Vec<Piece>, children: &[&str]) -> Option<Vec<Piece>> {
+    let mut out = Vec::with_capacity(name.len() + children.len());
+    let mut next = children.iter();
+    for piece in name {
+        let Piece::Text(t) = piece else {
+            out.push(piece);
+            continue;
+        };
+        let mut parts = t.split('/');
+        let mut text = parts.next().unwrap_or_default().to_string();
+        for part in parts {
+            text.push('/');
+            text.push_str(&next.next()?.to_lowercase());
+            text.push('/');
+            text.push_str(part);
+        }
+        out.push(Piece::Text(text));
+    }
+    next.next().is_none().then_some(out)
+}
+
 #[cfg(test)]
 mod tests {
-    use super::compare;
+    use super::{canonical, compare, in_placeholder_scope};
 
     const VNET: &str = "[concat(parameters('vnetId'), '/subnets/lan')]";
 
@@ -522,5 +596,45 @@ mod tests {
         // An expression that does not parse is one unknown value.
         assert_eq!(compare("[bad(]", "[bad(]", true), Some(true));
         assert_eq!(compare("[bad(]", "x", true), None);
+    }
+
+    #[test]
+    fn a_child_named_in_one_piece_is_the_child_named_by_segments() {
+        // The id azlint gives a subnet declared on its own, named at deployment, and the id a
+        // NIC names it by.
+        let declared = "[resourceId('Microsoft.Network/virtualNetworks/subnets', format('{0}/{1}-LAN', 'vnet', parameters('site')))]";
+        let named = "[resourceId('Microsoft.Network/virtualNetworks/subnets', 'vnet', concat(parameters('site'), '-lan'))]";
+        let other = "[resourceId('Microsoft.Network/virtualNetworks/subnets', 'vnet', concat(parameters('site'), '-wan'))]";
+        assert_eq!(compare(declared, named, true), Some(true));
+        assert_eq!(compare(declared, other, true), Some(false));
+        assert_eq!(canonical(declared), canonical(named));
+        assert_ne!(canonical(declared), canonical(other));
+        // A name without one `/` per child segment is not split.
+        let flat = "[resourceId('Microsoft.Network/virtualNetworks/subnets', parameters('both'))]";
+        assert_eq!(compare(flat, named, true), None);
+    }
+
+    #[test]
+    fn canonical_texts_are_one_per_known_parts() {
+        let concat = "[resourceId('Microsoft.Network/networkInterfaces', concat(parameters('site'), '-lan'))]";
+        let format = "[resourceId('Microsoft.Network/networkInterfaces', format('{0}-LAN', parameters('Site')))]";
+        assert_eq!(canonical(concat), canonical(format));
+        assert_ne!(
+            canonical(concat),
+            canonical("[resourceId('Microsoft.Network/networkInterfaces', parameters('site'))]")
+        );
+        // Control characters of its own make no canonical text (they would read as pieces).
+        assert_eq!(canonical("[concat('a\u{1}', parameters('b'))]"), None);
+        // The parent of a subnet named at deployment, in a template without a known scope, is
+        // the VNET's placeholder id.
+        let vnet = canonical("[resourceId('Microsoft.Network/virtualNetworks', 'vnet')]").unwrap();
+        let plain = in_placeholder_scope(&vnet).unwrap();
+        assert!(plain
+            .starts_with("/subscriptions/00000000-0000-0000-0000-000000000000/resourcegroups/rg/"));
+        assert!(plain.ends_with("/providers/microsoft.network/virtualnetworks/vnet"));
+        let unknown =
+            canonical("[resourceId('Microsoft.Network/virtualNetworks', parameters('v'))]")
+                .unwrap();
+        assert_eq!(in_placeholder_scope(&unknown), None);
     }
 }

@@ -263,7 +263,11 @@ impl Inventory {
                 continue;
             }
             let Some(key) = &r.key else { continue };
-            let parent = parent_key(key).and_then(|p| self.find_key(p, key_hash(p)));
+            let template = self.documents[r.place.doc as usize].is_template();
+            let parent = match key.rsplit_once('#') {
+                Some((text, file)) if template => self.expression_parent(text, file),
+                _ => parent_key(key).and_then(|p| self.find_key(p, key_hash(p))),
+            };
             self.resources[i].parent = parent;
         }
         for (i, r) in self.resources.iter().enumerate() {
@@ -271,6 +275,19 @@ impl Inventory {
                 self.by_parent.entry(p).or_default().push(i as ResIdx);
             }
         }
+    }
+
+    /// The parent of a template resource whose id is an expression ([`expression_key`]:
+    /// `text` in the template `file`): a resource of that template whose id is the parent's
+    /// expression, else the one of the template's placeholder scope with that id (a subnet
+    /// named at deployment, of a VNET with a literal name).
+    fn expression_parent(&self, text: &str, file: &str) -> Option<ResIdx> {
+        let parent = parent_key(text)?;
+        let key = format!("{parent}#{file}");
+        self.find_key(&key, key_hash(&key)).or_else(|| {
+            let plain = azlint_arm::text::in_placeholder_scope(parent)?;
+            self.find_key(&plain, key_hash(&plain))
+        })
     }
 
     /// Resources given twice, in two exports (neither a template), whose copies say
@@ -699,10 +716,15 @@ pub fn key_hash(key: &str) -> u64 {
     STATE.hash_one(key)
 }
 
-/// The key of a template resource whose id is an expression: the expression, in lower case,
-/// and the file (the same expression in another template is another value).
+/// The key of a template resource whose id is an expression: the expression's canonical
+/// text, and the file (the same expression in another template is another value).
 pub(crate) fn expression_key(file: FileId, id: &str) -> String {
-    format!("{}#{}", id_key(id), file.0)
+    // One key for the spellings of an id whose known parts are the same: a NIC that names
+    // its subnet `resourceId(<type>, 'vnet', concat(parameters('site'), '-lan'))` finds the
+    // subnet declared as `format('vnet/{0}-lan', parameters('site'))`.
+    let id = id.trim();
+    let text = azlint_arm::text::canonical(id).unwrap_or_else(|| id_key(id));
+    format!("{text}#{}", file.0)
 }
 
 /// The lookup key of a resource id: lower case, without a trailing slash.
