@@ -32,10 +32,9 @@ pub struct Roles {
     pub assignments: Vec<RoleAssignment>,
     /// Role assignments of templates whose principal, role or scope is known only after
     /// deployment (a name that is, in the nested form of extension resources, hides the
-    /// scope): who holds which role where cannot be told in full.
-    pub unplaced: usize,
-    /// The first of them, in input order.
-    pub first_unplaced: Option<ResIdx>,
+    /// scope), in input order: who holds which role where cannot be told in full. Each with
+    /// its scope's expression (absolute) where it is read, which may rule resources out.
+    unplaced: Vec<(ResIdx, Option<String>)>,
     /// Whether some assignments are as Azure has them (`az role assignment list`, Resource
     /// Graph), not only those a template will create.
     pub deployed: bool,
@@ -112,6 +111,33 @@ fn place_by_expression(
         .iter()
         .find(|(id, _)| azlint_arm::text::compare(scope, id, true) == Some(true))
         .map(|(_, key)| key.clone())
+}
+
+/// Whether an assignment of template `assignment` scoped by the expression `scope` (absolute)
+/// may grant a role on `res`. Not when the scope is a resource's (its known text holds
+/// `/providers/`, and not a management group's) that is known to be neither `res` nor one of
+/// its parents: a role granted on a resource reaches that resource and its children only.
+fn may_grant_on(inv: &Inventory, assignment: ResIdx, scope: &str, res: ResIdx) -> bool {
+    let Some(canonical) = azlint_arm::text::canonical(scope) else {
+        return true;
+    };
+    if !canonical.contains("/providers/") || canonical.contains("/providers/microsoft.management/")
+    {
+        return true;
+    }
+    let file = inv.document_of(assignment).file;
+    let mut at = Some(res);
+    while let Some(r) = at {
+        let Some(id) = inv.id(r) else {
+            return true;
+        };
+        let one_template = inv.document_of(r).file == file;
+        if azlint_arm::text::compare(scope, &id, one_template) != Some(false) {
+            return true;
+        }
+        at = inv.resource(r).parent;
+    }
+    false
 }
 
 /// Reads one role assignment.
@@ -232,31 +258,36 @@ impl Roles {
                 }
             }
         }
-        let read: Vec<Option<RoleAssignment>> = inv
+        let mut assignments: Vec<RoleAssignment> = Vec::new();
+        let unplaced: Vec<(ResIdx, Option<String>)> = inv
             .of_type(ROLE_ASSIGNMENT)
             .iter()
             .zip(read)
-            .map(|(&res, r)| match r {
-                Read::Placed(a) => Some(a),
+            .filter_map(|(&res, r)| match r {
+                Read::Placed(a) => Some(Ok(a)),
                 Read::ByExpression(mut a) => {
                     let doc = inv.resource(res).place.doc;
-                    place_by_expression(&ids, doc, &a.scope).map(|s| {
-                        a.scope = s;
-                        a
-                    })
+                    match place_by_expression(&ids, doc, &a.scope) {
+                        Some(s) => {
+                            a.scope = s;
+                            Some(Ok(a))
+                        }
+                        None => Some(Err((res, Some(a.scope)))),
+                    }
                 }
-                Read::Unread => None,
+                Read::Unread => inv
+                    .document_of(res)
+                    .is_template()
+                    .then_some(Err((res, None))),
+            })
+            .filter_map(|r| match r {
+                Ok(a) => {
+                    assignments.push(a);
+                    None
+                }
+                Err(u) => Some(u),
             })
             .collect();
-        let mut unplaced_list = inv
-            .of_type(ROLE_ASSIGNMENT)
-            .iter()
-            .zip(&read)
-            .filter(|(&res, a)| a.is_none() && inv.document_of(res).is_template())
-            .map(|(&res, _)| res);
-        let first_unplaced = unplaced_list.next();
-        let unplaced = first_unplaced.map_or(0, |_| 1 + unplaced_list.count());
-        let assignments: Vec<RoleAssignment> = read.into_iter().flatten().collect();
         let deployed = assignments
             .iter()
             .any(|a| !inv.document_of(a.res).is_template());
@@ -287,7 +318,6 @@ impl Roles {
         Roles {
             assignments,
             unplaced,
-            first_unplaced,
             deployed,
             templates_with_roles,
             by_scope,
@@ -295,9 +325,27 @@ impl Roles {
         }
     }
 
+    /// The unplaced role assignments (see [`Roles::unplaced`]) that may grant a role on
+    /// `res`: all but those whose scope is known to be a resource other than `res` and its
+    /// parents (`Microsoft.Network/networkInterfaces/{0}-lanPrimary` is not the NIC
+    /// `{0}-lanSecondary`, nor its group). In input order.
+    pub fn unplaced_for<'r>(
+        &'r self,
+        inv: &'r Inventory,
+        res: ResIdx,
+    ) -> impl Iterator<Item = ResIdx> + 'r {
+        self.unplaced
+            .iter()
+            .filter(move |(assignment, scope)| match scope {
+                Some(scope) => may_grant_on(inv, *assignment, scope, res),
+                None => true,
+            })
+            .map(|&(assignment, _)| assignment)
+    }
+
     /// Whether the inputs include any role assignment at all.
     pub fn exported(&self) -> bool {
-        !self.assignments.is_empty() || self.unplaced > 0
+        !self.assignments.is_empty() || !self.unplaced.is_empty()
     }
 
     /// Whether the inputs show the role assignments that may be made on `res`: assignments as

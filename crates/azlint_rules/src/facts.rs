@@ -203,8 +203,8 @@ pub fn fact<'a>(cx: &Context<'a>, name: &str, res: ResIdx, _current: Value<'a>) 
                     "the role assignments in the inputs are those templates will make, and this resource is not in one of them (an export, or a template without role assignments such as `az group export` output): add the output of `az role assignment list --all`",
                 );
             }
-            if facts.roles.unplaced > 0 {
-                return unplaced_roles(cx, res);
+            if let Some(first) = facts.roles.unplaced_for(inv, res).next() {
+                return unplaced_roles(cx, res, first);
             }
             let Some(key) = inv.resource(res).key.as_deref() else {
                 return unknown(
@@ -543,38 +543,34 @@ fn ha_principals<'a>(
     }
 }
 
-/// "Cannot tell" because some role assignments of a template cannot be placed: says which
-/// value of the first one is unknown and why, pointing at it when it is in the checked
-/// resource's own file (the template).
-fn unplaced_roles<'a>(cx: &Context<'a>, res: ResIdx) -> FactAnswer<'a> {
+/// "Cannot tell" because some role assignments of a template cannot be placed, and may grant
+/// a role on `res`: says which value of the first of them (`first`) is unknown and why,
+/// pointing at it when it is in the checked resource's own file (the template).
+fn unplaced_roles<'a>(cx: &Context<'a>, res: ResIdx, first: ResIdx) -> FactAnswer<'a> {
     let inv = cx.inv;
-    let roles = &cx.facts.roles;
-    let mut why = None;
-    if let Some(first) = roles.first_unplaced {
-        // The scope (or the name that holds it) first: a principal known only after
-        // deployment is usually the identity's, which role checks join on.
-        let lookups = [
-            inv.top(first, &["scope"]),
-            inv.top(first, &["name"]),
-            inv.prop(first, &["roleDefinitionId"]),
-            inv.prop(first, &["principalId"]),
-        ];
-        why = lookups.into_iter().find_map(|l| match l {
-            Lookup::Unknown(u) => Some(u),
-            _ => None,
-        });
-        if why.is_none() {
-            // The name itself is an expression the inventory took as it is.
-            why = found(inv.top(first, &["name"]))
-                .and_then(|v| azlint_inventory::unknown_value(inv.document_of(first), v));
-        }
-        if let Some(u) = &mut why {
-            if inv.document_of(first).file != inv.document_of(res).file {
-                u.at = None;
-            }
+    // The scope (or the name that holds it) first: a principal known only after deployment is
+    // usually the identity's, which role checks join on.
+    let lookups = [
+        inv.top(first, &["scope"]),
+        inv.top(first, &["name"]),
+        inv.prop(first, &["roleDefinitionId"]),
+        inv.prop(first, &["principalId"]),
+    ];
+    let mut why = lookups.into_iter().find_map(|l| match l {
+        Lookup::Unknown(u) => Some(u),
+        _ => None,
+    });
+    if why.is_none() {
+        // The name itself is an expression the inventory took as it is.
+        why = found(inv.top(first, &["name"]))
+            .and_then(|v| azlint_inventory::unknown_value(inv.document_of(first), v));
+    }
+    if let Some(u) = &mut why {
+        if inv.document_of(first).file != inv.document_of(res).file {
+            u.at = None;
         }
     }
-    let n = roles.unplaced;
+    let n = cx.facts.roles.unplaced_for(inv, res).count();
     let reason = format!(
         "{n} role assignment(s) of a template name their principal, role or scope by a value known only after deployment{}",
         why.as_ref().map(|u| format!(" ({})", u.reason)).unwrap_or_default()
