@@ -197,6 +197,64 @@ fn a_template_that_changes_an_exported_route_is_checked_next_to_the_export() {
 }
 
 #[test]
+fn a_defect_in_two_copies_is_said_once_pointing_at_both() {
+    // The export with IP forwarding off on the secondary's LAN NIC, and a template that
+    // redeploys that NIC the same way: one finding, at the copy read first (the export's),
+    // pointing at the template's copy too, which may be the one the user edits.
+    let healthy =
+        std::fs::read_to_string("fixtures/examples/healthy/resources.json").expect("fixture");
+    let at = healthy
+        .find("\"name\": \"ams-lanSecondary\"")
+        .expect("the NIC");
+    let off = at
+        + healthy[at..]
+            .find("\"enableIPForwarding\": true")
+            .expect("its flag");
+    let export = format!(
+        "{}\"enableIPForwarding\": false{}",
+        &healthy[..off],
+        &healthy[off + "\"enableIPForwarding\": true".len()..]
+    );
+    let template = r#"{
+  "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+  "contentVersion": "1.0.0.0",
+  "resources": [
+    {
+      "type": "Microsoft.Network/networkInterfaces",
+      "apiVersion": "2024-05-01",
+      "name": "ams-lanSecondary",
+      "location": "westeurope",
+      "properties": {
+        "enableIPForwarding": false
+      }
+    }
+  ]
+}"#;
+    let dir = scratch(&[("resources.json", &export), ("nic.json", template)]);
+    let run = run_in(
+        &dir,
+        &["check", "--format", "json", "resources.json", "nic.json"],
+    );
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    let found: Vec<_> = run.json()["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["code"] == "HA019")
+        .cloned()
+        .collect();
+    assert_eq!(found.len(), 1, "{}", run.stdout);
+    let f = &found[0];
+    assert_eq!(f["location"]["file"], "resources.json", "{f}");
+    let copy = f["related"]
+        .as_array()
+        .and_then(|r| r.iter().find(|l| l["file"] == "nic.json"))
+        .unwrap_or_else(|| panic!("no label in the template: {f}"));
+    assert_eq!(copy["message"], "the same in this copy", "{f}");
+    assert_eq!(copy["start"]["line"], 11, "{f}");
+}
+
+#[test]
 fn a_parameter_without_a_value_is_cannot_tell() {
     let dir = tempfile::tempdir().expect("temp dir");
     std::fs::copy(TEMPLATE, dir.path().join("t.json")).expect("copy");

@@ -205,13 +205,24 @@ fn check<'a>(rule: &Rule, cx: &Context<'a>, res: ResIdx, memo: &Memo<'a>, out: &
         if i > 0 && out.len() > from {
             let new = out.split_off(from);
             for f in new {
-                let repeated = said.iter().any(|&(start, end, earlier_template)| {
-                    out[start..end].iter().any(|e| {
+                let mut repeated = false;
+                for &(start, end, earlier_template) in &said {
+                    for e in &mut out[start..end] {
                         let verdict = rule.for_each.is_none() && !template && !earlier_template;
-                        (e.severity == f.severity && (e.message == f.message || verdict))
-                            || (f.cannot_tell && !e.cannot_tell)
-                    })
-                });
+                        let same = e.severity == f.severity && (e.message == f.message || verdict);
+                        if same && !e.cannot_tell {
+                            // Said once, pointing at both copies: either may be the one the
+                            // user edits (a template next to the export of what it deploys).
+                            let here = f.primary.clone().with_message("the same in this copy");
+                            let elsewhere =
+                                (here.file, here.span) != (e.primary.file, e.primary.span);
+                            if elsewhere && !e.secondary.contains(&here) {
+                                e.secondary.push(here);
+                            }
+                        }
+                        repeated |= same || (f.cannot_tell && !e.cannot_tell);
+                    }
+                }
                 if !repeated {
                     out.push(f);
                 }
