@@ -1166,24 +1166,26 @@ fn config_ips<'a>(cx: &Context<'a>, nic: ResIdx) -> Option<Vec<(u32, Option<Valu
 }
 
 /// The `subnet.id` of a NIC's primary IP configuration, as an item that compares as a key
-/// (case and a trailing slash do not matter).
+/// (case and a trailing slash do not matter) and reads as written.
 fn primary_subnet_item<'a>(cx: &Context<'a>, nic: ResIdx) -> Option<Item<'a>> {
-    let facts: &'a azlint_facts::Facts = cx.facts;
-    let (v, key) = match facts.nic_info(nic) {
-        Some(info) => {
-            let v = cx.inv.document_of(nic).value(info.primary_subnet_id?);
-            (v, info.primary_subnet_key.as_deref().map(Cow::Borrowed))
-        }
-        None => {
-            let v = props_of(primary_config(cx.inv, nic)?).pointer(&["subnet", "id"])?;
-            (v, v.as_str().map(|s| Cow::Owned(id_key(&s))))
-        }
+    let v = match cx.facts.nic_info(nic) {
+        Some(info) => cx.inv.document_of(nic).value(info.primary_subnet_id?),
+        None => props_of(primary_config(cx.inv, nic)?).pointer(&["subnet", "id"])?,
     };
-    let mut i = item(cx, nic, v);
-    if let Some(key) = key {
-        i.scalar = crate::condition::Scalar::Str(key);
+    Some(id_item(cx, nic, v))
+}
+
+/// An id in `res`'s document as an item: as written, less surrounding spaces and a trailing
+/// slash. Items compare ignoring case, as ids do.
+fn id_item<'a>(cx: &Context<'a>, res: ResIdx, v: Value<'a>) -> Item<'a> {
+    let mut i = item(cx, res, v);
+    if let Some(s) = v.as_str() {
+        let id = s.trim().trim_end_matches('/');
+        if id.len() != s.len() {
+            i.scalar = crate::condition::Scalar::Str(id.to_string().into());
+        }
     }
-    Some(i)
+    i
 }
 
 /// The subnet of a NIC's primary IP configuration: its id as written, and the subnet when the
@@ -1207,20 +1209,10 @@ fn primary_subnet<'a>(cx: &Context<'a>, nic: ResIdx) -> Option<(Cow<'a, str>, Op
     }
 }
 
-/// A VM's user-assigned identity ids, as keys.
+/// A VM's user-assigned identity ids.
 fn identities<'a>(cx: &Context<'a>, vm: ResIdx) -> FactAnswer<'a> {
     match cx.inv.top(vm, &["identity", "userAssignedIdentities"]) {
-        Lookup::Found(ids) => known(
-            ids.members()
-                .map(|(key, _)| {
-                    let mut i = item(cx, vm, key);
-                    if let Some(s) = key.as_str() {
-                        i.scalar = crate::condition::Scalar::Str(id_key(&s).into());
-                    }
-                    i
-                })
-                .collect(),
-        ),
+        Lookup::Found(ids) => known(ids.members().map(|(key, _)| id_item(cx, vm, key)).collect()),
         Lookup::Absent => known(Vec::new()),
         Lookup::Unknown(u) => unknown(u.reason),
     }
