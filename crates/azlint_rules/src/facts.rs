@@ -1838,25 +1838,25 @@ fn route_vsocket<'a>(cx: &Context<'a>, route: ResIdx, floating: bool) -> FactAns
         // A route table no subnet uses sends nothing anywhere.
         return known(Vec::new());
     };
-    // Each next hop and the document it is in. A finding points at the address itself, also
-    // in an ECMP list (one finding for the route, at its first such address). From every
-    // copy of the route: a template that changes an exported route is read next to the
-    // export, and a bad next hop in either is a defect.
-    let mut hops: Vec<(Value<'a>, &'a azlint_inventory::Document)> = Vec::new();
+    // Each next hop, the document it is in, and what a finding points at: the address, or the
+    // ECMP list it is in (one finding for the list, as the route sets it as a whole). From
+    // every copy of the route: a template that changes an exported route is read next to
+    // the export, and a bad next hop in either is a defect.
+    let mut hops: Vec<(Value<'a>, &'a azlint_inventory::Document, Value<'a>)> = Vec::new();
     // A next hop known only after deployment (a module's output, an unset parameter): where
     // the table reaches a vSocket, whether it is one's own LAN IP cannot be told.
     let mut unknown_hop = None;
     for o in inv.occurrences(route) {
         let doc = inv.document(o.place.doc);
         match inv.prop_in(o, &["nextHopIpAddress"]) {
-            Lookup::Found(v) => hops.push((v, doc)),
+            Lookup::Found(v) => hops.push((v, doc, v)),
             // An address a template builds is compared by what its text spells out (below).
-            Lookup::Unknown(Unknown { at: Some(v), .. }) if v.is_string() => hops.push((v, doc)),
+            Lookup::Unknown(Unknown { at: Some(v), .. }) if v.is_string() => hops.push((v, doc, v)),
             Lookup::Unknown(u) => unknown_hop = unknown_hop.or(Some(u)),
             Lookup::Absent => {}
         }
         match inv.prop_in(o, &["nextHopIpAddresses"]) {
-            Lookup::Found(list) => hops.extend(list.elements().map(|v| (v, doc))),
+            Lookup::Found(list) => hops.extend(list.elements().map(|v| (v, doc, list))),
             Lookup::Unknown(u) => unknown_hop = unknown_hop.or(Some(u)),
             Lookup::Absent => {}
         }
@@ -1865,15 +1865,18 @@ fn route_vsocket<'a>(cx: &Context<'a>, route: ResIdx, floating: bool) -> FactAns
     let mut sites: Vec<usize> = Vec::new();
     // A literal next hop that a LAN IP known only at deployment may be.
     let mut unknown_lan = None;
-    let point = |out: &mut Vec<Item<'a>>, v: Value<'a>, doc: &azlint_inventory::Document| {
-        out.push(Item::from_value(v).in_file(doc.file));
+    // Pointing at `at` (the address, or its ECMP list), saying the address.
+    let point = |out: &mut Vec<Item<'a>>, v: Value<'a>, doc: &azlint_inventory::Document, at| {
+        let mut i = Item::from_value(at).in_file(doc.file);
+        i.scalar = Item::from_value(v).scalar;
+        out.push(i);
     };
-    for (v, doc) in hops {
+    for (v, doc, at) in hops {
         if let Some(u) = azlint_inventory::unknown_value(doc, v) {
             let hop = v.as_str().unwrap_or_default();
             match targets.sites_for_text(&hop, doc.file, vnets) {
                 TextMatch::Sites(found) => {
-                    point(&mut out, v, doc);
+                    point(&mut out, v, doc, at);
                     sites.extend(found);
                 }
                 TextMatch::None => {}
@@ -1891,7 +1894,7 @@ fn route_vsocket<'a>(cx: &Context<'a>, route: ResIdx, floating: bool) -> FactAns
         };
         let found = targets.sites_for(ip, vnets);
         if !found.is_empty() {
-            point(&mut out, v, doc);
+            point(&mut out, v, doc, at);
             sites.extend(found);
         } else if let Some(lan) = targets.may_be_text(text.trim(), vnets) {
             unknown_lan.get_or_insert(Unknown {
