@@ -531,7 +531,21 @@ fn symbol_display(s: &str) -> Option<String> {
 #[derive(Clone, Debug)]
 pub enum FactAnswer<'a> {
     Known(std::sync::Arc<[Item<'a>]>),
+    /// Values known to be there, and why there may be more: the principals that hold a role
+    /// on a NIC, where a template's role assignment known only after deployment may be one
+    /// more. "Is X among them" is then true or unknown, never false.
+    Partial(std::sync::Arc<[Item<'a>]>, Unknown<'a>),
     Unknown(Unknown<'a>),
+}
+
+impl<'a> FactAnswer<'a> {
+    /// The values known to be there (all of them, for a known answer).
+    pub fn known_items(&self) -> Option<&[Item<'a>]> {
+        match self {
+            FactAnswer::Known(items) | FactAnswer::Partial(items, _) => Some(items),
+            FactAnswer::Unknown(_) => None,
+        }
+    }
 }
 
 /// Where a condition is evaluated: the resource, the current item, and the facts.
@@ -823,6 +837,10 @@ fn fact_items<'r, 'a>(scope: &dyn Scope<'a>, fact: Fact) -> Items<'r, 'a> {
             items: List::Shared(items),
             unknown: None,
         },
+        FactAnswer::Partial(items, u) => Items {
+            items: List::Shared(items),
+            unknown: Some(u),
+        },
         FactAnswer::Unknown(u) => Items {
             items: List::None,
             unknown: Some(u),
@@ -963,7 +981,8 @@ fn leaf<'a>(scope: &dyn Scope<'a>, subject: Items<'_, 'a>, op: &Op) -> Truth<'a>
                 Scalar::Null => true,
                 _ => false,
             });
-            if subject.items.is_empty() {
+            // Items that may be missing may be non-empty ones.
+            if empty {
                 if let Some(u) = subject.unknown {
                     return Truth::Unknown(u);
                 }
@@ -1007,6 +1026,13 @@ fn leaf<'a>(scope: &dyn Scope<'a>, subject: Items<'_, 'a>, op: &Op) -> Truth<'a>
         match test(item, op, operand.as_ref()) {
             Some(true) => {}
             Some(false) => return Truth::False,
+            None if operand.as_ref().is_some_and(|o| o.unknown.is_some()) => {
+                // What the operand may also hold (a partial fact's missing values) is what is
+                // not known.
+                if let Some(u) = operand.as_ref().and_then(|o| o.unknown.clone()) {
+                    unknown.get_or_insert(u);
+                }
+            }
             None => {
                 // A "cannot tell" is located in the checked resource's file: a value of
                 // another file (a fact's, the HA identity's principal) is not a place there.
@@ -1209,8 +1235,16 @@ fn test(item: &Item<'_>, op: &Op, operand: Option<&Items<'_, '_>>) -> Option<boo
     Some(match op {
         Op::Equals(_) => any_same(item, o?.items.iter())?,
         Op::NotEquals(_) => !any_same(item, o?.items.iter())?,
-        Op::In(_) => any_same(item, members(o?))?,
-        Op::NotIn(_) => !any_same(item, members(o?))?,
+        // Of a list with values that may be missing (a partial fact), "not among them" is
+        // not known.
+        Op::In(_) | Op::NotIn(_) => {
+            let o = o?;
+            let found = any_same(item, members(o))?;
+            if !found && o.unknown.is_some() {
+                return None;
+            }
+            found == matches!(op, Op::In(_))
+        }
         Op::Like(re) | Op::Match(re) => text.is_some_and(|t| re.is_match(t)),
         Op::NotLike(re) | Op::NotMatch(re) => !text.is_some_and(|t| re.is_match(t)),
         Op::Contains(_) | Op::NotContains(_) => {

@@ -294,7 +294,7 @@ fn pointed<'a>(rule: &Rule, scope: &Eval<'a, '_>) -> (FileId, Vec<Value<'a>>, St
             .join(", ")
     };
     if let Some(name) = &rule.at_fact {
-        if let FactAnswer::Known(items) = fact(scope.cx, name, scope.res, scope.current) {
+        if let Some(items) = fact(scope.cx, name, scope.res, scope.current).known_items() {
             let in_file = |file: FileId| {
                 let items: Vec<&Item<'a>> = items
                     .iter()
@@ -368,7 +368,7 @@ fn finding<'a>(rule: &Rule, cx: &Context<'a>, scope: &Eval<'a, '_>) -> Finding {
     f.resource_id = cx.inv.id(scope.res);
     f.path = rule.at.as_ref().map(|p| p.text.clone());
     for related in &rule.related {
-        if let FactAnswer::Known(items) = fact(cx, &related.fact, scope.res, scope.current) {
+        if let Some(items) = fact(cx, &related.fact, scope.res, scope.current).known_items() {
             for item in items.iter() {
                 let (Some(v), Some(doc_file)) = (item.at, item.file) else {
                     continue;
@@ -491,7 +491,15 @@ fn render<'a>(template: &str, cx: &Context<'a>, scope: &Eval<'a, '_>, value: &st
                             .collect::<Vec<_>>()
                             .join(", "),
                     ),
-                    FactAnswer::Unknown(_) => "(unknown)".to_string(),
+                    FactAnswer::Partial(items, _) if !items.is_empty() => printable(&format!(
+                        "{} and perhaps more",
+                        items
+                            .iter()
+                            .map(Item::display)
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )),
+                    FactAnswer::Partial(..) | FactAnswer::Unknown(_) => "(unknown)".to_string(),
                 },
                 None => format!("{{{other}}}"),
             },

@@ -194,230 +194,7 @@ pub fn fact<'a>(cx: &Context<'a>, name: &str, res: ResIdx, _current: Value<'a>) 
         | "roles.other_identities"
         | "roles.other_identity_assignments"
         | "roles.rg_admins"
-        | "roles.rg_user_contributors" => {
-            if !facts.roles.exported() {
-                return no_roles();
-            }
-            if !facts.roles.known_for(inv, res) {
-                return unknown(
-                    "the role assignments in the inputs are those templates will make, and this resource is not in one of them (an export, or a template without role assignments such as `az group export` output): add the output of `az role assignment list --all`",
-                );
-            }
-            if let Some(first) = facts.roles.unplaced_for(inv, res).next() {
-                return unplaced_roles(cx, res, first);
-            }
-            let Some(key) = inv.resource(res).key.as_deref() else {
-                return unknown(
-                    "the resource has no literal id to match role assignment scopes against",
-                );
-            };
-            let direct_identity = |a: &azlint_facts::RoleAssignment| {
-                // Service principals: user-assigned identities among them. An assignment that
-                // does not say its principal's type counts when the principal is one of the
-                // identities the inputs show.
-                a.principal_type.eq_ignore_ascii_case("ServicePrincipal")
-                    || (a.principal_type.is_empty()
-                        && (cx.identity_principals().contains(&a.principal_id)
-                            // `reference('<identity id>').principalId` in a template.
-                            || crate::condition::literal_reference_id(&a.principal_id)
-                                .is_some_and(|id| {
-                                    id.contains(&format!("/providers/{}/", azlint_facts::IDENTITY))
-                                })))
-            };
-            // For the facts about identities other than the HA identity: its principals.
-            let mut ha = Vec::new();
-            // With no identity's role directly on the resource there is no other identity's
-            // either, whether or not the HA identity is known.
-            if name.starts_with("roles.other_") && facts.roles.on(key).any(&direct_identity) {
-                match ha_principals(cx, res, _current) {
-                    Ok(principals) => ha = principals,
-                    Err(unknown) => return unknown,
-                }
-            }
-            // The HA identities' ids, for principals known only after deployment that name
-            // their identity (`reference('<id>').principalId`).
-            let ha_identities: Vec<(String, Option<azlint_source::FileId>)> = if ha.is_empty() {
-                Vec::new()
-            } else {
-                match fact(cx, "site.primary.identities", res, _current) {
-                    FactAnswer::Known(items) => items
-                        .iter()
-                        .filter_map(|i| match &i.scalar {
-                            Scalar::Str(t) => Some((id_key(t), i.file)),
-                            _ => None,
-                        })
-                        .collect(),
-                    FactAnswer::Unknown(_) => Vec::new(),
-                }
-            };
-            // Whether an assignment's principal is not the HA identity's; `None` when one of
-            // them is known only after deployment and may be the other.
-            let other_or_unknown = |a: &azlint_facts::RoleAssignment| {
-                let p = a.principal_id.as_str();
-                if ha
-                    .iter()
-                    .any(|h| crate::condition::same_text(h, p) == Some(true))
-                {
-                    return Some(false);
-                }
-                // The principal of an identity named by id: another identity's, or not. Ids
-                // known only at deployment compare by what they spell out (two identities
-                // `concat(parameters('site'), '-ha')` and `...'-backup'` are two); a principal
-                // id belongs to one identity.
-                if let Some(target) = crate::condition::principal_target(p) {
-                    let file = Some(inv.document_of(a.res).file);
-                    let mut decided = Some(true);
-                    for (id, from) in &ha_identities {
-                        let one_template = from.is_none() || *from == file;
-                        let same = if is_expression_text(&target) || is_expression_text(id) {
-                            azlint_arm::text::compare(&target, id, one_template)
-                        } else {
-                            Some(id_key(&target) == *id)
-                        };
-                        match same {
-                            Some(true) => return Some(false),
-                            Some(false) => {}
-                            None => decided = None,
-                        }
-                    }
-                    return decided;
-                }
-                let unknown_symbol = |s: &str| {
-                    is_expression_text(s) && crate::condition::principal_target(s).is_none()
-                };
-                if unknown_symbol(p) || ha.iter().any(|h| unknown_symbol(h)) {
-                    return None;
-                }
-                Some(true)
-            };
-            if name.starts_with("roles.other_") {
-                if let Some(a) = facts
-                    .roles
-                    .on(key)
-                    .find(|a| direct_identity(a) && other_or_unknown(a).is_none())
-                {
-                    return unknown(format!(
-                        "whether the principal of a role assignment here ({}) is the HA identity's is known only after deployment",
-                        crate::condition::Item::text(a.principal_id.as_str()).display()
-                    ));
-                }
-            }
-            let other = |a: &azlint_facts::RoleAssignment| other_or_unknown(a) == Some(true);
-            if name == "roles.direct_identity_assignments"
-                || name == "roles.other_identity_assignments"
-            {
-                let others_only = name == "roles.other_identity_assignments";
-                return known(
-                    facts
-                        .roles
-                        .on(key)
-                        .filter(|a| direct_identity(a) && (!others_only || other(a)))
-                        .filter_map(|a| {
-                            // PowerShell's `Get-AzRoleAssignment` writes it `ObjectId`. In a
-                            // template it is an expression known after deployment: where it is
-                            // written is still where the assignment names its principal.
-                            let written = |l: Lookup<'a>| match l {
-                                Lookup::Found(v) => Some(v),
-                                Lookup::Unknown(u) => u.at,
-                                Lookup::Absent => None,
-                            };
-                            written(inv.prop(a.res, &["principalId"]))
-                                .or_else(|| written(inv.prop(a.res, &["objectId"])))
-                                .map(|v| item(cx, a.res, v))
-                        })
-                        .collect(),
-                );
-            }
-            let mut out: Vec<String> = Vec::new();
-            match name {
-                "roles.granting_principals" => {
-                    let mut conditional = Vec::new();
-                    for a in facts.roles.covering(key) {
-                        if [OWNER, CONTRIBUTOR, VM_CONTRIBUTOR].contains(&a.role.as_str()) {
-                            if inv.is_conditional(a.res) {
-                                conditional.push(a.principal_id.clone());
-                            } else {
-                                out.push(a.principal_id.clone());
-                            }
-                        }
-                    }
-                    // A role a template grants only under an unknown `condition` may never
-                    // exist: whether the HA identity holds one here then cannot be told, unless
-                    // it holds another for certain.
-                    if !conditional.is_empty() {
-                        let ha = match ha_principals(cx, res, _current) {
-                            Ok(principals) => principals,
-                            Err(unknown) => return unknown,
-                        };
-                        let holds = |list: &[String]| {
-                            list.iter()
-                                .any(|p| ha.iter().any(|h| h.eq_ignore_ascii_case(p)))
-                        };
-                        if !holds(&out) && holds(&conditional) {
-                            return unknown(
-                                "the HA identity's role here is deployed only if its `condition` holds, which is unknown before deployment",
-                            );
-                        }
-                        out.extend(conditional);
-                    }
-                }
-                "roles.direct_identities" | "roles.other_identities" => {
-                    let others_only = name == "roles.other_identities";
-                    let found: Vec<_> = facts
-                        .roles
-                        .on(key)
-                        .filter(|a| direct_identity(a) && (!others_only || other(a)))
-                        .collect();
-                    // Another identity's role that a template grants only under an unknown
-                    // `condition` may never exist.
-                    if others_only
-                        && !found.is_empty()
-                        && found.iter().all(|a| inv.is_conditional(a.res))
-                    {
-                        return unknown(
-                            "the role assignment to another identity is deployed only if its `condition` holds, which is unknown before deployment",
-                        );
-                    }
-                    out.extend(found.into_iter().map(|a| a.principal_id.clone()));
-                }
-                _ => {
-                    let Some(rg) = resource_group_key(key) else {
-                        return unknown("the resource id names no resource group");
-                    };
-                    let users = name == "roles.rg_user_contributors";
-                    for a in facts.roles.covering(rg) {
-                        let wanted = if users {
-                            a.role == CONTRIBUTOR && a.principal_type.eq_ignore_ascii_case("User")
-                        } else {
-                            // Each may create the HA role assignments, which Contributor may not.
-                            [OWNER, USER_ACCESS_ADMINISTRATOR, RBAC_ADMINISTRATOR]
-                                .contains(&a.role.as_str())
-                        };
-                        if wanted && users {
-                            // Users by the name the export gives them (`az role assignment
-                            // list`: principalName; PowerShell: SignInName), with their id.
-                            let shown = ["principalName", "signInName"].iter().find_map(|k| {
-                                found(inv.prop(a.res, &[k]))
-                                    .and_then(|v| v.as_str())
-                                    .map(|n| n.trim().to_string())
-                                    .filter(|n| {
-                                        !n.is_empty() && !n.eq_ignore_ascii_case(&a.principal_id)
-                                    })
-                            });
-                            out.push(match shown {
-                                Some(n) => format!("{n} [{}]", a.principal_id),
-                                None => a.principal_id.clone(),
-                            });
-                        } else if wanted {
-                            out.push(a.principal_id.clone());
-                        }
-                    }
-                }
-            }
-            out.sort();
-            out.dedup();
-            known(out.into_iter().map(Item::text).collect())
-        }
+        | "roles.rg_user_contributors" => role_fact(cx, name, res, _current),
         "subnet.default_route"
         | "subnet.default_route_prefix"
         | "subnet.internet_route"
@@ -543,10 +320,244 @@ fn ha_principals<'a>(
     }
 }
 
-/// "Cannot tell" because some role assignments of a template cannot be placed, and may grant
-/// a role on `res`: says which value of the first of them (`first`) is unknown and why,
-/// pointing at it when it is in the checked resource's own file (the template).
-fn unplaced_roles<'a>(cx: &Context<'a>, res: ResIdx, first: ResIdx) -> FactAnswer<'a> {
+/// The role facts of `res` (`roles.*`). Where a template's role assignments known only
+/// after deployment may grant a role on `res`, what the others say is partial: a principal
+/// found holds its role, one not found may still.
+fn role_fact<'a>(cx: &Context<'a>, name: &str, res: ResIdx, current: Value<'a>) -> FactAnswer<'a> {
+    let answer = placed_role_fact(cx, name, res, current);
+    match (cx.facts.roles.unplaced_for(cx.inv, res).next(), answer) {
+        (Some(first), FactAnswer::Known(items)) => {
+            FactAnswer::Partial(items, unplaced_roles(cx, res, first))
+        }
+        (_, answer) => answer,
+    }
+}
+
+/// The role facts of `res` from the role assignments placed at their scope.
+fn placed_role_fact<'a>(
+    cx: &Context<'a>,
+    name: &str,
+    res: ResIdx,
+    _current: Value<'a>,
+) -> FactAnswer<'a> {
+    let facts = cx.facts;
+    let inv = cx.inv;
+    if !facts.roles.exported() {
+        return no_roles();
+    }
+    if !facts.roles.known_for(inv, res) {
+        return unknown(
+                "the role assignments in the inputs are those templates will make, and this resource is not in one of them (an export, or a template without role assignments such as `az group export` output): add the output of `az role assignment list --all`",
+            );
+    }
+    let Some(key) = inv.resource(res).key.as_deref() else {
+        return unknown("the resource has no literal id to match role assignment scopes against");
+    };
+    let direct_identity = |a: &azlint_facts::RoleAssignment| {
+        // Service principals: user-assigned identities among them. An assignment that
+        // does not say its principal's type counts when the principal is one of the
+        // identities the inputs show.
+        a.principal_type.eq_ignore_ascii_case("ServicePrincipal")
+            || (a.principal_type.is_empty()
+                && (cx.identity_principals().contains(&a.principal_id)
+                        // `reference('<identity id>').principalId` in a template.
+                        || crate::condition::literal_reference_id(&a.principal_id)
+                            .is_some_and(|id| {
+                                id.contains(&format!("/providers/{}/", azlint_facts::IDENTITY))
+                            })))
+    };
+    // For the facts about identities other than the HA identity: its principals.
+    let mut ha = Vec::new();
+    // With no identity's role directly on the resource there is no other identity's
+    // either, whether or not the HA identity is known.
+    if name.starts_with("roles.other_") && facts.roles.on(key).any(&direct_identity) {
+        match ha_principals(cx, res, _current) {
+            Ok(principals) => ha = principals,
+            Err(unknown) => return unknown,
+        }
+    }
+    // The HA identities' ids, for principals known only after deployment that name
+    // their identity (`reference('<id>').principalId`).
+    let ha_identities: Vec<(String, Option<azlint_source::FileId>)> = if ha.is_empty() {
+        Vec::new()
+    } else {
+        match fact(cx, "site.primary.identities", res, _current) {
+            FactAnswer::Known(items) => items
+                .iter()
+                .filter_map(|i| match &i.scalar {
+                    Scalar::Str(t) => Some((id_key(t), i.file)),
+                    _ => None,
+                })
+                .collect(),
+            FactAnswer::Partial(..) | FactAnswer::Unknown(_) => Vec::new(),
+        }
+    };
+    // Whether an assignment's principal is not the HA identity's; `None` when one of
+    // them is known only after deployment and may be the other.
+    let other_or_unknown = |a: &azlint_facts::RoleAssignment| {
+        let p = a.principal_id.as_str();
+        if ha
+            .iter()
+            .any(|h| crate::condition::same_text(h, p) == Some(true))
+        {
+            return Some(false);
+        }
+        // The principal of an identity named by id: another identity's, or not. Ids
+        // known only at deployment compare by what they spell out (two identities
+        // `concat(parameters('site'), '-ha')` and `...'-backup'` are two); a principal
+        // id belongs to one identity.
+        if let Some(target) = crate::condition::principal_target(p) {
+            let file = Some(inv.document_of(a.res).file);
+            let mut decided = Some(true);
+            for (id, from) in &ha_identities {
+                let one_template = from.is_none() || *from == file;
+                let same = if is_expression_text(&target) || is_expression_text(id) {
+                    azlint_arm::text::compare(&target, id, one_template)
+                } else {
+                    Some(id_key(&target) == *id)
+                };
+                match same {
+                    Some(true) => return Some(false),
+                    Some(false) => {}
+                    None => decided = None,
+                }
+            }
+            return decided;
+        }
+        let unknown_symbol =
+            |s: &str| is_expression_text(s) && crate::condition::principal_target(s).is_none();
+        if unknown_symbol(p) || ha.iter().any(|h| unknown_symbol(h)) {
+            return None;
+        }
+        Some(true)
+    };
+    if name.starts_with("roles.other_") {
+        if let Some(a) = facts
+            .roles
+            .on(key)
+            .find(|a| direct_identity(a) && other_or_unknown(a).is_none())
+        {
+            return unknown(format!(
+                    "whether the principal of a role assignment here ({}) is the HA identity's is known only after deployment",
+                    crate::condition::Item::text(a.principal_id.as_str()).display()
+                ));
+        }
+    }
+    let other = |a: &azlint_facts::RoleAssignment| other_or_unknown(a) == Some(true);
+    if name == "roles.direct_identity_assignments" || name == "roles.other_identity_assignments" {
+        let others_only = name == "roles.other_identity_assignments";
+        return known(
+            facts
+                .roles
+                .on(key)
+                .filter(|a| direct_identity(a) && (!others_only || other(a)))
+                .filter_map(|a| {
+                    // PowerShell's `Get-AzRoleAssignment` writes it `ObjectId`. In a
+                    // template it is an expression known after deployment: where it is
+                    // written is still where the assignment names its principal.
+                    let written = |l: Lookup<'a>| match l {
+                        Lookup::Found(v) => Some(v),
+                        Lookup::Unknown(u) => u.at,
+                        Lookup::Absent => None,
+                    };
+                    written(inv.prop(a.res, &["principalId"]))
+                        .or_else(|| written(inv.prop(a.res, &["objectId"])))
+                        .map(|v| item(cx, a.res, v))
+                })
+                .collect(),
+        );
+    }
+    let mut out: Vec<String> = Vec::new();
+    match name {
+        "roles.granting_principals" => {
+            let mut conditional = Vec::new();
+            for a in facts.roles.covering(key) {
+                if [OWNER, CONTRIBUTOR, VM_CONTRIBUTOR].contains(&a.role.as_str()) {
+                    if inv.is_conditional(a.res) {
+                        conditional.push(a.principal_id.clone());
+                    } else {
+                        out.push(a.principal_id.clone());
+                    }
+                }
+            }
+            // A role a template grants only under an unknown `condition` may never
+            // exist: whether the HA identity holds one here then cannot be told, unless
+            // it holds another for certain.
+            if !conditional.is_empty() {
+                let ha = match ha_principals(cx, res, _current) {
+                    Ok(principals) => principals,
+                    Err(unknown) => return unknown,
+                };
+                let holds = |list: &[String]| {
+                    list.iter()
+                        .any(|p| ha.iter().any(|h| h.eq_ignore_ascii_case(p)))
+                };
+                if !holds(&out) && holds(&conditional) {
+                    return unknown(
+                            "the HA identity's role here is deployed only if its `condition` holds, which is unknown before deployment",
+                        );
+                }
+                out.extend(conditional);
+            }
+        }
+        "roles.direct_identities" | "roles.other_identities" => {
+            let others_only = name == "roles.other_identities";
+            let found: Vec<_> = facts
+                .roles
+                .on(key)
+                .filter(|a| direct_identity(a) && (!others_only || other(a)))
+                .collect();
+            // Another identity's role that a template grants only under an unknown
+            // `condition` may never exist.
+            if others_only && !found.is_empty() && found.iter().all(|a| inv.is_conditional(a.res)) {
+                return unknown(
+                        "the role assignment to another identity is deployed only if its `condition` holds, which is unknown before deployment",
+                    );
+            }
+            out.extend(found.into_iter().map(|a| a.principal_id.clone()));
+        }
+        _ => {
+            let Some(rg) = resource_group_key(key) else {
+                return unknown("the resource id names no resource group");
+            };
+            let users = name == "roles.rg_user_contributors";
+            for a in facts.roles.covering(rg) {
+                let wanted = if users {
+                    a.role == CONTRIBUTOR && a.principal_type.eq_ignore_ascii_case("User")
+                } else {
+                    // Each may create the HA role assignments, which Contributor may not.
+                    [OWNER, USER_ACCESS_ADMINISTRATOR, RBAC_ADMINISTRATOR]
+                        .contains(&a.role.as_str())
+                };
+                if wanted && users {
+                    // Users by the name the export gives them (`az role assignment
+                    // list`: principalName; PowerShell: SignInName), with their id.
+                    let shown = ["principalName", "signInName"].iter().find_map(|k| {
+                        found(inv.prop(a.res, &[k]))
+                            .and_then(|v| v.as_str())
+                            .map(|n| n.trim().to_string())
+                            .filter(|n| !n.is_empty() && !n.eq_ignore_ascii_case(&a.principal_id))
+                    });
+                    out.push(match shown {
+                        Some(n) => format!("{n} [{}]", a.principal_id),
+                        None => a.principal_id.clone(),
+                    });
+                } else if wanted {
+                    out.push(a.principal_id.clone());
+                }
+            }
+        }
+    }
+    out.sort();
+    out.dedup();
+    known(out.into_iter().map(Item::text).collect())
+}
+
+/// Why role facts of `res` are partial: some role assignments of a template cannot be
+/// placed, and may grant a role on `res`. Says which value of the first of them (`first`)
+/// is unknown and why, pointing at it when it is in the checked resource's own file (the
+/// template).
+fn unplaced_roles<'a>(cx: &Context<'a>, res: ResIdx, first: ResIdx) -> Unknown<'a> {
     let inv = cx.inv;
     // The scope (or the name that holds it) first: a principal known only after deployment is
     // usually the identity's, which role checks join on.
@@ -575,10 +586,10 @@ fn unplaced_roles<'a>(cx: &Context<'a>, res: ResIdx, first: ResIdx) -> FactAnswe
         "{n} role assignment(s) of a template name their principal, role or scope by a value known only after deployment{}",
         why.as_ref().map(|u| format!(" ({})", u.reason)).unwrap_or_default()
     );
-    FactAnswer::Unknown(Unknown {
+    Unknown {
         reason,
         at: why.and_then(|u| u.at),
-    })
+    }
 }
 
 fn number<'a>(n: usize) -> Item<'a> {
