@@ -165,6 +165,38 @@ fn paged_resource_graph_result_is_a_warning() {
     insta::assert_snapshot!(run.stdout);
 }
 
+#[test]
+fn a_resource_graph_rest_response_page_is_a_warning() {
+    // `az rest` / `Invoke-AzRestMethod` on the Resource Graph API: `totalRecords`, `count`,
+    // `data` and, while pages follow, `$skipToken`. The first page says more pages follow.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let page = serde_json::to_string_pretty(&serde_json::json!({
+        "totalRecords": 4,
+        "count": 2,
+        "data": pip_rows(0, 2),
+        "facets": [],
+        "resultTruncated": "false",
+        "$skipToken": "ew0KICAiJGlkIjogIjEiDQp9"
+    }))
+    .expect("json");
+    let token_line = page
+        .lines()
+        .position(|l| l.contains("\"$skipToken\""))
+        .expect("the token") as u64
+        + 1;
+    std::fs::write(dir.path().join("page1.json"), page).expect("write");
+    let run = common::azlint_in(
+        dir.path(),
+        &["check", "--format", "json", "page1.json"],
+        None,
+        &[],
+    );
+    let f = run.finding("IN004");
+    let message = f["message"].as_str().unwrap_or_default();
+    assert!(message.contains("one page (2 rows of 4)"), "{message}");
+    assert_eq!(f["location"]["start"]["line"], token_line, "{f}");
+}
+
 /// `rows` public IPs as Resource Graph rows, numbered from `first`.
 fn pip_rows(first: usize, rows: usize) -> Vec<serde_json::Value> {
     (first..first + rows)

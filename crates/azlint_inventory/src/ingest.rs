@@ -383,9 +383,11 @@ impl<'d> Finder<'d> {
         if let Some(data) = data {
             self.array(data);
         }
-        let token = root
-            .get_ignore_case("skip_token")
-            .or_else(|| root.get_ignore_case("skipToken"))
+        // The CLI writes `skip_token`, PowerShell `SkipToken`, the REST API (`az rest`,
+        // `Invoke-AzRestMethod`) `$skipToken`.
+        let token = ["skip_token", "skipToken", "$skipToken"]
+            .iter()
+            .find_map(|k| root.get_ignore_case(k))
             .filter(|t| !t.is_null());
         let rows = data.map(|d| d.len()).unwrap_or(0);
         let total_value = root

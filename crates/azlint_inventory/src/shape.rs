@@ -90,6 +90,7 @@ pub fn recognise(root: Value<'_>) -> Shape {
             "skip_token",
             "totalRecords",
             "skipToken",
+            "$skipToken",
         ]
         .iter()
         .any(|k| root.get_ignore_case(k).is_some())
