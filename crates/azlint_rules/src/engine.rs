@@ -45,7 +45,7 @@ pub fn run(rules: &[&Rule], cx: &Context<'_>) -> Vec<Finding> {
     // every core, before the rules start, rather than by the first route's rule on one core
     // while the other routes' rules wait for it.
     let asks_route_targets = |rule: &&Rule| {
-        ["route.vsocket_lan_ips", "route.vsocket_floating_ips"]
+        ["route.vsocket_own_ips", "route.vsocket_floating_ips"]
             .iter()
             .any(|f| rule.uses_fact(f))
     };

@@ -41,8 +41,8 @@ pub const FACTS: &[(&str, &str)] = &[
     ("site.vm_count", "how many vSocket VMs the site has"),
     ("site.extra_vm_count", "how many vSocket VMs the site has beyond two; unknown when only vSockets that a template deploys under an unknown condition make more than two"),
     ("site.lan_ips", "the vSockets' own LAN IPs (primary IP configuration of each LAN NIC)"),
-    ("route.vsocket_lan_ips", "for a route: its next hop addresses that are a vSocket's own LAN IP, when its route table serves a subnet in that vSocket's VNET or a VNET peered with it (hub or spoke)"),
-    ("route.vsocket_floating_ips", "for a route: the floating IPs of the sites whose vSocket LAN IPs the route names"),
+    ("route.vsocket_own_ips", "for a route: its next hop addresses that are a vSocket's own IP (the primary IP configuration of its MGMT, WAN or LAN NIC), when its route table serves a subnet in that vSocket's VNET or a VNET peered with it (hub or spoke)"),
+    ("route.vsocket_floating_ips", "for a route: the floating IPs of the sites whose vSocket IPs the route names"),
     ("site.lan_nics_shown", "true when the inputs show both vSockets of the site, each with its LAN NIC and that NIC's IP configurations; unknown otherwise"),
     ("site.floating_ips", "IPv4 addresses of secondary (primary: false) IP configurations on LAN NICs: the floating IP"),
     ("site.lan_subnet_prefixes", "address prefixes of the LAN subnet"),
@@ -284,7 +284,7 @@ pub fn fact<'a>(cx: &Context<'a>, name: &str, res: ResIdx, _current: Value<'a>) 
             known(out.into_iter().map(|d| d.item).collect())
         }
         "route.next_hop_held" => next_hop_held(cx, res, site),
-        "route.vsocket_lan_ips" | "route.vsocket_floating_ips" => {
+        "route.vsocket_own_ips" | "route.vsocket_floating_ips" => {
             route_vsocket(cx, res, name == "route.vsocket_floating_ips")
         }
         // Facts of the site as a whole are computed once per site.
@@ -1542,42 +1542,42 @@ fn network_manager(cx: &Context<'_>) -> Option<String> {
     ))
 }
 
-/// What a route's next hop is checked against for S8: each vSocket's own LAN IP (with its site
+/// What a route's next hop is checked against for S8: each vSocket's own IPs (with its site
 /// and VNET), the VNETs each route table serves, and which VNETs are peered.
 #[cfg_attr(test, derive(Debug, PartialEq))]
 pub(crate) struct RouteTargets {
     /// By address and the vSocket's VNET key: exports of many sites reuse one address plan,
     /// so an address alone would match thousands of vSockets.
-    lan_ips: HashMap<(IpAddr, String), Vec<usize>>,
-    /// LAN IPs a template builds from values known only at deployment
+    own_ips: HashMap<(IpAddr, String), Vec<usize>>,
+    /// Own IPs a template builds from values known only at deployment
     /// (`concat(parameters('lanPrefix'), '.5')`), whose known parts may still tell a next hop
     /// apart or equal: with their file, VNET key and site.
-    lan_texts: Vec<LanText>,
-    /// The VNETs of those LAN IPs.
+    own_texts: Vec<OwnText>,
+    /// The VNETs of those IPs.
     site_vnets: foldhash::HashSet<String>,
     table_vnets: HashMap<String, Vec<String>>,
     peers: HashMap<String, Vec<String>>,
 }
 
-/// A vSocket's LAN IP as its configuration gives it.
+/// A vSocket's own IP as its configuration gives it.
 enum Address {
     Ip(IpAddr),
     /// Known only at deployment: the expression, and the template it is in.
     Text(String, azlint_source::FileId),
 }
 
-/// A vSocket's LAN IP that a template builds from values known only at deployment.
+/// A vSocket's own IP that a template builds from values known only at deployment.
 #[cfg_attr(test, derive(Debug, PartialEq))]
-struct LanText {
+struct OwnText {
     text: String,
     file: azlint_source::FileId,
     vnet: String,
     site: usize,
 }
 
-/// What the known parts of a next hop say about the vSocket LAN IPs it may be.
+/// What the known parts of a next hop say about the vSocket IPs it may be.
 enum TextMatch {
-    /// It is the LAN IP of a vSocket of these sites.
+    /// It is an own IP of a vSocket of these sites.
     Sites(Vec<usize>),
     /// It is none of them.
     None,
@@ -1602,7 +1602,7 @@ impl RouteTargets {
         };
         let site_ips = |(i, site): (usize, &Site)| {
             let mut out: Vec<(Address, String, usize)> = Vec::new();
-            for nic in site.nics_of(NicRole::Lan) {
+            for &(_, nic, _) in &site.nics {
                 let Some(configs) = config_ips(cx, nic) else {
                     continue;
                 };
@@ -1639,17 +1639,17 @@ impl RouteTargets {
         } else {
             sites.iter().enumerate().map(site_ips).collect()
         };
-        let mut lan_ips: HashMap<(IpAddr, String), Vec<usize>> = HashMap::new();
-        let mut lan_texts = Vec::new();
+        let mut own_ips: HashMap<(IpAddr, String), Vec<usize>> = HashMap::new();
+        let mut own_texts = Vec::new();
         for (address, vnet, site) in found.into_iter().flatten() {
             match address {
                 Address::Ip(ip) => {
-                    let sites = lan_ips.entry((ip, vnet)).or_default();
+                    let sites = own_ips.entry((ip, vnet)).or_default();
                     if !sites.contains(&site) {
                         sites.push(site);
                     }
                 }
-                Address::Text(text, file) => lan_texts.push(LanText {
+                Address::Text(text, file) => own_texts.push(OwnText {
                     text,
                     file,
                     vnet,
@@ -1657,18 +1657,18 @@ impl RouteTargets {
                 }),
             }
         }
-        let site_vnets = lan_ips
+        let site_vnets = own_ips
             .keys()
             .map(|(_, vnet)| vnet)
-            .chain(lan_texts.iter().map(|t| &t.vnet))
+            .chain(own_texts.iter().map(|t| &t.vnet))
             .cloned()
             .collect();
         let mut table_vnets: HashMap<String, Vec<String>> = HashMap::new();
         let mut peers: HashMap<String, Vec<String>> = HashMap::new();
-        if lan_ips.is_empty() && lan_texts.is_empty() {
+        if own_ips.is_empty() && own_texts.is_empty() {
             return RouteTargets {
-                lan_ips,
-                lan_texts,
+                own_ips,
+                own_texts,
                 site_vnets,
                 table_vnets,
                 peers,
@@ -1741,15 +1741,15 @@ impl RouteTargets {
             peers.entry(remote).or_default().push(key);
         }
         RouteTargets {
-            lan_ips,
-            lan_texts,
+            own_ips,
+            own_texts,
             site_vnets,
             table_vnets,
             peers,
         }
     }
 
-    /// Whether a route table serving `vnets` reaches a vSocket's LAN IP (in one of them or a
+    /// Whether a route table serving `vnets` reaches a vSocket's own IP (in one of them or a
     /// VNET peered with one).
     fn reaches_a_site(&self, vnets: &[String]) -> bool {
         vnets.iter().any(|v| {
@@ -1769,7 +1769,7 @@ impl RouteTargets {
     }
 
     /// [`RouteTargets::sites_for`] for a next hop known only at deployment (`hop`, an
-    /// expression of template `file`): the vSocket LAN IPs reached are compared by what their
+    /// expression of template `file`): the vSocket IPs reached are compared by what their
     /// texts spell out. The same expression in one template is one value.
     fn sites_for_text(
         &self,
@@ -1780,7 +1780,7 @@ impl RouteTargets {
         let reached: Vec<&String> = self.reached(vnets).collect();
         let mut sites = Vec::new();
         let mut undecided = false;
-        for t in self.lan_texts.iter().filter(|t| reached.contains(&&t.vnet)) {
+        for t in self.own_texts.iter().filter(|t| reached.contains(&&t.vnet)) {
             match azlint_arm::text::compare(hop, &t.text, t.file == file) {
                 Some(true) => sites.push(t.site),
                 Some(false) => {}
@@ -1788,7 +1788,7 @@ impl RouteTargets {
             }
         }
         for ((ip, _), _) in self
-            .lan_ips
+            .own_ips
             .iter()
             .filter(|((_, v), _)| reached.contains(&v))
         {
@@ -1803,14 +1803,14 @@ impl RouteTargets {
         }
     }
 
-    /// A LAN IP known only at deployment, reached from a route table serving `vnets`, that
+    /// An own IP known only at deployment, reached from a route table serving `vnets`, that
     /// the literal next hop `ip` may be.
     fn may_be_text(&self, ip: &str, vnets: &[String]) -> Option<&str> {
-        if self.lan_texts.is_empty() {
+        if self.own_texts.is_empty() {
             return None;
         }
         let reached: Vec<&String> = self.reached(vnets).collect();
-        self.lan_texts
+        self.own_texts
             .iter()
             .filter(|t| reached.contains(&&t.vnet))
             .find(|t| azlint_arm::text::compare(ip, &t.text, false).is_none())
@@ -1824,7 +1824,7 @@ impl RouteTargets {
         for v in vnets {
             let peered = self.peers.get(v).map(Vec::as_slice).unwrap_or(&[]);
             for home in std::iter::once(v).chain(peered) {
-                if let Some(sites) = self.lan_ips.get(&(ip, home.clone())) {
+                if let Some(sites) = self.own_ips.get(&(ip, home.clone())) {
                     out.extend(sites);
                 }
             }
@@ -1833,7 +1833,8 @@ impl RouteTargets {
     }
 }
 
-/// For a route: its next hops that are a vSocket's own LAN IP, reachable from the subnets its
+/// For a route: its next hops that are a vSocket's own IP (its MGMT, WAN or LAN NIC's primary
+/// configuration, never the floating IP), reachable from the subnets its
 /// table serves; or, with `floating`, those sites' floating IPs.
 fn route_vsocket<'a>(cx: &Context<'a>, route: ResIdx, floating: bool) -> FactAnswer<'a> {
     let inv = cx.inv;
@@ -1855,7 +1856,7 @@ fn route_vsocket<'a>(cx: &Context<'a>, route: ResIdx, floating: bool) -> FactAns
     // the export, and a bad next hop in either is a defect.
     let mut hops: Vec<(Value<'a>, &'a azlint_inventory::Document, Value<'a>)> = Vec::new();
     // A next hop known only after deployment (a module's output, an unset parameter): where
-    // the table reaches a vSocket, whether it is one's own LAN IP cannot be told.
+    // the table reaches a vSocket, whether it is one's own IP cannot be told.
     let mut unknown_hop = None;
     for o in inv.occurrences(route) {
         let doc = inv.document(o.place.doc);
@@ -1874,7 +1875,7 @@ fn route_vsocket<'a>(cx: &Context<'a>, route: ResIdx, floating: bool) -> FactAns
     }
     let mut out = Vec::new();
     let mut sites: Vec<usize> = Vec::new();
-    // A literal next hop that a LAN IP known only at deployment may be.
+    // A literal next hop that an own IP known only at deployment may be.
     let mut unknown_lan = None;
     // Pointing at `at` (the address, or its ECMP list), saying the address.
     let point = |out: &mut Vec<Item<'a>>, v: Value<'a>, doc: &azlint_inventory::Document, at| {
@@ -1910,7 +1911,7 @@ fn route_vsocket<'a>(cx: &Context<'a>, route: ResIdx, floating: bool) -> FactAns
         } else if let Some(lan) = targets.may_be_text(text.trim(), vnets) {
             unknown_lan.get_or_insert(Unknown {
                 reason: format!(
-                    "whether {} is a vSocket's own LAN IP is known only at deployment (`{lan}`)",
+                    "whether {} is a vSocket's own IP is known only at deployment (`{lan}`)",
                     text.trim()
                 ),
                 at: Some(v),
@@ -1995,7 +1996,7 @@ mod tests {
             let cx = Context::new(&inv, &facts);
             let parallel = RouteTargets::build(&cx, true);
             assert_eq!(parallel, RouteTargets::build(&cx, false), "{path:?}");
-            assert!(!parallel.lan_ips.is_empty(), "{path:?}");
+            assert!(!parallel.own_ips.is_empty(), "{path:?}");
             peered += usize::from(!parallel.peers.is_empty());
         }
         assert!(peered >= 2, "the spoke cases have peerings");

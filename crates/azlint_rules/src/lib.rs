@@ -374,11 +374,11 @@ mod tests {
         let rule = |name: &str| rules.iter().find(|r| r.meta.name == name).unwrap();
         let route = rule("route-to-vsocket-ip");
         assert!(route.types.iter().any(|t| t == azlint_facts::ROUTE));
-        assert!(route.uses_fact("route.vsocket_lan_ips"));
+        assert!(route.uses_fact("route.vsocket_own_ips"));
         assert!(route.uses_fact("route.vsocket_floating_ips"));
         let naming = rule("network-name-invalid");
         assert!(naming.types.iter().any(|t| t == azlint_facts::ROUTE));
-        assert!(!naming.uses_fact("route.vsocket_lan_ips"));
+        assert!(!naming.uses_fact("route.vsocket_own_ips"));
         assert!(!naming.uses_fact("route.vsocket_floating_ips"));
     }
 
