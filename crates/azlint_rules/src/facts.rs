@@ -59,6 +59,7 @@ pub const FACTS: &[(&str, &str)] = &[
     ("roles.granting_principals", "principals holding Owner, Contributor or Virtual Machine Contributor on this resource (directly or inherited)"),
     ("roles.direct_identities", "service principals (managed identities) with a role assigned directly on this resource"),
     ("roles.direct_identity_assignments", "the principalId of each role assignment made directly on this resource to a service principal (managed identity), where it is written"),
+    ("roles.ha_other_role_assignments", "for a resource of a site: the roleDefinitionId of each role assignment made directly on it to the site's HA identity with a role other than Owner, Contributor or Virtual Machine Contributor (Reader, say), where it is written"),
     ("roles.other_identities", "for a resource of a site: the service principals (managed identities) with a role assigned directly on it, other than the site's HA identity"),
     ("roles.other_identity_assignments", "for a resource of a site: the principalId of each role assignment made directly on it to a service principal other than the site's HA identity, where it is written"),
     ("roles.rg_admins", "principals holding Owner, User Access Administrator or Role Based Access Control Administrator on this resource's resource group (or above)"),
@@ -191,6 +192,7 @@ pub fn fact<'a>(cx: &Context<'a>, name: &str, res: ResIdx, _current: Value<'a>) 
         "roles.granting_principals"
         | "roles.direct_identities"
         | "roles.direct_identity_assignments"
+        | "roles.ha_other_role_assignments"
         | "roles.other_identities"
         | "roles.other_identity_assignments"
         | "roles.rg_admins"
@@ -442,6 +444,29 @@ fn placed_role_fact<'a>(
                     crate::condition::Item::text(a.principal_id.as_str()).display()
                 ));
         }
+    }
+    if name == "roles.ha_other_role_assignments" {
+        let ha = match ha_principals(cx, res, _current) {
+            Ok(principals) => principals,
+            Err(unknown) => return unknown,
+        };
+        let is_ha = |p: &str| {
+            ha.iter()
+                .any(|h| crate::condition::same_text(h, p) == Some(true))
+        };
+        return known(
+            facts
+                .roles
+                .on(key)
+                .filter(|a| {
+                    ![OWNER, CONTRIBUTOR, VM_CONTRIBUTOR].contains(&a.role.as_str())
+                        && is_ha(&a.principal_id)
+                })
+                .filter_map(|a| {
+                    found(inv.prop(a.res, &["roleDefinitionId"])).map(|v| item(cx, a.res, v))
+                })
+                .collect(),
+        );
     }
     let other = |a: &azlint_facts::RoleAssignment| other_or_unknown(a) == Some(true);
     if name == "roles.direct_identity_assignments" || name == "roles.other_identity_assignments" {
