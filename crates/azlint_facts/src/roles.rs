@@ -259,35 +259,24 @@ impl Roles {
             }
         }
         let mut assignments: Vec<RoleAssignment> = Vec::new();
-        let unplaced: Vec<(ResIdx, Option<String>)> = inv
-            .of_type(ROLE_ASSIGNMENT)
-            .iter()
-            .zip(read)
-            .filter_map(|(&res, r)| match r {
-                Read::Placed(a) => Some(Ok(a)),
+        let mut unplaced: Vec<(ResIdx, Option<String>)> = Vec::new();
+        for (&res, r) in inv.of_type(ROLE_ASSIGNMENT).iter().zip(read) {
+            match r {
+                Read::Placed(a) => assignments.push(a),
                 Read::ByExpression(mut a) => {
                     let doc = inv.resource(res).place.doc;
                     match place_by_expression(&ids, doc, &a.scope) {
-                        Some(s) => {
-                            a.scope = s;
-                            Some(Ok(a))
+                        Some(scope) => {
+                            a.scope = scope;
+                            assignments.push(a);
                         }
-                        None => Some(Err((res, Some(a.scope)))),
+                        None => unplaced.push((res, Some(a.scope))),
                     }
                 }
-                Read::Unread => inv
-                    .document_of(res)
-                    .is_template()
-                    .then_some(Err((res, None))),
-            })
-            .filter_map(|r| match r {
-                Ok(a) => {
-                    assignments.push(a);
-                    None
-                }
-                Err(u) => Some(u),
-            })
-            .collect();
+                Read::Unread if inv.document_of(res).is_template() => unplaced.push((res, None)),
+                Read::Unread => {}
+            }
+        }
         let deployed = assignments
             .iter()
             .any(|a| !inv.document_of(a.res).is_template());

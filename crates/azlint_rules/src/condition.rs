@@ -1026,14 +1026,13 @@ fn leaf<'a>(scope: &dyn Scope<'a>, subject: Items<'_, 'a>, op: &Op) -> Truth<'a>
         match test(item, op, operand.as_ref()) {
             Some(true) => {}
             Some(false) => return Truth::False,
-            None if operand.as_ref().is_some_and(|o| o.unknown.is_some()) => {
+            None => {
                 // What the operand may also hold (a partial fact's missing values) is what is
                 // not known.
-                if let Some(u) = operand.as_ref().and_then(|o| o.unknown.clone()) {
-                    unknown.get_or_insert(u);
+                if let Some(u) = operand.as_ref().and_then(|o| o.unknown.as_ref()) {
+                    unknown.get_or_insert_with(|| u.clone());
+                    continue;
                 }
-            }
-            None => {
                 // A "cannot tell" is located in the checked resource's file: a value of
                 // another file (a fact's, the HA identity's principal) is not a place there.
                 let here = |i: &Item<'a>| i.file.is_none_or(|f| f == scope.document().file);

@@ -1567,6 +1567,13 @@ fn network_manager(cx: &Context<'_>) -> Option<String> {
     ))
 }
 
+/// The key of a subnet's VNET, where the inputs link the subnet to it: a subnet a template
+/// names only at deployment has no plain id to cut the VNET's from.
+fn vnet_key_of(inv: &azlint_inventory::Inventory, subnet: ResIdx) -> Option<&str> {
+    let vnet = inv.resource(subnet).parent?;
+    inv.resource(vnet).key.as_deref()
+}
+
 /// What a route's next hop is checked against for S8: each vSocket's own IPs (with its site
 /// and VNET), the VNETs each route table serves, and which VNETs are peered.
 #[cfg_attr(test, derive(Debug, PartialEq))]
@@ -1632,11 +1639,14 @@ impl RouteTargets {
                     continue;
                 };
                 let primary = primary_config_node(cx, nic);
-                let vnet = cx
-                    .facts
-                    .nic_info(nic)
-                    .and_then(|n| n.primary_subnet_key.as_deref())
-                    .and_then(parent_key);
+                let info = cx.facts.nic_info(nic);
+                let vnet = info
+                    .and_then(|n| n.primary_subnet)
+                    .and_then(|subnet| vnet_key_of(inv, subnet))
+                    .or_else(|| {
+                        info.and_then(|n| n.primary_subnet_key.as_deref())
+                            .and_then(parent_key)
+                    });
                 let doc = cx.inv.document_of(nic);
                 for (config, ip) in configs {
                     let (true, Some(v), Some(vnet)) = (Some(config) == primary, ip, vnet) else {
@@ -1702,14 +1712,29 @@ impl RouteTargets {
         // (route table, VNET) pairs: from each subnet's route table, then from each route
         // table's list of subnets (the subnets may not be in the inputs).
         let from_subnets = each(inv.of_type(azlint_facts::SUBNET), &|subnet| {
-            let (Some(key), Lookup::Found(table)) = (
+            // An id known only at deployment still names a table of its template.
+            let (
+                Some(key),
+                Lookup::Found(table)
+                | Lookup::Unknown(Unknown {
+                    at: Some(table), ..
+                }),
+            ) = (
                 inv.resource(subnet).key.as_deref(),
                 inv.prop(subnet, &["routeTable", "id"]),
-            ) else {
+            )
+            else {
                 return Vec::new();
             };
-            match (table.as_str(), parent_key(key)) {
-                (Some(table), Some(vnet)) => vec![(id_key(&table), vnet.to_string())],
+            // The table's own key where the inputs hold it: a table a template names only at
+            // deployment is keyed by its expression, not by the id's text.
+            let table = table.as_str().map(|t| {
+                inv.get_in(subnet, &t)
+                    .and_then(|r| inv.resource(r).key.as_deref())
+                    .map_or_else(|| id_key(&t), str::to_string)
+            });
+            match (table, vnet_key_of(inv, subnet).or_else(|| parent_key(key))) {
+                (Some(table), Some(vnet)) => vec![(table, vnet.to_string())],
                 _ => Vec::new(),
             }
         });
