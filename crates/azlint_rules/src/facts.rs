@@ -496,7 +496,12 @@ fn placed_role_fact<'a>(
     match name {
         "roles.granting_principals" => {
             let mut conditional = Vec::new();
-            for a in facts.roles.covering(key) {
+            let deployment = match deployment_scope(inv, res, key) {
+                Ok(scope) => scope,
+                Err(reason) => return unknown(reason),
+            };
+            let inherited = deployment.iter().flat_map(|s| facts.roles.covering(s));
+            for a in facts.roles.covering(key).chain(inherited) {
                 if [OWNER, CONTRIBUTOR, VM_CONTRIBUTOR].contains(&a.role.as_str()) {
                     if inv.is_conditional(a.res) {
                         conditional.push(a.principal_id.clone());
@@ -576,6 +581,46 @@ fn placed_role_fact<'a>(
     out.sort();
     out.dedup();
     known(out.into_iter().map(Item::text).collect())
+}
+
+/// For a resource a template names only at deployment (its key an expression's), the
+/// deepest scope above it whose id the inputs know: its id has no plain group to read role
+/// scopes from, but a resource named by `resourceId()` is in its deployment's group. Offline
+/// that is the placeholder scope; a template evaluated in a known scope cannot say (`Err`).
+/// `None` for a resource with a plain key.
+fn deployment_scope(
+    inv: &azlint_inventory::Inventory,
+    res: ResIdx,
+    key: &str,
+) -> Result<Option<String>, &'static str> {
+    let doc = inv.document_of(res);
+    let Some((text, _)) = key.rsplit_once('#').filter(|_| doc.is_template()) else {
+        return Ok(None);
+    };
+    const UNKNOWN: &str = "the resource group of a resource named only at deployment is its deployment's, which the inputs do not say";
+    let scope = std::iter::successors(Some(text), |s| s.rfind('/').map(|cut| &s[..cut]))
+        .skip(1)
+        .find_map(azlint_arm::text::in_placeholder_scope)
+        .ok_or(UNKNOWN)?;
+    // The template was evaluated in the placeholder scope when its resources with plain
+    // names are in the placeholder group.
+    let group = scope
+        .find("/providers/")
+        .map_or(scope.as_str(), |i| &scope[..i]);
+    let here = inv.resource(res).place.doc;
+    let placeholder = (0..inv.len() as ResIdx).any(|r| {
+        inv.resource(r).place.doc == here
+            && inv.resource(r).key.as_deref().is_some_and(|k| {
+                k.strip_prefix(group)
+                    .is_some_and(|rest| rest.starts_with('/'))
+                    && !k.contains('#')
+            })
+    });
+    if placeholder {
+        Ok(Some(scope))
+    } else {
+        Err(UNKNOWN)
+    }
 }
 
 /// Why role facts of `res` are partial: some role assignments of a template cannot be
