@@ -236,13 +236,7 @@ fn a_defect_in_two_copies_is_said_once_pointing_at_both() {
         &["check", "--format", "json", "resources.json", "nic.json"],
     );
     assert_eq!(run.code, 1, "{}", run.stdout);
-    let found: Vec<_> = run.json()["findings"]
-        .as_array()
-        .expect("findings")
-        .iter()
-        .filter(|f| f["code"] == "HA019")
-        .cloned()
-        .collect();
+    let found = run.findings("HA019");
     assert_eq!(found.len(), 1, "{}", run.stdout);
     let f = &found[0];
     assert_eq!(f["location"]["file"], "resources.json", "{f}");

@@ -29,6 +29,14 @@ impl Run {
             .unwrap_or_else(|| panic!("no {code}:\n{}", self.stdout))
     }
 
+    /// Every finding with `code` in a JSON report.
+    pub fn findings(&self, code: &str) -> Vec<serde_json::Value> {
+        self.json()["findings"]
+            .as_array()
+            .map(|all| all.iter().filter(|f| f["code"] == code).cloned().collect())
+            .unwrap_or_default()
+    }
+
     /// `(code, file, line, column)` of each finding in a JSON report.
     pub fn located(&self) -> Vec<(String, String, u64, u64)> {
         self.json()["findings"]
