@@ -419,11 +419,11 @@ fn conflicting_copies(inventory: &Inventory) -> Vec<Finding> {
                 input::CONFLICTING_COPIES,
                 Severity::Note,
                 format!(
-                    "`{name}` is in two inputs that disagree{setting}: azlint checks the copy in {}, not the one in {} (exports made at different times?)",
+                    "`{name}` is in two inputs that disagree{setting}: the rules check both copies, but what its site is made of (its NICs, addresses, subnets) is read from the copy in {}, not the one in {} (exports made at different times?)",
                     here.source.name, there.source.name
                 ),
                 Label::new(here.file, name_or_head(here, r.place.node))
-                    .with_message("the copy checked"),
+                    .with_message("the copy the site is read from"),
             )
             .with_help("lint one export of each resource: drop the stale file, or export both again");
             f.secondary.push(

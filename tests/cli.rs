@@ -442,7 +442,8 @@ fn copies_of_one_resource_that_disagree_are_a_note() {
     assert!(
         message.contains("arg.json")
             && message.contains("nsg-show.json")
-            && message.contains("`securityRules[0].access`"),
+            && message.contains("`securityRules[0].access`")
+            && message.contains("the rules check both copies"),
         "{message}"
     );
     assert_eq!(f["related"].as_array().map(Vec::len), Some(1), "{f}");
