@@ -135,7 +135,7 @@ pub fn evaluate(
         unclaimed.as_slice(),
     ) {
         (true, [only @ None], &[file]) => *only = Some(ParamFile::Input(file)),
-        _ => findings.extend(unused_parameter_files(ingested, &claimed, args)),
+        _ => findings.extend(unused_parameter_files(ingested, &unclaimed, args)),
     }
 
     let given = Given {
@@ -689,11 +689,11 @@ fn problem_finding(
     .with_help("fix the expression (`azlint expand FILE` shows what the template becomes): Azure rejects a deployment whose expressions fail, and azlint cannot check the values that depend on this one")
 }
 
-/// A warning for each parameter file among the inputs that no template uses (not `claimed`
-/// by one's name, nor given with `--parameters` as well): its values apply to nothing.
+/// A warning for each parameter file among the inputs that no template uses (`unclaimed` by
+/// any one's name, and not given with `--parameters` as well): its values apply to nothing.
 fn unused_parameter_files(
     ingested: &[Ingested],
-    claimed: &[usize],
+    unclaimed: &[usize],
     args: &TemplateArgs,
 ) -> Vec<Finding> {
     let given: Vec<String> = args
@@ -701,8 +701,9 @@ fn unused_parameter_files(
         .iter()
         .map(|p| p.to_string_lossy().into_owned())
         .collect();
-    (0..ingested.len())
-        .filter(|i| ingested[*i].document.shape == Shape::Parameters && !claimed.contains(i))
+    unclaimed
+        .iter()
+        .copied()
         .filter(|&i| !given.contains(&ingested[i].document.source.name))
         .map(|i| {
             let d = &ingested[i].document;

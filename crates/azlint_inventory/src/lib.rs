@@ -264,7 +264,7 @@ impl Inventory {
             }
             let Some(key) = &r.key else { continue };
             let template = self.documents[r.place.doc as usize].is_template();
-            let parent = match key.rsplit_once('#') {
+            let parent = match split_expression_key(key) {
                 Some((text, file)) if template => self.expression_parent(text, file),
                 _ => parent_key(key).and_then(|p| self.find_key(p, key_hash(p))),
             };
@@ -714,6 +714,12 @@ pub fn key_hash(key: &str) -> u64 {
     static STATE: std::sync::LazyLock<foldhash::fast::RandomState> =
         std::sync::LazyLock::new(Default::default);
     STATE.hash_one(key)
+}
+
+/// The canonical text and the file of an [`expression_key`]; `None` for the key of a plain id
+/// (ids hold no `#`). Only a template's resources have such keys.
+pub fn split_expression_key(key: &str) -> Option<(&str, &str)> {
+    key.rsplit_once('#')
 }
 
 /// The key of a template resource whose id is an expression: the expression's canonical

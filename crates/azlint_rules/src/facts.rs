@@ -594,7 +594,8 @@ fn deployment_scope(
     key: &str,
 ) -> Result<Option<String>, &'static str> {
     let doc = inv.document_of(res);
-    let Some((text, _)) = key.rsplit_once('#').filter(|_| doc.is_template()) else {
+    let Some((text, _)) = azlint_inventory::split_expression_key(key).filter(|_| doc.is_template())
+    else {
         return Ok(None);
     };
     const UNKNOWN: &str = "the resource group of a resource named only at deployment is its deployment's, which the inputs do not say";
