@@ -197,6 +197,44 @@ fn a_template_that_changes_an_exported_route_is_checked_next_to_the_export() {
 }
 
 #[test]
+fn a_route_declared_on_its_own_is_named_by_its_own_name_in_commands() {
+    // A template that redeploys the healthy site's `default-cato` as a resource of its own
+    // (`ams-viaCato/default-cato`), to the secondary's LAN IP: the command to copy names the
+    // route `default-cato`, as `az network route-table route update -n` takes it.
+    let export =
+        std::fs::read_to_string("fixtures/examples/healthy/resources.json").expect("fixture");
+    let template = r#"{
+  "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+  "contentVersion": "1.0.0.0",
+  "resources": [
+    {
+      "type": "Microsoft.Network/routeTables/routes",
+      "apiVersion": "2024-05-01",
+      "name": "ams-viaCato/default-cato",
+      "properties": {
+        "addressPrefix": "0.0.0.0/0",
+        "nextHopType": "VirtualAppliance",
+        "nextHopIpAddress": "10.20.0.69"
+      }
+    }
+  ]
+}"#;
+    let dir = scratch(&[("resources.json", &export), ("route.json", template)]);
+    let run = run_in(
+        &dir,
+        &["check", "--format", "json", "resources.json", "route.json"],
+    );
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    let f = run.finding("HA012");
+    assert_eq!(f["location"]["file"], "route.json", "{f}");
+    let help = f["help"].as_str().unwrap_or_default();
+    assert!(
+        help.contains("--route-table-name ams-viaCato -n default-cato "),
+        "{help}"
+    );
+}
+
+#[test]
 fn a_defect_in_two_copies_is_said_once_pointing_at_both() {
     // The export with IP forwarding off on the secondary's LAN NIC, and a template that
     // redeploys that NIC the same way: one finding, at the copy read first (the export's),

@@ -462,6 +462,15 @@ fn render<'a>(template: &str, cx: &Context<'a>, scope: &Eval<'a, '_>, value: &st
                 FactAnswer::Known(items) if !items.is_empty() => items[0].display(),
                 _ => "the vSocket".to_string(),
             },
+            // A child resource's own name (`default-cato` of `ams-viaCato/default-cato`), as
+            // `az ... -n` takes it; a name known only at deployment stays as written.
+            "childName" => {
+                let name = display_name(cx, scope.res);
+                match azlint_inventory::is_expression_text(&name) {
+                    true => name,
+                    false => name.rsplit('/').next().unwrap_or_default().to_string(),
+                }
+            }
             "parent" => cx
                 .inv
                 .resource(scope.res)

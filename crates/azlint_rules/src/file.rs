@@ -208,6 +208,7 @@ fn at<T>(s: &Spanned<T>, message: impl Into<String>) -> RuleError {
 /// Placeholders a message may use, besides `{fact:NAME}`.
 const PLACEHOLDERS: &[&str] = &[
     "name",
+    "childName",
     "id",
     "parent",
     "type",
