@@ -2887,3 +2887,34 @@ fn a_lone_vsocket_next_to_one_whose_vnet_is_not_shown_may_have_its_partner() {
         "{json}"
     );
 }
+
+#[test]
+fn a_name_hashed_from_the_group_the_ids_give_is_azure_s() {
+    // The primary names the HA identity `concat('id-cato-', uniqueString(resourceGroup().id))`
+    // (a common ARM idiom); the secondary's parameters name it by its real id, in rg-cato-ams,
+    // as they name the primary's subnets. Those ids give the templates' group (IN014), so the
+    // hash is the one Azure computes there, and both vSockets carry one identity. (In the
+    // placeholder group the hash would be a made-up name: it is unknown then.)
+    let primary = two_step("primary.json").replace(
+        "\"identityName\": \"[concat(parameters('siteName'), '-CatoHaIdentity')]\"",
+        "\"identityName\": \"[concat('id-cato-', uniqueString(resourceGroup().id))]\"",
+    );
+    assert_ne!(primary, two_step("primary.json"));
+    // uniqueString('/subscriptions/3f2c…6a40/resourceGroups/rg-cato-ams'), as Azure computes it.
+    let parameters = two_step("secondary.parameters.json").replace(
+        "userAssignedIdentities/ams-CatoHaIdentity",
+        "userAssignedIdentities/id-cato-vjk753mio7ed6",
+    );
+    let dir = two_step_dir(&primary, &two_step("secondary.json"), &parameters);
+    let run = run_in(&dir, &["check", "--show-unknown", "--format", "json", "."]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    let codes: Vec<String> = run.located().into_iter().map(|l| l.0).collect();
+    assert!(codes.iter().all(|c| c == "IN014"), "{codes:?}");
+
+    // Another identity's name is still another identity.
+    let parameters = parameters.replace("id-cato-vjk753mio7ed6", "id-cato-aaaaaaaaaaaaa");
+    let dir = two_step_dir(&primary, &two_step("secondary.json"), &parameters);
+    let run = run_in(&dir, &["check", "--format", "json", "."]);
+    let codes: Vec<String> = run.located().into_iter().map(|l| l.0).collect();
+    assert!(codes.contains(&"HA007".to_string()), "{codes:?}");
+}

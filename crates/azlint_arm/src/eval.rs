@@ -600,6 +600,19 @@ impl<'t> Scope<'t> {
             let reason = u.reason.clone();
             return Ok(Val::unknown(reason, render_call(name, &args)));
         }
+        // `uniqueString()` of the placeholder scope would be a made-up name, which the real
+        // one (in another template, a parameter file, an export) would then disagree with: it
+        // is as unknown as the scope it hashes. (`guid()` stays: its value is made up too, but
+        // it names role assignments, which nothing compares by name, and it is a GUID
+        // whatever it hashes.)
+        if lower == "uniquestring" && self.hashes_placeholder(&args) {
+            return Ok(Val::unknown(
+                format!(
+                    "`{name}()` hashes the deployment's subscription or resource group, known only at deployment (the configuration's [deployment] table sets them)"
+                ),
+                render_call(name, &args),
+            ));
+        }
         if let Some(v) = self.builtin(lower, name, &args, at)? {
             return Ok(v);
         }
@@ -793,6 +806,18 @@ impl<'t> Scope<'t> {
     }
 
     /// Functions that need the deployment: scope, resource ids, deployment-time values.
+    /// Whether `args` hold the placeholder subscription or group of a deployment whose scope
+    /// nothing says.
+    fn hashes_placeholder(&self, args: &[Val]) -> bool {
+        let d = &self.deployment;
+        let placeholder = d.subscription_id == PLACEHOLDER_ID
+            || d.resource_group.as_deref() == Some(PLACEHOLDER_GROUP);
+        placeholder
+            && args
+                .iter()
+                .any(|a| matches!(a, Val::Str(s) if crate::text::has_placeholder(s)))
+    }
+
     fn builtin(
         &mut self,
         lower: &str,
@@ -1395,6 +1420,33 @@ mod tests {
         let mut scope = Scope::new(Arc::new(Deployment::default()));
         scope.set_param("name", Val::str("web"), Some(7));
         scope.eval_str(s).unwrap()
+    }
+
+    #[test]
+    fn hashes_of_the_placeholder_scope_are_unknown() {
+        let Val::Unknown(u) = eval("[concat('id-cato-', uniqueString(resourceGroup().id))]") else {
+            panic!("a made-up name");
+        };
+        assert!(u.reason.contains("[deployment]"), "{}", u.reason);
+        assert!(
+            u.symbol.starts_with("concat('id-cato-', uniqueString("),
+            "{}",
+            u.symbol
+        );
+        // What does not hash the scope is known.
+        assert!(matches!(eval("[uniqueString('ams')]"), Val::Str(_)));
+        // `guid()` is a GUID whatever it hashes.
+        assert!(matches!(eval("[guid(resourceGroup().id)]"), Val::Str(_)));
+        // A scope the configuration sets is hashed as Azure does.
+        let mut scope = Scope::new(Arc::new(Deployment {
+            subscription_id: "3f2c1a9e-8b7d-4c6e-9a1f-2d5e8c7b6a40".into(),
+            resource_group: Some("rg-cato-ams".into()),
+            ..Deployment::default()
+        }));
+        let known = scope
+            .eval_str("[uniqueString(resourceGroup().id)]")
+            .unwrap();
+        assert!(matches!(known, Val::Str(s) if &*s == "vjk753mio7ed6"));
     }
 
     #[test]

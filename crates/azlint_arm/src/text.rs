@@ -269,6 +269,12 @@ fn push_text(text: &str, out: &mut Vec<Piece>) {
     out.push(Piece::Text(rest.to_string()));
 }
 
+/// Whether a text holds a placeholder of an unknown scope (the placeholder id anywhere, the
+/// placeholder group as an id's group or on its own), in any case.
+pub fn has_placeholder(text: &str) -> bool {
+    text.eq_ignore_ascii_case(PLACEHOLDER_GROUP) || next_placeholder(&text.to_lowercase()).is_some()
+}
+
 /// The first placeholder in a lower-case text: where, how long, and what it stands for.
 fn next_placeholder(text: &str) -> Option<(usize, usize, &'static str)> {
     const GROUPS: &str = "/resourcegroups/";
