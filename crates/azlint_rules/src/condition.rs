@@ -997,9 +997,45 @@ fn leaf<'a>(scope: &dyn Scope<'a>, subject: Items<'_, 'a>, op: &Op) -> Truth<'a>
             if v.as_str().is_some_and(|t| makes_guid(&t)) {
                 return Truth::from_bool(*want);
             }
+            // What the known parts say: `concat(guid(...), '-lan')` is never a GUID.
+            if let Some(all) = v.as_str().and_then(|t| crate::shape::decide(GUID, &t)) {
+                return Truth::from_bool(all == *want);
+            }
         }
     }
     if subject.items.is_empty() {
+        // A template value known only in part may still match a pattern whatever it is, or
+        // never (`concat('ams lan-', parameters('site'))` is no valid name).
+        if let (
+            Op::Like(re) | Op::Match(re) | Op::NotLike(re) | Op::NotMatch(re),
+            Some(Unknown { at: Some(v), .. }),
+        ) = (op, &subject.unknown)
+        {
+            if let Some(all) = v
+                .as_str()
+                .and_then(|t| crate::shape::decide(re.as_str(), &t))
+            {
+                let positive = matches!(op, Op::Like(_) | Op::Match(_));
+                return Truth::from_bool(all == positive);
+            }
+        }
+        if let (
+            Op::Contains(Operand::Literal(Literal(needle)))
+            | Op::NotContains(Operand::Literal(Literal(needle))),
+            Some(Unknown { at: Some(v), .. }),
+        ) = (op, &subject.unknown)
+        {
+            if let [Item {
+                scalar: Scalar::Str(needle),
+                ..
+            }] = &needle[..]
+            {
+                let pattern = format!("(?is)^.*{}.*$", regex::escape(needle));
+                if let Some(all) = v.as_str().and_then(|t| crate::shape::decide(&pattern, &t)) {
+                    return Truth::from_bool(all == matches!(op, Op::Contains(_)));
+                }
+            }
+        }
         // Absent: the negative operators hold, the positive ones do not.
         return match subject.unknown {
             Some(u) => Truth::Unknown(u),
@@ -1293,6 +1329,10 @@ fn test(item: &Item<'_>, op: &Op, operand: Option<&Items<'_, '_>>) -> Option<boo
 }
 
 /// Whether `s` is a GUID as Azure writes them: 8-4-4-4-12 hexadecimal digits.
+/// [`is_guid`] as a pattern.
+const GUID: &str =
+    "^(?:[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$";
+
 fn is_guid(s: &str) -> bool {
     let b = s.as_bytes();
     b.len() == 36
@@ -1335,7 +1375,7 @@ fn makes_guid(expression: &str) -> bool {
 /// A function call that is the whole of `text`: its name and its arguments' text, split at
 /// the commas between them (not those in quoted text, where `''` is a quote, or in nested
 /// calls).
-fn call(text: &str) -> Option<(&str, Vec<&str>)> {
+pub(crate) fn call(text: &str) -> Option<(&str, Vec<&str>)> {
     let text = text.trim();
     let open = text.find('(')?;
     let name = text[..open].trim();
@@ -1476,6 +1516,33 @@ mod tests {
             ),
         ] {
             assert_eq!(makes_guid(expr), guid, "{expr}");
+        }
+    }
+
+    #[test]
+    fn some_unknowns_are_never_guids() {
+        for (expr, guid) in [
+            ("[uniqueString(resourceGroup().id)]", Some(false)),
+            (
+                "[concat(guid('a', reference('x').principalId), '-lan')]",
+                Some(false),
+            ),
+            ("[concat('ams-lanSubnet-', uniqueString('x'))]", Some(false)),
+            ("[concat('it''s', parameters('p'))]", Some(false)),
+            (
+                "[format('{0}-lanSecondary-{1}', 'ams', uniqueString('x'))]",
+                Some(false),
+            ),
+            ("[guid('a', parameters('p'))]", Some(true)),
+            // Hexadecimal digits and hyphens may still make a GUID.
+            ("[concat('9980e02c-', parameters('p'))]", None),
+            (
+                "[format('{0}-{1}', parameters('a'), parameters('b'))]",
+                None,
+            ),
+            ("[parameters('name')]", None),
+        ] {
+            assert_eq!(crate::shape::decide(GUID, expr), guid, "{expr}");
         }
     }
 

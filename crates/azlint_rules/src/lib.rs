@@ -14,6 +14,7 @@ mod engine;
 pub mod facts;
 pub mod file;
 pub mod path;
+mod shape;
 
 use std::sync::OnceLock;
 

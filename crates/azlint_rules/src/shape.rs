@@ -1,0 +1,417 @@
+//! What a pattern says of a template value known only in part.
+//!
+//! A name such as `[concat('ams lan-', uniqueString(resourceGroup().id))]` is not known before
+//! deployment, but every value it can take has the literal text, and the hash is 13 letters and
+//! digits. When every such value matches a rule's pattern, or none does, the rule can decide
+//! without the value: the space makes every one of them an invalid NIC name.
+//!
+//! The values an expression can take are written as a regular expression (its "shape"), a
+//! superset of them: literals as they are, `uniqueString()` and `guid()` as what they give,
+//! anything else as any text. Both that and the rule's pattern become DFAs, and a walk over
+//! pairs of their states finds whether a value of the shape can match, and whether one can
+//! fail to. Only when one of the two is impossible is the answer known.
+
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex, OnceLock};
+
+use regex_automata::dfa::{dense, Automaton};
+use regex_automata::util::primitives::StateID;
+use regex_automata::util::start::Config as StartConfig;
+use regex_automata::{Anchored, MatchKind};
+
+/// Pairs of states walked at most before giving up: a walk that long is not worth its time.
+const MAX_PAIRS: usize = 50_000;
+
+/// DFAs larger than this (in bytes) are not built: the pattern is left to the value.
+const MAX_DFA: usize = 2 << 20;
+
+/// Whether every value the template expression `expression` (`[...]`) can take matches
+/// `pattern` (an anchored regular expression, as conditions compile them): `Some(true)` when
+/// all do, `Some(false)` when none does, `None` when that depends on the value or the
+/// expression says too little.
+pub(crate) fn decide(pattern: &str, expression: &str) -> Option<bool> {
+    let inner = expression
+        .trim()
+        .strip_prefix('[')
+        .and_then(|e| e.strip_suffix(']'))
+        .filter(|e| !e.starts_with('['))?;
+    let shape = shape_of(inner, Case::As);
+    if !shape.informative {
+        return None;
+    }
+    let rule = dfa(pattern)?;
+    let values = dfa(&format!("^(?:{})$", shape.regex))?;
+    walk(&rule, &values)
+}
+
+/// A compiled pattern, built once per run for each pattern asked about (`None` when it
+/// cannot be built within limits).
+fn dfa(pattern: &str) -> Option<Arc<dense::DFA<Vec<u32>>>> {
+    type Cache = Mutex<foldhash::HashMap<String, Option<Arc<dense::DFA<Vec<u32>>>>>>;
+    static CACHE: OnceLock<Cache> = OnceLock::new();
+    let cache = CACHE.get_or_init(Default::default);
+    if let Some(hit) = cache.lock().ok()?.get(pattern) {
+        return hit.clone();
+    }
+    let built = dense::Builder::new()
+        .configure(
+            dense::Config::new()
+                .match_kind(MatchKind::All)
+                .start_kind(regex_automata::dfa::StartKind::Anchored)
+                .dfa_size_limit(Some(MAX_DFA))
+                .determinize_size_limit(Some(MAX_DFA)),
+        )
+        .build(pattern)
+        .ok()
+        .map(Arc::new);
+    cache
+        .lock()
+        .ok()?
+        .insert(pattern.to_string(), built.clone());
+    built
+}
+
+/// Walks the pairs of states of `rule` and `values` that some prefix of a value reaches:
+/// at each, whether a value ending there matches the rule.
+fn walk(rule: &dense::DFA<Vec<u32>>, values: &dense::DFA<Vec<u32>>) -> Option<bool> {
+    let start = StartConfig::new().anchored(Anchored::Yes);
+    let first = (
+        rule.start_state(&start).ok()?,
+        values.start_state(&start).ok()?,
+    );
+    let mut seen: HashSet<(StateID, StateID)> = HashSet::from([first]);
+    let mut todo = vec![first];
+    let (mut matches, mut fails) = (false, false);
+    while let Some((r, v)) = todo.pop() {
+        if rule.is_quit_state(r) || values.is_quit_state(v) {
+            return None;
+        }
+        if values.is_match_state(values.next_eoi_state(v)) {
+            if rule.is_match_state(rule.next_eoi_state(r)) {
+                matches = true;
+            } else {
+                fails = true;
+            }
+            if matches && fails {
+                return None;
+            }
+        }
+        for byte in 0..=u8::MAX {
+            let v2 = values.next_state(v, byte);
+            if values.is_dead_state(v2) {
+                continue;
+            }
+            let pair = (rule.next_state(r, byte), v2);
+            if seen.insert(pair) {
+                if seen.len() > MAX_PAIRS {
+                    return None;
+                }
+                todo.push(pair);
+            }
+        }
+    }
+    match (matches, fails) {
+        (true, false) => Some(true),
+        (false, true) => Some(false),
+        // No value at all (an empty shape): nothing to say.
+        _ => None,
+    }
+}
+
+/// The values of an expression as a regular expression, and whether it says more than "any
+/// text"; with the characters they may hold (`None`: any).
+struct Shape {
+    regex: String,
+    informative: bool,
+    chars: Option<String>,
+}
+
+const ANY: &str = "(?s:.*)";
+
+fn any() -> Shape {
+    Shape {
+        regex: ANY.into(),
+        informative: false,
+        chars: None,
+    }
+}
+
+fn literal(text: &str) -> Shape {
+    Shape {
+        regex: regex::escape(text),
+        informative: true,
+        chars: Some(class_of(text)),
+    }
+}
+
+/// A character class's items for the characters of `text`.
+fn class_of(text: &str) -> String {
+    let mut chars: Vec<char> = text.chars().collect();
+    chars.sort_unstable();
+    chars.dedup();
+    chars
+        .iter()
+        .map(|c| regex::escape(&c.to_string()))
+        .collect()
+}
+
+/// Text of fixed classes: a hash's letters and digits, a GUID's.
+fn class(regex: &str, chars: &str) -> Shape {
+    Shape {
+        regex: regex.into(),
+        informative: true,
+        chars: Some(chars.into()),
+    }
+}
+
+fn join(parts: Vec<Shape>) -> Shape {
+    let chars = parts
+        .iter()
+        .map(|p| p.chars.as_deref())
+        .collect::<Option<Vec<&str>>>()
+        .map(|c| c.concat());
+    Shape {
+        informative: parts.iter().any(|p| p.informative),
+        regex: parts.into_iter().map(|p| p.regex).collect(),
+        chars,
+    }
+}
+
+/// Some of the characters of a shape, in order (`take()`, `substring()`): any text of its
+/// characters, which says something only when those are known.
+fn part_of(whole: Shape, most: Option<usize>) -> Shape {
+    let count = most.map_or_else(|| "*".to_string(), |n| format!("{{0,{n}}}"));
+    match whole.chars {
+        Some(chars) if !chars.is_empty() => Shape {
+            regex: format!("[{chars}]{count}"),
+            informative: true,
+            chars: Some(chars),
+        },
+        Some(_) => literal(""),
+        None => any(),
+    }
+}
+
+/// What `toLower()` and `toUpper()` around an expression make of its text.
+#[derive(Clone, Copy)]
+enum Case {
+    As,
+    Lower,
+    Upper,
+}
+
+impl Case {
+    fn apply(self, text: &str) -> String {
+        match self {
+            Case::As => text.to_string(),
+            Case::Lower => text.to_lowercase(),
+            Case::Upper => text.to_uppercase(),
+        }
+    }
+}
+
+/// The shape of one expression (without its brackets), in `case`.
+fn shape_of(expression: &str, case: Case) -> Shape {
+    let e = expression.trim();
+    if let Some(text) = quoted(e) {
+        return literal(&case.apply(&text));
+    }
+    // A number (`concat('vm', 1)`) is its digits.
+    if e.parse::<i64>().is_ok() {
+        // Digits have no case.
+        return literal(e);
+    }
+    let Some((name, args)) = crate::condition::call(e) else {
+        return any();
+    };
+    match name.to_ascii_lowercase().as_str() {
+        "uniquestring" => match case {
+            Case::Upper => class("[A-Z2-7]{13}", "A-Z2-7"),
+            _ => class("[a-z2-7]{13}", "a-z2-7"),
+        },
+        "guid" | "newguid" => match case {
+            Case::Upper => class(
+                "[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12}",
+                "0-9A-F\\-",
+            ),
+            _ => class(
+                "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",
+                "0-9a-f\\-",
+            ),
+        },
+        // The inner case wins over the outer: `toUpper(toLower(x))` is upper case.
+        "tolower" | "toupper" => match args.as_slice() {
+            [a] if name.eq_ignore_ascii_case("tolower") => shape_of(a, Case::Lower),
+            [a] => shape_of(a, Case::Upper),
+            _ => any(),
+        },
+        // Some characters of a string, in order.
+        "take" | "skip" | "substring" | "first" | "last" | "trim" => {
+            // How many characters at most, where the call says it: `take(s, n)`,
+            // `substring(s, i, n)`, `first(s)`.
+            let n = |i: usize| args.get(i).and_then(|a| a.trim().parse::<usize>().ok());
+            let most = match name.to_ascii_lowercase().as_str() {
+                "take" => n(1),
+                "substring" => n(2),
+                "first" | "last" => Some(1),
+                _ => None,
+            };
+            match args.first() {
+                // Repetition bounds past a thousand are no bound worth a DFA's size.
+                Some(a) => part_of(shape_of(a, case), most.filter(|&m| m <= 1000)),
+                None => any(),
+            }
+        }
+        // `concat()` of strings (or of arrays, which no name is): each argument in turn.
+        "concat" => join(args.iter().map(|a| shape_of(a, case)).collect()),
+        "format" => match args.first().and_then(|f| quoted(f.trim())) {
+            Some(format) => format_shape(&case.apply(&format), &args[1..], case),
+            None => any(),
+        },
+        _ => any(),
+    }
+}
+
+/// `format()`: the format string's text, with each `{n}` item the shape of argument n (any
+/// text when the item has a format of its own, `{0:N}`, or names no argument).
+fn format_shape(format: &str, args: &[&str], case: Case) -> Shape {
+    let mut parts = Vec::new();
+    let mut text = String::new();
+    let mut chars = format.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '{' if chars.peek() == Some(&'{') => {
+                chars.next();
+                text.push('{');
+            }
+            '}' if chars.peek() == Some(&'}') => {
+                chars.next();
+                text.push('}');
+            }
+            '{' => {
+                let mut item = String::new();
+                for c in chars.by_ref() {
+                    if c == '}' {
+                        break;
+                    }
+                    item.push(c);
+                }
+                parts.push(literal(&std::mem::take(&mut text)));
+                let arg = item.trim().parse::<usize>().ok().and_then(|n| args.get(n));
+                parts.push(arg.map_or_else(any, |a| shape_of(a, case)));
+            }
+            c => text.push(c),
+        }
+    }
+    parts.push(literal(&text));
+    join(parts)
+}
+
+/// The text of a quoted template string (`'it''s'` is `it's`).
+fn quoted(e: &str) -> Option<String> {
+    let body = e.strip_prefix('\'')?.strip_suffix('\'')?;
+    // A quote inside must be doubled: otherwise this is two strings, not one.
+    let mut out = String::new();
+    let mut chars = body.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\'' && chars.next() != Some('\'') {
+            return None;
+        }
+        out.push(c);
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::decide;
+
+    /// HA023's pattern for network resource names, anchored as conditions compile it.
+    const NETWORK: &str = "^(?:(?:[A-Za-z0-9](?:[A-Za-z0-9_.-]{0,78}[A-Za-z0-9_])?/)*[A-Za-z0-9](?:[A-Za-z0-9_.-]{0,78}[A-Za-z0-9_])?)$";
+
+    #[test]
+    fn literal_text_and_hashes_decide() {
+        // Every value is a valid name.
+        assert_eq!(
+            decide(
+                NETWORK,
+                "[concat('nic-', uniqueString('/subscriptions/x'))]"
+            ),
+            Some(true)
+        );
+        // The space makes every value invalid, whatever the parameter.
+        assert_eq!(
+            decide(NETWORK, "[concat('ams lan-', parameters('site'))]"),
+            Some(false)
+        );
+        // Through format(), with its items.
+        assert_eq!(
+            decide(NETWORK, "[format('{0}-lan{1}', 'ams', uniqueString('x'))]"),
+            Some(true)
+        );
+        assert_eq!(
+            decide(NETWORK, "[format('{0} lan', parameters('site'))]"),
+            Some(false)
+        );
+        // Some characters of a known text and a hash, then a literal.
+        assert_eq!(
+            decide(
+                NETWORK,
+                "[concat(take(concat('myVm', uniqueString('x')), 15), 'NetInt')]"
+            ),
+            Some(true)
+        );
+        assert_eq!(
+            decide(
+                NETWORK,
+                "[concat(substring(concat('my Vm', uniqueString('x')), 0, 5), 'x')]"
+            ),
+            None
+        );
+        assert_eq!(decide(NETWORK, "[concat('vm', 1, 'pip')]"), Some(true));
+        // Case changes apply to what they hold.
+        assert_eq!(
+            decide(
+                "^(?:[a-z0-9-]+)$",
+                "[toLower(concat('GEN-', uniqueString('x')))]"
+            ),
+            Some(true)
+        );
+        assert_eq!(
+            decide(
+                "^(?:[a-z0-9-]+)$",
+                "[toUpper(concat('gen-', uniqueString('x')))]"
+            ),
+            Some(false)
+        );
+        // Too long whatever the hash: 70 + 13 characters.
+        let long = format!("[concat('{}', uniqueString('x'))]", "a".repeat(70));
+        assert_eq!(decide(NETWORK, &long), Some(false));
+    }
+
+    #[test]
+    fn what_depends_on_the_value_stays_unknown() {
+        // A parameter may or may not make a valid name.
+        assert_eq!(
+            decide(NETWORK, "[concat('nic-', parameters('site'))]"),
+            None
+        );
+        assert_eq!(decide(NETWORK, "[parameters('name')]"), None);
+        // Nothing known about it at all.
+        assert_eq!(decide(NETWORK, "[reference('x').name]"), None);
+        // Not an expression.
+        assert_eq!(decide(NETWORK, "nic"), None);
+        assert_eq!(decide(NETWORK, "[[concat('a b')]"), None);
+    }
+
+    #[test]
+    fn quotes_and_braces_are_read_as_arm_writes_them() {
+        assert_eq!(decide("^(?:it's)$", "[concat('it''s')]"), Some(true));
+        assert_eq!(
+            decide("^(?:\\{0\\}a)$", "[format('{{0}}{0}', 'a')]"),
+            Some(true)
+        );
+        // Two strings side by side are no expression azlint reads.
+        assert_eq!(decide("^(?:a)$", "['a' 'b']"), None);
+    }
+}
