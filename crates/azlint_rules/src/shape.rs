@@ -36,11 +36,11 @@ pub(crate) fn decide(pattern: &str, expression: &str) -> Option<bool> {
         .and_then(|e| e.strip_suffix(']'))
         .filter(|e| !e.starts_with('['))?;
     let shape = shape_of(inner, Case::As);
-    if !shape.informative {
+    if !shape.informative() {
         return None;
     }
     let rule = dfa(pattern)?;
-    let values = dfa(&format!("^(?:{})$", shape.regex))?;
+    let values = dfa(&format!("^(?:{})$", shape.regex()))?;
     walk(&rule, &values)
 }
 
@@ -118,29 +118,122 @@ fn walk(rule: &dense::DFA<Vec<u32>>, values: &dense::DFA<Vec<u32>>) -> Option<bo
     }
 }
 
-/// The values of an expression as a regular expression, and whether it says more than "any
-/// text"; with the characters they may hold (`None`: any).
+/// The values of an expression: a sequence of pieces, whose regular expressions in turn
+/// match (at least) every value.
 struct Shape {
-    regex: String,
-    informative: bool,
-    chars: Option<String>,
+    pieces: Vec<Piece>,
+}
+
+enum Piece {
+    /// This text.
+    Text(String),
+    /// `len` characters of a class (`a-z2-7`: a hash's).
+    Fixed { class: String, len: usize },
+    /// Up to `most` characters (any number: `None`) of a class.
+    Some { class: String, most: Option<usize> },
+    /// Any text.
+    Any,
+}
+
+impl Piece {
+    fn regex(&self) -> String {
+        match self {
+            Piece::Text(t) => regex::escape(t),
+            Piece::Fixed { class, len } => format!("[{class}]{{{len}}}"),
+            Piece::Some { class, most } if class.is_empty() => {
+                let _ = most;
+                String::new()
+            }
+            Piece::Some {
+                class,
+                most: Some(n),
+            } => format!("[{class}]{{0,{n}}}"),
+            Piece::Some { class, most: None } => format!("[{class}]*"),
+            Piece::Any => ANY.into(),
+        }
+    }
+
+    /// The class of the characters it may hold (`None`: any).
+    fn class(&self) -> Option<String> {
+        match self {
+            Piece::Text(t) => Some(class_of(t)),
+            Piece::Fixed { class, .. } | Piece::Some { class, .. } => Some(class.clone()),
+            Piece::Any => None,
+        }
+    }
+}
+
+impl Shape {
+    fn regex(&self) -> String {
+        self.pieces.iter().map(Piece::regex).collect()
+    }
+
+    /// Whether it says more than "any text".
+    fn informative(&self) -> bool {
+        self.pieces.iter().any(|p| !matches!(p, Piece::Any))
+    }
+
+    /// The class of every character it may hold (`None`: any).
+    fn class(&self) -> Option<String> {
+        self.pieces
+            .iter()
+            .map(Piece::class)
+            .collect::<Option<Vec<String>>>()
+            .map(|c| c.concat())
+    }
+
+    /// Its first `n` characters (`take(s, n)`, `substring(s, 0, n)`), exactly while the pieces
+    /// have known lengths; from the first that does not, any of the remaining characters.
+    fn prefix(self, n: usize) -> Shape {
+        let mut left = n;
+        let mut out = Vec::new();
+        let mut rest = self.pieces.into_iter();
+        while let Some(piece) = rest.next() {
+            if left == 0 {
+                break;
+            }
+            match piece {
+                Piece::Text(t) => {
+                    let len = t.chars().count();
+                    if len <= left {
+                        left -= len;
+                        out.push(Piece::Text(t));
+                    } else {
+                        out.push(Piece::Text(t.chars().take(left).collect()));
+                        left = 0;
+                    }
+                }
+                Piece::Fixed { class, len } => {
+                    out.push(Piece::Fixed {
+                        class,
+                        len: len.min(left),
+                    });
+                    left -= len.min(left);
+                }
+                variable => {
+                    let tail = Shape {
+                        pieces: std::iter::once(variable).chain(rest).collect(),
+                    };
+                    out.push(some_of(&tail, Some(left)));
+                    break;
+                }
+            }
+        }
+        Shape { pieces: out }
+    }
 }
 
 const ANY: &str = "(?s:.*)";
 
 fn any() -> Shape {
     Shape {
-        regex: ANY.into(),
-        informative: false,
-        chars: None,
+        pieces: vec![Piece::Any],
     }
 }
 
 fn literal(text: &str) -> Shape {
     Shape {
-        regex: regex::escape(text),
-        informative: true,
-        chars: Some(class_of(text)),
+        pieces: vec![Piece::Text(text.to_string())],
     }
 }
 
@@ -155,40 +248,49 @@ fn class_of(text: &str) -> String {
         .collect()
 }
 
-/// Text of fixed classes: a hash's letters and digits, a GUID's.
-fn class(regex: &str, chars: &str) -> Shape {
+/// `len` characters of a class: a hash.
+fn fixed(class: &str, len: usize) -> Shape {
     Shape {
-        regex: regex.into(),
-        informative: true,
-        chars: Some(chars.into()),
+        pieces: vec![Piece::Fixed {
+            class: class.into(),
+            len,
+        }],
     }
+}
+
+/// A GUID, in lower or upper case hexadecimal digits.
+fn guid_shape(hex: &str) -> Shape {
+    let mut pieces = Vec::new();
+    for (i, len) in [8, 4, 4, 4, 12].into_iter().enumerate() {
+        if i > 0 {
+            pieces.push(Piece::Text("-".into()));
+        }
+        pieces.push(Piece::Fixed {
+            class: hex.into(),
+            len,
+        });
+    }
+    Shape { pieces }
 }
 
 fn join(parts: Vec<Shape>) -> Shape {
-    let chars = parts
-        .iter()
-        .map(|p| p.chars.as_deref())
-        .collect::<Option<Vec<&str>>>()
-        .map(|c| c.concat());
     Shape {
-        informative: parts.iter().any(|p| p.informative),
-        regex: parts.into_iter().map(|p| p.regex).collect(),
-        chars,
+        pieces: parts.into_iter().flat_map(|p| p.pieces).collect(),
     }
 }
 
-/// Some of the characters of a shape, in order (`take()`, `substring()`): any text of its
-/// characters, which says something only when those are known.
+/// Some of a shape's characters, in order, up to `most` of them: any text of its characters.
+fn some_of(whole: &Shape, most: Option<usize>) -> Piece {
+    match whole.class() {
+        Some(class) => Piece::Some { class, most },
+        None => Piece::Any,
+    }
+}
+
+/// Some of the characters of a shape (`skip()`, `trim()`, `substring()` from an offset).
 fn part_of(whole: Shape, most: Option<usize>) -> Shape {
-    let count = most.map_or_else(|| "*".to_string(), |n| format!("{{0,{n}}}"));
-    match whole.chars {
-        Some(chars) if !chars.is_empty() => Shape {
-            regex: format!("[{chars}]{count}"),
-            informative: true,
-            chars: Some(chars),
-        },
-        Some(_) => literal(""),
-        None => any(),
+    Shape {
+        pieces: vec![some_of(&whole, most)],
     }
 }
 
@@ -226,39 +328,42 @@ fn shape_of(expression: &str, case: Case) -> Shape {
     };
     match name.to_ascii_lowercase().as_str() {
         "uniquestring" => match case {
-            Case::Upper => class("[A-Z2-7]{13}", "A-Z2-7"),
-            _ => class("[a-z2-7]{13}", "a-z2-7"),
+            Case::Upper => fixed("A-Z2-7", 13),
+            _ => fixed("a-z2-7", 13),
         },
         "guid" | "newguid" => match case {
-            Case::Upper => class(
-                "[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12}",
-                "0-9A-F\\-",
-            ),
-            _ => class(
-                "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",
-                "0-9a-f\\-",
-            ),
+            Case::Upper => guid_shape("0-9A-F"),
+            _ => guid_shape("0-9a-f"),
         },
-        // The inner case wins over the outer: `toUpper(toLower(x))` is upper case.
-        "tolower" | "toupper" => match args.as_slice() {
-            [a] if name.eq_ignore_ascii_case("tolower") => shape_of(a, Case::Lower),
-            [a] => shape_of(a, Case::Upper),
+        // The outer call is the last to change the case: `toUpper(toLower(x))` is upper case.
+        "tolower" | "toupper" => match (args.as_slice(), case) {
+            ([a], Case::As) if name.eq_ignore_ascii_case("tolower") => shape_of(a, Case::Lower),
+            ([a], Case::As) => shape_of(a, Case::Upper),
+            ([a], outer) => shape_of(a, outer),
             _ => any(),
         },
-        // Some characters of a string, in order.
-        "take" | "skip" | "substring" | "first" | "last" | "trim" => {
-            // How many characters at most, where the call says it: `take(s, n)`,
-            // `substring(s, i, n)`, `first(s)`.
+        // The first characters of a string: `take(s, n)`, `substring(s, 0, n)`.
+        "take" | "substring" => {
             let n = |i: usize| args.get(i).and_then(|a| a.trim().parse::<usize>().ok());
+            let (whole, start, count) = match name.to_ascii_lowercase().as_str() {
+                "take" => (args.first(), Some(0), n(1)),
+                _ => (args.first(), n(1), n(2)),
+            };
+            match (whole, start, count) {
+                (Some(a), Some(0), Some(count)) => shape_of(a, case).prefix(count),
+                // From an offset, or a count not written out: some of its characters.
+                (Some(a), _, count) => part_of(shape_of(a, case), count.filter(|&m| m <= 1000)),
+                (None, ..) => any(),
+            }
+        }
+        // Some characters of a string, in order.
+        "skip" | "first" | "last" | "trim" => {
             let most = match name.to_ascii_lowercase().as_str() {
-                "take" => n(1),
-                "substring" => n(2),
                 "first" | "last" => Some(1),
                 _ => None,
             };
             match args.first() {
-                // Repetition bounds past a thousand are no bound worth a DFA's size.
-                Some(a) => part_of(shape_of(a, case), most.filter(|&m| m <= 1000)),
+                Some(a) => part_of(shape_of(a, case), most),
                 None => any(),
             }
         }
@@ -361,12 +466,36 @@ mod tests {
             ),
             Some(true)
         );
+        // The first characters are known exactly: a space among them, or not.
         assert_eq!(
             decide(
                 NETWORK,
                 "[concat(substring(concat('my Vm', uniqueString('x')), 0, 5), 'x')]"
             ),
+            Some(false)
+        );
+        assert_eq!(
+            decide(
+                NETWORK,
+                "[concat(substring(concat('my Vm', uniqueString('x')), 0, 2), 'x')]"
+            ),
+            Some(true)
+        );
+        // From an offset, the space may be in or out.
+        assert_eq!(
+            decide(
+                NETWORK,
+                "[concat(substring(concat('my Vm', uniqueString('x')), 1, 5), 'x')]"
+            ),
             None
+        );
+        // A common idiom: the first characters of a prefix and a hash, in lower case.
+        assert_eq!(
+            decide(
+                "^(?:[A-Za-z0-9][A-Za-z0-9_.-]{0,62}[A-Za-z0-9_])$",
+                "[concat(toLower(substring(concat('GEN-UNIQUE', uniqueString('x')), 0, 9)), 'vnet')]"
+            ),
+            Some(true)
         );
         assert_eq!(decide(NETWORK, "[concat('vm', 1, 'pip')]"), Some(true));
         // Case changes apply to what they hold.
@@ -381,6 +510,14 @@ mod tests {
             decide(
                 "^(?:[a-z0-9-]+)$",
                 "[toUpper(concat('gen-', uniqueString('x')))]"
+            ),
+            Some(false)
+        );
+        // The outer call changes the case last.
+        assert_eq!(
+            decide(
+                "^(?:[a-z0-9-]+)$",
+                "[toUpper(toLower(concat('Gen-', uniqueString('x'))))]"
             ),
             Some(false)
         );
