@@ -444,7 +444,17 @@ fn render<'a>(template: &str, cx: &Context<'a>, scope: &Eval<'a, '_>, value: &st
                 Some(id) if !scope.doc.is_template() => printable(id),
                 _ => format!("ID_OF_{}", display_name(cx, scope.res)),
             },
-            "type" => cx.inv.resource(scope.res).type_lc.to_string(),
+            // As written where the resource says it in full; the inventory's (lower case)
+            // where it does not (a child declared inside its parent: `subnets`).
+            "type" => {
+                let known = &cx.inv.resource(scope.res).type_lc;
+                scope
+                    .root
+                    .get_ignore_case("type")
+                    .and_then(|t| t.as_str())
+                    .filter(|t| t.eq_ignore_ascii_case(known))
+                    .map_or_else(|| known.to_string(), |t| printable(&t))
+            }
             "resourceGroup" => id
                 .as_deref()
                 .and_then(resource_group)
