@@ -997,8 +997,13 @@ fn leaf<'a>(scope: &dyn Scope<'a>, subject: Items<'_, 'a>, op: &Op) -> Truth<'a>
             if v.as_str().is_some_and(|t| makes_guid(&t)) {
                 return Truth::from_bool(*want);
             }
-            // What the known parts say: `concat(guid(...), '-lan')` is never a GUID.
-            if let Some(all) = v.as_str().and_then(|t| crate::shape::decide(GUID, &t)) {
+            // What the known parts say: `concat(guid(...), '-lan')` is never a GUID. The
+            // nested name of an extension resource (`NIC/Microsoft.Authorization/GUID`) is
+            // one, however it is spelled (`format('{0}/Microsoft.Authorization/{1}', ...)`).
+            if let Some(all) = v
+                .as_str()
+                .and_then(|t| crate::shape::decide(NESTED_GUID, &t))
+            {
                 return Truth::from_bool(all == *want);
             }
         }
@@ -1329,9 +1334,8 @@ fn test(item: &Item<'_>, op: &Op, operand: Option<&Items<'_, '_>>) -> Option<boo
 }
 
 /// Whether `s` is a GUID as Azure writes them: 8-4-4-4-12 hexadecimal digits.
-/// [`is_guid`] as a pattern.
-const GUID: &str =
-    "^(?:[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$";
+/// A GUID, or the nested name of an extension resource that ends in one.
+const NESTED_GUID: &str = "^(?:(?:(?s:.*)/(?i:microsoft\\.authorization)/)?[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$";
 
 fn is_guid(s: &str) -> bool {
     let b = s.as_bytes();
@@ -1528,12 +1532,22 @@ mod tests {
                 Some(false),
             ),
             ("[concat('ams-lanSubnet-', uniqueString('x'))]", Some(false)),
-            ("[concat('it''s', parameters('p'))]", Some(false)),
+            // A parameter may still end it in `/Microsoft.Authorization/GUID`.
+            ("[concat('it''s', parameters('p'))]", None),
             (
                 "[format('{0}-lanSecondary-{1}', 'ams', uniqueString('x'))]",
                 Some(false),
             ),
             ("[guid('a', parameters('p'))]", Some(true)),
+            // The nested name of an extension resource, in any spelling.
+            (
+                "[format('{0}/Microsoft.Authorization/{1}', parameters('nic'), guid('a'))]",
+                Some(true),
+            ),
+            (
+                "[concat(parameters('nic'), '/microsoft.authorization/', toLower(guid('a')))]",
+                Some(true),
+            ),
             // Hexadecimal digits and hyphens may still make a GUID.
             ("[concat('9980e02c-', parameters('p'))]", None),
             (
@@ -1542,7 +1556,7 @@ mod tests {
             ),
             ("[parameters('name')]", None),
         ] {
-            assert_eq!(crate::shape::decide(GUID, expr), guid, "{expr}");
+            assert_eq!(crate::shape::decide(NESTED_GUID, expr), guid, "{expr}");
         }
     }
 

@@ -23,7 +23,18 @@ use regex_automata::{Anchored, MatchKind};
 const MAX_PAIRS: usize = 50_000;
 
 /// DFAs larger than this (in bytes) are not built: the pattern is left to the value.
-const MAX_DFA: usize = 2 << 20;
+const MAX_DFA: usize = 1 << 19;
+
+/// Expressions longer than this are not read: no name is written so, and reading one is
+/// quadratic in its nesting.
+const MAX_TEXT: usize = 4096;
+
+/// Calls nested deeper than this are any text.
+const MAX_DEPTH: usize = 16;
+
+/// Counted repetitions above this are left uncounted: `take(s, 1000)` bounds no name, and
+/// each count adds states to the DFA.
+const MAX_COUNT: usize = 128;
 
 /// Whether every value the template expression `expression` (`[...]`) can take matches
 /// `pattern` (an anchored regular expression, as conditions compile them): `Some(true)` when
@@ -34,8 +45,8 @@ pub(crate) fn decide(pattern: &str, expression: &str) -> Option<bool> {
         .trim()
         .strip_prefix('[')
         .and_then(|e| e.strip_suffix(']'))
-        .filter(|e| !e.starts_with('['))?;
-    let shape = shape_of(inner, Case::As);
+        .filter(|e| !e.starts_with('[') && e.len() <= MAX_TEXT)?;
+    let shape = shape_of(inner, Case::As, 0);
     if !shape.informative() {
         return None;
     }
@@ -147,8 +158,8 @@ impl Piece {
             Piece::Some {
                 class,
                 most: Some(n),
-            } => format!("[{class}]{{0,{n}}}"),
-            Piece::Some { class, most: None } => format!("[{class}]*"),
+            } if *n <= MAX_COUNT => format!("[{class}]{{0,{n}}}"),
+            Piece::Some { class, .. } => format!("[{class}]*"),
             Piece::Any => ANY.into(),
         }
     }
@@ -303,20 +314,27 @@ enum Case {
 }
 
 impl Case {
-    fn apply(self, text: &str) -> String {
-        match self {
+    /// A literal text in this case, one character for one as ARM maps them (.NET's
+    /// invariant culture: `ß` stays `ß` in upper case), as the evaluator does.
+    fn apply(self, text: &str) -> Shape {
+        use azlint_arm::functions::string::{lower_char, upper_char};
+        literal(&match self {
             Case::As => text.to_string(),
-            Case::Lower => text.to_lowercase(),
-            Case::Upper => text.to_uppercase(),
-        }
+            Case::Lower => text.chars().map(lower_char).collect(),
+            Case::Upper => text.chars().map(upper_char).collect(),
+        })
     }
 }
 
 /// The shape of one expression (without its brackets), in `case`.
-fn shape_of(expression: &str, case: Case) -> Shape {
+fn shape_of(expression: &str, case: Case, depth: usize) -> Shape {
     let e = expression.trim();
+    if depth > MAX_DEPTH {
+        return any();
+    }
+    let inner = |a: &str, case: Case| shape_of(a, case, depth + 1);
     if let Some(text) = quoted(e) {
-        return literal(&case.apply(&text));
+        return case.apply(&text);
     }
     // A number (`concat('vm', 1)`) is its digits.
     if e.parse::<i64>().is_ok() {
@@ -337,9 +355,9 @@ fn shape_of(expression: &str, case: Case) -> Shape {
         },
         // The outer call is the last to change the case: `toUpper(toLower(x))` is upper case.
         "tolower" | "toupper" => match (args.as_slice(), case) {
-            ([a], Case::As) if name.eq_ignore_ascii_case("tolower") => shape_of(a, Case::Lower),
-            ([a], Case::As) => shape_of(a, Case::Upper),
-            ([a], outer) => shape_of(a, outer),
+            ([a], Case::As) if name.eq_ignore_ascii_case("tolower") => inner(a, Case::Lower),
+            ([a], Case::As) => inner(a, Case::Upper),
+            ([a], outer) => inner(a, outer),
             _ => any(),
         },
         // The first characters of a string: `take(s, n)`, `substring(s, 0, n)`.
@@ -350,9 +368,11 @@ fn shape_of(expression: &str, case: Case) -> Shape {
                 _ => (args.first(), n(1), n(2)),
             };
             match (whole, start, count) {
-                (Some(a), Some(0), Some(count)) => shape_of(a, case).prefix(count),
+                (Some(a), Some(0), Some(count)) if count <= MAX_COUNT => {
+                    inner(a, case).prefix(count)
+                }
                 // From an offset, or a count not written out: some of its characters.
-                (Some(a), _, count) => part_of(shape_of(a, case), count.filter(|&m| m <= 1000)),
+                (Some(a), _, count) => part_of(inner(a, case), count),
                 (None, ..) => any(),
             }
         }
@@ -363,14 +383,14 @@ fn shape_of(expression: &str, case: Case) -> Shape {
                 _ => None,
             };
             match args.first() {
-                Some(a) => part_of(shape_of(a, case), most),
+                Some(a) => part_of(inner(a, case), most),
                 None => any(),
             }
         }
         // `concat()` of strings (or of arrays, which no name is): each argument in turn.
-        "concat" => join(args.iter().map(|a| shape_of(a, case)).collect()),
+        "concat" => join(args.iter().map(|a| inner(a, case)).collect()),
         "format" => match args.first().and_then(|f| quoted(f.trim())) {
-            Some(format) => format_shape(&case.apply(&format), &args[1..], case),
+            Some(format) => format_shape(&format, &args[1..], case, depth + 1),
             None => any(),
         },
         _ => any(),
@@ -379,7 +399,7 @@ fn shape_of(expression: &str, case: Case) -> Shape {
 
 /// `format()`: the format string's text, with each `{n}` item the shape of argument n (any
 /// text when the item has a format of its own, `{0:N}`, or names no argument).
-fn format_shape(format: &str, args: &[&str], case: Case) -> Shape {
+fn format_shape(format: &str, args: &[&str], case: Case, depth: usize) -> Shape {
     let mut parts = Vec::new();
     let mut text = String::new();
     let mut chars = format.chars().peekable();
@@ -401,14 +421,14 @@ fn format_shape(format: &str, args: &[&str], case: Case) -> Shape {
                     }
                     item.push(c);
                 }
-                parts.push(literal(&std::mem::take(&mut text)));
+                parts.push(case.apply(&std::mem::take(&mut text)));
                 let arg = item.trim().parse::<usize>().ok().and_then(|n| args.get(n));
-                parts.push(arg.map_or_else(any, |a| shape_of(a, case)));
+                parts.push(arg.map_or_else(any, |a| shape_of(a, case, depth)));
             }
             c => text.push(c),
         }
     }
-    parts.push(literal(&text));
+    parts.push(case.apply(&text));
     join(parts)
 }
 
@@ -513,6 +533,17 @@ mod tests {
             ),
             Some(false)
         );
+        // One character for one, as ARM maps them: `ß` stays `ß` in upper case, and the
+        // length is kept.
+        assert_eq!(decide("^(?:.{7})$", "[toUpper('straße-')]"), Some(true));
+        assert_eq!(
+            decide(
+                "^(?:[A-Z-]+)$",
+                "[toUpper(concat('straße-', parameters('x')))]"
+            ),
+            Some(false)
+        );
+        assert_eq!(decide("^(?:[a-z]{3})$", "[toLower('KİR')]"), Some(true));
         // The outer call changes the case last.
         assert_eq!(
             decide(

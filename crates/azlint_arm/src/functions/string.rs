@@ -152,7 +152,7 @@ fn utf16_slice(s: &str, start: usize, count: usize) -> String {
 }
 
 /// One character to lower case, one for one (the invariant culture's simple mapping).
-fn lower_char(c: char) -> char {
+pub fn lower_char(c: char) -> char {
     let mut l = c.to_lowercase();
     match (l.next(), l.next()) {
         (Some(x), None) => x,
@@ -162,7 +162,7 @@ fn lower_char(c: char) -> char {
 }
 
 /// One character to upper case, one for one.
-fn upper_char(c: char) -> char {
+pub fn upper_char(c: char) -> char {
     let mut u = c.to_uppercase();
     match (u.next(), u.next()) {
         (Some(x), None) => x,
