@@ -347,11 +347,14 @@ impl Each<'_> {
             .map(|f| {
                 let mut d = self.given.deployment.clone();
                 if let Some(f) = f {
+                    // `subscription().subscriptionId` is the GUID in lower case, however an
+                    // id writes it.
                     if !given_subscription {
-                        d.subscription_id = f.subscription.clone();
+                        d.subscription_id = f.subscription.to_ascii_lowercase();
                     }
                     if let (Some(group), false) = (&f.group, given_group) {
                         d.resource_group = Some(group.clone());
+                        d.group_from_id = true;
                     }
                 }
                 d

@@ -21,12 +21,17 @@ pub struct Deployment {
     pub resource_group: Option<String>,
     pub location: String,
     pub name: String,
+    /// The group's name was read from an id, whose case may not be the one the group was
+    /// created with (Azure writes some ids in upper case): what hashes it is unknown.
+    pub group_from_id: bool,
 }
 
 /// The subscription (and tenant) id of a deployment nothing says the scope of.
 pub const PLACEHOLDER_ID: &str = "00000000-0000-0000-0000-000000000000";
 /// The resource group of a deployment nothing says the group of.
 pub const PLACEHOLDER_GROUP: &str = "RG";
+/// The name of a deployment nothing names.
+pub const PLACEHOLDER_DEPLOYMENT: &str = "azlint";
 
 impl Default for Deployment {
     fn default() -> Self {
@@ -35,7 +40,8 @@ impl Default for Deployment {
             tenant_id: PLACEHOLDER_ID.into(),
             resource_group: Some(PLACEHOLDER_GROUP.into()),
             location: "eastus".into(),
-            name: "azlint".into(),
+            name: PLACEHOLDER_DEPLOYMENT.into(),
+            group_from_id: false,
         }
     }
 }
@@ -608,7 +614,7 @@ impl<'t> Scope<'t> {
         if lower == "uniquestring" && self.hashes_placeholder(&args) {
             return Ok(Val::unknown(
                 format!(
-                    "`{name}()` hashes the deployment's subscription or resource group, known only at deployment (the configuration's [deployment] table sets them)"
+                    "`{name}()` hashes the deployment's subscription, tenant, resource group or name, known only at deployment (the configuration's [deployment] table sets them)"
                 ),
                 render_call(name, &args),
             ));
@@ -808,14 +814,25 @@ impl<'t> Scope<'t> {
     /// Functions that need the deployment: scope, resource ids, deployment-time values.
     /// Whether `args` hold the placeholder subscription or group of a deployment whose scope
     /// nothing says.
+    /// Placeholders are found as words, in any case (`toLower(resourceGroup().name)`): a
+    /// literal word that happens to be one only makes a hash unknown.
     fn hashes_placeholder(&self, args: &[Val]) -> bool {
         let d = &self.deployment;
-        let placeholder = d.subscription_id == PLACEHOLDER_ID
-            || d.resource_group.as_deref() == Some(PLACEHOLDER_GROUP);
-        placeholder
-            && args
-                .iter()
-                .any(|a| matches!(a, Val::Str(s) if crate::text::has_placeholder(s)))
+        let mut unknown: Vec<&str> = Vec::new();
+        if d.subscription_id == PLACEHOLDER_ID || d.tenant_id == PLACEHOLDER_ID {
+            unknown.push(PLACEHOLDER_ID);
+        }
+        if let Some(group) = d.resource_group.as_deref() {
+            if group == PLACEHOLDER_GROUP || d.group_from_id {
+                unknown.push(group);
+            }
+        }
+        if d.name == PLACEHOLDER_DEPLOYMENT {
+            unknown.push(PLACEHOLDER_DEPLOYMENT);
+        }
+        args.iter().any(
+            |a| matches!(a, Val::Str(s) if unknown.iter().any(|u| crate::text::has_word(s, u))),
+        )
     }
 
     fn builtin(
@@ -1435,6 +1452,15 @@ mod tests {
         );
         // What does not hash the scope is known.
         assert!(matches!(eval("[uniqueString('ams')]"), Val::Str(_)));
+        // The group's name within a text, the tenant, the deployment's name.
+        for hashed in [
+            "[uniqueString(concat(resourceGroup().name, '-ha'))]",
+            "[uniqueString(toLower(resourceGroup().name))]",
+            "[uniqueString(subscription().tenantId)]",
+            "[uniqueString(deployment().name)]",
+        ] {
+            assert!(matches!(eval(hashed), Val::Unknown(_)), "{hashed}");
+        }
         // `guid()` is a GUID whatever it hashes.
         assert!(matches!(eval("[guid(resourceGroup().id)]"), Val::Str(_)));
         // A scope the configuration sets is hashed as Azure does.

@@ -269,10 +269,18 @@ fn push_text(text: &str, out: &mut Vec<Piece>) {
     out.push(Piece::Text(rest.to_string()));
 }
 
-/// Whether a text holds a placeholder of an unknown scope (the placeholder id anywhere, the
-/// placeholder group as an id's group or on its own), in any case.
-pub fn has_placeholder(text: &str) -> bool {
-    text.eq_ignore_ascii_case(PLACEHOLDER_GROUP) || next_placeholder(&text.to_lowercase()).is_some()
+/// Whether `word` is in `text`, ignoring ASCII case, with no letter or digit next to it.
+pub fn has_word(text: &str, word: &str) -> bool {
+    if word.is_empty() {
+        return false;
+    }
+    let (t, w) = (text.as_bytes(), word.as_bytes());
+    let edge = |i: Option<&u8>| !i.is_some_and(|b| b.is_ascii_alphanumeric());
+    t.windows(w.len()).enumerate().any(|(at, window)| {
+        window.eq_ignore_ascii_case(w)
+            && edge(at.checked_sub(1).and_then(|i| t.get(i)))
+            && edge(t.get(at + w.len()))
+    })
 }
 
 /// The first placeholder in a lower-case text: where, how long, and what it stands for.
@@ -533,6 +541,15 @@ mod tests {
             compare(VNET, &id.replace("/lan", "/wan"), true),
             Some(false)
         );
+    }
+
+    #[test]
+    fn words_stand_alone() {
+        assert!(super::has_word("/resourceGroups/RG", "rg"));
+        assert!(super::has_word("RG-ha", "RG"));
+        assert!(!super::has_word("ORG-ha", "RG"));
+        assert!(!super::has_word("rgx", "RG"));
+        assert!(!super::has_word("anything", ""));
     }
 
     #[test]
