@@ -969,6 +969,16 @@ fn leaf<'a>(scope: &dyn Scope<'a>, subject: Items<'_, 'a>, op: &Op) -> Truth<'a>
             if !subject.items.is_empty() {
                 return Truth::from_bool(*want);
             }
+            // A template string whose shape is known is there, whatever its value
+            // (`concat('ams-disk-', uniqueString(...))` is never null).
+            if let Some(Unknown { at: Some(v), .. }) = &subject.unknown {
+                if v.as_str()
+                    .and_then(|t| crate::shape::decide("^(?s:.*)$", &t))
+                    == Some(true)
+                {
+                    return Truth::from_bool(*want);
+                }
+            }
             return match subject.unknown {
                 Some(u) => Truth::Unknown(u),
                 None => Truth::from_bool(!*want),

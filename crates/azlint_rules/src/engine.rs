@@ -329,6 +329,11 @@ fn pointed<'a>(rule: &Rule, scope: &Eval<'a, '_>) -> (FileId, Vec<Value<'a>>, St
             let value = shown(&s.values);
             return (scope.doc.file, s.values, value);
         }
+        // A template value known only in part that a rule decided all the same (its shape):
+        // the expression is what is wrong.
+        if let Some(azlint_inventory::Unknown { at: Some(v), .. }) = s.unknown {
+            return (scope.doc.file, vec![v], shown(&[v]));
+        }
     }
     let at = vec![resource_or_item(scope)];
     let value = shown(&at);
