@@ -326,8 +326,38 @@ fn format_pieces(args: &[Expr], src: &str) -> Option<Vec<Piece>> {
         return None;
     };
     let mut out = Vec::new();
+    for part in format_parts(f)? {
+        match part {
+            FormatPart::Text(text) => out.push(Piece::Text(text.to_lowercase())),
+            FormatPart::Item(item) => {
+                if item.is_empty() || !item.bytes().all(|b| b.is_ascii_digit()) {
+                    return None;
+                }
+                let arg = args.get(item.parse::<usize>().ok()?.checked_add(1)?)?;
+                if !is_stringish(arg) {
+                    return None;
+                }
+                push_pieces(arg, src, &mut out);
+            }
+        }
+    }
+    Some(out)
+}
+
+/// A part of a `format()` string: text (with `{{` and `}}` read as braces), or what is
+/// between the braces of an item (`0`, `0:N`).
+#[derive(Debug, PartialEq, Eq)]
+pub enum FormatPart {
+    Text(String),
+    Item(String),
+}
+
+/// A `format()` string's parts; `None` when an item is not closed or a `}` stands alone, which
+/// `format()` rejects.
+pub fn format_parts(format: &str) -> Option<Vec<FormatPart>> {
+    let mut out = Vec::new();
     let mut text = String::new();
-    let mut chars = f.chars().peekable();
+    let mut chars = format.chars().peekable();
     while let Some(c) = chars.next() {
         match c {
             '{' if chars.peek() == Some(&'{') => {
@@ -339,26 +369,21 @@ fn format_pieces(args: &[Expr], src: &str) -> Option<Vec<Piece>> {
                 text.push('}');
             }
             '{' => {
-                let mut n = String::new();
+                let mut item = String::new();
                 loop {
                     match chars.next()? {
                         '}' => break,
-                        d if d.is_ascii_digit() => n.push(d),
-                        _ => return None,
+                        c => item.push(c),
                     }
                 }
-                let arg = args.get(n.parse::<usize>().ok()?.checked_add(1)?)?;
-                if !is_stringish(arg) {
-                    return None;
-                }
-                out.push(Piece::Text(std::mem::take(&mut text).to_lowercase()));
-                push_pieces(arg, src, &mut out);
+                out.push(FormatPart::Text(std::mem::take(&mut text)));
+                out.push(FormatPart::Item(item));
             }
             '}' => return None,
             c => text.push(c),
         }
     }
-    out.push(Piece::Text(text.to_lowercase()));
+    out.push(FormatPart::Text(text));
     Some(out)
 }
 

@@ -400,36 +400,22 @@ fn shape_of(expression: &str, case: Case, depth: usize) -> Shape {
 /// `format()`: the format string's text, with each `{n}` item the shape of argument n (any
 /// text when the item has a format of its own, `{0:N}`, or names no argument).
 fn format_shape(format: &str, args: &[&str], case: Case, depth: usize) -> Shape {
-    let mut parts = Vec::new();
-    let mut text = String::new();
-    let mut chars = format.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '{' if chars.peek() == Some(&'{') => {
-                chars.next();
-                text.push('{');
-            }
-            '}' if chars.peek() == Some(&'}') => {
-                chars.next();
-                text.push('}');
-            }
-            '{' => {
-                let mut item = String::new();
-                for c in chars.by_ref() {
-                    if c == '}' {
-                        break;
-                    }
-                    item.push(c);
-                }
-                parts.push(case.apply(&std::mem::take(&mut text)));
-                let arg = item.trim().parse::<usize>().ok().and_then(|n| args.get(n));
-                parts.push(arg.map_or_else(any, |a| shape_of(a, case, depth)));
-            }
-            c => text.push(c),
-        }
-    }
-    parts.push(case.apply(&text));
-    join(parts)
+    use azlint_arm::text::{format_parts, FormatPart};
+    let Some(parts) = format_parts(format) else {
+        return any();
+    };
+    join(
+        parts
+            .into_iter()
+            .map(|part| match part {
+                FormatPart::Text(text) => case.apply(&text),
+                FormatPart::Item(item) => match item.trim().parse::<usize>().ok() {
+                    Some(n) => args.get(n).map_or_else(any, |a| shape_of(a, case, depth)),
+                    None => any(),
+                },
+            })
+            .collect(),
+    )
 }
 
 /// The text of a quoted template string (`'it''s'` is `it's`).
