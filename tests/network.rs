@@ -6,7 +6,7 @@ mod common;
 use std::net::{IpAddr, Ipv4Addr};
 
 use azlint_facts::routes::{apply_user_routes, longest_prefix_match, system_routes, Route, Source};
-use common::azlint;
+use common::{azlint, line_of};
 
 fn routes_json(args: &[&str]) -> serde_json::Value {
     let mut all = vec!["routes"];
@@ -477,12 +477,6 @@ fn a_deny_rule_in_another_file_is_where_the_finding_points() {
     std::fs::write(dir.path().join("lan-nsg.json"), &nsg_text).expect("write");
     let rest_text = serde_json::to_string_pretty(&rest).expect("rest");
     std::fs::write(dir.path().join("site.json"), &rest_text).expect("write");
-    let line_of = |text: &str, needle: &str| {
-        text.lines()
-            .position(|l| l.contains(needle))
-            .map(|i| i as u64 + 1)
-            .expect("needle")
-    };
 
     let run = common::azlint_in(
         dir.path(),
@@ -603,10 +597,7 @@ fn a_rule_exported_on_its_own_is_its_nsgs() {
     assert_eq!(keepalive.len(), 1, "{keepalive:#?}");
     let at = &keepalive[0]["location"];
     assert_eq!(at["file"], "rule.json");
-    let name_line = text
-        .lines()
-        .position(|l| l.contains("\"name\": \"Deny-Keepalive\""))
-        .map(|i| i as u64 + 1);
+    let name_line = Some(line_of(&text, "\"name\": \"Deny-Keepalive\""));
     assert_eq!(at["start"]["line"].as_u64(), name_line);
 }
 

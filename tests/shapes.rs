@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::azlint;
+use common::{azlint, line_of};
 
 /// A finding: code, line, column.
 type Found = (&'static str, u64, u64);
@@ -179,11 +179,7 @@ fn a_resource_graph_rest_response_page_is_a_warning() {
         "$skipToken": "ew0KICAiJGlkIjogIjEiDQp9"
     }))
     .expect("json");
-    let token_line = page
-        .lines()
-        .position(|l| l.contains("\"$skipToken\""))
-        .expect("the token") as u64
-        + 1;
+    let token_line = line_of(&page, "\"$skipToken\"");
     std::fs::write(dir.path().join("page1.json"), page).expect("write");
     let run = common::azlint_in(
         dir.path(),
@@ -407,10 +403,7 @@ fn a_rest_list_page_with_a_next_link_is_a_warning() {
         .filter(|f| f["code"] == "IN004")
         .collect();
     assert_eq!(incomplete.len(), 1, "{json:#}");
-    let link_line = paged
-        .lines()
-        .position(|l| l.contains("\"nextLink\""))
-        .map(|i| i as u64 + 1);
+    let link_line = Some(line_of(&paged, "\"nextLink\""));
     assert_eq!(incomplete[0]["severity"], "warning");
     assert_eq!(
         incomplete[0]["location"]["start"]["line"].as_u64(),

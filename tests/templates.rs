@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{azlint, azlint_in};
+use common::{azlint, azlint_in, line_of};
 
 const TEMPLATE: &str = "fixtures/templates/vsocket-vnet.json";
 
@@ -736,12 +736,7 @@ fn a_value_passed_down_a_chain_of_modules_is_labelled_back_to_the_parameter_file
             )
         })
         .collect();
-    let line_of = |text: &str| {
-        main.lines()
-            .position(|l| l.contains(text))
-            .map(|i| i as u64 + 1)
-            .expect("in main.json")
-    };
+    let line_of = |text: &str| line_of(&main, text);
     assert_eq!(
         related,
         [
@@ -845,11 +840,7 @@ fn a_route_whose_next_hop_is_unknown_is_cannot_tell() {
             && message.contains("`hop` has no value"),
         "{message}"
     );
-    let line = template
-        .lines()
-        .position(|l| l.contains("[parameters('hop')]"))
-        .expect("the route") as u64
-        + 1;
+    let line = line_of(&template, "[parameters('hop')]");
     assert_eq!(notes[0]["location"]["start"]["line"], line);
 }
 
@@ -1643,11 +1634,10 @@ fn role_assignments_placed_only_after_deployment_are_cannot_tell() {
     let text =
         std::fs::read_to_string("fixtures/templates/ha-site-roles-nested-unknown-names.json")
             .expect("fixture");
-    let name_line = text
-        .lines()
-        .position(|l| l.contains("\"name\": \"[concat('ams-lanPrimary/Microsoft.Authorization/'"))
-        .expect("the assignment") as u64
-        + 1;
+    let name_line = line_of(
+        &text,
+        "\"name\": \"[concat('ams-lanPrimary/Microsoft.Authorization/'",
+    );
     for f in roles {
         assert_eq!(f["severity"], "note", "{f}");
         let message = f["message"].as_str().unwrap_or_default();
@@ -2141,11 +2131,7 @@ fn what_an_unknown_condition_deploys_is_cannot_tell() {
         );
         if text == &extra_role {
             // A second label at the other identity's assignment, where it names the principal.
-            let line = text
-                .lines()
-                .position(|l| l.contains("'ams-legacyIdentity'), '2023-01-31').principalId"))
-                .expect("the assignment's principalId") as u64
-                + 1;
+            let line = line_of(text, "'ams-legacyIdentity'), '2023-01-31').principalId");
             let f = deployed.finding("HA009");
             let related: Vec<u64> = f["related"]
                 .as_array()
@@ -2335,10 +2321,7 @@ fn a_security_rule_written_as_its_own_resource_is_the_nsgs() {
             &dir,
             &["check", "--show-unknown", "--format", "json", "t.json"],
         );
-        let rule_line = text
-            .lines()
-            .position(|l| l.contains("\"ams-MGMTSecurityGroup/Deny-HTTPS\""))
-            .map(|i| i as u64 + 1);
+        let rule_line = Some(line_of(&text, "\"ams-MGMTSecurityGroup/Deny-HTTPS\""));
         let found: Vec<(String, Option<u64>)> = run.json()["findings"]
             .as_array()
             .expect("findings")

@@ -57,6 +57,15 @@ impl Run {
 }
 
 /// Runs azlint with `args` in the repository root, with a clean colour environment.
+/// The 1-based line of the first line of `text` that holds `needle` (which must be there).
+#[allow(dead_code)]
+pub fn line_of(text: &str, needle: &str) -> u64 {
+    text.lines()
+        .position(|l| l.contains(needle))
+        .map(|i| i as u64 + 1)
+        .unwrap_or_else(|| panic!("no line holds {needle:?}"))
+}
+
 pub fn azlint(args: &[&str]) -> Run {
     azlint_in(env!("CARGO_MANIFEST_DIR").as_ref(), args, None, &[])
 }
