@@ -51,20 +51,31 @@ pub(crate) fn decide(pattern: &str, expression: &str) -> Option<bool> {
         return None;
     }
     let rule = dfa(pattern)?;
-    let values = dfa(&format!("^(?:{})$", shape.regex()))?;
+    let values = build(&format!("^(?:{})$", shape.regex()))?;
     walk(&rule, &values)
 }
 
-/// A compiled pattern, built once per run for each pattern asked about (`None` when it
-/// cannot be built within limits).
-fn dfa(pattern: &str) -> Option<Arc<dense::DFA<Vec<u32>>>> {
-    type Cache = Mutex<foldhash::HashMap<String, Option<Arc<dense::DFA<Vec<u32>>>>>>;
+/// A rule's compiled pattern, built once per run (`None` when it cannot be built within
+/// limits). Rules hold few patterns; the shapes of values, one per expression, are not kept.
+fn dfa(pattern: &str) -> Option<Arc<Dfa>> {
+    type Cache = Mutex<foldhash::HashMap<String, Option<Arc<Dfa>>>>;
     static CACHE: OnceLock<Cache> = OnceLock::new();
     let cache = CACHE.get_or_init(Default::default);
     if let Some(hit) = cache.lock().ok()?.get(pattern) {
         return hit.clone();
     }
-    let built = dense::Builder::new()
+    let built = build(pattern).map(Arc::new);
+    cache
+        .lock()
+        .ok()?
+        .insert(pattern.to_string(), built.clone());
+    built
+}
+
+type Dfa = dense::DFA<Vec<u32>>;
+
+fn build(pattern: &str) -> Option<Dfa> {
+    dense::Builder::new()
         .configure(
             dense::Config::new()
                 .match_kind(MatchKind::All)
@@ -74,17 +85,11 @@ fn dfa(pattern: &str) -> Option<Arc<dense::DFA<Vec<u32>>>> {
         )
         .build(pattern)
         .ok()
-        .map(Arc::new);
-    cache
-        .lock()
-        .ok()?
-        .insert(pattern.to_string(), built.clone());
-    built
 }
 
 /// Walks the pairs of states of `rule` and `values` that some prefix of a value reaches:
 /// at each, whether a value ending there matches the rule.
-fn walk(rule: &dense::DFA<Vec<u32>>, values: &dense::DFA<Vec<u32>>) -> Option<bool> {
+fn walk(rule: &Dfa, values: &Dfa) -> Option<bool> {
     let start = StartConfig::new().anchored(Anchored::Yes);
     let first = (
         rule.start_state(&start).ok()?,
@@ -151,10 +156,7 @@ impl Piece {
         match self {
             Piece::Text(t) => regex::escape(t),
             Piece::Fixed { class, len } => format!("[{class}]{{{len}}}"),
-            Piece::Some { class, most } if class.is_empty() => {
-                let _ = most;
-                String::new()
-            }
+            Piece::Some { class, .. } if class.is_empty() => String::new(),
             Piece::Some {
                 class,
                 most: Some(n),
