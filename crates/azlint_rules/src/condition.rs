@@ -880,13 +880,17 @@ impl Condition {
             Condition::Not(inner) => inner.eval(scope).not(),
             Condition::Leaf(Subject::Count(path, filter), op) => count(scope, path, filter, op),
             Condition::Leaf(subject, op) => {
+                // An unknown of a path read in the resource itself is its value (or what
+                // holds it); a fact's, or one met after a reference, is the value that made
+                // the answer unknown.
+                let own = matches!(subject, Subject::Field(p) if p.hops.is_empty());
                 let subject = match subject {
                     Subject::Field(p) => field_items(scope, p),
                     Subject::Fact(f) => fact_items(scope, *f),
                     Subject::Value(v) => literal_items(v),
                     Subject::Count(..) => unreachable!("handled above"),
                 };
-                leaf(scope, subject, op)
+                leaf(scope, subject, op, own)
             }
         }
     }
@@ -963,15 +967,20 @@ fn count<'a>(
     }
 }
 
-fn leaf<'a>(scope: &dyn Scope<'a>, subject: Items<'_, 'a>, op: &Op) -> Truth<'a> {
+/// `own`: the subject is a path in the resource itself, so that an unknown string where it
+/// stopped may be the value it selects.
+fn leaf<'a>(scope: &dyn Scope<'a>, subject: Items<'_, 'a>, op: &Op, own: bool) -> Truth<'a> {
     match op {
         Op::Exists(want) => {
             if !subject.items.is_empty() {
                 return Truth::from_bool(*want);
             }
             // A template string whose shape is known is there, whatever its value
-            // (`concat('ams-disk-', uniqueString(...))` is never null).
-            if let Some(Unknown { at: Some(v), .. }) = &subject.unknown {
+            // (`concat('ams-disk-', uniqueString(...))` is never null). Only a path's own
+            // value: a fact that cannot tell (whether a next hop known only at deployment is
+            // a vSocket's IP) points at the value that keeps it from telling, which exists
+            // whether or not the answer does.
+            if let (true, Some(Unknown { at: Some(v), .. })) = (own, &subject.unknown) {
                 if v.as_str()
                     .and_then(|t| crate::shape::decide("^(?s:.*)$", &t))
                     == Some(true)
