@@ -269,6 +269,67 @@ fn push_text(text: &str, out: &mut Vec<Piece>) {
     out.push(Piece::Text(rest.to_string()));
 }
 
+/// An expression as a user reads it in a message: the ids of the placeholder scope a template
+/// was evaluated in, which the user did not write, written back as the functions that gave
+/// them (`uniqueString('/subscriptions/00000000-.../resourceGroups/RG')` ->
+/// `uniqueString(resourceGroup().id)`). Only those two whole literals are replaced: the
+/// placeholder subscription or group alone may be text the user wrote.
+pub fn readable(expression: &str) -> std::borrow::Cow<'_, str> {
+    if !expression.contains(PLACEHOLDER_ID) {
+        return expression.into();
+    }
+    let group = format!("'/subscriptions/{PLACEHOLDER_ID}/resourceGroups/{PLACEHOLDER_GROUP}'");
+    let subscription = format!("'/subscriptions/{PLACEHOLDER_ID}'");
+    let mut out = String::with_capacity(expression.len());
+    let mut rest = expression;
+    while let Some(at) = rest.find('\'') {
+        out.push_str(&rest[..at]);
+        let tail = &rest[at..];
+        let matched = [
+            (&group, "resourceGroup().id"),
+            (&subscription, "subscription().id"),
+        ]
+        .into_iter()
+        .find(|(literal, _)| {
+            tail.get(..literal.len())
+                .is_some_and(|t| t.eq_ignore_ascii_case(literal))
+        });
+        match matched {
+            Some((literal, function)) => {
+                out.push_str(function);
+                rest = &tail[literal.len()..];
+            }
+            // Another string literal: copied whole, so that a quote inside it ('') is not
+            // taken for the start of the next.
+            None => {
+                let end = literal_end(tail);
+                out.push_str(&tail[..end]);
+                rest = &tail[end..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out.into()
+}
+
+/// Where the ARM string literal at the start of `s` (at its opening quote) ends, after its
+/// closing quote; the end of `s` when it is not closed.
+fn literal_end(s: &str) -> usize {
+    let bytes = s.as_bytes();
+    let mut i = 1;
+    while i < bytes.len() {
+        if bytes[i] == b'\'' {
+            if bytes.get(i + 1) == Some(&b'\'') {
+                i += 2;
+                continue;
+            }
+            return i + 1;
+        }
+        i += 1;
+    }
+    s.len()
+}
+
 /// Whether `word` is in `text`, ignoring ASCII case, with no letter or digit next to it.
 pub fn has_word(text: &str, word: &str) -> bool {
     if word.is_empty() {
@@ -476,7 +537,33 @@ fn child_name_pieces(name: Vec<Piece>, children: &[&str]) -> Option<Vec<Piece>> 
 
 #[cfg(test)]
 mod tests {
-    use super::{canonical, compare, in_placeholder_scope};
+    use super::{canonical, compare, in_placeholder_scope, readable};
+
+    #[test]
+    fn placeholder_ids_read_as_the_functions_that_gave_them() {
+        assert_eq!(
+            readable("[concat('lan-', uniqueString('/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/RG'))]"),
+            "[concat('lan-', uniqueString(resourceGroup().id))]"
+        );
+        assert_eq!(
+            readable("[guid('/subscriptions/00000000-0000-0000-0000-000000000000', 'x')]"),
+            "[guid(subscription().id, 'x')]"
+        );
+        assert_eq!(
+            readable("[concat('a''', uniqueString('/subscriptions/00000000-0000-0000-0000-000000000000/resourcegroups/rg'))]"),
+            "[concat('a''', uniqueString(resourceGroup().id))]"
+        );
+        // Text the user wrote stays: the placeholder inside a longer literal, or after a quote
+        // inside a literal; an unclosed literal.
+        for kept in [
+            "[concat('/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/RG/x', parameters('a'))]",
+            "[concat('it'' ''/subscriptions/00000000-0000-0000-0000-000000000000''')]",
+            "[parameters('x')]",
+            "[concat('unclosed '/subscriptions/00000000-0000-0000-0000-000000000000]",
+        ] {
+            assert_eq!(readable(kept), kept);
+        }
+    }
 
     const VNET: &str = "[concat(parameters('vnetId'), '/subnets/lan')]";
 

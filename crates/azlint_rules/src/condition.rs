@@ -484,7 +484,7 @@ impl<'a> Item<'a> {
                     .as_deref()
                     .and_then(symbol_display)
                     .or_else(|| symbol_display(s))
-                    .unwrap_or_else(|| s.to_string())
+                    .unwrap_or_else(|| azlint_arm::text::readable(s).into_owned())
             }
             Scalar::Num(n) => n.to_string(),
             Scalar::Bool(b) => b.to_string(),

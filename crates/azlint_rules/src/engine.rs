@@ -420,10 +420,15 @@ fn cannot_tell(
     f
 }
 
+/// A resource's name for messages; a template's name known only at deployment as its
+/// expression, as the user reads it ([`azlint_arm::text::readable`]).
 pub(crate) fn display_name(cx: &Context<'_>, res: ResIdx) -> String {
     cx.inv
         .name(res)
-        .and_then(|n| n.as_str().map(|s| printable(&s)))
+        .and_then(|n| {
+            n.as_str()
+                .map(|s| printable(&azlint_arm::text::readable(&s)))
+        })
         .unwrap_or_else(|| "(unnamed)".to_string())
 }
 
@@ -460,8 +465,10 @@ fn render<'a>(template: &str, cx: &Context<'a>, scope: &Eval<'a, '_>, value: &st
                     .filter(|t| t.eq_ignore_ascii_case(known))
                     .map_or_else(|| known.to_string(), |t| printable(&t))
             }
+            // (Not read out of an id known only at deployment: its text is an expression.)
             "resourceGroup" => id
                 .as_deref()
+                .filter(|id| !azlint_inventory::is_expression_text(id))
                 .and_then(resource_group)
                 .unwrap_or("RG")
                 .to_string(),
