@@ -1034,6 +1034,31 @@ impl Expander {
                 }
             }
         }
+        // A child declared in its parent's `resources` (a route of a route table) whose own name
+        // is known only at deployment: its type and name are its parent's and its own, and its
+        // id `resourceId('<type>', <parent's name>, <name>)`, so that it finds its parent and
+        // what names it finds it.
+        let extension = |t: &str| t.to_ascii_lowercase().contains("/providers/");
+        if let (Some(t), None, Some((_, pn))) = (&full_type, &full_name, parent) {
+            let name = node.get("name").map(|n| (n.to_val(), n.origin()));
+            let type_origin = node.get("type").map(Node::origin);
+            if let (Some((Val::Unknown(u), at)), Some(type_origin), false) =
+                (name, type_origin, extension(t))
+            {
+                let (parent_name, own) = (render(&Val::str(pn.as_str())), &u.symbol);
+                let full = format!(
+                    "concat({}, {own})",
+                    render(&Val::str(format!("{pn}/").as_str()))
+                );
+                let id = format!(
+                    "resourceId({}, {parent_name}, {own})",
+                    render(&Val::str(t.as_str()))
+                );
+                node.set("type", Node::Leaf(Val::str(t.as_str()), type_origin));
+                node.set("name", Node::Leaf(Val::unknown(u.reason.clone(), full), at));
+                node.set("id", Node::Leaf(Val::unknown(u.reason.clone(), id), at));
+            }
+        }
         // The nested form of a role assignment whose name is known only after deployment: still
         // a role assignment (its scope, in the name, is not known).
         if full_name.is_none() {

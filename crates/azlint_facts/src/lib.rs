@@ -23,7 +23,8 @@ mod site;
 use std::collections::{BTreeMap, BTreeSet};
 
 use azlint_inventory::{
-    id_key, is_expression_text, parent_key, props_of, Inventory, Lookup, ResIdx,
+    id_key, is_expression_text, parent_key, props_of, split_expression_key, Inventory, Lookup,
+    ResIdx,
 };
 use rayon::prelude::*;
 
@@ -290,6 +291,11 @@ impl Facts {
             };
             let written = inv.document_of(nic).value(node).as_str();
             let written = written.as_deref().map(str::trim).unwrap_or(key);
+            if split_expression_key(key).is_some() {
+                // Named only at deployment: unknown, not missing (`add` leaves it out).
+                add(written);
+                continue;
+            }
             match parent_key(key) {
                 // The VNET is not there either: name it.
                 Some(vnet) if inv.get(vnet).is_none() => add(parent_as_written(written, vnet)),

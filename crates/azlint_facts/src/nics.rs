@@ -11,7 +11,7 @@
 
 use std::net::IpAddr;
 
-use azlint_inventory::{id_key, parent_key, props_of, Inventory, Lookup, ResIdx};
+use azlint_inventory::{parent_of_key, props_of, split_expression_key, Inventory, Lookup, ResIdx};
 use azlint_source::{KeySet, Value};
 
 use crate::{reference, NicRole};
@@ -155,22 +155,44 @@ impl NicInfo {
                 private_ip.filter(Value::is_string).map(|ip| ip.index()),
             ));
             let subnet_id = subnet.and_then(|s| s.get_ignore_case("id"));
-            let key = subnet_id.and_then(|id| id.as_str()).map(|id| id_key(&id));
-            let subnet = key.as_deref().and_then(|k| inv.get(k));
+            // A template's id known only at deployment is keyed by its expression, as the
+            // subnet it names is (`resourceId(..., concat('vnet-', uniqueString(...)), 'lan')`).
+            let key = subnet_id
+                .and_then(|id| id.as_str())
+                .map(|id| inv.reference_key(nic, &id));
+            let expression = key.as_deref().and_then(split_expression_key).is_some();
+            let subnet = key.as_deref().and_then(|k| {
+                if expression {
+                    inv.get_key(k)
+                } else {
+                    inv.get(k)
+                }
+            });
             if let Some(r) = public_ip.and_then(|p| reference(inv, nic, p)) {
                 info.public_ips.push(r);
             }
             info.subnets.extend(subnet);
-            if let Some(vnet_id) = key.as_deref().and_then(parent_key) {
-                if info.vnet_key.is_none() {
-                    info.vnet_key = Some(vnet_key(vnet_id));
-                }
+            if let Some(vnet_id) = key.as_deref().and_then(parent_of_key) {
                 // The inventory links a subnet to its VNET: when that VNET has this very key,
                 // it is the one the index would find, without hashing the id again.
                 let linked = subnet.and_then(|s| inv.resource(s).parent).filter(|&p| {
-                    is_key(vnet_id) && inv.resource(p).key.as_deref() == Some(vnet_id)
+                    (expression || is_key(&vnet_id))
+                        && inv.resource(p).key.as_deref() == Some(&*vnet_id)
                 });
-                info.vnets.extend(linked.or_else(|| inv.get(vnet_id)));
+                let vnet = linked.or_else(|| {
+                    if expression {
+                        inv.get_key(&vnet_id)
+                    } else {
+                        inv.get(&vnet_id)
+                    }
+                });
+                if info.vnet_key.is_none() {
+                    // The VNET's own key where the inputs hold it: a VNET with a literal name
+                    // that a subnet id names with an expression is the same VNET.
+                    let own = vnet.and_then(|v| inv.resource(v).key.as_deref());
+                    info.vnet_key = Some(vnet_key(own.unwrap_or(&vnet_id)));
+                }
+                info.vnets.extend(vnet);
             }
             let config = Config {
                 node: c.index(),
@@ -195,7 +217,7 @@ impl NicInfo {
             // Found by the id as written, as rules have always looked it up; that is the
             // lookup done already unless lower-casing and trimming the key would change it.
             info.primary_subnet = match (&c.key, c.subnet_id.and_then(|v| v.as_str())) {
-                (Some(key), _) if is_key(key) => c.subnet,
+                (Some(key), _) if is_key(key) || split_expression_key(key).is_some() => c.subnet,
                 (_, Some(id)) => inv.get(&id),
                 (_, None) => None,
             };
@@ -354,7 +376,7 @@ impl<T> Table<T> {
 
 #[cfg(test)]
 mod tests {
-    use azlint_inventory::Inventory;
+    use azlint_inventory::{id_key, parent_key, Inventory};
     use std::collections::BTreeSet;
 
     use super::*;

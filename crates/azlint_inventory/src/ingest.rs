@@ -494,6 +494,14 @@ impl<'d> Finder<'d> {
                     segment.to_lowercase(),
                     name.to_lowercase()
                 ))),
+                // An embedded child named only at deployment (a subnet named
+                // `concat('lan-', uniqueString(...))`): the key of the id a reference to it
+                // writes, `resourceId(<type>, <parent>, <name>)`.
+                (Some(pk), Some((_, segment)), None) if template => name_field
+                    .filter(|n| is_expression(*n))
+                    .and_then(|n| n.as_str())
+                    .and_then(|name| crate::embedded_expression_key(doc.file, pk, segment, &name))
+                    .map(Arc::from),
                 _ => None,
             },
         };

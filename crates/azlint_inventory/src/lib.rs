@@ -283,11 +283,35 @@ impl Inventory {
     /// named at deployment, of a VNET with a literal name).
     fn expression_parent(&self, text: &str, file: &str) -> Option<ResIdx> {
         let parent = parent_key(text)?;
-        let key = format!("{parent}#{file}");
-        self.find_key(&key, key_hash(&key)).or_else(|| {
-            let plain = azlint_arm::text::in_placeholder_scope(parent)?;
+        self.get_key(&format!("{parent}#{file}"))
+    }
+
+    /// The resource whose key is `key`, a key as the inventory makes them: an id's
+    /// ([`id_key`]), or a template's for an id known only at deployment ([`reference_key`]
+    /// gives both), which names, when no resource of the template has that expression for id
+    /// and the expression is known but for the deployment's own scope, the resource of the
+    /// template's placeholder scope with that id (a subnet named at deployment, of a VNET with
+    /// a literal name).
+    ///
+    /// [`reference_key`]: Inventory::reference_key
+    pub fn get_key(&self, key: &str) -> Option<ResIdx> {
+        self.find_key(key, key_hash(key)).or_else(|| {
+            let (text, _) = split_expression_key(key)?;
+            let plain = azlint_arm::text::in_placeholder_scope(text)?;
             self.find_key(&plain, key_hash(&plain))
         })
+    }
+
+    /// The key of the resource an id written in `from`'s document names, for
+    /// [`Inventory::get_key`]: in a template, an id known only at deployment names the
+    /// resource of that template whose id is the same expression (as [`Inventory::get_in`]).
+    pub fn reference_key(&self, from: ResIdx, id: &str) -> String {
+        let doc = self.document_of(from);
+        if doc.is_template() && is_expression_text(id) {
+            expression_key(doc.file, id)
+        } else {
+            id_key(id)
+        }
     }
 
     /// Resources given twice, in two exports (neither a template), whose copies say
@@ -733,6 +757,27 @@ pub(crate) fn expression_key(file: FileId, id: &str) -> String {
     format!("{text}#{}", file.0)
 }
 
+/// The key of a child embedded in a template resource whose key is `parent_key` (an id's, or
+/// an [`expression_key`]), under `segment` (`subnets`), named by the expression `name`: the
+/// [`expression_key`] of `resourceId(<type>, <parent's name>, <name>)`.
+pub(crate) fn embedded_expression_key(
+    file: FileId,
+    parent_key: &str,
+    segment: &str,
+    name: &str,
+) -> Option<String> {
+    let parent = match split_expression_key(parent_key) {
+        Some((text, _)) => text.to_string(),
+        None => azlint_arm::text::canonical(parent_key)?,
+    };
+    let name = azlint_arm::text::canonical(name.trim())?;
+    Some(format!(
+        "{parent}/{}/{name}#{}",
+        segment.to_lowercase(),
+        file.0
+    ))
+}
+
 /// The lookup key of a resource id: lower case, without a trailing slash.
 pub fn id_key(id: &str) -> String {
     id.trim().trim_end_matches('/').to_lowercase()
@@ -917,16 +962,20 @@ pub fn resource_group_key(key: &str) -> Option<&str> {
 }
 
 /// The id of the parent of a child resource id (`.../virtualNetworks/v/subnets/s` -> `.../v`).
+///
+/// In the canonical text of an id known only at deployment ([`azlint_arm::text::canonical`]),
+/// a `/` inside an unknown piece (`uniqueString('/subscriptions/...')`) does not separate
+/// segments.
 pub fn parent_key(key: &str) -> Option<&str> {
-    let cut = key.rfind('/')?;
-    let cut = key[..cut].rfind('/')?;
+    let cut = last_slash(key)?;
+    let cut = last_slash(&key[..cut])?;
     let parent = &key[..cut];
     // The parent must itself be a resource: namespace, type and name after its last
     // `/providers/`. Segments are counted from the end (byte searches for `/`; a substring
     // search for `/providers/` cost more than the rest of the function).
     let mut rest = parent;
     let mut after = 0;
-    while let Some(cut) = rest.rfind('/') {
+    while let Some(cut) = last_slash(rest) {
         if after > 0 && &rest[cut + 1..] == "providers" {
             return (after >= 3).then_some(parent);
         }
@@ -936,9 +985,55 @@ pub fn parent_key(key: &str) -> Option<&str> {
     None
 }
 
+/// Where the last segment of a key starts (its `/`), outside the unknown pieces of a canonical
+/// text (between the control characters 1 and 2, which no id holds otherwise).
+fn last_slash(key: &str) -> Option<usize> {
+    let bytes = key.as_bytes();
+    if !bytes.contains(&2) {
+        return bytes.iter().rposition(|&b| b == b'/');
+    }
+    let mut in_piece = false;
+    for (i, &b) in bytes.iter().enumerate().rev() {
+        match b {
+            2 => in_piece = true,
+            1 => in_piece = false,
+            b'/' if !in_piece => return Some(i),
+            _ => {}
+        }
+    }
+    None
+}
+
+/// The parent of a resource key ([`parent_key`]), for the key of a template resource whose id
+/// is an expression too ([`split_expression_key`]): the parent's canonical text in the same
+/// file. [`Inventory::get_key`] finds it.
+pub fn parent_of_key(key: &str) -> Option<std::borrow::Cow<'_, str>> {
+    match split_expression_key(key) {
+        Some((text, file)) => parent_key(text).map(|p| format!("{p}#{file}").into()),
+        None => parent_key(key).map(std::borrow::Cow::Borrowed),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn parents_of_ids_known_only_at_deployment() {
+        let subnet = "/subscriptions/s/resourcegroups/g/providers/microsoft.network/virtualnetworks/\u{1}concat('v-', uniquestring('/subscriptions/s/resourcegroups/g'))\u{2}/subnets/lan";
+        let vnet = "/subscriptions/s/resourcegroups/g/providers/microsoft.network/virtualnetworks/\u{1}concat('v-', uniquestring('/subscriptions/s/resourcegroups/g'))\u{2}";
+        assert_eq!(parent_key(subnet), Some(vnet));
+        assert_eq!(parent_key(vnet), None);
+        assert_eq!(
+            parent_of_key(&format!("{subnet}#3")).as_deref(),
+            Some(format!("{vnet}#3").as_str())
+        );
+        // A piece holding a whole id is one segment.
+        assert_eq!(
+            parent_key("/subscriptions/s/resourcegroups/g/providers/m/t/\u{1}a/b/c/d\u{2}"),
+            None
+        );
+    }
 
     #[test]
     fn resource_group_keys() {
