@@ -93,6 +93,38 @@ pub fn canonical(s: &str) -> Option<String> {
     Some(out)
 }
 
+/// An expression whose [`canonical`] text is `canonical`: its known text as literals, its
+/// unknown pieces as the expressions they are (`[concat('/subscriptions/', ..., parameters('site'),
+/// '-lan')]`), for the id of a resource a template names only at deployment whose id is not
+/// written out (a subnet embedded in its VNET), so that [`compare`] reads it as the ids that
+/// name that resource.
+pub fn expression_of(canonical: &str) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut rest = canonical;
+    while let Some(open) = rest.find('\u{1}') {
+        if open > 0 {
+            parts.push(quoted(&rest[..open]));
+        }
+        let after = &rest[open + 1..];
+        let close = after.find('\u{2}').unwrap_or(after.len());
+        parts.push(after[..close].to_string());
+        rest = after.get(close + 1..).unwrap_or("");
+    }
+    if !rest.is_empty() {
+        parts.push(quoted(rest));
+    }
+    match parts.len() {
+        0 => "''".to_string(),
+        1 => format!("[{}]", parts[0]),
+        _ => format!("[concat({})]", parts.join(", ")),
+    }
+}
+
+/// A text as an ARM string literal.
+fn quoted(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "''"))
+}
+
 /// A [`canonical`] text with the deployment's own subscription and group (`resourceId()`
 /// without them) written as the placeholders a template whose scope nothing says is
 /// evaluated in: the key its resources with literal names have. `None` when the text holds
@@ -538,6 +570,20 @@ fn child_name_pieces(name: Vec<Piece>, children: &[&str]) -> Option<Vec<Piece>> 
 #[cfg(test)]
 mod tests {
     use super::{canonical, compare, in_placeholder_scope, readable};
+
+    #[test]
+    fn an_expression_reads_back_as_its_canonical_text() {
+        for id in [
+            "[resourceId('Microsoft.Network/virtualNetworks/subnets', 'ams-vsNet', concat(parameters('site'), '-LAN'))]",
+            "[concat('/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/RG/providers/Microsoft.Network/virtualNetworks/', uniqueString('it''s'), '/subnets/lan')]",
+            "[parameters('id')]",
+        ] {
+            let c = canonical(id).expect("canonical");
+            let back = super::expression_of(&c);
+            assert_eq!(canonical(&back).as_deref(), Some(c.as_str()), "{back}");
+            assert_eq!(compare(id, &back, true), Some(true), "{back}");
+        }
+    }
 
     #[test]
     fn placeholder_ids_read_as_the_functions_that_gave_them() {

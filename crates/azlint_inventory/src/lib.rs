@@ -570,17 +570,21 @@ impl Inventory {
         self.value(idx).get_ignore_case("name")
     }
 
-    /// The resource's id as written, when it has one.
+    /// The resource's id as written, when it has one; else its key (for a template's child named
+    /// only at deployment, the expression of its id).
     pub fn id(&self, idx: ResIdx) -> Option<String> {
         self.value(idx)
             .get_ignore_case("id")
             .and_then(|v| v.as_str())
             .map(|s| s.into_owned())
             .or_else(|| {
-                self.resources[idx as usize]
-                    .key
-                    .as_deref()
-                    .map(str::to_string)
+                let key = self.resources[idx as usize].key.as_deref()?;
+                // A template's child named only at deployment, its id not written out: the
+                // expression of that id.
+                Some(match split_expression_key(key) {
+                    Some((text, _)) => azlint_arm::text::expression_of(text),
+                    None => key.to_string(),
+                })
             })
     }
 
