@@ -795,7 +795,7 @@ impl Expander {
     fn resources<'t>(
         &mut self,
         resources: Value<'t>,
-        parent: Option<(String, String)>,
+        parent: Option<(String, Val)>,
         scope: &mut Scope<'t>,
     ) {
         let list = resource_list(resources);
@@ -867,7 +867,7 @@ impl Expander {
     fn resource<'t>(
         &mut self,
         r: Value<'t>,
-        parent: &Option<(String, String)>,
+        parent: &Option<(String, Val)>,
         scope: &mut Scope<'t>,
         mut conditional: bool,
     ) {
@@ -930,9 +930,14 @@ impl Expander {
                     .is_some_and(|p| p.eq_ignore_ascii_case("providers/"))
         };
         let (full_type, full_name) = match (parent, own_type, own_name) {
-            (Some((pt, pn)), Some(t), n) if relative(&t) => {
-                (Some(format!("{pt}/{t}")), n.map(|n| format!("{pn}/{n}")))
-            }
+            (Some((pt, pn)), Some(t), n) if relative(&t) => (
+                Some(format!("{pt}/{t}")),
+                match (pn, n) {
+                    (Val::Str(pn), Some(n)) => Some(format!("{pn}/{n}")),
+                    // The parent's name is known only at deployment: so is the child's.
+                    _ => None,
+                },
+            ),
             (_, t, n) => (t, n),
         };
         // A relative scope (`Microsoft.Network/networkInterfaces/nic`, as Bicep writes it)
@@ -1038,25 +1043,40 @@ impl Expander {
         // is known only at deployment: its type and name are its parent's and its own, and its
         // id `resourceId('<type>', <parent's name>, <name>)`, so that it finds its parent and
         // what names it finds it.
+        // The same when its parent's name is known only at deployment.
         let extension = |t: &str| t.to_ascii_lowercase().contains("/providers/");
         if let (Some(t), None, Some((_, pn))) = (&full_type, &full_name, parent) {
             let name = node.get("name").map(|n| (n.to_val(), n.origin()));
             let type_origin = node.get("type").map(Node::origin);
-            if let (Some((Val::Unknown(u), at)), Some(type_origin), false) =
-                (name, type_origin, extension(t))
+            let reason = match (pn, &name) {
+                (Val::Unknown(u), _) | (_, Some((Val::Unknown(u), _))) => Some(u.reason.clone()),
+                _ => None,
+            };
+            // A name as an expression: a literal's text, an unknown's symbol.
+            let expression = |v: &Val| match v {
+                Val::Unknown(u) => Some(u.symbol.clone()),
+                Val::Str(_) => Some(render(v)),
+                _ => None,
+            };
+            if let (Some((own, at)), Some(type_origin), false, Some(reason)) =
+                (name, type_origin, extension(t), reason)
             {
-                let (parent_name, own) = (render(&Val::str(pn.as_str())), &u.symbol);
-                let full = format!(
-                    "concat({}, {own})",
-                    render(&Val::str(format!("{pn}/").as_str()))
-                );
-                let id = format!(
-                    "resourceId({}, {parent_name}, {own})",
-                    render(&Val::str(t.as_str()))
-                );
-                node.set("type", Node::Leaf(Val::str(t.as_str()), type_origin));
-                node.set("name", Node::Leaf(Val::unknown(u.reason.clone(), full), at));
-                node.set("id", Node::Leaf(Val::unknown(u.reason.clone(), id), at));
+                if let (Some(parent_name), Some(own)) = (expression(pn), expression(&own)) {
+                    let full = match pn {
+                        Val::Str(pn) => format!(
+                            "concat({}, {own})",
+                            render(&Val::str(format!("{pn}/").as_str()))
+                        ),
+                        _ => format!("concat({parent_name}, '/', {own})"),
+                    };
+                    let id = format!(
+                        "resourceId({}, {parent_name}, {own})",
+                        render(&Val::str(t.as_str()))
+                    );
+                    node.set("type", Node::Leaf(Val::str(t.as_str()), type_origin));
+                    node.set("name", Node::Leaf(Val::unknown(reason.clone(), full), at));
+                    node.set("id", Node::Leaf(Val::unknown(reason, id), at));
+                }
             }
         }
         // The nested form of a role assignment whose name is known only after deployment: still
@@ -1076,13 +1096,21 @@ impl Expander {
                 }
             }
         }
+        // Children of a parent named only at deployment too: those with a type of their own
+        // stand on their own, and the others are named after it.
+        let children_parent = full_name.map(|n| Val::str(n.as_str())).or_else(|| {
+            match node.get("name").map(Node::to_val) {
+                Some(u @ Val::Unknown(_)) => Some(u),
+                _ => None,
+            }
+        });
         let deployment_node = raw_deployment.then(|| node.clone());
         self.out.resources.push(Resource { node, conditional });
         let outer = std::mem::replace(&mut self.under_condition, conditional);
         if let Some(node) = deployment_node {
             self.deployment(r, &node, scope);
         }
-        if let (Some(children), Some(t), Some(n)) = (nested, full_type, full_name) {
+        if let (Some(children), Some(t), Some(n)) = (nested, full_type, children_parent) {
             self.resources(children, Some((t, n)), scope);
         }
         self.under_condition = outer;
