@@ -981,10 +981,9 @@ fn leaf<'a>(scope: &dyn Scope<'a>, subject: Items<'_, 'a>, op: &Op, own: bool) -
             // a vSocket's IP) points at the value that keeps it from telling, which exists
             // whether or not the answer does.
             if let (true, Some(Unknown { at: Some(v), .. })) = (own, &subject.unknown) {
-                if v.as_str()
-                    .and_then(|t| crate::shape::decide("^(?s:.*)$", &t))
-                    == Some(true)
-                {
+                if v.as_str().is_some_and(|t| {
+                    never_null(&t) || crate::shape::decide("^(?s:.*)$", &t) == Some(true)
+                }) {
                     return Truth::from_bool(*want);
                 }
             }
@@ -1365,6 +1364,38 @@ fn is_guid(s: &str) -> bool {
         })
 }
 
+/// Whether a template expression is, as a whole, a call of a function that always gives a
+/// value (`resourceId(...)`, `concat(...)`): whatever its arguments, it is not null. A
+/// parameter, a variable, `reference()` or `if()` may be.
+fn never_null(expression: &str) -> bool {
+    const GIVE_A_VALUE: &[&str] = &[
+        "resourceid",
+        "subscriptionresourceid",
+        "tenantresourceid",
+        "extensionresourceid",
+        "concat",
+        "format",
+        "uniquestring",
+        "guid",
+        "newguid",
+        "tolower",
+        "toupper",
+        "substring",
+        "replace",
+        "string",
+        "trim",
+    ];
+    let Some(inner) = expression
+        .trim()
+        .strip_prefix('[')
+        .and_then(|e| e.strip_suffix(']'))
+        .filter(|e| !e.starts_with('['))
+    else {
+        return false;
+    };
+    call(inner).is_some_and(|(name, _)| GIVE_A_VALUE.iter().any(|f| f.eq_ignore_ascii_case(name)))
+}
+
 /// Whether a template expression is, as a whole, one call of `guid()` or `newGuid()`, or the
 /// nested name of an extension resource ending in one (`concat(NIC, '/Microsoft.Authorization/',
 /// guid(...))`), so that its value, though unknown, is a GUID where a GUID is due.
@@ -1465,6 +1496,25 @@ fn reserved(net: &IpNet, ip: IpAddr) -> bool {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn calls_that_always_give_a_value() {
+        for e in [
+            "[resourceId('Microsoft.Network/networkSecurityGroups', concat('nsg-', uniqueString(resourceGroup().id)))]",
+            "[concat(parameters('a'), '-nsg')]",
+            "[ toLower(parameters('a')) ]",
+        ] {
+            assert!(super::never_null(e), "{e}");
+        }
+        for e in [
+            "[parameters('nsgId')]",
+            "[if(parameters('x'), resourceId('a/b', 'c'), null())]",
+            "[reference('x').id]",
+            "[[concat('a')]",
+            "concat('a')",
+        ] {
+            assert!(!super::never_null(e), "{e}");
+        }
+    }
     use super::*;
 
     #[test]
