@@ -1828,7 +1828,14 @@ impl RouteTargets {
                         .get_ignore_case("remoteVirtualNetwork")
                         .and_then(|r| r.get_ignore_case("id"))
                         .and_then(|r| r.as_str())?;
-                    Some((key.to_string(), id_key(&remote)))
+                    // The remote VNET's own key where the inputs hold it: a template may name
+                    // it by an id known only at deployment (`resourceId(..., parameters('hub'))`).
+                    let remote = inv.reference_key(vnet, &remote);
+                    let remote = inv
+                        .get_key(&remote)
+                        .and_then(|r| inv.resource(r).key.as_deref())
+                        .map_or(remote.clone(), str::to_string);
+                    Some((key.to_string(), remote))
                 })
                 .collect()
         });
