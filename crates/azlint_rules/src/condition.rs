@@ -480,11 +480,12 @@ impl<'a> Item<'a> {
                 // A value of an evaluated template known only after deployment: say what it
                 // stands for rather than print the expression.
                 let written = self.at.and_then(|v| v.as_str());
-                written
+                let shown = written
                     .as_deref()
                     .and_then(symbol_display)
                     .or_else(|| symbol_display(s))
-                    .unwrap_or_else(|| azlint_arm::text::readable(s).into_owned())
+                    .unwrap_or_else(|| s.to_string());
+                azlint_arm::text::readable(&shown).into_owned()
             }
             Scalar::Num(n) => n.to_string(),
             Scalar::Bool(b) => b.to_string(),
