@@ -929,6 +929,8 @@ impl Expander {
                 || t.get(..10)
                     .is_some_and(|p| p.eq_ignore_ascii_case("providers/"))
         };
+        // A child written with a type relative to its parent's, and named after it.
+        let relative_child = parent.is_some() && own_type.as_deref().is_some_and(relative);
         let (full_type, full_name) = match (parent, own_type, own_name) {
             (Some((pt, pn)), Some(t), n) if relative(&t) => (
                 Some(format!("{pt}/{t}")),
@@ -1025,7 +1027,8 @@ impl Expander {
         // at deployment: its id is `resourceId('<type>', <name>)`, the expression other
         // resources name it by (a VM's `networkInterfaces[].id`, a NIC's subnet), so that they
         // find it.
-        if let (Some(t), None, None) = (&full_type, &full_name, parent) {
+        // (A child with a type of its own names itself in full, as a resource at the top does.)
+        if let (Some(t), None, false) = (&full_type, &full_name, relative_child) {
             let elsewhere = ["scope", "resourceGroup", "subscriptionId"]
                 .iter()
                 .any(|k| node.get(k).is_some());
@@ -1045,7 +1048,9 @@ impl Expander {
         // what names it finds it.
         // The same when its parent's name is known only at deployment.
         let extension = |t: &str| t.to_ascii_lowercase().contains("/providers/");
-        if let (Some(t), None, Some((_, pn))) = (&full_type, &full_name, parent) {
+        if let (Some(t), None, Some((_, pn)), true) =
+            (&full_type, &full_name, parent, relative_child)
+        {
             let name = node.get("name").map(|n| (n.to_val(), n.origin()));
             let type_origin = node.get("type").map(Node::origin);
             let reason = match (pn, &name) {
@@ -1058,8 +1063,7 @@ impl Expander {
                 Val::Str(_) => Some(render(v)),
                 _ => None,
             };
-            if let (Some((own, at)), Some(type_origin), false, Some(reason)) =
-                (name, type_origin, extension(t), reason)
+            if let (Some((own, at)), Some(type_origin), Some(reason)) = (name, type_origin, reason)
             {
                 if let (Some(parent_name), Some(own)) = (expression(pn), expression(&own)) {
                     let full = match pn {
@@ -1073,9 +1077,14 @@ impl Expander {
                         "resourceId({}, {parent_name}, {own})",
                         render(&Val::str(t.as_str()))
                     );
-                    node.set("type", Node::Leaf(Val::str(t.as_str()), type_origin));
+                    // An extension (`providers/roleAssignments` of a NIC) keeps the nested
+                    // form's name, `<parent>/Microsoft.Authorization/<guid>`; its type and
+                    // scope are read below.
                     node.set("name", Node::Leaf(Val::unknown(reason.clone(), full), at));
-                    node.set("id", Node::Leaf(Val::unknown(reason, id), at));
+                    if !extension(t) {
+                        node.set("type", Node::Leaf(Val::str(t.as_str()), type_origin));
+                        node.set("id", Node::Leaf(Val::unknown(reason, id), at));
+                    }
                 }
             }
         }
