@@ -973,7 +973,14 @@ fn count<'a>(
 fn leaf<'a>(scope: &dyn Scope<'a>, subject: Items<'_, 'a>, op: &Op, own: bool) -> Truth<'a> {
     match op {
         Op::Exists(want) => {
-            if !subject.items.is_empty() {
+            // A null value is no value: `"id": null` (what
+            // `if(parameters('useNsg'), resourceId(...), null())` gives without the NSG) names
+            // nothing.
+            if subject
+                .items
+                .iter()
+                .any(|i| !matches!(i.scalar, Scalar::Null))
+            {
                 return Truth::from_bool(*want);
             }
             // A template string whose shape is known is there, whatever its value
