@@ -13,7 +13,7 @@ use azlint_arm::emit::{emit, Emitted, Form};
 use azlint_arm::template::{problem_span, ParamFrom, ParamSource};
 use azlint_arm::{Deployment, Expanded, Inputs, Val};
 use azlint_diagnostics::{input, printable, Finding, Label, Severity};
-use azlint_inventory::{ingest, Ingested, Shape};
+use azlint_inventory::{ingest_evaluated, Ingested, Shape};
 use azlint_source::{FileId, Files, SourceFile, Span, Tree};
 use rayon::prelude::*;
 
@@ -214,18 +214,8 @@ pub fn evaluate(
                 findings.push(from.note(Label::new(id, span)));
             }
         }
-        let mut doc = ingest(id, evaluated_source, tree);
-        doc.document.unknown_reasons = Some(Arc::new(
-            std::mem::take(&mut emitted.reasons).into_iter().collect(),
-        ));
-        let conditional: Vec<(u32, u32)> = x
-            .resources
-            .iter()
-            .zip(&emitted.resources)
-            .filter(|(r, _)| r.conditional)
-            .map(|(_, span)| *span)
-            .collect();
-        doc.document.conditional = Arc::from(conditional.as_slice());
+        let doc = ingest_evaluated(id, evaluated_source, tree, &x, &mut emitted);
+        let conditional = doc.document.conditional.to_vec();
         ingested[t].resources.clear();
         ingested.push(doc);
         evaluated.maps.insert(

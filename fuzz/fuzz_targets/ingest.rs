@@ -6,23 +6,17 @@
 //! Contract: no input panics.
 #![no_main]
 
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 use azlint_facts::Facts;
 use azlint_inventory::{ingest, Inventory};
-use azlint_rules::{builtin_sources, compile, Context, Rule};
+use azlint_rules::{Context, Rule};
 use azlint_source::{FileId, SourceFile};
 use libfuzzer_sys::fuzz_target;
 
-fn rules() -> &'static [Rule] {
-    static RULES: OnceLock<Vec<Rule>> = OnceLock::new();
-    RULES.get_or_init(|| {
-        builtin_sources()
-            .iter()
-            .map(|s| compile(s).unwrap_or_else(|e| panic!("built-in rule {}: {e:?}", s.name)))
-            .collect()
-    })
-}
+#[path = "common/mod.rs"]
+mod common;
+use common::rules;
 
 fuzz_target!(|data: &[u8]| {
     let parts: Vec<&[u8]> = match data.iter().position(|&b| b == 0) {

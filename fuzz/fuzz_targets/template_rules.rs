@@ -6,26 +6,20 @@
 //! Contract: no input panics, hangs or grows without bound.
 #![no_main]
 
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 use azlint_arm::emit::{emit, Form};
 use azlint_arm::eval::Deployment;
 use azlint_arm::{expand, Inputs};
 use azlint_facts::Facts;
-use azlint_inventory::{ingest, Inventory};
-use azlint_rules::{builtin_sources, compile, Context, Rule};
+use azlint_inventory::{ingest, ingest_evaluated, Inventory};
+use azlint_rules::{Context, Rule};
 use azlint_source::{FileId, SourceFile};
 use libfuzzer_sys::fuzz_target;
 
-fn rules() -> &'static [Rule] {
-    static RULES: OnceLock<Vec<Rule>> = OnceLock::new();
-    RULES.get_or_init(|| {
-        builtin_sources()
-            .iter()
-            .map(|s| compile(s).unwrap_or_else(|e| panic!("built-in rule {}: {e:?}", s.name)))
-            .collect()
-    })
-}
+#[path = "common/mod.rs"]
+mod common;
+use common::rules;
 
 fuzz_target!(|data: &[u8]| {
     let (template, export) = match data.iter().position(|&b| b == 0) {
@@ -46,18 +40,7 @@ fuzz_target!(|data: &[u8]| {
     let Ok(etree) = evaluated.parse() else {
         panic!("emitted text is not JSON:\n{}", evaluated.text());
     };
-    let mut doc = ingest(FileId(0), evaluated, etree);
-    doc.document.unknown_reasons = Some(Arc::new(
-        std::mem::take(&mut emitted.reasons).into_iter().collect(),
-    ));
-    let conditional: Vec<(u32, u32)> = x
-        .resources
-        .iter()
-        .zip(&emitted.resources)
-        .filter(|(r, _)| r.conditional)
-        .map(|(_, span)| *span)
-        .collect();
-    doc.document.conditional = Arc::from(conditional.as_slice());
+    let doc = ingest_evaluated(FileId(0), evaluated, etree, &x, &mut emitted);
     let mut ingested = vec![doc];
     if let Some(export) = export {
         if let Ok(file) = SourceFile::from_bytes("export.json", export.to_vec()) {

@@ -193,6 +193,32 @@ const EMBEDDED_CHILDREN: &[(&str, &str, &str)] = &[
     ),
 ];
 
+/// [`ingest`] for the evaluated form of a template: `emitted`, the
+/// [`azlint_arm::emit::Form::Template`] text of `expanded`, parsed into `source` and `tree`.
+/// Why each remaining expression is unknown, and which resources a `condition` unknown before
+/// deployment may leave out, go with the document (taken out of `emitted`).
+pub fn ingest_evaluated(
+    file: FileId,
+    source: Arc<SourceFile>,
+    tree: Tree,
+    expanded: &azlint_arm::Expanded,
+    emitted: &mut azlint_arm::emit::Emitted,
+) -> Ingested {
+    let mut doc = ingest(file, source, tree);
+    doc.document.unknown_reasons = Some(Arc::new(
+        std::mem::take(&mut emitted.reasons).into_iter().collect(),
+    ));
+    let conditional: Vec<(u32, u32)> = expanded
+        .resources
+        .iter()
+        .zip(&emitted.resources)
+        .filter(|(r, _)| r.conditional)
+        .map(|(_, span)| *span)
+        .collect();
+    doc.document.conditional = Arc::from(conditional.as_slice());
+    doc
+}
+
 /// Recognises the document's shape and lists its resources.
 pub fn ingest(file: FileId, source: Arc<SourceFile>, tree: Tree) -> Ingested {
     let shape = recognise(tree.root(source.text()));

@@ -18,7 +18,7 @@ use std::sync::Arc;
 use azlint_source::{FileId, KeySet, Kind, SourceFile, Tree, Value};
 use foldhash::HashMap;
 
-pub use ingest::{ingest, unfinished_pages, Ingested, Page};
+pub use ingest::{ingest, ingest_evaluated, unfinished_pages, Ingested, Page};
 pub use shape::Shape;
 
 /// A parsed input and what kind of export it is.
