@@ -1084,6 +1084,19 @@ impl Expander {
                     if !extension(t) {
                         node.set("type", Node::Leaf(Val::str(t.as_str()), type_origin));
                         node.set("id", Node::Leaf(Val::unknown(reason, id), at));
+                    } else if let (Val::Unknown(_), None, Some((base, _))) = (
+                        pn,
+                        node.get("scope"),
+                        t.split_once("/providers/")
+                            .or_else(|| t.split_once("/Providers/")),
+                    ) {
+                        // The extension is on its parent: a resource of the deployment's group
+                        // (a NIC, a VNET) whose id is `resourceId(<type>, <name>)`.
+                        if base.matches('/').count() == 1 {
+                            let scope_id =
+                                format!("resourceId({}, {parent_name})", render(&Val::str(base)));
+                            node.set("scope", Node::Leaf(Val::unknown(reason, scope_id), at));
+                        }
                     }
                 }
             }
