@@ -1087,8 +1087,9 @@ impl Expander {
                     } else if let (Val::Unknown(_), None, Some((base, _))) = (
                         pn,
                         node.get("scope"),
-                        t.split_once("/providers/")
-                            .or_else(|| t.split_once("/Providers/")),
+                        t.to_ascii_lowercase()
+                            .find("/providers/")
+                            .map(|at| t.split_at(at)),
                     ) {
                         // The extension is on its parent: a resource of the deployment's group
                         // (a NIC, a VNET) whose id is `resourceId(<type>, <name>)`.

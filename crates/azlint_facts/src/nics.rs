@@ -161,13 +161,7 @@ impl NicInfo {
                 .and_then(|id| id.as_str())
                 .map(|id| inv.reference_key(nic, &id));
             let expression = key.as_deref().and_then(split_expression_key).is_some();
-            let subnet = key.as_deref().and_then(|k| {
-                if expression {
-                    inv.get_key(k)
-                } else {
-                    inv.get(k)
-                }
-            });
+            let subnet = key.as_deref().and_then(|k| inv.get_key(k));
             if let Some(r) = public_ip.and_then(|p| reference(inv, nic, p)) {
                 info.public_ips.push(r);
             }
@@ -179,13 +173,7 @@ impl NicInfo {
                     (expression || is_key(&vnet_id))
                         && inv.resource(p).key.as_deref() == Some(&*vnet_id)
                 });
-                let vnet = linked.or_else(|| {
-                    if expression {
-                        inv.get_key(&vnet_id)
-                    } else {
-                        inv.get(&vnet_id)
-                    }
-                });
+                let vnet = linked.or_else(|| inv.get_key(&vnet_id));
                 if info.vnet_key.is_none() {
                     // The VNET's own key where the inputs hold it: a VNET with a literal name
                     // that a subnet id names with an expression is the same VNET.

@@ -1834,7 +1834,8 @@ impl RouteTargets {
                     let remote = inv
                         .get_key(&remote)
                         .and_then(|r| inv.resource(r).key.as_deref())
-                        .map_or(remote.clone(), str::to_string);
+                        .map(str::to_string)
+                        .unwrap_or(remote);
                     Some((key.to_string(), remote))
                 })
                 .collect()
