@@ -1609,41 +1609,53 @@ fn a_second_identity_of_the_template_without_principal_type_is_reported() {
 }
 
 #[test]
-fn role_assignments_placed_only_after_deployment_are_cannot_tell() {
-    // The nested form named `concat(NIC, '/Microsoft.Authorization/', guid(principalId))`:
-    // the assignment's scope is in a name known only after deployment. Next to an assignment
-    // that is placed (a deployer's Owner), the role rules cannot tell; they never report the
-    // HA identity's roles missing.
-    let run = azlint(&[
-        "check",
-        "--show-unknown",
-        "--format",
-        "json",
-        "fixtures/templates/ha-site-roles-nested-unknown-names.json",
-    ]);
+fn role_assignments_in_the_nested_form_are_placed_by_their_names() {
+    // The nested form named `concat(NIC, '/Microsoft.Authorization/', guid(principalId))`: the
+    // assignment's own name is known only after deployment, but the name says which NIC (or
+    // subnet) it is on. The healthy site has every role; moving the secondary's assignment to
+    // the primary's NIC leaves the secondary's LAN NIC without one.
+    let path = "fixtures/templates/ha-site-roles-nested-unknown-names.json";
+    let text = std::fs::read_to_string(path).expect("fixture");
+    let roles = |run: &common::Run| -> Vec<serde_json::Value> {
+        run.json()["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .filter(|f| f["code"] == "HA008" || f["code"] == "HA009")
+            .cloned()
+            .collect()
+    };
+    let run = azlint(&["check", "--show-unknown", "--format", "json", path]);
     assert_eq!(run.code, 0, "{}", run.stdout);
-    let json = run.json();
-    let roles: Vec<&serde_json::Value> = json["findings"]
-        .as_array()
-        .expect("findings")
-        .iter()
-        .filter(|f| f["code"] == "HA008" || f["code"] == "HA009")
-        .collect();
-    assert_eq!(roles.len(), 6, "{}", run.stdout);
-    // Each points at what cannot be placed: the first such assignment's name.
-    let text =
-        std::fs::read_to_string("fixtures/templates/ha-site-roles-nested-unknown-names.json")
-            .expect("fixture");
-    let name_line = line_of(
-        &text,
-        "\"name\": \"[concat('ams-lanPrimary/Microsoft.Authorization/'",
+    assert_eq!(
+        roles(&run),
+        Vec::<serde_json::Value>::new(),
+        "{}",
+        run.stdout
     );
-    for f in roles {
-        assert_eq!(f["severity"], "note", "{f}");
-        let message = f["message"].as_str().unwrap_or_default();
-        assert!(message.contains("known only after deployment"), "{message}");
-        assert_eq!(f["location"]["start"]["line"], name_line, "{f}");
-    }
+
+    let moved = text.replacen(
+        "[concat('ams-lanSecondary/Microsoft.Authorization/'",
+        "[concat('ams-lanPrimary/Microsoft.Authorization/'",
+        1,
+    );
+    assert_ne!(moved, text);
+    let dir = scratch(&[("t.json", &moved)]);
+    let run = run_in(
+        &dir,
+        &["check", "--show-unknown", "--format", "json", "t.json"],
+    );
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    let found = roles(&run);
+    assert_eq!(found.len(), 1, "{}", run.stdout);
+    assert_eq!(found[0]["code"], "HA008");
+    assert_eq!(found[0]["severity"], "error");
+    let secondary = line_of(&moved, "\"name\": \"ams-lanSecondary\"");
+    assert_eq!(
+        found[0]["location"]["start"]["line"], secondary,
+        "{}",
+        found[0]
+    );
 }
 
 #[test]

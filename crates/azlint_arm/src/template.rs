@@ -1084,8 +1084,7 @@ impl Expander {
                     if !extension(t) {
                         node.set("type", Node::Leaf(Val::str(t.as_str()), type_origin));
                         node.set("id", Node::Leaf(Val::unknown(reason, id), at));
-                    } else if let (Val::Unknown(_), None, Some((base, _))) = (
-                        pn,
+                    } else if let (None, Some((base, _))) = (
                         node.get("scope"),
                         t.to_ascii_lowercase()
                             .find("/providers/")
@@ -1093,29 +1092,66 @@ impl Expander {
                     ) {
                         // The extension is on its parent: a resource of the deployment's group
                         // (a NIC, a VNET) whose id is `resourceId(<type>, <name>)`.
-                        if base.matches('/').count() == 1 {
-                            let scope_id =
-                                format!("resourceId({}, {parent_name})", render(&Val::str(base)));
-                            node.set("scope", Node::Leaf(Val::unknown(reason, scope_id), at));
+                        match pn {
+                            Val::Str(pn) => {
+                                let id = resource_id(base, pn, None, &scope.deployment);
+                                node.set("scope", Node::Leaf(Val::str(id.as_str()), at));
+                            }
+                            _ if base.matches('/').count() == 1 => {
+                                let scope_id = format!(
+                                    "resourceId({}, {parent_name})",
+                                    render(&Val::str(base))
+                                );
+                                node.set("scope", Node::Leaf(Val::unknown(reason, scope_id), at));
+                            }
+                            _ => {}
                         }
                     }
                 }
             }
         }
         // The nested form of a role assignment whose name is known only after deployment: still
-        // a role assignment (its scope, in the name, is not known).
+        // a role assignment. Its scope is in its name, `<resource>/Microsoft.Authorization/<guid>`:
+        // when the name is built so, the scope is that resource of the deployment's group,
+        // `resourceId(<type>, <resource>)`, as the resource's own id is.
         if full_name.is_none() {
             if let Some(t) = &full_type {
                 let lower = t.to_ascii_lowercase();
-                if lower.contains("/providers/") && lower.ends_with("/roleassignments") {
-                    let at = node
+                if let (Some(at), true) = (
+                    lower.find("/providers/"),
+                    lower.ends_with("/roleassignments"),
+                ) {
+                    let type_at = node
                         .get("type")
                         .map(Node::origin)
                         .unwrap_or(origin(r, Params::default()));
                     node.set(
                         "type",
-                        Node::Leaf(Val::str("Microsoft.Authorization/roleAssignments"), at),
+                        Node::Leaf(Val::str("Microsoft.Authorization/roleAssignments"), type_at),
                     );
+                    let elsewhere = ["scope", "resourceGroup", "subscriptionId"]
+                        .iter()
+                        .any(|k| node.get(k).is_some());
+                    let name = node.get("name").map(|n| (n.to_val(), n.origin()));
+                    if let (false, Some((Val::Unknown(u), name_at))) = (elsewhere, name) {
+                        let base = &t[..at];
+                        let extended =
+                            crate::text::extended_name(&u.symbol, "/Microsoft.Authorization/");
+                        let scope_id = match extended.as_deref().map(crate::expr::parse_expr) {
+                            // A literal name (the guid alone is unknown): the resource's id.
+                            Some(Ok(crate::expr::Expr::Str(n))) => Some(Val::str(
+                                resource_id(base, &n, None, &scope.deployment).as_str(),
+                            )),
+                            Some(_) => extended.map(|e| {
+                                let id = format!("resourceId({}, {e})", render(&Val::str(base)));
+                                Val::unknown(u.reason.clone(), id)
+                            }),
+                            None => None,
+                        };
+                        if let Some(id) = scope_id {
+                            node.set("scope", Node::Leaf(id, name_at));
+                        }
+                    }
                 }
             }
         }

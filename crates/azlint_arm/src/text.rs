@@ -190,6 +190,83 @@ pub fn principal_of(s: &str) -> Option<String> {
     }
 }
 
+/// The name of the resource an extension in the nested form extends, as an expression: of
+/// `concat(parameters('nic'), '/Microsoft.Authorization/', guid(...))`, the name of a
+/// `Microsoft.Network/networkInterfaces/providers/roleAssignments`, `parameters('nic')`.
+/// `marker` is the extension's namespace between slashes (`/Microsoft.Authorization/`,
+/// matched ignoring case). `None` unless the name is a `concat()` or `format()` whose text
+/// spells the marker out after something.
+pub fn extended_name(expression: &str, marker: &str) -> Option<String> {
+    enum Part<'s> {
+        Text(String),
+        Expr(&'s str),
+    }
+    let part = |e: &Expr| match e {
+        Expr::Str(s) => Some(Part::Text(s.to_string())),
+        Expr::Int(i) => Some(Part::Text(i.to_string())),
+        e if is_stringish(e) => {
+            let (from, to) = e.at()?;
+            expression.get(from as usize..to as usize).map(Part::Expr)
+        }
+        _ => None,
+    };
+    let Ok(Expr::Call { name, args, .. }) = crate::expr::parse_expr(expression) else {
+        return None;
+    };
+    let parts: Vec<Part<'_>> = match name.to_ascii_lowercase().as_str() {
+        "concat" => args.iter().map(part).collect::<Option<_>>()?,
+        "format" => {
+            let Some(Expr::Str(f)) = args.first() else {
+                return None;
+            };
+            let mut out = Vec::new();
+            for p in format_parts(f)? {
+                match p {
+                    FormatPart::Text(text) => out.push(Part::Text(text)),
+                    FormatPart::Item(item) => {
+                        if item.is_empty() || !item.bytes().all(|b| b.is_ascii_digit()) {
+                            return None;
+                        }
+                        out.push(part(
+                            args.get(item.parse::<usize>().ok()?.checked_add(1)?)?,
+                        )?);
+                    }
+                }
+            }
+            out
+        }
+        _ => return None,
+    };
+    let marker = marker.to_ascii_lowercase();
+    let mut before: Vec<String> = Vec::new();
+    let mut text = String::new();
+    for p in parts {
+        match p {
+            Part::Text(t) => match t.to_ascii_lowercase().find(&marker) {
+                Some(at) => {
+                    text.push_str(&t[..at]);
+                    if !text.is_empty() {
+                        before.push(quoted(&text));
+                    }
+                    return match before.len() {
+                        0 => None,
+                        1 => before.pop(),
+                        _ => Some(format!("concat({})", before.join(", "))),
+                    };
+                }
+                None => text.push_str(&t),
+            },
+            Part::Expr(e) => {
+                if !text.is_empty() {
+                    before.push(quoted(&std::mem::take(&mut text)));
+                }
+                before.push(e.to_string());
+            }
+        }
+    }
+    None
+}
+
 /// The name an id expression built by `resourceId()` (or its subscription and tenant forms)
 /// gives its resource, as written: `[resourceId('...', concat(parameters('site'), '-ha'))]` ->
 /// `concat(parameters('site'), '-ha')`.
@@ -582,6 +659,39 @@ mod tests {
             let back = super::expression_of(&c);
             assert_eq!(canonical(&back).as_deref(), Some(c.as_str()), "{back}");
             assert_eq!(compare(id, &back, true), Some(true), "{back}");
+        }
+    }
+
+    #[test]
+    fn a_nested_extension_names_what_it_extends() {
+        let marker = "/Microsoft.Authorization/";
+        for (name, extended) in [
+            (
+                "concat(parameters('nic'), '/Microsoft.Authorization/', '6d2b')",
+                Some("parameters('nic')"),
+            ),
+            (
+                "concat(parameters('site'), '-lan/microsoft.authorization/', guid(parameters('p')))",
+                Some("concat(parameters('site'), '-lan')"),
+            ),
+            (
+                "format('{0}/{1}/Microsoft.Authorization/{2}', parameters('vnet'), 'lan', '6d2b')",
+                Some("concat(parameters('vnet'), '/lan')"),
+            ),
+            (
+                "concat(variables('it''s'), '/Microsoft.Authorization/x')",
+                Some("variables('it''s')"),
+            ),
+            ("concat('/Microsoft.Authorization/', parameters('g'))", None),
+            ("concat(parameters('nic'), '/', parameters('g'))", None),
+            ("parameters('name')", None),
+            ("format('{0:N}/Microsoft.Authorization/x', parameters('n'))", None),
+        ] {
+            assert_eq!(
+                super::extended_name(name, marker).as_deref(),
+                extended,
+                "{name}"
+            );
         }
     }
 

@@ -56,7 +56,7 @@ pub const FACTS: &[(&str, &str)] = &[
     ("site.primary.identities", "the user-assigned identities of the primary vSocket"),
     ("site.ha_principal_ids", "principal ids of the HA identity (the primary vSocket's user-assigned identity)"),
     ("roles.exported", "true when role assignments are in the inputs"),
-    ("roles.granting_principals", "principals holding Owner, Contributor or Virtual Machine Contributor on this resource (directly or inherited)"),
+    ("roles.granting_principals", "principals that may be a managed identity (all but users, groups and devices) holding Owner, Contributor or Virtual Machine Contributor on this resource (directly or inherited)"),
     ("roles.direct_identities", "service principals (managed identities) with a role assigned directly on this resource"),
     ("roles.direct_identity_assignments", "the principalId of each role assignment made directly on this resource to a service principal (managed identity), where it is written"),
     ("roles.ha_other_role_assignments", "for a resource of a site: the roleDefinitionId of each role assignment made directly on it to the site's HA identity with a role other than Owner, Contributor or Virtual Machine Contributor (Reader, say), where it is written"),
@@ -501,7 +501,19 @@ fn placed_role_fact<'a>(
                 Err(reason) => return unknown(reason),
             };
             let inherited = deployment.iter().flat_map(|s| facts.roles.covering(s));
-            for a in facts.roles.covering(key).chain(inherited) {
+            // A user's or a group's assignment is never a managed identity's, whatever its
+            // principal id (a literal beside a principal known only after deployment).
+            let identity = |a: &azlint_facts::RoleAssignment| {
+                !["User", "Group", "ForeignGroup", "Device"]
+                    .iter()
+                    .any(|t| a.principal_type.trim().eq_ignore_ascii_case(t))
+            };
+            for a in facts
+                .roles
+                .covering(key)
+                .chain(inherited)
+                .filter(|a| identity(a))
+            {
                 if [OWNER, CONTRIBUTOR, VM_CONTRIBUTOR].contains(&a.role.as_str()) {
                     if inv.is_conditional(a.res) {
                         conditional.push(a.principal_id.clone());
