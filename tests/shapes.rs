@@ -374,7 +374,7 @@ fn an_object_written_as_text_is_cannot_tell() {
         .collect();
     assert_eq!(counts.len(), 2, "{findings:#?}");
     for m in counts {
-        assert!(m.contains("should be an object"), "{m}");
+        assert!(m.contains("is PowerShell's text for an object"), "{m}");
         assert!(m.contains("export again with `-Depth 100`"), "{m}");
     }
 }

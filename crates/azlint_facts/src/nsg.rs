@@ -337,6 +337,13 @@ fn read_rule<'a>(v: Value<'a>) -> Result<RuleView<'a>, &'static str> {
     p.pick_keys(&RULE_KEYS, &mut found);
     let [direction, priority, access, protocol, source, sources, destination, destinations, source_port, source_ports, destination_port, destination_ports, source_asgs, destination_asgs] =
         found;
+    if found
+        .iter()
+        .flatten()
+        .any(|v| azlint_inventory::powershell_text(*v))
+    {
+        return Err(POWERSHELL_TEXT);
+    }
     let text = |x: Option<Value<'a>>| x.and_then(|x| x.as_str());
     // A priority known only at deployment is placed by [`place_unknown_priorities`].
     if [direction, access]
@@ -401,6 +408,11 @@ const NOT_A_RULE: &str = "a security rule without direction, access or priority"
 /// Why an NSG's rules cannot be judged: a rule's direction or access is a template's value.
 const DEPLOYMENT_TIME: &str =
     "a security rule whose direction or access is known only at deployment";
+
+/// Why an NSG's rules cannot be judged: PowerShell's `ConvertTo-Json` wrote a rule's prefixes
+/// or ports as their type name (`System.Collections.Generic.List`1[System.String]`).
+const POWERSHELL_TEXT: &str =
+    "a security rule's addresses or ports are PowerShell's text for a list that `ConvertTo-Json` did not write out (export again with `-Depth 100`)";
 
 /// The type of a security rule written as a resource of its own (lower case).
 const SECURITY_RULE: &str = "microsoft.network/networksecuritygroups/securityrules";

@@ -683,9 +683,19 @@ pub fn props_of(v: Value<'_>) -> Value<'_> {
     }
 }
 
-/// Whether `v` is a template expression whose value is unknown before evaluation.
+/// Whether `v` is unknown: a template expression before evaluation, or what PowerShell's
+/// `ConvertTo-Json` wrote as text for an object or list deeper than its `-Depth`.
 pub fn unknown_value<'a>(doc: &Document, v: Value<'a>) -> Option<Unknown<'a>> {
-    if doc.is_template() && is_expression(v) {
+    if !doc.is_template() {
+        return powershell_text(v).then(|| Unknown {
+            reason: format!(
+                "`{}` is PowerShell's text for an object or a list that `ConvertTo-Json` did not write out (export again with `-Depth 100`)",
+                excerpt(&v.as_str().unwrap_or_default())
+            ),
+            at: Some(v),
+        });
+    }
+    if is_expression(v) {
         if let Some(reason) = doc
             .unknown_reasons
             .as_ref()
@@ -705,6 +715,39 @@ pub fn unknown_value<'a>(doc: &Document, v: Value<'a>) -> Option<Unknown<'a>> {
         })
     } else {
         None
+    }
+}
+
+/// Whether `v` is the text PowerShell's `ConvertTo-Json` writes for an object or a list below
+/// its `-Depth` (2 by default): the object's type name (`System.Object[]`,
+/// `System.Collections.Generic.List`1[System.String]`,
+/// `Microsoft.Azure.Commands.Network.Models.PSSubnet`) or a hashtable's `@{Id=...}`. No Azure
+/// value is written so.
+pub fn powershell_text(v: Value<'_>) -> bool {
+    let text = v.source_text().as_bytes();
+    // Quick: most values are not strings, or start otherwise.
+    if !matches!(text, [b'"', b'S' | b'M' | b'@', ..]) {
+        return false;
+    }
+    let Some(s) = v.as_str() else {
+        return false;
+    };
+    if s.starts_with("@{") {
+        return s.ends_with('}');
+    }
+    ["System.", "Microsoft.Azure."]
+        .iter()
+        .any(|p| s.starts_with(p))
+        && !s.contains(char::is_whitespace)
+        && s.split(['.', '`', '[', ']', ','])
+            .all(|part| part.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
+}
+
+/// A value's text for a message, shortened to its first 60 characters.
+fn excerpt(text: &str) -> String {
+    match text.char_indices().nth(60) {
+        Some((at, _)) => format!("{}...", &text[..at]),
+        None => text.to_string(),
     }
 }
 

@@ -280,17 +280,6 @@ fn excerpt(v: Value<'_>) -> String {
     }
 }
 
-/// Why a list or object may be text: PowerShell's `ConvertTo-Json` writes what lies deeper than
-/// its `-Depth` (2 by default) as `@{...}` or as a type name.
-fn depth_hint(v: Value<'_>) -> &'static str {
-    match v.as_str() {
-        Some(s) if s.starts_with("@{") || s.starts_with("System.") => {
-            " (PowerShell's `ConvertTo-Json` wrote it as text: export again with `-Depth 100`)"
-        }
-        _ => "",
-    }
-}
-
 /// What a path selected: the values found, and whether something on the way was unknown (a
 /// template expression, properties that were not exported).
 #[derive(Clone, Debug)]
@@ -340,12 +329,12 @@ impl<'d> Eval<'d> {
             Some(child) => Some(child),
             // The flattened CLI form has no `properties` wrapper.
             None if name.properties && v.is_object() => Some(v),
-            // An object written as text or a number is malformed (PowerShell's `ConvertTo-Json`
-            // without `-Depth` writes `"@{networkInterfaces=System.Object[]}"`): what it held
-            // is unknown, not absent.
+            // An object written as text or a number is malformed: what it held is unknown, not
+            // absent. (PowerShell's text for an object too deep for `ConvertTo-Json` is
+            // unknown before this step: `unknown_value`.)
             None if matches!(v.kind(), Kind::String | Kind::Number | Kind::Bool) => {
                 self.unknown.get_or_insert(Unknown {
-                    reason: format!("{} should be an object{}", excerpt(v), depth_hint(v)),
+                    reason: format!("{} should be an object", excerpt(v)),
                     at: Some(v),
                 });
                 None
@@ -381,11 +370,7 @@ impl<'d> Eval<'d> {
                 // as empty.
                 _ => {
                     self.unknown.get_or_insert(Unknown {
-                        reason: format!(
-                            "{} should be a list or an object{}",
-                            excerpt(v),
-                            depth_hint(v)
-                        ),
+                        reason: format!("{} should be a list or an object", excerpt(v)),
                         at: Some(v),
                     });
                 }
