@@ -327,7 +327,7 @@ fn incomplete_site(inventory: &Inventory, facts: &Facts, site: &Site) -> Option<
     let vm = site.primary()?;
     let missing = facts.missing_references(inventory, site);
     if missing.is_empty() {
-        return unknown_nics(inventory, facts, site);
+        return unknown_nics(inventory, facts, site).or_else(|| unread_nics(inventory, site));
     }
     let name = inventory.name(vm)?;
     let shown: Vec<String> = missing
@@ -384,6 +384,51 @@ fn unknown_nics(inventory: &Inventory, facts: &Facts, site: &Site) -> Option<Fin
     )
     .with_help(
         "give the template's parameters values (--parameters FILE, or -p NAME=VALUE), or lint the deployed resources (az resource show --ids ...)",
+    )
+    .cannot_tell();
+    f.resource_id = inventory.id(vm);
+    Some(f)
+}
+
+/// A note for a site whose NICs' IP configurations cannot be read (PowerShell's text for
+/// them, below `ConvertTo-Json`'s `-Depth`; a value known only at deployment): the site's
+/// subnets and VNET are unknown, so the checks that read them (the VNET's DNS, the routes, the
+/// LAN subnet) do not run, which a user must hear.
+fn unread_nics(inventory: &Inventory, site: &Site) -> Option<Finding> {
+    let vm = site.primary()?;
+    let mut unread = site.nics.iter().filter_map(|&(_, nic, _)| {
+        match inventory.prop(nic, &["ipConfigurations"]) {
+            azlint_inventory::Lookup::Unknown(u) => Some((nic, u.reason)),
+            // A list whose configurations are text.
+            azlint_inventory::Lookup::Found(list) => list
+                .elements()
+                .find_map(|c| azlint_inventory::unknown_value(inventory.document_of(nic), c))
+                .map(|u| (nic, u.reason)),
+            _ => None,
+        }
+    });
+    let (nic, reason) = unread.next()?;
+    let more = match unread.count() {
+        0 => String::new(),
+        n => format!(" and {n} more"),
+    };
+    let name = inventory.name(vm)?;
+    let nic_name = inventory
+        .name(nic)
+        .and_then(|n| n.as_str().map(|s| printable(&s)))
+        .unwrap_or_else(|| "(unnamed)".to_string());
+    let file = inventory.document_of(vm).file;
+    let mut f = Finding::new(
+        input::SITE_INCOMPLETE,
+        Severity::Note,
+        format!(
+            "cannot tell whether the site of `{}` passes the checks that read its subnets and VNET: the IP configurations of NIC `{nic_name}`{more} cannot be read ({reason})",
+            printable(&name.as_str().unwrap_or_default()),
+        ),
+        Label::new(file, name.span()).with_message("its subnets are not known"),
+    )
+    .with_help(
+        "export the NICs in full (az network nic show, or ConvertTo-Json -Depth 100) and lint them together",
     )
     .cannot_tell();
     f.resource_id = inventory.id(vm);

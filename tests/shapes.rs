@@ -337,6 +337,62 @@ fn unrecognised_json_is_a_warning_naming_the_file() {
 /// than two levels as text (`"@{networkInterfaces=System.Object[]}"`): the vSockets' NICs are
 /// then unknown, which is "cannot tell", never "no NICs".
 #[test]
+fn nics_whose_configurations_are_text_leave_the_site_incomplete() {
+    // `Search-AzGraph | ConvertTo-Json` at its default -Depth writes each IP configuration as
+    // `@{id=...; name=...; properties=; ...}`: the site's subnets and VNET are unknown, and the
+    // site says so once, rather than its VNET and route checks passing in silence.
+    let text = std::fs::read_to_string("fixtures/examples/healthy/resources.json").expect("read");
+    let mut all: serde_json::Value = serde_json::from_str(&text).expect("JSON");
+    for r in all.as_array_mut().expect("array") {
+        if r["type"] == "Microsoft.Network/networkInterfaces" {
+            let configs = r["properties"]["ipConfigurations"]
+                .as_array()
+                .expect("configurations")
+                .iter()
+                .map(|c| {
+                    format!(
+                        "@{{id={}; name={}; properties=}}",
+                        c["id"].as_str().unwrap_or(""),
+                        c["name"].as_str().unwrap_or("")
+                    )
+                    .into()
+                })
+                .collect::<Vec<serde_json::Value>>();
+            r["properties"]["ipConfigurations"] = configs.into();
+        }
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("search-azgraph.json");
+    std::fs::write(&file, serde_json::to_string_pretty(&all).expect("JSON")).expect("write");
+    let run = common::azlint_in(
+        dir.path(),
+        &[
+            "check",
+            "--show-unknown",
+            "--format",
+            "json",
+            "search-azgraph.json",
+        ],
+        None,
+        &[],
+    );
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    let findings = run.json()["findings"].as_array().expect("findings").clone();
+    let site: Vec<&str> = findings
+        .iter()
+        .filter(|f| f["code"] == "IN012")
+        .filter_map(|f| f["message"].as_str())
+        .collect();
+    assert_eq!(site.len(), 1, "{findings:#?}");
+    assert!(
+        site[0].contains("the IP configurations of NIC `ams-mngPrimary` and 5 more cannot be read"),
+        "{}",
+        site[0]
+    );
+    assert!(site[0].contains("`-Depth 100`"), "{}", site[0]);
+}
+
+#[test]
 fn an_object_written_as_text_is_cannot_tell() {
     let text = std::fs::read_to_string("fixtures/examples/healthy/resources.json").expect("read");
     let mut all: serde_json::Value = serde_json::from_str(&text).expect("JSON");
