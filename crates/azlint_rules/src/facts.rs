@@ -1466,13 +1466,40 @@ fn vm_counts<'a>(
 /// Why a lone vSocket's partner may exist unexported: a NIC in its VNET names a VM the inputs
 /// do not hold.
 fn unexported_partner(cx: &Context<'_>, site: &Site) -> Option<String> {
-    site.nics.iter().find_map(|&(_, nic, _)| {
+    let of_vm = site.nics.iter().find_map(|&(_, nic, _)| {
         let key = cx.facts.nic_info(nic)?.vnet_key.as_deref()?;
         let &(other, ref vm) = cx.unexported_vm_in(key)?;
         Some(format!(
             "NIC `{}` in its VNET belongs to the VM `{vm}`, which the inputs do not hold: it may be the partner vSocket",
             crate::engine::display_name(cx, other)
         ))
+    });
+    // The NIC itself not exported (the partner's VM and NICs on a Resource Graph page the
+    // inputs lack): the site's subnets still list its IP configurations.
+    of_vm.or_else(|| {
+        [NicRole::Lan, NicRole::Wan, NicRole::Mgmt]
+            .into_iter()
+            .flat_map(|role| cx.facts.subnet_keys(site, role))
+            .filter_map(|key| cx.inv.get_key(key))
+            .find_map(|subnet| {
+                let Lookup::Found(list) = cx.inv.prop(subnet, &["ipConfigurations"]) else {
+                    return None;
+                };
+                list.elements().find_map(|config| {
+                    let id = config.get_ignore_case("id")?.as_str()?;
+                    let lower = id.to_ascii_lowercase();
+                    let nic = &id[..lower.find("/ipconfigurations/")?];
+                    (lower.contains("/microsoft.network/networkinterfaces/")
+                        && cx.inv.get(nic).is_none())
+                    .then(|| {
+                        format!(
+                            "the subnet `{}` lists an IP configuration of the NIC `{}`, which the inputs do not hold: it may be the partner vSocket's",
+                            crate::engine::display_name(cx, subnet),
+                            azlint_diagnostics::printable(nic.rsplit('/').next().unwrap_or(nic))
+                        )
+                    })
+                })
+            })
     })
 }
 
