@@ -916,13 +916,13 @@ fn first_difference(a: Value<'_>, b: Value<'_>, depth: u32) -> Option<String> {
                 };
                 match order {
                     std::cmp::Ordering::Less => {
-                        if is_reference(x[i].1) {
+                        if is_reference(x[i].1) || is_id(&x[i].0) {
                             return Some(x[i].0.to_string());
                         }
                         i += 1;
                     }
                     std::cmp::Ordering::Greater => {
-                        if is_reference(y[j].1) {
+                        if is_reference(y[j].1) || is_id(&y[j].0) {
                             return Some(y[j].0.to_string());
                         }
                         j += 1;
@@ -978,6 +978,13 @@ fn first_difference(a: Value<'_>, b: Value<'_>, depth: u32) -> Option<String> {
 }
 
 /// A reference to another resource: an object with a non-empty string `id`.
+/// A key that is a resource id: a VM's `userAssignedIdentities` are keyed by the identities'
+/// ids, so one copy's identity missing from the other is a different identity.
+fn is_id(key: &str) -> bool {
+    key.get(..15)
+        .is_some_and(|p| p.eq_ignore_ascii_case("/subscriptions/"))
+}
+
 fn is_reference(v: Value<'_>) -> bool {
     v.get_ignore_case("id")
         .and_then(|id| id.as_str())
@@ -1156,6 +1163,28 @@ mod inventory_tests {
 
     fn inventory(files: &[(&str, &str)]) -> Inventory {
         Inventory::from_texts(files).expect("test JSON")
+    }
+
+    #[test]
+    fn copies_with_another_identity_disagree() {
+        let vm = |identity: &str| {
+            format!(
+                r#"{{"id": "/subscriptions/s/resourceGroups/g/providers/Microsoft.Compute/virtualMachines/vm", "name": "vm", "type": "Microsoft.Compute/virtualMachines", "identity": {{"type": "UserAssigned", "userAssignedIdentities": {{"/subscriptions/s/resourceGroups/g/providers/Microsoft.ManagedIdentity/userAssignedIdentities/{identity}": {{"principalId": "p"}}}}}}, "properties": {{"vmId": "1"}}}}"#
+            )
+        };
+        let (ha, other) = (vm("ha"), vm("ha-new"));
+        let same = inventory(&[("a.json", &ha), ("b.json", &ha)]);
+        assert!(same.conflicting_copies().is_empty());
+        let differ = inventory(&[("a.json", &ha), ("b.json", &other)]);
+        let found = differ.conflicting_copies();
+        assert_eq!(found.len(), 1);
+        assert!(
+            found[0]
+                .2
+                .starts_with("identity.userAssignedIdentities./subscriptions/"),
+            "{}",
+            found[0].2
+        );
     }
 
     const VNET: &str = r#"[{"id": "/subscriptions/S/resourceGroups/RG/providers/Microsoft.Network/virtualNetworks/v",
