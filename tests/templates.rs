@@ -2930,3 +2930,101 @@ fn a_name_hashed_from_the_group_is_known_once_the_group_is() {
     let codes: Vec<String> = run.located().into_iter().map(|l| l.0).collect();
     assert!(codes.contains(&"HA007".to_string()), "{codes:?}");
 }
+
+const EXISTING_NETWORK: &str = "fixtures/templates/existing-network";
+
+/// The existing-network fixture's files, `vsockets.json` changed by `edit`, in a scratch
+/// directory.
+fn existing_network(edit: impl Fn(String) -> String) -> tempfile::TempDir {
+    let read = |name: &str| {
+        std::fs::read_to_string(format!("{EXISTING_NETWORK}/{name}")).expect("fixture")
+    };
+    scratch(&[
+        ("network-export.json", &read("network-export.json")),
+        ("vsockets.json", &edit(read("vsockets.json"))),
+        (
+            "vsockets.parameters.json",
+            &read("vsockets.parameters.json"),
+        ),
+    ])
+}
+
+#[test]
+fn roles_a_template_grants_on_an_existing_network_count() {
+    // The vSockets' template (languageVersion 2.0) deploys into a VNET that exists already
+    // (`existing: true`, exported beside it) and grants the HA identity its role on the LAN
+    // subnet: the role is there whatever else the subnet holds, so HA008 does not say
+    // "cannot tell" about it. What other identities may hold there, only the subnet's own
+    // role assignments could say (HA009 cannot tell).
+    let findings = |run: &common::Run| -> Vec<serde_json::Value> {
+        run.json()["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .filter(|f| f["code"] == "HA008" || f["code"] == "HA009")
+            .cloned()
+            .collect()
+    };
+    let dir = existing_network(|t| t);
+    let run = run_in(&dir, &["check", "--show-unknown", "--format", "json", "."]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    let roles = findings(&run);
+    assert!(
+        roles
+            .iter()
+            .all(|f| f["code"] == "HA009" && f["severity"] == "note"),
+        "{roles:#?}"
+    );
+
+    // The same template also gives a second identity VM Contributor on that subnet: that
+    // assignment is certain, so HA009 is an error at it.
+    let legacy = r#",
+    "legacyIdentity": {
+      "type": "Microsoft.ManagedIdentity/userAssignedIdentities",
+      "apiVersion": "2023-01-31",
+      "name": "[format('{0}-legacyIdentity', parameters('siteName'))]",
+      "location": "[parameters('location')]"
+    },
+    "raLegacySubnet": {
+      "type": "Microsoft.Authorization/roleAssignments",
+      "apiVersion": "2022-04-01",
+      "scope": "[format('Microsoft.Network/virtualNetworks/{0}/subnets/{1}', variables('vnetName'), variables('lanSubnetName'))]",
+      "name": "[guid(resourceGroup().id, 'legacy', variables('lanSubnetName'))]",
+      "properties": {
+        "roleDefinitionId": "[variables('vmContributor')]",
+        "principalId": "[reference('legacyIdentity').principalId]",
+        "principalType": "ServicePrincipal"
+      },
+      "dependsOn": [
+        "legacyIdentity"
+      ]
+    }"#;
+    let dir = existing_network(|t| {
+        let at = t.rfind("\n  }\n}").expect("the end of resources");
+        format!("{}{legacy}{}", &t[..at], &t[at..])
+    });
+    let run = run_in(&dir, &["check", "--show-unknown", "--format", "json", "."]);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    let text = std::fs::read_to_string(dir.path().join("vsockets.json")).expect("written");
+    let errors: Vec<serde_json::Value> = findings(&run)
+        .into_iter()
+        .filter(|f| f["severity"] == "error")
+        .collect();
+    assert_eq!(errors.len(), 1, "{}", run.stdout);
+    assert_eq!(errors[0]["code"], "HA009");
+    let related: Vec<u64> = errors[0]["related"]
+        .as_array()
+        .expect("related")
+        .iter()
+        .filter_map(|l| l["start"]["line"].as_u64())
+        .collect();
+    let principal = line_of(
+        &text,
+        "\"principalId\": \"[reference('legacyIdentity').principalId]\"",
+    );
+    assert!(
+        errors[0]["location"]["start"]["line"] == principal || related.contains(&principal),
+        "{}",
+        errors[0]
+    );
+}

@@ -540,6 +540,21 @@ pub enum FactAnswer<'a> {
 }
 
 impl<'a> FactAnswer<'a> {
+    /// The answer, unless `whole`: then its values are those known to be there, and `why`
+    /// says why there may be more.
+    pub fn and_more_unless(self, whole: bool, why: impl FnOnce() -> String) -> FactAnswer<'a> {
+        match self {
+            FactAnswer::Known(items) if !whole => FactAnswer::Partial(
+                items,
+                Unknown {
+                    reason: why(),
+                    at: None,
+                },
+            ),
+            answer => answer,
+        }
+    }
+
     /// The values known to be there (all of them, for a known answer).
     pub fn known_items(&self) -> Option<&[Item<'a>]> {
         match self {

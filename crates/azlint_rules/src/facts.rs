@@ -333,6 +333,9 @@ fn role_fact<'a>(cx: &Context<'a>, name: &str, res: ResIdx, current: Value<'a>) 
         }
         (_, answer) => answer,
     }
+    .and_more_unless(cx.facts.roles.known_for(cx.inv, res), || {
+        "the role assignments in the inputs are those templates will make, and this resource is not in one of them (an export, or a template without role assignments such as `az group export` output): add the output of `az role assignment list --all`".into()
+    })
 }
 
 /// The role facts of `res` from the role assignments placed at their scope.
@@ -347,11 +350,8 @@ fn placed_role_fact<'a>(
     if !facts.roles.exported() {
         return no_roles();
     }
-    if !facts.roles.known_for(inv, res) {
-        return unknown(
-                "the role assignments in the inputs are those templates will make, and this resource is not in one of them (an export, or a template without role assignments such as `az group export` output): add the output of `az role assignment list --all`",
-            );
-    }
+    // (A resource no template of the inputs deploys may hold more roles than theirs: the
+    // caller makes the answer partial.)
     let Some(key) = inv.resource(res).key.as_deref() else {
         return unknown("the resource has no literal id to match role assignment scopes against");
     };
