@@ -37,6 +37,13 @@ impl Run {
             .unwrap_or_default()
     }
 
+    /// [`Run::located`] without the findings of rule `code`.
+    pub fn located_but(&self, code: &str) -> Vec<(String, String, u64, u64)> {
+        let mut all = self.located();
+        all.retain(|(c, _, _, _)| c != code);
+        all
+    }
+
     /// `(code, file, line, column)` of each finding in a JSON report.
     pub fn located(&self) -> Vec<(String, String, u64, u64)> {
         self.json()["findings"]

@@ -326,6 +326,13 @@ fn ha_principals<'a>(
 /// after deployment may grant a role on `res`, what the others say is partial: a principal
 /// found holds its role, one not found may still.
 fn role_fact<'a>(cx: &Context<'a>, name: &str, res: ResIdx, current: Value<'a>) -> FactAnswer<'a> {
+    // The roles a template makes are all its resources have, before deployment; but no
+    // template makes the resource group it is deployed to, which holds the deployer's roles.
+    let group = name.starts_with("roles.rg_");
+    let whole = match group {
+        true => cx.facts.roles.deployed,
+        false => cx.facts.roles.known_for(cx.inv, res),
+    };
     let answer = placed_role_fact(cx, name, res, current);
     match (cx.facts.roles.unplaced_for(cx.inv, res).next(), answer) {
         (Some(first), FactAnswer::Known(items)) => {
@@ -333,8 +340,12 @@ fn role_fact<'a>(cx: &Context<'a>, name: &str, res: ResIdx, current: Value<'a>) 
         }
         (_, answer) => answer,
     }
-    .and_more_unless(cx.facts.roles.known_for(cx.inv, res), || {
-        "the role assignments in the inputs are those templates will make, and this resource is not in one of them (an export, or a template without role assignments such as `az group export` output): add the output of `az role assignment list --all`".into()
+    .and_more_unless(whole, || {
+        if group {
+            "the role assignments in the inputs are those templates will make, which do not show who holds roles on the resource group they are deployed to: add the output of `az role assignment list --all`".into()
+        } else {
+            "the role assignments in the inputs are those templates will make, and this resource is not in one of them (an export, or a template without role assignments such as `az group export` output): add the output of `az role assignment list --all`".into()
+        }
     })
 }
 
