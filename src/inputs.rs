@@ -233,6 +233,12 @@ fn unreadable(id: FileId, e: InputError) -> Loaded {
     }
 }
 
+/// Whether a file is Bicep source (`main.bicep`, `main.bicepparam`) by its name.
+fn is_bicep(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    lower.ends_with(".bicep") || lower.ends_with(".bicepparam")
+}
+
 pub fn parse_error(id: FileId, source: &SourceFile, e: &ParseError) -> Finding {
     let text = source.text();
     let len = text.len() as u32;
@@ -255,7 +261,11 @@ pub fn parse_error(id: FileId, source: &SourceFile, e: &ParseError) -> Finding {
         format!("this file is not valid JSON: {}", e.message),
         Label::new(id, span).with_message(label),
     )
-    .with_help("fix the JSON (azlint accepts comments and trailing commas, as Azure does); the other inputs are still linted")
+    .with_help(if is_bicep(&source.name) {
+        "this is Bicep source, which azlint does not read: compile it to the ARM template Azure deploys (az bicep build --file FILE, or bicep build FILE) and lint that; the other inputs are still linted"
+    } else {
+        "fix the JSON (azlint accepts comments and trailing commas, as Azure does); the other inputs are still linted"
+    })
     .input_error();
     if let Some(open) = e.opened_at {
         f = f.with_secondary(

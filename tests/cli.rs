@@ -110,6 +110,27 @@ fn a_broken_file_does_not_stop_the_others() {
 }
 
 #[test]
+fn bicep_source_is_told_to_be_compiled() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    fs::write(
+        dir.path().join("main.bicep"),
+        "param site string = 'ams'\nresource vnet 'Microsoft.Network/virtualNetworks@2024-05-01' = {\n  name: site\n}\n",
+    )
+    .expect("write");
+    let run = azlint_in(
+        dir.path(),
+        &["check", "--format", "json", "main.bicep"],
+        None,
+        &[],
+    );
+    assert_eq!(run.code, 2, "{}", run.stdout);
+    let f = run.finding("IN002");
+    let help = f["help"].as_str().unwrap_or_default();
+    assert!(help.contains("az bicep build --file FILE"), "{help}");
+    assert_eq!(f["location"]["start"]["line"], 1);
+}
+
+#[test]
 fn missing_file_message() {
     let run = azlint(&["check", "--color", "never", "nope.json"]);
     assert_eq!(run.code, 2);
