@@ -44,13 +44,13 @@ struct Answer<'a> {
 /// The NSG a NIC or subnet names: `Ok(None)` when it has none.
 fn nsg_of(inv: &Inventory, res: ResIdx) -> Result<Option<ResIdx>, String> {
     match inv.prop(res, &["networkSecurityGroup"]) {
-        Lookup::Found(r) if !r.is_null() => reference(inv, res, r).map(Some).ok_or_else(|| {
-            format!(
-                "NSG {} is not in the inputs",
-                r.get_ignore_case("id")
-                    .and_then(|i| i.as_str())
-                    .unwrap_or_default()
-            )
+        Lookup::Found(r) if !r.is_null() => reference(inv, res, r).map(Some).ok_or_else(|| match r
+            .get_ignore_case("id")
+            .and_then(|i| i.as_str())
+            .filter(|id| !id.trim().is_empty())
+        {
+            Some(id) => format!("NSG {id} is not in the inputs"),
+            None => "the NSG is written without an id".to_string(),
         }),
         Lookup::Unknown(u) => Err(u.reason),
         _ => Ok(None),

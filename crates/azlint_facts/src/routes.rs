@@ -438,10 +438,12 @@ fn route_table_of(inv: &Inventory, subnet: ResIdx) -> Result<Option<ResIdx>, Str
         Lookup::Found(r) if !r.is_null() => {
             return match reference(inv, subnet, r) {
                 Some(rt) => Ok(Some(rt)),
-                None => Err(format!(
-                    "the subnet's route table {} is not in the inputs",
-                    text(r.get_ignore_case("id")).unwrap_or_default()
-                )),
+                None => Err(
+                    match text(r.get_ignore_case("id")).filter(|id| !id.trim().is_empty()) {
+                        Some(id) => format!("the subnet's route table {id} is not in the inputs"),
+                        None => "the subnet's route table is written without an id".to_string(),
+                    },
+                ),
             }
         }
         Lookup::Unknown(u) => {
