@@ -393,6 +393,43 @@ fn nics_whose_configurations_are_text_leave_the_site_incomplete() {
 }
 
 #[test]
+fn a_resource_list_beside_full_exports_adds_no_cannot_tell() {
+    // `az resource list` (`"properties": null`) next to `az resource show` of the same
+    // resources: the list has nothing to say that the full copies do not.
+    let text = std::fs::read_to_string("fixtures/examples/healthy/resources.json").expect("read");
+    let mut list: serde_json::Value = serde_json::from_str(&text).expect("JSON");
+    for r in list.as_array_mut().expect("array") {
+        r["properties"] = serde_json::Value::Null;
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(
+        dir.path().join("list.json"),
+        serde_json::to_string_pretty(&list).expect("JSON"),
+    )
+    .expect("write");
+    std::fs::write(dir.path().join("show.json"), &text).expect("write");
+    std::fs::copy(
+        "fixtures/examples/healthy/role-assignments.json",
+        dir.path().join("roles.json"),
+    )
+    .expect("copy");
+    let run = common::azlint_in(
+        dir.path(),
+        &["check", "--show-unknown", "--format", "json", "."],
+        None,
+        &[],
+    );
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    let undecided: Vec<String> = run
+        .located()
+        .into_iter()
+        .filter(|(code, _, _, _)| code.starts_with("HA"))
+        .map(|(code, file, line, _)| format!("{code} {file}:{line}"))
+        .collect();
+    assert_eq!(undecided, Vec::<String>::new(), "{}", run.stdout);
+}
+
+#[test]
 fn an_object_written_as_text_is_cannot_tell() {
     let text = std::fs::read_to_string("fixtures/examples/healthy/resources.json").expect("read");
     let mut all: serde_json::Value = serde_json::from_str(&text).expect("JSON");

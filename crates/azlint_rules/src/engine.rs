@@ -198,7 +198,18 @@ fn check<'a>(rule: &Rule, cx: &Context<'a>, res: ResIdx, memo: &Memo<'a>, out: &
     // (PowerShell's enum numbers).
     // Where each earlier occurrence's findings are in `out`, and whether it is a template.
     let mut said: Vec<(usize, usize, bool)> = Vec::new();
-    for (i, o) in cx.inv.occurrences(res).enumerate() {
+    // A copy without its settings (`az resource list`: `"properties": null`) beside one with
+    // them has nothing to add but "cannot tell".
+    let any_whole = cx
+        .inv
+        .occurrences(res)
+        .any(|o| matches!(o.props, Props::Object(_) | Props::Flattened));
+    for (i, o) in cx
+        .inv
+        .occurrences(res)
+        .filter(|o| !any_whole || !matches!(o.props, Props::Null(_)))
+        .enumerate()
+    {
         let from = out.len();
         check_occurrence(rule, cx, res, o.place, o.props, memo, out);
         let template = cx.inv.document(o.place.doc).is_template();
