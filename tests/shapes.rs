@@ -430,6 +430,74 @@ fn a_resource_list_beside_full_exports_adds_no_cannot_tell() {
 }
 
 #[test]
+fn a_partner_on_a_missing_page_is_cannot_tell() {
+    // Page 1 of a Resource Graph result without the secondary vSocket, its NICs and public IPs,
+    // which are on the page the inputs lack; the VNET's subnets list the secondary's IP
+    // configurations. The lone primary may have its partner there: HA017 cannot tell. Without
+    // the missing page, the same rows are a lone vSocket (a subnet may list NICs of another
+    // group, or ones deleted since).
+    let text = std::fs::read_to_string("fixtures/examples/healthy/resources.json").expect("read");
+    let all: Vec<serde_json::Value> = serde_json::from_str(&text).expect("JSON");
+    let gone = [
+        "ams-vSocket-Secondary",
+        "ams-mngSecondary",
+        "ams-wanSecondary",
+        "ams-lanSecondary",
+        "ams-mngPublicIPSecondary",
+        "ams-wanPublicIPSecondary",
+    ];
+    let rows: Vec<serde_json::Value> = all
+        .into_iter()
+        .filter(|r| !gone.contains(&r["name"].as_str().unwrap_or_default()))
+        .collect();
+    let page = |token: Option<&str>| {
+        serde_json::json!({
+            "count": rows.len(),
+            "data": rows,
+            "skip_token": token,
+            "total_records": rows.len() + gone.len(),
+        })
+    };
+    let dir = tempfile::tempdir().expect("temp dir");
+    let run_with = |page: serde_json::Value| {
+        std::fs::write(
+            dir.path().join("arg.json"),
+            serde_json::to_string_pretty(&page).expect("JSON"),
+        )
+        .expect("write");
+        common::azlint_in(
+            dir.path(),
+            &["check", "--show-unknown", "--format", "json", "arg.json"],
+            None,
+            &[],
+        )
+    };
+    let run = run_with(page(Some(
+        "ew0KICAiJGlkIjogIjEiLA0KICAiTWF4Um93cyI6IDEwMDAsDQogICJSb3dzVG9Ta2lwIjogMzgNCn0=",
+    )));
+    assert_eq!(run.finding("IN004")["severity"], "warning");
+    let lone = run.finding("HA017");
+    assert_eq!(lone["severity"], "note", "{lone}");
+    assert!(
+        lone["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("`AMS-LANSECONDARY`"),
+        "{lone}"
+    );
+    // The same rows as a whole result (the secondary deleted, the export older): a lone vSocket.
+    let mut whole = page(None);
+    whole["total_records"] = serde_json::json!(rows.len());
+    let run = run_with(whole);
+    assert_eq!(
+        run.finding("HA017")["severity"],
+        "warning",
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
 fn an_object_written_as_text_is_cannot_tell() {
     let text = std::fs::read_to_string("fixtures/examples/healthy/resources.json").expect("read");
     let mut all: serde_json::Value = serde_json::from_str(&text).expect("JSON");

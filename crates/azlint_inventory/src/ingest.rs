@@ -162,6 +162,12 @@ pub fn unfinished_pages(ingested: &mut [Ingested]) -> Vec<Finding> {
             );
         }
     }
+    // Each page warned about is part of a result the inputs do not hold whole.
+    for i in ingested.iter_mut() {
+        if out.iter().any(|f| f.primary.file == i.document.file) {
+            i.document.partial = true;
+        }
+    }
     out
 }
 
@@ -229,6 +235,7 @@ pub fn ingest(file: FileId, source: Arc<SourceFile>, tree: Tree) -> Ingested {
         shape,
         unknown_reasons: None,
         conditional: Arc::from([]),
+        partial: false,
     };
     let mut found = Finder {
         document: &document,

@@ -34,6 +34,9 @@ pub struct Document {
     /// For a template azlint evaluated: the spans of the resources it deploys only if a
     /// `condition` holds that is unknown before deployment.
     pub conditional: Arc<[(u32, u32)]>,
+    /// A page of a Resource Graph result whose other pages the inputs do not hold: resources
+    /// of the result may be missing from the inputs.
+    pub partial: bool,
 }
 
 impl Document {
@@ -545,6 +548,12 @@ impl Inventory {
             props: r.props,
         })
         .chain(r.other_places.iter().copied())
+    }
+
+    /// Whether some input is a page of a Resource Graph result whose other pages the inputs do
+    /// not hold (see [`unfinished_pages`]): any resource may be missing.
+    pub fn partial(&self) -> bool {
+        self.documents.iter().any(|d| d.partial)
     }
 
     /// The document a resource is read from.

@@ -1485,9 +1485,14 @@ fn unexported_partner(cx: &Context<'_>, site: &Site) -> Option<String> {
             crate::engine::display_name(cx, other)
         ))
     });
-    // The NIC itself not exported (the partner's VM and NICs on a Resource Graph page the
-    // inputs lack): the site's subnets still list its IP configurations.
+    // The NIC itself not exported, when a Resource Graph page is missing (the partner's VM
+    // and NICs may be on it): the site's subnets still list its IP configurations. (Without
+    // such a gap, a subnet listing a NIC the inputs lack is a NIC of another resource group,
+    // or an export older than the NIC's deletion.)
     of_vm.or_else(|| {
+        if !cx.inv.partial() {
+            return None;
+        }
         [NicRole::Lan, NicRole::Wan, NicRole::Mgmt]
             .into_iter()
             .flat_map(|role| cx.facts.subnet_keys(site, role))
