@@ -329,7 +329,6 @@ fn incomplete_site(inventory: &Inventory, facts: &Facts, site: &Site) -> Option<
     if missing.is_empty() {
         return unknown_nics(inventory, facts, site).or_else(|| unread_nics(inventory, site));
     }
-    let name = inventory.name(vm)?;
     let shown: Vec<String> = missing
         .iter()
         .take(6)
@@ -339,22 +338,42 @@ fn incomplete_site(inventory: &Inventory, facts: &Facts, site: &Site) -> Option<
         0 => String::new(),
         n => format!(" and {n} more"),
     };
+    site_note(
+        inventory,
+        vm,
+        |name| {
+            format!(
+                "cannot tell whether the site of `{name}` passes the checks that read {}{more}: {} not in the inputs",
+                shown.join(", "),
+                if missing.len() == 1 { "it is" } else { "they are" },
+            )
+        },
+        "its site is not complete in the inputs",
+        format!(
+            "export them too and lint them together (az resource show --ids {})",
+            missing.first().map(String::as_str).unwrap_or("ID")
+        ),
+    )
+}
+
+/// A "cannot tell" note about a site, at its primary vSocket's name; `message` is given that
+/// name as shown.
+fn site_note(
+    inventory: &Inventory,
+    vm: azlint_inventory::ResIdx,
+    message: impl FnOnce(&str) -> String,
+    label: &str,
+    help: impl Into<String>,
+) -> Option<Finding> {
+    let name = inventory.name(vm)?;
     let file = inventory.document_of(vm).file;
     let mut f = Finding::new(
         input::SITE_INCOMPLETE,
         Severity::Note,
-        format!(
-            "cannot tell whether the site of `{}` passes the checks that read {}{more}: {} not in the inputs",
-            printable(&name.as_str().unwrap_or_default()),
-            shown.join(", "),
-            if missing.len() == 1 { "it is" } else { "they are" },
-        ),
-        Label::new(file, name.span()).with_message("its site is not complete in the inputs"),
+        message(&printable(&name.as_str().unwrap_or_default())),
+        Label::new(file, name.span()).with_message(label),
     )
-    .with_help(format!(
-        "export them too and lint them together (az resource show --ids {})",
-        missing.first().map(String::as_str).unwrap_or("ID")
-    ))
+    .with_help(help)
     .cannot_tell();
     f.resource_id = inventory.id(vm);
     Some(f)
@@ -366,28 +385,22 @@ fn unknown_nics(inventory: &Inventory, facts: &Facts, site: &Site) -> Option<Fin
     let vm = site.primary()?;
     let unknown = facts.unknown_references(inventory, site);
     let first = unknown.first()?;
-    let name = inventory.name(vm)?;
     let more = match unknown.len() {
         1 => String::new(),
         n => format!(" and {} more", n - 1),
     };
-    let file = inventory.document_of(vm).file;
-    let mut f = Finding::new(
-        input::SITE_INCOMPLETE,
-        Severity::Note,
-        format!(
-            "cannot tell whether the site of `{}` passes the checks of its NICs: its vSockets name NIC `{}`{more} by an id known only at deployment, which azlint cannot match to a NIC of the template",
-            printable(&name.as_str().unwrap_or_default()),
-            printable(first),
-        ),
-        Label::new(file, name.span()).with_message("its NICs are not known"),
-    )
-    .with_help(
+    site_note(
+        inventory,
+        vm,
+        |name| {
+            format!(
+                "cannot tell whether the site of `{name}` passes the checks of its NICs: its vSockets name NIC `{}`{more} by an id known only at deployment, which azlint cannot match to a NIC of the template",
+                printable(first),
+            )
+        },
+        "its NICs are not known",
         "give the template's parameters values (--parameters FILE, or -p NAME=VALUE), or lint the deployed resources (az resource show --ids ...)",
     )
-    .cannot_tell();
-    f.resource_id = inventory.id(vm);
-    Some(f)
 }
 
 /// A note for a site whose NICs' IP configurations cannot be read (PowerShell's text for
@@ -412,27 +425,21 @@ fn unread_nics(inventory: &Inventory, site: &Site) -> Option<Finding> {
         0 => String::new(),
         n => format!(" and {n} more"),
     };
-    let name = inventory.name(vm)?;
     let nic_name = inventory
         .name(nic)
         .and_then(|n| n.as_str().map(|s| printable(&s)))
         .unwrap_or_else(|| "(unnamed)".to_string());
-    let file = inventory.document_of(vm).file;
-    let mut f = Finding::new(
-        input::SITE_INCOMPLETE,
-        Severity::Note,
-        format!(
-            "cannot tell whether the site of `{}` passes the checks that read its subnets and VNET: the IP configurations of NIC `{nic_name}`{more} cannot be read ({reason})",
-            printable(&name.as_str().unwrap_or_default()),
-        ),
-        Label::new(file, name.span()).with_message("its subnets are not known"),
-    )
-    .with_help(
+    site_note(
+        inventory,
+        vm,
+        |name| {
+            format!(
+                "cannot tell whether the site of `{name}` passes the checks that read its subnets and VNET: the IP configurations of NIC `{nic_name}`{more} cannot be read ({reason})",
+            )
+        },
+        "its subnets are not known",
         "export the NICs in full (az network nic show, or ConvertTo-Json -Depth 100) and lint them together",
     )
-    .cannot_tell();
-    f.resource_id = inventory.id(vm);
-    Some(f)
 }
 
 /// A note for each resource given twice with copies that disagree: which copy is current

@@ -336,13 +336,37 @@ fn unrecognised_json_is_a_warning_naming_the_file() {
 /// `Get-AzResource -ExpandProperties | ConvertTo-Json` without `-Depth` writes what lies deeper
 /// than two levels as text (`"@{networkInterfaces=System.Object[]}"`): the vSockets' NICs are
 /// then unknown, which is "cannot tell", never "no NICs".
+/// The healthy example's resources, as JSON values.
+fn healthy_resources() -> serde_json::Value {
+    let text = std::fs::read_to_string("fixtures/examples/healthy/resources.json").expect("read");
+    serde_json::from_str(&text).expect("JSON")
+}
+
+/// `azlint check --show-unknown --format json` of the files, written to a scratch directory
+/// (pretty-printed, as the tools export them), linted together.
+fn check_written(files: &[(&str, &serde_json::Value)]) -> common::Run {
+    let dir = tempfile::tempdir().expect("temp dir");
+    for (name, value) in files {
+        std::fs::write(
+            dir.path().join(name),
+            serde_json::to_string_pretty(value).expect("JSON"),
+        )
+        .expect("write");
+    }
+    common::azlint_in(
+        dir.path(),
+        &["check", "--show-unknown", "--format", "json", "."],
+        None,
+        &[],
+    )
+}
+
 #[test]
 fn nics_whose_configurations_are_text_leave_the_site_incomplete() {
     // `Search-AzGraph | ConvertTo-Json` at its default -Depth writes each IP configuration as
     // `@{id=...; name=...; properties=; ...}`: the site's subnets and VNET are unknown, and the
     // site says so once, rather than its VNET and route checks passing in silence.
-    let text = std::fs::read_to_string("fixtures/examples/healthy/resources.json").expect("read");
-    let mut all: serde_json::Value = serde_json::from_str(&text).expect("JSON");
+    let mut all = healthy_resources();
     for r in all.as_array_mut().expect("array") {
         if r["type"] == "Microsoft.Network/networkInterfaces" {
             let configs = r["properties"]["ipConfigurations"]
@@ -361,21 +385,7 @@ fn nics_whose_configurations_are_text_leave_the_site_incomplete() {
             r["properties"]["ipConfigurations"] = configs.into();
         }
     }
-    let dir = tempfile::tempdir().expect("temp dir");
-    let file = dir.path().join("search-azgraph.json");
-    std::fs::write(&file, serde_json::to_string_pretty(&all).expect("JSON")).expect("write");
-    let run = common::azlint_in(
-        dir.path(),
-        &[
-            "check",
-            "--show-unknown",
-            "--format",
-            "json",
-            "search-azgraph.json",
-        ],
-        None,
-        &[],
-    );
+    let run = check_written(&[("search-azgraph.json", &all)]);
     assert_eq!(run.code, 0, "{}", run.stdout);
     let findings = run.json()["findings"].as_array().expect("findings").clone();
     let site: Vec<&str> = findings
@@ -396,29 +406,19 @@ fn nics_whose_configurations_are_text_leave_the_site_incomplete() {
 fn a_resource_list_beside_full_exports_adds_no_cannot_tell() {
     // `az resource list` (`"properties": null`) next to `az resource show` of the same
     // resources: the list has nothing to say that the full copies do not.
-    let text = std::fs::read_to_string("fixtures/examples/healthy/resources.json").expect("read");
-    let mut list: serde_json::Value = serde_json::from_str(&text).expect("JSON");
+    let show = healthy_resources();
+    let mut list = show.clone();
     for r in list.as_array_mut().expect("array") {
         r["properties"] = serde_json::Value::Null;
     }
-    let dir = tempfile::tempdir().expect("temp dir");
-    std::fs::write(
-        dir.path().join("list.json"),
-        serde_json::to_string_pretty(&list).expect("JSON"),
-    )
-    .expect("write");
-    std::fs::write(dir.path().join("show.json"), &text).expect("write");
-    std::fs::copy(
-        "fixtures/examples/healthy/role-assignments.json",
-        dir.path().join("roles.json"),
-    )
-    .expect("copy");
-    let run = common::azlint_in(
-        dir.path(),
-        &["check", "--show-unknown", "--format", "json", "."],
-        None,
-        &[],
-    );
+    let roles =
+        std::fs::read_to_string("fixtures/examples/healthy/role-assignments.json").expect("read");
+    let roles: serde_json::Value = serde_json::from_str(&roles).expect("JSON");
+    let run = check_written(&[
+        ("list.json", &list),
+        ("show.json", &show),
+        ("roles.json", &roles),
+    ]);
     assert_eq!(run.code, 0, "{}", run.stdout);
     let undecided: Vec<String> = run
         .located()
@@ -436,8 +436,8 @@ fn a_partner_on_a_missing_page_is_cannot_tell() {
     // configurations. The lone primary may have its partner there: HA017 cannot tell. Without
     // the missing page, the same rows are a lone vSocket (a subnet may list NICs of another
     // group, or ones deleted since).
-    let text = std::fs::read_to_string("fixtures/examples/healthy/resources.json").expect("read");
-    let all: Vec<serde_json::Value> = serde_json::from_str(&text).expect("JSON");
+    let all: Vec<serde_json::Value> =
+        serde_json::from_value(healthy_resources()).expect("resources");
     let gone = [
         "ams-vSocket-Secondary",
         "ams-mngSecondary",
@@ -458,20 +458,7 @@ fn a_partner_on_a_missing_page_is_cannot_tell() {
             "total_records": rows.len() + gone.len(),
         })
     };
-    let dir = tempfile::tempdir().expect("temp dir");
-    let run_with = |page: serde_json::Value| {
-        std::fs::write(
-            dir.path().join("arg.json"),
-            serde_json::to_string_pretty(&page).expect("JSON"),
-        )
-        .expect("write");
-        common::azlint_in(
-            dir.path(),
-            &["check", "--show-unknown", "--format", "json", "arg.json"],
-            None,
-            &[],
-        )
-    };
+    let run_with = |page: serde_json::Value| check_written(&[("arg.json", &page)]);
     let run = run_with(page(Some(
         "ew0KICAiJGlkIjogIjEiLA0KICAiTWF4Um93cyI6IDEwMDAsDQogICJSb3dzVG9Ta2lwIjogMzgNCn0=",
     )));
@@ -499,28 +486,13 @@ fn a_partner_on_a_missing_page_is_cannot_tell() {
 
 #[test]
 fn an_object_written_as_text_is_cannot_tell() {
-    let text = std::fs::read_to_string("fixtures/examples/healthy/resources.json").expect("read");
-    let mut all: serde_json::Value = serde_json::from_str(&text).expect("JSON");
+    let mut all = healthy_resources();
     for r in all.as_array_mut().expect("array") {
         if r["type"] == "Microsoft.Compute/virtualMachines" {
             r["properties"]["networkProfile"] = "@{networkInterfaces=System.Object[]}".into();
         }
     }
-    let dir = tempfile::tempdir().expect("temp dir");
-    let file = dir.path().join("get-azresource.json");
-    std::fs::write(&file, serde_json::to_string_pretty(&all).expect("JSON")).expect("write");
-    let run = common::azlint_in(
-        dir.path(),
-        &[
-            "check",
-            "--show-unknown",
-            "--format",
-            "json",
-            "get-azresource.json",
-        ],
-        None,
-        &[],
-    );
+    let run = check_written(&[("get-azresource.json", &all)]);
     let findings = run.json()["findings"].as_array().expect("findings").clone();
     let loud: Vec<_> = findings
         .iter()

@@ -1615,6 +1615,17 @@ fn a_second_identity_of_the_template_without_principal_type_is_reported() {
     assert_eq!(codes, ["HA009"], "{}", run.stdout);
 }
 
+/// The HA identity's role findings (HA008, HA009) of a JSON report, in its order.
+fn role_findings(run: &common::Run) -> Vec<serde_json::Value> {
+    run.json()["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["code"] == "HA008" || f["code"] == "HA009")
+        .cloned()
+        .collect()
+}
+
 #[test]
 fn role_assignments_in_the_nested_form_are_placed_by_their_names() {
     // The nested form named `concat(NIC, '/Microsoft.Authorization/', guid(principalId))`: the
@@ -1623,19 +1634,10 @@ fn role_assignments_in_the_nested_form_are_placed_by_their_names() {
     // the primary's NIC leaves the secondary's LAN NIC without one.
     let path = "fixtures/templates/ha-site-roles-nested-unknown-names.json";
     let text = std::fs::read_to_string(path).expect("fixture");
-    let roles = |run: &common::Run| -> Vec<serde_json::Value> {
-        run.json()["findings"]
-            .as_array()
-            .expect("findings")
-            .iter()
-            .filter(|f| f["code"] == "HA008" || f["code"] == "HA009")
-            .cloned()
-            .collect()
-    };
     let run = azlint(&["check", "--show-unknown", "--format", "json", path]);
     assert_eq!(run.code, 0, "{}", run.stdout);
     assert_eq!(
-        roles(&run),
+        role_findings(&run),
         Vec::<serde_json::Value>::new(),
         "{}",
         run.stdout
@@ -1653,7 +1655,7 @@ fn role_assignments_in_the_nested_form_are_placed_by_their_names() {
         &["check", "--show-unknown", "--format", "json", "t.json"],
     );
     assert_eq!(run.code, 1, "{}", run.stdout);
-    let found = roles(&run);
+    let found = role_findings(&run);
     assert_eq!(found.len(), 1, "{}", run.stdout);
     assert_eq!(found[0]["code"], "HA008");
     assert_eq!(found[0]["severity"], "error");
@@ -2964,19 +2966,10 @@ fn roles_a_template_grants_on_an_existing_network_count() {
     // subnet: the role is there whatever else the subnet holds, so HA008 does not say
     // "cannot tell" about it. What other identities may hold there, only the subnet's own
     // role assignments could say (HA009 cannot tell).
-    let findings = |run: &common::Run| -> Vec<serde_json::Value> {
-        run.json()["findings"]
-            .as_array()
-            .expect("findings")
-            .iter()
-            .filter(|f| f["code"] == "HA008" || f["code"] == "HA009")
-            .cloned()
-            .collect()
-    };
     let dir = existing_network(|t| t);
     let run = run_in(&dir, &["check", "--show-unknown", "--format", "json", "."]);
     assert_eq!(run.code, 0, "{}", run.stdout);
-    let roles = findings(&run);
+    let roles = role_findings(&run);
     assert!(
         roles
             .iter()
@@ -3014,7 +3007,7 @@ fn roles_a_template_grants_on_an_existing_network_count() {
     let run = run_in(&dir, &["check", "--show-unknown", "--format", "json", "."]);
     assert_eq!(run.code, 1, "{}", run.stdout);
     let text = std::fs::read_to_string(dir.path().join("vsockets.json")).expect("written");
-    let errors: Vec<serde_json::Value> = findings(&run)
+    let errors: Vec<serde_json::Value> = role_findings(&run)
         .into_iter()
         .filter(|f| f["severity"] == "error")
         .collect();
