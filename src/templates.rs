@@ -815,9 +815,11 @@ impl Evaluated {
         for f in findings {
             let unknown = f.cannot_tell;
             self.conditional(f);
-            let extra = self.label(&mut f.primary);
+            // The parameters behind the values it points at, and behind those its secondary
+            // labels show (a role assignment's `roleDefinitionId` from a parameter file).
+            let mut extra = self.label(&mut f.primary);
             for l in &mut f.secondary {
-                self.label(l);
+                extra.extend(self.label(l));
             }
             if let Some(at) = f.suppression.as_mut().and_then(|s| s.at.as_mut()) {
                 self.label(at);

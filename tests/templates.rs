@@ -3029,3 +3029,50 @@ fn roles_a_template_grants_on_an_existing_network_count() {
         errors[0]
     );
 }
+
+#[test]
+fn a_value_a_related_label_shows_points_at_its_parameter_too() {
+    // The HA identity's roles take their definition from `parameters('haRole')`, which the
+    // parameter file sets to Reader: HA008 fires at the NICs and the subnet, its related label
+    // at the assignment's `roleDefinitionId`, and a label at the parameter file's value, the
+    // line to fix.
+    let template = std::fs::read_to_string("fixtures/templates/ha-site-roles.json")
+        .expect("fixture")
+        .replacen(
+            "\"parameters\": {",
+            "\"parameters\": {\n    \"haRole\": {\"type\": \"string\"},",
+            1,
+        )
+        .replace(
+            "'9980e02c-c2be-4d73-94e8-173b1dc7cf3c')]",
+            "parameters('haRole'))]",
+        );
+    let parameters = r#"{
+  "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentParameters.json#",
+  "contentVersion": "1.0.0.0",
+  "parameters": {
+    "haRole": {
+      "value": "acdd72a7-3385-48ef-bd42-f606fba81ae7"
+    }
+  }
+}
+"#;
+    let dir = scratch(&[
+        ("site.json", &template),
+        ("site.parameters.json", parameters),
+    ]);
+    let run = run_in(&dir, &["check", "--format", "json", "site.json"]);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    let missing = run.findings("HA008");
+    assert_eq!(missing.len(), 3, "{}", run.stdout);
+    let value = line_of(parameters, "acdd72a7");
+    for f in missing {
+        let at_value = f["related"].as_array().expect("related").iter().any(|l| {
+            l["file"]
+                .as_str()
+                .is_some_and(|p| p.ends_with("site.parameters.json"))
+                && l["start"]["line"] == value
+        });
+        assert!(at_value, "{f}");
+    }
+}
