@@ -63,6 +63,7 @@ pub const FACTS: &[(&str, &str)] = &[
     ("roles.other_identities", "for a resource of a site: the service principals (managed identities) with a role assigned directly on it, other than the site's HA identity"),
     ("roles.other_identity_assignments", "for a resource of a site: the principalId of each role assignment made directly on it to a service principal other than the site's HA identity, where it is written"),
     ("roles.rg_admins", "principals holding Owner, User Access Administrator or Role Based Access Control Administrator on this resource's resource group (or above)"),
+    ("roles.rg_user_contributor_assignments", "the roleDefinitionId of each role assignment giving a user Contributor on this resource's resource group (or above), where it is written"),
     ("roles.rg_user_contributors", "users holding Contributor on this resource's resource group (or above): their principalName (or signInName) with the id in brackets, where the export gives it, else the id"),
     ("subnet.default_route", "for a NIC: the next hop type public destinations take from its subnet's effective routes (longest prefix match over system and user routes): None if a route drops some public address, else VirtualAppliance if one sends some to an appliance, else VirtualNetworkGateway, else Internet; unknown when only a route narrower than 0.0.0.0/1 drops or diverts public addresses and holds none of the VNET's DNS servers"),
     ("subnet.default_route_prefix", "for a NIC: the address prefix of the route subnet.default_route comes from"),
@@ -196,7 +197,8 @@ pub fn fact<'a>(cx: &Context<'a>, name: &str, res: ResIdx, _current: Value<'a>) 
         | "roles.other_identities"
         | "roles.other_identity_assignments"
         | "roles.rg_admins"
-        | "roles.rg_user_contributors" => role_fact(cx, name, res, _current),
+        | "roles.rg_user_contributors"
+        | "roles.rg_user_contributor_assignments" => role_fact(cx, name, res, _current),
         "subnet.default_route"
         | "subnet.default_route_prefix"
         | "subnet.internet_route"
@@ -473,6 +475,21 @@ fn placed_role_fact<'a>(
                     ![OWNER, CONTRIBUTOR, VM_CONTRIBUTOR].contains(&a.role.as_str())
                         && is_ha(&a.principal_id)
                 })
+                .filter_map(|a| {
+                    found(inv.prop(a.res, &["roleDefinitionId"])).map(|v| item(cx, a.res, v))
+                })
+                .collect(),
+        );
+    }
+    if name == "roles.rg_user_contributor_assignments" {
+        let Some(rg) = resource_group_key(key) else {
+            return unknown("the resource id names no resource group");
+        };
+        return known(
+            facts
+                .roles
+                .covering(rg)
+                .filter(|a| a.role == CONTRIBUTOR && a.principal_type.eq_ignore_ascii_case("User"))
                 .filter_map(|a| {
                     found(inv.prop(a.res, &["roleDefinitionId"])).map(|v| item(cx, a.res, v))
                 })
