@@ -324,6 +324,11 @@ fn ha_principals<'a>(
     }
 }
 
+/// A user's Contributor, which may deploy but cannot create role assignments (HA004).
+fn user_contributor(a: &azlint_facts::RoleAssignment) -> bool {
+    a.role == CONTRIBUTOR && a.principal_type.eq_ignore_ascii_case("User")
+}
+
 /// The role facts of `res` (`roles.*`). Where a template's role assignments known only
 /// after deployment may grant a role on `res`, what the others say is partial: a principal
 /// found holds its role, one not found may still.
@@ -489,7 +494,7 @@ fn placed_role_fact<'a>(
             facts
                 .roles
                 .covering(rg)
-                .filter(|a| a.role == CONTRIBUTOR && a.principal_type.eq_ignore_ascii_case("User"))
+                .filter(|a| user_contributor(a))
                 .filter_map(|a| {
                     found(inv.prop(a.res, &["roleDefinitionId"])).map(|v| item(cx, a.res, v))
                 })
@@ -593,7 +598,7 @@ fn placed_role_fact<'a>(
             let users = name == "roles.rg_user_contributors";
             for a in facts.roles.covering(rg) {
                 let wanted = if users {
-                    a.role == CONTRIBUTOR && a.principal_type.eq_ignore_ascii_case("User")
+                    user_contributor(a)
                 } else {
                     // Each may create the HA role assignments, which Contributor may not.
                     [OWNER, USER_ACCESS_ADMINISTRATOR, RBAC_ADMINISTRATOR]
