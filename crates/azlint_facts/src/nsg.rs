@@ -11,6 +11,7 @@
 use std::borrow::Cow;
 use std::net::IpAddr;
 
+use azlint_diagnostics::printable;
 use azlint_inventory::{Inventory, Lookup, ResIdx};
 use azlint_source::{KeySet, Value};
 use ipnet::IpNet;
@@ -403,16 +404,31 @@ pub fn rules<'a>(inv: &'a Inventory, nsg: ResIdx) -> Result<Rules<'a>, String> {
 }
 
 /// Why an NSG's rules cannot be judged: one of them lacks what decides a flow.
-const NOT_A_RULE: &str = "a security rule without direction, access or priority";
+const NOT_A_RULE: &str = "has no direction, access or priority";
 
 /// Why an NSG's rules cannot be judged: a rule's direction or access is a template's value.
-const DEPLOYMENT_TIME: &str =
-    "a security rule whose direction or access is known only at deployment";
+const DEPLOYMENT_TIME: &str = "has a direction or access known only at deployment";
 
 /// Why an NSG's rules cannot be judged: PowerShell's `ConvertTo-Json` wrote a rule's prefixes
 /// or ports as their type name (`System.Collections.Generic.List`1[System.String]`).
 const POWERSHELL_TEXT: &str =
-    "a security rule's addresses or ports are PowerShell's text for a list that `ConvertTo-Json` did not write out (export again with `-Depth 100`)";
+    "has addresses or ports written as PowerShell's text for a list that `ConvertTo-Json` did not write out (export again with `-Depth 100`)";
+
+/// Why an NSG's rules cannot be judged, naming the rule `r` (its last name segment: a rule
+/// written as a resource of its own is named `<nsg>/<rule>`) and the NSG, so that a user
+/// finds it.
+fn unreadable(inv: &Inventory, nsg: ResIdx, r: Option<Value<'_>>, why: &str) -> String {
+    let text = |v: Option<Value<'_>>| {
+        v.and_then(|v| v.as_str())
+            .map(|s| printable(s.rsplit('/').next().unwrap_or_default()))
+    };
+    let rule = text(r.and_then(|r| r.get_ignore_case("name")));
+    let nsg = text(inv.name(nsg)).unwrap_or_else(|| "(unnamed)".to_string());
+    match rule {
+        Some(rule) => format!("security rule `{rule}` of NSG `{nsg}` {why}"),
+        None => format!("a security rule of NSG `{nsg}` {why}"),
+    }
+}
 
 /// The type of a security rule written as a resource of its own (lower case).
 const SECURITY_RULE: &str = "microsoft.network/networksecuritygroups/securityrules";
@@ -432,7 +448,7 @@ fn rules_of<'a>(inv: &'a Inventory, nsg: ResIdx) -> Result<Vec<RuleView<'a>>, St
     let count = |list: Option<Value<'_>>| list.map_or(0, |l| l.elements().count());
     let mut rules = Vec::with_capacity(count(custom) + count(defaults).max(DEFAULTS.len()));
     for r in custom.iter().flat_map(Value::elements) {
-        rules.push(read_rule(r)?);
+        rules.push(read_rule(r).map_err(|why| unreadable(inv, nsg, Some(r), why))?);
     }
     // Rules written as resources of their own (`networkSecurityGroups/securityRules` in a
     // template, `az network nsg rule list`) are the NSG's rules too, unless the NSG's list
@@ -441,7 +457,8 @@ fn rules_of<'a>(inv: &'a Inventory, nsg: ResIdx) -> Result<Vec<RuleView<'a>>, St
         if inv.resource(child).embedded {
             continue;
         }
-        let mut rule = read_rule(inv.value(child))?;
+        let value = inv.value(child);
+        let mut rule = read_rule(value).map_err(|why| unreadable(inv, nsg, Some(value), why))?;
         if let Some((_, last)) = rule.name.rsplit_once('/') {
             rule.name = Cow::Owned(last.to_string());
         }
@@ -486,7 +503,7 @@ fn rules_of<'a>(inv: &'a Inventory, nsg: ResIdx) -> Result<Vec<RuleView<'a>>, St
                 }),
         );
     }
-    place_unknown_priorities(&mut rules)?;
+    place_unknown_priorities(&mut rules).map_err(|r| unreadable(inv, nsg, r, NOT_A_RULE))?;
     rules.sort_by_key(|r| r.priority);
     Ok(rules)
 }
@@ -495,8 +512,9 @@ fn rules_of<'a>(inv: &'a Inventory, nsg: ResIdx) -> Result<Vec<RuleView<'a>>, St
 /// of its direction has (Azure rejects two rules with the same priority and direction). It is
 /// read twice: where it may come first, at the lowest free priority, as a rule that may
 /// match; and where it has surely been taken, at the highest, as it is. A deny-all at 4096
-/// therefore comes after an allow whose priority is `[add(parameters('base'), 1)]`.
-fn place_unknown_priorities(rules: &mut Vec<RuleView<'_>>) -> Result<(), String> {
+/// therefore comes after an allow whose priority is `[add(parameters('base'), 1)]`. The error
+/// is a rule that has no free priority.
+fn place_unknown_priorities<'a>(rules: &mut Vec<RuleView<'a>>) -> Result<(), Option<Value<'a>>> {
     if rules.iter().all(|r| r.place == Place::Known) {
         return Ok(());
     }
@@ -523,7 +541,7 @@ fn place_unknown_priorities(rules: &mut Vec<RuleView<'_>>) -> Result<(), String>
             None => true,
         };
         let (Some(lo), Some(hi)) = ((100..=4096).find(free), (100..=4096).rev().find(free)) else {
-            return Err(NOT_A_RULE.to_string());
+            return Err(r.object);
         };
         let mut from = r.clone();
         (from.priority, from.place) = (lo, Place::From);
@@ -1258,7 +1276,10 @@ mod tests {
         let inv =
             nsg(r#"{"name": "r", "properties": {"direction": "Outbound", "access": "Allow"}}"#);
         let res = inv.of_type("microsoft.network/networksecuritygroups")[0];
-        assert_eq!(rules(&inv, res).err().unwrap_or_default(), NOT_A_RULE);
+        assert_eq!(
+            rules(&inv, res).err().unwrap_or_default(),
+            format!("security rule `r` of NSG `n` {NOT_A_RULE}")
+        );
     }
 
     #[test]
