@@ -403,6 +403,40 @@ fn nics_whose_configurations_are_text_leave_the_site_incomplete() {
 }
 
 #[test]
+fn a_vnet_listing_subnets_by_id_names_them_and_holds_nothing_else() {
+    // A VNET whose `subnets` are `{"id": ...}` entries only: without the subnets exported on
+    // their own, what the checks of the subnets read is not in the inputs, which the site
+    // says, where those entries once passed as subnets without a name (a false HA023 each)
+    // and without routes or prefixes.
+    let mut all = healthy_resources();
+    for r in all.as_array_mut().expect("array") {
+        if r["type"] == "Microsoft.Network/virtualNetworks" {
+            let ids: Vec<serde_json::Value> = r["properties"]["subnets"]
+                .as_array()
+                .expect("subnets")
+                .iter()
+                .map(|s| serde_json::json!({ "id": s["id"] }))
+                .collect();
+            r["properties"]["subnets"] = ids.into();
+        }
+    }
+    let run = check_written(&[("show.json", &all)]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    let findings = run.json()["findings"].as_array().expect("findings").clone();
+    assert!(
+        findings.iter().all(|f| f["code"] != "HA023"),
+        "{findings:#?}"
+    );
+    let site: Vec<&str> = findings
+        .iter()
+        .filter(|f| f["code"] == "IN012")
+        .filter_map(|f| f["message"].as_str())
+        .collect();
+    assert_eq!(site.len(), 1, "{findings:#?}");
+    assert!(site[0].contains("`ams-LANSubnet`"), "{}", site[0]);
+}
+
+#[test]
 fn a_resource_list_beside_full_exports_adds_no_cannot_tell() {
     // `az resource list` (`"properties": null`) next to `az resource show` of the same
     // resources: the list has nothing to say that the full copies do not.

@@ -199,6 +199,18 @@ const EMBEDDED_CHILDREN: &[(&str, &str, &str)] = &[
     ),
 ];
 
+/// Whether an entry of a parent's list of children only names the child (`{"id": ...}`, as a
+/// VNET's `subnets` may list subnets exported on their own): it says nothing of the child's
+/// settings, so it is a reference, not a copy of the child that rules would find empty.
+fn reference_only(child: Value<'_>) -> bool {
+    child.get_ignore_case("id").is_some()
+        && child.members().all(|(k, _)| {
+            ["id", "name", "etag", "type", "resourceGroup"]
+                .iter()
+                .any(|r| k.str_eq_ignore_case(r))
+        })
+}
+
 /// [`ingest`] for the evaluated form of a template: `emitted`, the
 /// [`azlint_arm::emit::Form::Template`] text of `expanded`, parsed into `source` and `tree`.
 /// Why each remaining expression is unknown, and which resources a `condition` unknown before
@@ -569,6 +581,9 @@ impl<'d> Finder<'d> {
             }
             if let Some(children) = props_value.get_ignore_case(property) {
                 for child in children.elements().filter(|c| c.is_object()) {
+                    if reference_only(child) {
+                        continue;
+                    }
                     self.resource(child, Fields::read(child), Some((idx, segment)), template);
                 }
             }
