@@ -31,6 +31,7 @@ pub const FACTS: &[(&str, &str)] = &[
     ("vsocket.nic_role", "for a vSocket NIC: MGMT, WAN or LAN"),
     ("vsocket.vm", "for a vSocket NIC: its VM's name; for a vSocket VM: its own"),
     ("vsocket.nic_count", "for a vSocket VM: how many NICs it lists"),
+    ("vsocket.missing_nic_roles", "for a vSocket VM whose NICs are all in the inputs: the roles its layout needs (MGMT, WAN, LAN with 3 NICs; WAN, LAN with 2) that none of its NICs has, by Cato's names"),
     ("vsocket.management", "for a vSocket NIC: true when it carries management (mgmt, or wan on a 2-NIC vSocket)"),
     ("vsocket.subnet_id", "for a NIC: the subnet id of its primary IP configuration"),
     ("vsocket.identities", "for a VM: its user-assigned identity ids"),
@@ -154,6 +155,39 @@ pub fn fact<'a>(cx: &Context<'a>, name: &str, res: ResIdx, _current: Value<'a>) 
             Some(n) => known(vec![number(*n)]),
             None => known(Vec::new()),
         },
+        "vsocket.missing_nic_roles" => {
+            // Of the NICs a layout needs ([mgmt, wan, lan] for three, [wan, lan] for two), the
+            // roles none of the VM's NICs has. Only where the inputs hold every NIC the VM
+            // lists: a NIC not exported is missing from the inputs (IN012), not from the VM.
+            let Some(site) = site.filter(|_| facts.is_vsocket_vm(res)) else {
+                return known(Vec::new());
+            };
+            let listed = match inv.prop(res, &["networkProfile", "networkInterfaces"]) {
+                Lookup::Found(list) => list.elements().count(),
+                _ => 0,
+            };
+            let held: Vec<NicRole> = site
+                .nics
+                .iter()
+                .filter(|&&(vm, _, _)| vm == res)
+                .map(|&(_, _, r)| r)
+                .collect();
+            let needed: &[NicRole] = match listed {
+                2 => &[NicRole::Wan, NicRole::Lan],
+                3 => &[NicRole::Mgmt, NicRole::Wan, NicRole::Lan],
+                _ => &[],
+            };
+            if held.len() != listed {
+                return known(Vec::new());
+            }
+            known(
+                needed
+                    .iter()
+                    .filter(|r| !held.contains(r))
+                    .map(|r| Item::text(r.as_str().to_ascii_uppercase()))
+                    .collect(),
+            )
+        }
         "vsocket.management" => {
             let Some(site) = site else {
                 return known(Vec::new());
