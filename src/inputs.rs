@@ -218,10 +218,19 @@ fn load(id: FileId, spec: &InputSpec) -> Loaded {
 
 fn unreadable(id: FileId, e: InputError) -> Loaded {
     let (code, label) = match (e.offset, &e.lossy_text) {
-        (Some(offset), Some(_)) => (
+        // An invalid byte, shown as U+FFFD (three bytes in the lossy text).
+        (Some(offset), Some(_)) if offset > 0 || e.label == "not UTF-8" => (
             input::INVALID_JSON,
-            Label::new(id, Span::new(offset, offset + 3)).with_message("not UTF-8"),
+            Label::new(id, Span::new(offset, offset + 3)).with_message(e.label),
         ),
+        // A file in another encoding: its first character.
+        (Some(0), Some(text)) if !text.is_empty() => {
+            let first = text.chars().next().map_or(0, char::len_utf8) as u32;
+            (
+                input::UNREADABLE,
+                Label::new(id, Span::new(0, first)).with_message(e.label),
+            )
+        }
         _ => (input::UNREADABLE, Label::whole_file(id)),
     };
     let text = e.lossy_text.unwrap_or_default();

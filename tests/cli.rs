@@ -171,6 +171,9 @@ fn hostile_inputs_get_located_errors() {
             .unwrap_or_else(|| panic!("no finding for {name}: {report}"));
         let message = f["message"].as_str().unwrap_or_default();
         assert!(message.contains(needle), "{name}: {message}");
+        // Every one at a line and column, a UTF-16 file (at its start) too.
+        assert!(f["location"]["start"]["line"].is_u64(), "{name}: {f}");
+        assert!(f["location"]["start"]["column"].is_u64(), "{name}: {f}");
     }
     // A number out of f64 range is still JSON: it gets the unrecognised warning, not an error.
     let huge = findings

@@ -133,12 +133,21 @@ impl SourceFile {
 /// Refuses UTF-16, with the way to write UTF-8 from PowerShell, where UTF-16 comes from.
 fn check_encoding(name: &str, bytes: &[u8]) -> Result<(), InputError> {
     match utf16_bom(bytes) {
-        Some(encoding) => Err(InputError::at_start(
-            name,
-            format!(
+        Some(encoding) => Err(InputError {
+            file: name.to_string(),
+            position: Some(LineCol {
+                line: 1,
+                column: 1,
+                column_utf16: 1,
+            }),
+            offset: Some(0),
+            // Its start, decoded, so that the report shows what the file is.
+            lossy_text: Some(utf16_start(bytes)),
+            label: "UTF-16",
+            message: format!(
                 "the file is {encoding} encoded; azlint reads UTF-8. In PowerShell, write the export with `| Out-File -Encoding utf8 FILE` (or `Set-Content -Encoding utf8`) instead of `>`"
             ),
-        )),
+        }),
         None => Ok(()),
     }
 }
@@ -154,11 +163,32 @@ fn not_utf8(name: String, bytes: &[u8], e: std::str::Utf8Error) -> InputError {
         position: Some(pos),
         offset: Some(at as u32),
         lossy_text: Some(String::from_utf8_lossy(bytes).into_owned()),
+        label: "not UTF-8",
         message: format!(
             "the file is not valid UTF-8 (byte 0x{:02X} at offset {at}); azlint reads UTF-8 JSON",
             bytes[at]
         ),
     }
+}
+
+/// The first lines of a UTF-16 file after its byte-order mark, as text (at most 4 KiB of it).
+fn utf16_start(bytes: &[u8]) -> String {
+    let little = bytes.starts_with(&[0xFF, 0xFE]);
+    let units = bytes
+        .get(2..)
+        .unwrap_or_default()
+        .chunks_exact(2)
+        .take(4096)
+        .map(|u| {
+            if little {
+                u16::from_le_bytes([u[0], u[1]])
+            } else {
+                u16::from_be_bytes([u[0], u[1]])
+            }
+        });
+    char::decode_utf16(units)
+        .map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER))
+        .collect()
 }
 
 fn utf16_bom(bytes: &[u8]) -> Option<&'static str> {
@@ -179,6 +209,8 @@ pub struct InputError {
     pub offset: Option<u32>,
     /// The file as text with invalid bytes replaced, so the place can be shown.
     pub lossy_text: Option<String>,
+    /// What the place is ("not UTF-8").
+    pub label: &'static str,
     pub message: String,
 }
 
@@ -189,6 +221,7 @@ impl InputError {
             position: None,
             offset: None,
             lossy_text: None,
+            label: "",
             message,
         }
     }
