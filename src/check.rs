@@ -327,7 +327,9 @@ fn incomplete_site(inventory: &Inventory, facts: &Facts, site: &Site) -> Option<
     let vm = site.primary()?;
     let missing = facts.missing_references(inventory, site);
     if missing.is_empty() {
-        return unknown_nics(inventory, facts, site).or_else(|| unread_nics(inventory, site));
+        return unread_nic_lists(inventory, site)
+            .or_else(|| unknown_nics(inventory, facts, site))
+            .or_else(|| unread_nics(inventory, site));
     }
     let shown: Vec<String> = missing
         .iter()
@@ -377,6 +379,34 @@ fn site_note(
     .cannot_tell();
     f.resource_id = inventory.id(vm);
     Some(f)
+}
+
+/// A note for a site whose vSocket VMs' NIC lists cannot be read (PowerShell's text for
+/// `networkProfile` below `ConvertTo-Json`'s `-Depth`): none of the site's NICs, subnets or
+/// VNET is known, so none of their checks runs, which a user must hear once, for the site.
+fn unread_nic_lists(inventory: &Inventory, site: &Site) -> Option<Finding> {
+    let vm = site.primary()?;
+    let (unread, reason) = site.vms.iter().find_map(|&v| {
+        match inventory.prop(v, &["networkProfile", "networkInterfaces"]) {
+            azlint_inventory::Lookup::Unknown(u) => Some((v, u.reason)),
+            _ => None,
+        }
+    })?;
+    let unread_name = inventory
+        .name(unread)
+        .and_then(|n| n.as_str().map(|s| printable(&s)))
+        .unwrap_or_else(|| "(unnamed)".to_string());
+    site_note(
+        inventory,
+        vm,
+        |name| {
+            format!(
+                "cannot tell whether the site of `{name}` passes the checks of its NICs, subnets, VNET, NSGs and routes: the NIC list of `{unread_name}` cannot be read ({reason})",
+            )
+        },
+        "its NICs are not known",
+        "export the VMs in full (az vm show, or ConvertTo-Json -Depth 100) and lint them together",
+    )
 }
 
 /// A note for a site whose VMs name NICs by ids known only at deployment that azlint cannot

@@ -403,6 +403,35 @@ fn nics_whose_configurations_are_text_leave_the_site_incomplete() {
 }
 
 #[test]
+fn vms_whose_nic_lists_are_text_leave_the_site_incomplete() {
+    // `Get-AzResource -ExpandProperties | ConvertTo-Json` at its default -Depth writes a VM's
+    // `networkProfile` as `@{networkInterfaces=System.Object[]}`: no NIC of the site is known,
+    // and the site says so, rather than the checks of its NICs, VNET and routes not running
+    // in silence.
+    let mut all = healthy_resources();
+    for r in all.as_array_mut().expect("array") {
+        if r["type"] == "Microsoft.Compute/virtualMachines" {
+            r["properties"]["networkProfile"] = "@{networkInterfaces=System.Object[]}".into();
+        }
+    }
+    let run = check_written(&[("get-azresource.json", &all)]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    let findings = run.json()["findings"].as_array().expect("findings").clone();
+    let site: Vec<&str> = findings
+        .iter()
+        .filter(|f| f["code"] == "IN012")
+        .filter_map(|f| f["message"].as_str())
+        .collect();
+    assert_eq!(site.len(), 1, "{findings:#?}");
+    assert!(
+        site[0].contains("the NIC list of `ams-vSocket-Primary` cannot be read"),
+        "{}",
+        site[0]
+    );
+    assert!(site[0].contains("`-Depth 100`"), "{}", site[0]);
+}
+
+#[test]
 fn a_vnet_listing_subnets_by_id_names_them_and_holds_nothing_else() {
     // A VNET whose `subnets` are `{"id": ...}` entries only: without the subnets exported on
     // their own, what the checks of the subnets read is not in the inputs, which the site
