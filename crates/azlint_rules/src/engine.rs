@@ -291,19 +291,26 @@ fn check_occurrence<'a>(
     }
 }
 
+/// Values for a message, each once, in order, joined by commas: one route written both in
+/// its table and as a resource of its own gives its next hop twice.
+fn distinct(texts: impl Iterator<Item = String>) -> String {
+    let mut seen: Vec<String> = Vec::new();
+    for t in texts {
+        if !seen.contains(&t) {
+            seen.push(t);
+        }
+    }
+    seen.join(", ")
+}
+
 /// The values the finding points at, their file, and what `{value}` says: the `atFact`
 /// fact's (those in the resource's own file first, else those in another file: an NSG
 /// exported on its own; `{value}` is the fact's values, which may be parts of what they point
 /// at, one address of an ECMP list), else the `at` path's, else the current item (its name,
 /// for a resource).
 fn pointed<'a>(rule: &Rule, scope: &Eval<'a, '_>) -> (FileId, Vec<Value<'a>>, String) {
-    let shown = |values: &[Value<'a>]| {
-        values
-            .iter()
-            .map(|v| Item::from_value(*v).display())
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
+    let shown =
+        |values: &[Value<'a>]| distinct(values.iter().map(|v| Item::from_value(*v).display()));
     if let Some(name) = &rule.at_fact {
         if let Some(items) = fact(scope.cx, name, scope.res, scope.current).known_items() {
             let in_file = |file: FileId| {
@@ -318,11 +325,7 @@ fn pointed<'a>(rule: &Rule, scope: &Eval<'a, '_>) -> (FileId, Vec<Value<'a>>, St
                         at.push(v);
                     }
                 }
-                let value = items
-                    .iter()
-                    .map(|i| i.display())
-                    .collect::<Vec<_>>()
-                    .join(", ");
+                let value = distinct(items.iter().map(|i| i.display()));
                 (file, at, value)
             };
             let here = in_file(scope.doc.file);
@@ -526,20 +529,12 @@ fn render<'a>(template: &str, cx: &Context<'a>, scope: &Eval<'a, '_>, value: &st
                     FactAnswer::Known(items) if items.is_empty() => {
                         "none in the inputs".to_string()
                     }
-                    FactAnswer::Known(items) => printable(
-                        &items
-                            .iter()
-                            .map(Item::display)
-                            .collect::<Vec<_>>()
-                            .join(", "),
-                    ),
+                    FactAnswer::Known(items) => {
+                        printable(&distinct(items.iter().map(Item::display)))
+                    }
                     FactAnswer::Partial(items, _) if !items.is_empty() => printable(&format!(
                         "{} and perhaps more",
-                        items
-                            .iter()
-                            .map(Item::display)
-                            .collect::<Vec<_>>()
-                            .join(", ")
+                        distinct(items.iter().map(Item::display))
                     )),
                     FactAnswer::Partial(..) | FactAnswer::Unknown(_) => "(unknown)".to_string(),
                 },
