@@ -432,6 +432,34 @@ fn vms_whose_nic_lists_are_text_leave_the_site_incomplete() {
 }
 
 #[test]
+fn role_assignments_of_another_subscription_say_nothing_of_this_one() {
+    // `az role assignment list --all` lists the current subscription's assignments: a site in
+    // a subscription that none of them names has its roles not exported, not missing.
+    let text = std::fs::read_to_string("fixtures/examples/healthy/resources.json").expect("read");
+    let other = text.replace(
+        "3f2c1a9e-8b7d-4c6e-9a1f-2d5e8c7b6a40",
+        "0b1c2d3e-4f50-4a6b-8c7d-9e0f1a2b3c4d",
+    );
+    let resources: serde_json::Value = serde_json::from_str(&other).expect("JSON");
+    let roles =
+        std::fs::read_to_string("fixtures/examples/healthy/role-assignments.json").expect("read");
+    let roles: serde_json::Value = serde_json::from_str(&roles).expect("JSON");
+    let run = check_written(&[("show.json", &resources), ("roles.json", &roles)]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    let findings = run.json()["findings"].as_array().expect("findings").clone();
+    let ha008: Vec<&serde_json::Value> = findings.iter().filter(|f| f["code"] == "HA008").collect();
+    assert!(!ha008.is_empty(), "{findings:#?}");
+    for f in ha008 {
+        assert_eq!(f["severity"], "note", "{f:#}");
+        let message = f["message"].as_str().unwrap_or_default();
+        assert!(
+            message.contains("--subscription 0b1c2d3e-4f50-4a6b-8c7d-9e0f1a2b3c4d"),
+            "{message}"
+        );
+    }
+}
+
+#[test]
 fn a_vnet_listing_subnets_by_id_names_them_and_holds_nothing_else() {
     // A VNET whose `subnets` are `{"id": ...}` entries only: without the subnets exported on
     // their own, what the checks of the subnets read is not in the inputs, which the site

@@ -42,8 +42,19 @@ pub struct Roles {
     /// inputs even when no deployed assignment is.
     templates_with_roles: Vec<DocId>,
     by_scope: foldhash::HashMap<String, Vec<usize>>,
+    /// The subscriptions (lower case, sorted) that the scopes and ids of the assignments as
+    /// Azure has them name: `az role assignment list --all` lists one subscription's.
+    deployed_subscriptions: Vec<String>,
     /// Assignments at management-group scope.
     management_groups: Vec<usize>,
+}
+
+/// The subscription id of a key or scope in lower case (`/subscriptions/<id>/...`).
+fn subscription_of(key: &str) -> Option<&str> {
+    key.strip_prefix("/subscriptions/")?
+        .split('/')
+        .next()
+        .filter(|s| !s.is_empty())
 }
 
 fn text(l: Lookup<'_>) -> Option<Cow<'_, str>> {
@@ -304,10 +315,21 @@ impl Roles {
             })
             .map(|(i, _)| i)
             .collect();
+        let mut deployed_subscriptions: Vec<String> = assignments
+            .iter()
+            .filter(|a| !inv.document_of(a.res).is_template())
+            .flat_map(|a| [Some(a.scope.as_str()), inv.resource(a.res).key.as_deref()])
+            .flatten()
+            .filter_map(subscription_of)
+            .map(str::to_string)
+            .collect();
+        deployed_subscriptions.sort_unstable();
+        deployed_subscriptions.dedup();
         Roles {
             assignments,
             unplaced,
             deployed,
+            deployed_subscriptions,
             templates_with_roles,
             by_scope,
             management_groups,
@@ -330,6 +352,23 @@ impl Roles {
                 None => true,
             })
             .map(|&(assignment, _)| assignment)
+    }
+
+    /// The subscription of a deployed resource whose subscription no role assignment of the
+    /// inputs names, where some name others: the assignments of its subscription were not
+    /// exported (`az role assignment list --all` lists the current subscription's only).
+    pub fn unexported_subscription<'i>(&self, inv: &'i Inventory, res: ResIdx) -> Option<&'i str> {
+        if !self.deployed
+            || self.deployed_subscriptions.is_empty()
+            || inv.document_of(res).is_template()
+        {
+            return None;
+        }
+        let sub = subscription_of(inv.resource(res).key.as_deref()?)?;
+        self.deployed_subscriptions
+            .binary_search_by(|s| s.as_str().cmp(sub))
+            .is_err()
+            .then_some(sub)
     }
 
     /// Whether the inputs include any role assignment at all.

@@ -370,10 +370,12 @@ fn role_fact<'a>(cx: &Context<'a>, name: &str, res: ResIdx, current: Value<'a>) 
     // The roles a template makes are all its resources have, before deployment; but no
     // template makes the resource group it is deployed to, which holds the deployer's roles.
     let group = name.starts_with("roles.rg_");
-    let whole = match group {
-        true => cx.facts.roles.deployed,
-        false => cx.facts.roles.known_for(cx.inv, res),
-    };
+    let other_subscription = cx.facts.roles.unexported_subscription(cx.inv, res);
+    let whole = other_subscription.is_none()
+        && match group {
+            true => cx.facts.roles.deployed,
+            false => cx.facts.roles.known_for(cx.inv, res),
+        };
     let answer = placed_role_fact(cx, name, res, current);
     match (cx.facts.roles.unplaced_for(cx.inv, res).next(), answer) {
         (Some(first), FactAnswer::Known(items)) => {
@@ -382,7 +384,9 @@ fn role_fact<'a>(cx: &Context<'a>, name: &str, res: ResIdx, current: Value<'a>) 
         (_, answer) => answer,
     }
     .and_more_unless(whole, || {
-        if group {
+        if let Some(sub) = other_subscription {
+            format!("the role assignments in the inputs are of other subscriptions than this resource's, `{sub}`: add the output of `az role assignment list --all --subscription {sub}`")
+        } else if group {
             "the role assignments in the inputs are those templates will make, which do not show who holds roles on the resource group they are deployed to: add the output of `az role assignment list --all`".into()
         } else {
             "the role assignments in the inputs are those templates will make, and this resource is not in one of them (an export, or a template without role assignments such as `az group export` output): add the output of `az role assignment list --all`".into()
