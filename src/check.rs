@@ -73,6 +73,10 @@ pub fn run(args: &CheckArgs) -> Outcome {
     if !config_problems.is_empty() {
         return report_only(args, config_problems, &files);
     }
+    if let Some(problem) = unknown_rule_words(args, &loaded) {
+        eprintln!("azlint: error: {problem}");
+        return Outcome::Error;
+    }
     let settings = Settings::new(args, &found, &loaded);
     let baseline = match &args.baseline {
         Some(path) => match baseline::read(path, &mut files) {
@@ -241,6 +245,30 @@ pub fn run(args: &CheckArgs) -> Outcome {
 }
 
 /// Reports problems that stop a run before any input is read (configuration, baseline).
+/// A word of `--select` or `--ignore` that names no rule (id, name, pack or tag), as the
+/// configuration file's are checked: a typo would otherwise run nothing, or everything.
+fn unknown_rule_words(args: &CheckArgs, loaded: &crate::rules::Loaded) -> Option<String> {
+    let known = |w: &str| {
+        loaded
+            .rules
+            .iter()
+            .any(|(r, _)| crate::rules::matches_word(r, w))
+    };
+    let words = args.select.iter().map(|w| ("--select", w)).chain(
+        args.ignore
+            .iter()
+            .map(|w| ("--ignore", w))
+            // Input warnings (IN003) can be ignored too.
+            .filter(|(_, w)| !crate::settings::is_input_code(w)),
+    );
+    words
+        .filter(|(_, w)| !w.trim().is_empty() && !known(w))
+        .map(|(flag, w)| {
+            format!("{flag} {w}: no rule is called `{w}` (id, name, pack or tag; `azlint rules` lists them)")
+        })
+        .next()
+}
+
 fn report_only(args: &CheckArgs, mut findings: Vec<Finding>, files: &Files) -> Outcome {
     sort_findings(&mut findings, files);
     let uris = ArtifactUris::new(args.root.as_deref());

@@ -172,6 +172,19 @@ fn select_and_ignore_by_id_name_pack_or_tag() {
     assert_eq!(codes(&["--select", "dns"]).len(), 2, "the dns tag");
     assert!(codes(&["--ignore", "ha"]).is_empty(), "the whole pack");
     assert!(!codes(&["--ignore", "HA005"]).contains(&"HA005".to_string()));
+    // A word that names no rule is an error, as in the configuration file: a typo would run
+    // nothing (or everything) and pass.
+    for flag in ["--select", "--ignore"] {
+        let run = azlint(&["check", flag, "HA0002", file]);
+        assert_eq!(run.code, 2, "{flag}: {}", run.stdout);
+        assert!(
+            run.stderr.contains("no rule is called `HA0002`"),
+            "{flag}: {}",
+            run.stderr
+        );
+    }
+    // Input warnings can be ignored like rules.
+    assert_eq!(azlint(&["check", "--ignore", "IN003", file]).code, 1);
 }
 
 #[test]
