@@ -184,6 +184,38 @@ fn hostile_inputs_get_located_errors() {
 }
 
 #[test]
+fn control_characters_in_an_input_never_reach_the_terminal() {
+    // A raw escape sequence in a name (JSON should escape it; azlint reads it anyway) would
+    // retitle the window and clear the screen if the code frame printed it as it is.
+    let dir = tempfile::tempdir().expect("tempdir");
+    fs::write(
+        dir.path().join("esc.json"),
+        "[{\"id\": \"/subscriptions/s/resourceGroups/g/providers/Microsoft.Network/virtualNetworks/v\",\n  \"name\": \"v\u{1b}]0;PWNED\u{7}\u{1b}[2J\",\n  \"type\": \"Microsoft.Network/virtualNetworks\", \"properties\": {}}]\n",
+    )
+    .expect("write");
+    let run = azlint_in(
+        dir.path(),
+        &[
+            "check",
+            "--color",
+            "never",
+            "--select",
+            "vnet-name-invalid",
+            "esc.json",
+        ],
+        None,
+        &[],
+    );
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    assert!(run.stdout.contains("v?]0;PWNED??[2J"), "{}", run.stdout);
+    assert!(
+        !run.stdout.contains(['\u{1b}', '\u{7}']),
+        "{:?}",
+        run.stdout
+    );
+}
+
+#[test]
 fn invalid_utf8_is_shown_where_it_is() {
     let dir = tempfile::tempdir().expect("tempdir");
     fs::write(

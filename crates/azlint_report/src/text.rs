@@ -95,6 +95,8 @@ impl SourceCode for Window<'_> {
         after: usize,
     ) -> Result<Box<dyn SpanContents<'b> + 'b>, MietteError> {
         let text = self.file.text();
+        // What the frame prints: the same text, with control characters made harmless.
+        let shown = self.file.display_text().as_bytes();
         let start = span.offset();
         let end = start + span.len();
         if end > text.len() {
@@ -108,7 +110,7 @@ impl SourceCode for Window<'_> {
             let pos = self.file.line_col(start as u32);
             return Ok(Box::new(MietteSpanContents::new_named(
                 name,
-                &text.as_bytes()[start..end],
+                &shown[start..end],
                 *span,
                 first_line,
                 pos.column as usize - 1,
@@ -156,7 +158,7 @@ impl SourceCode for Window<'_> {
             .count();
         Ok(Box::new(MietteSpanContents::new_named(
             name,
-            &text.as_bytes()[data_start..data_end],
+            &shown[data_start..data_end],
             SourceSpan::new(data_start.into(), data_end - data_start),
             from,
             column,

@@ -39,6 +39,8 @@ pub struct SourceFile {
     /// Bytes of the UTF-8 byte-order mark at the start (0 or 3).
     pub bom: usize,
     lines: OnceLock<LineIndex>,
+    /// [`SourceFile::display_text`], made when first asked.
+    display: OnceLock<Option<Box<str>>>,
 }
 
 impl SourceFile {
@@ -52,6 +54,7 @@ impl SourceFile {
             text: Text::Owned(text),
             bom,
             lines: OnceLock::new(),
+            display: OnceLock::new(),
         }
     }
 
@@ -112,11 +115,55 @@ impl SourceFile {
             text: Text::Mapped(map),
             bom,
             lines: OnceLock::new(),
+            display: OnceLock::new(),
         })
     }
     /// Parses the text as JSON with comments.
     pub fn parse(&self) -> Result<Tree, ParseError> {
         Tree::parse(self.text(), self.bom)
+    }
+
+    /// The text as a terminal may show it: each control character but tab, line feed and
+    /// carriage return (which a JSON string may hold raw, and which a terminal obeys: escape
+    /// sequences clear the screen or retitle the window) replaced by `?`, one per byte, so
+    /// that every offset stays where it was. The text itself when it has none.
+    pub fn display_text(&self) -> &str {
+        let text = self.text();
+        self.display
+            .get_or_init(|| {
+                let bytes = text.as_bytes();
+                // C0 controls and DEL are one byte; C1 controls (U+0080-U+009F) are 0xC2 then
+                // 0x80-0x9F.
+                let control = |i: usize| match bytes[i] {
+                    b'\t' | b'\n' | b'\r' => 0,
+                    0x00..=0x1F | 0x7F => 1,
+                    0xC2 if matches!(bytes.get(i + 1), Some(0x80..=0x9F)) => 2,
+                    _ => 0,
+                };
+                if !bytes.iter().any(|&b| {
+                    (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r')) || b == 0x7F || b == 0xC2
+                }) {
+                    return None;
+                }
+                let mut out = String::with_capacity(text.len());
+                let mut i = 0;
+                let mut plain = 0;
+                while i < bytes.len() {
+                    match control(i) {
+                        0 => i += 1,
+                        n => {
+                            out.push_str(&text[plain..i]);
+                            out.extend(std::iter::repeat_n('?', n));
+                            i += n;
+                            plain = i;
+                        }
+                    }
+                }
+                out.push_str(&text[plain..]);
+                Some(out.into_boxed_str())
+            })
+            .as_deref()
+            .unwrap_or(text)
     }
 
     pub fn line_index(&self) -> &LineIndex {
@@ -309,6 +356,16 @@ fn io_reason(e: &std::io::Error) -> String {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn display_text_makes_control_characters_harmless_in_place() {
+        let f = SourceFile::new("x.json", "[\"a\u{1b}]0;t\u{7}\u{9b}b\"]\r\n\t");
+        assert_eq!(f.display_text(), "[\"a?]0;t???b\"]\r\n\t");
+        assert_eq!(f.display_text().len(), f.text().len());
+        let plain = SourceFile::new("y.json", "[\"caf\u{e9}\"]\n");
+        assert_eq!(plain.display_text(), plain.text());
+    }
+
     use super::*;
 
     #[test]
