@@ -120,7 +120,7 @@ impl SourceCode for Window<'_> {
         let last_line = index.line_of(text, end.saturating_sub(1).max(start) as u32);
         // Minified exports put everything on one line: never print more of a long line than
         // the span and some characters around it, and never a long line as context.
-        let long = |l: usize| index.line_span(text, l).len() as usize > LONG_LINE;
+        let long = |l: usize| index.line_longer_than(text, l, LONG_LINE);
         let mut from = first_line;
         if !long(first_line) {
             for _ in 0..before {
@@ -150,12 +150,22 @@ impl SourceCode for Window<'_> {
             data_start = data_start.max(floor_boundary(text, start.saturating_sub(CLIP)));
         }
         if long(last_line) {
-            let line_end = index.line_span(text, last_line).end as usize;
-            data_end = line_end.min(ceil_boundary(text, end + CLIP)).max(end);
+            // The line's end if it comes within the clip (looking no further: a minified
+            // export's one line is the whole file).
+            let clip = ceil_boundary(text, end + CLIP);
+            let line_end =
+                memchr::memchr(b'\n', &text.as_bytes()[end..clip]).map_or(clip, |i| end + i);
+            let line_end = match text.as_bytes()[..line_end].last() {
+                Some(b'\r') if line_end > end => line_end - 1,
+                _ => line_end,
+            };
+            data_end = line_end.max(end);
         }
-        let column = text[index.line_start(text, from) as usize..data_start]
-            .chars()
-            .count();
+        let column = if data_start == index.line_start(text, from) as usize {
+            0
+        } else {
+            self.file.line_col(data_start as u32).column as usize - 1
+        };
         Ok(Box::new(MietteSpanContents::new_named(
             name,
             &shown[data_start..data_end],

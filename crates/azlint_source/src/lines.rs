@@ -25,6 +25,22 @@ pub struct LineIndex {
     breaks_before: Vec<u32>,
     /// Line breaks in the whole text.
     total_breaks: u32,
+    /// `(characters, UTF-16 units)` in `text[..b * BLOCK]`, for columns far into a long line
+    /// (a minified export is one line): counted when first needed.
+    units_before: std::sync::OnceLock<Vec<(u32, u32)>>,
+}
+
+/// Beyond this many bytes between a line's start and an offset, its column is counted from
+/// [`LineIndex::units_before`] rather than character by character.
+const FAR: usize = 4 * BLOCK;
+
+/// Characters and UTF-16 units in UTF-8 `bytes` (which may start or end inside a character:
+/// each character counts at its first byte).
+fn units(bytes: &[u8]) -> (u32, u32) {
+    let chars = bytes.iter().filter(|&&b| (b & 0xC0) != 0x80).count() as u32;
+    // A four-byte character is two UTF-16 units.
+    let astral = bytes.iter().filter(|&&b| b >= 0xF0).count() as u32;
+    (chars, chars + astral)
 }
 
 const BLOCK: usize = 4 * 1024;
@@ -53,6 +69,7 @@ impl LineIndex {
             first: first as u32,
             breaks_before,
             total_breaks: total,
+            units_before: std::sync::OnceLock::new(),
         }
     }
 
@@ -93,6 +110,19 @@ impl LineIndex {
             .unwrap_or(text.len() as u32)
     }
 
+    /// Whether 0-based line `line`, without its line break, is longer than `n` bytes: found
+    /// by reading no further than that (a minified export is one line of hundreds of MB).
+    pub fn line_longer_than(&self, text: &str, line: usize, n: usize) -> bool {
+        let start = self.line_start(text, line) as usize;
+        let window = &text.as_bytes()[start..text.len().min(start + n + 2)];
+        let len = match memchr::memchr(b'\n', window) {
+            Some(i) if i > 0 && window[i - 1] == b'\r' => i - 1,
+            Some(i) => i,
+            None => window.len(),
+        };
+        len > n
+    }
+
     /// Byte range of 0-based line `line`, without its line break.
     pub fn line_span(&self, text: &str, line: usize) -> Span {
         let start = self.line_start(text, line);
@@ -106,6 +136,31 @@ impl LineIndex {
         Span::new(start, end)
     }
 
+    /// Characters and UTF-16 units in `text[..offset]`.
+    fn units_to(&self, text: &str, offset: usize) -> (u32, u32) {
+        use rayon::prelude::*;
+        let table = self.units_before.get_or_init(|| {
+            let per_block: Vec<(u32, u32)> = text
+                .as_bytes()
+                .par_chunks(BLOCK)
+                .with_min_len(256)
+                .map(units)
+                .collect();
+            let mut sum = (0u32, 0u32);
+            let mut table = Vec::with_capacity(per_block.len() + 1);
+            for (c, u) in per_block {
+                table.push(sum);
+                sum = (sum.0 + c, sum.1 + u);
+            }
+            table.push(sum);
+            table
+        });
+        let block = (offset / BLOCK).min(table.len() - 1);
+        let (c, u) = table[block];
+        let (dc, du) = units(&text.as_bytes()[block * BLOCK..offset]);
+        (c + dc, u + du)
+    }
+
     /// The position of `offset` in `text`. Offsets inside a multi-byte character count as
     /// that character; offsets past the end are clamped.
     pub fn line_col(&self, text: &str, offset: u32) -> LineCol {
@@ -116,10 +171,17 @@ impl LineIndex {
         while !text.is_char_boundary(end) {
             end -= 1;
         }
-        let before = &text[start..end];
-        let (chars, utf16) = before.chars().fold((0u32, 0u32), |(c, u), ch| {
-            (c + 1, u + ch.len_utf16() as u32)
-        });
+        let (chars, utf16) = if end - start <= FAR {
+            text[start..end].chars().fold((0u32, 0u32), |(c, u), ch| {
+                (c + 1, u + ch.len_utf16() as u32)
+            })
+        } else {
+            // Far into a long line: each finding counting from the line's start would make
+            // reporting on a minified export quadratic.
+            let (c1, u1) = self.units_to(text, end);
+            let (c0, u0) = self.units_to(text, start);
+            (c1 - c0, u1 - u0)
+        };
         LineCol {
             line: line as u32 + 1,
             column: chars + 1,
@@ -131,6 +193,36 @@ impl LineIndex {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn columns_far_into_a_long_line_count_as_near_ones() {
+        // One line of 100 KB with two-, three- and four-byte characters: the columns counted
+        // from the block table equal those counted character by character.
+        let unit = "ab\u{e9}\u{20ac}\u{1f600}x";
+        let text = format!("{{\n{}\n}}", unit.repeat(10_000));
+        let idx = LineIndex::new(&text, 0);
+        for offset in [2usize, 1_000, 17_000, 33_333, 60_001, text.len() - 3] {
+            let got = idx.line_col(&text, offset as u32);
+            let mut end = offset;
+            while !text.is_char_boundary(end) {
+                end -= 1;
+            }
+            let before = &text[2..end];
+            assert_eq!(got.line, 2);
+            assert_eq!(got.column, before.chars().count() as u32 + 1, "at {offset}");
+            assert_eq!(
+                got.column_utf16,
+                before.encode_utf16().count() as u32 + 1,
+                "at {offset}"
+            );
+        }
+        assert!(idx.line_longer_than(&text, 1, 400));
+        assert!(!idx.line_longer_than(&text, 0, 400));
+        let crlf = "abc\r\nd";
+        let idx = LineIndex::new(crlf, 0);
+        assert!(!idx.line_longer_than(crlf, 0, 3));
+        assert!(idx.line_longer_than(crlf, 0, 2));
+    }
 
     #[test]
     fn positions_are_one_based_and_count_characters() {
