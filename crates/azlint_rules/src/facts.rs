@@ -31,7 +31,7 @@ pub const FACTS: &[(&str, &str)] = &[
     ("vsocket.nic_role", "for a vSocket NIC: MGMT, WAN or LAN"),
     ("vsocket.vm", "for a vSocket NIC: its VM's name; for a vSocket VM: its own"),
     ("vsocket.nic_count", "for a vSocket VM: how many NICs it lists"),
-    ("vsocket.missing_nic_roles", "for a vSocket VM whose NICs are all in the inputs: the roles its layout needs (MGMT, WAN, LAN with 3 NICs; WAN, LAN with 2) that none of its NICs has, by Cato's names"),
+    ("vsocket.misplaced_nics", "for a vSocket VM whose NICs are all in the inputs: its NICs whose role by Cato's names (mng, wan, lan) is not that of their place in its list ([mgmt, wan, lan], or [wan, lan] with two), as `name` (role, in the place of role)"),
     ("vsocket.management", "for a vSocket NIC: true when it carries management (mgmt, or wan on a 2-NIC vSocket)"),
     ("vsocket.subnet_id", "for a NIC: the subnet id of its primary IP configuration"),
     ("vsocket.identities", "for a VM: its user-assigned identity ids"),
@@ -155,36 +155,50 @@ pub fn fact<'a>(cx: &Context<'a>, name: &str, res: ResIdx, _current: Value<'a>) 
             Some(n) => known(vec![number(*n)]),
             None => known(Vec::new()),
         },
-        "vsocket.missing_nic_roles" => {
-            // Of the NICs a layout needs ([mgmt, wan, lan] for three, [wan, lan] for two), the
-            // roles none of the VM's NICs has. Only where the inputs hold every NIC the VM
-            // lists: a NIC not exported is missing from the inputs (IN012), not from the VM.
+        "vsocket.misplaced_nics" => {
+            // The NICs whose role by Cato's names is not that of their place in the VM's
+            // list ([mgmt, wan, lan], or [wan, lan] with two): the vSocket takes its
+            // interfaces by place. Only where the inputs hold every NIC the VM lists: a NIC
+            // not exported is missing from the inputs (IN012), not from the VM.
             let Some(site) = site.filter(|_| facts.is_vsocket_vm(res)) else {
                 return known(Vec::new());
             };
-            let listed = match inv.prop(res, &["networkProfile", "networkInterfaces"]) {
-                Lookup::Found(list) => list.elements().count(),
-                _ => 0,
-            };
-            let held: Vec<NicRole> = site
+            let list = found(inv.prop(res, &["networkProfile", "networkInterfaces"]));
+            let listed = list.map_or(0, |l| l.elements().count());
+            let held: Vec<(ResIdx, NicRole)> = site
                 .nics
                 .iter()
                 .filter(|&&(vm, _, _)| vm == res)
-                .map(|&(_, _, r)| r)
+                .map(|&(_, nic, r)| (nic, r))
                 .collect();
-            let needed: &[NicRole] = match listed {
+            let order: &[NicRole] = match listed {
                 2 => &[NicRole::Wan, NicRole::Lan],
                 3 => &[NicRole::Mgmt, NicRole::Wan, NicRole::Lan],
                 _ => &[],
             };
-            if held.len() != listed {
+            if held.len() != listed || order.is_empty() {
                 return known(Vec::new());
             }
+            // Each at the NIC's entry in the VM's list.
+            let entries: Vec<Value<'a>> = list.map_or(Vec::new(), |l| l.elements().collect());
             known(
-                needed
-                    .iter()
-                    .filter(|r| !held.contains(r))
-                    .map(|r| Item::text(r.as_str().to_ascii_uppercase()))
+                held.iter()
+                    .zip(order)
+                    .zip(entries)
+                    .filter(|(((_, role), place), _)| role != *place)
+                    .filter_map(|(((nic, role), place), entry)| {
+                        let name = inv.name(*nic)?.as_str()?;
+                        let mut i = item(cx, res, entry.get_ignore_case("id").unwrap_or(entry));
+                        i.scalar = Scalar::Str(
+                            format!(
+                                "`{name}` ({}, in the place of {})",
+                                role.as_str(),
+                                place.as_str()
+                            )
+                            .into(),
+                        );
+                        Some(i)
+                    })
                     .collect(),
             )
         }
