@@ -26,7 +26,14 @@ pub struct Loaded {
 pub fn load(args: &RuleSourceArgs) -> Loaded {
     let mut sources = builtin_sources();
     let mut problems = Vec::new();
+    // A folder named twice (by the configuration file and by --rules, say) is read once.
+    let mut seen: Vec<std::path::PathBuf> = Vec::new();
     for dir in &args.rule_dirs {
+        let same = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.clone());
+        if seen.contains(&same) {
+            continue;
+        }
+        seen.push(same);
         match user_sources(dir) {
             Ok(found) => sources.extend(found),
             Err(e) => problems.push((

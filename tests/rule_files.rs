@@ -108,6 +108,18 @@ fn custom_rule_directories_load_and_broken_rules_are_located() {
     ]);
     let codes: Vec<String> = run.located().into_iter().map(|(c, _, _, _)| c).collect();
     assert!(codes.contains(&"ORG001".to_string()), "{codes:?}");
+    // The same folder named twice (the configuration file and --rules, say) is read once.
+    let twice = azlint(&[
+        "check",
+        "--rules",
+        &rules,
+        "--rules",
+        &format!("{rules}/."),
+        "--format",
+        "json",
+        "fixtures/shapes/cli-vnet-show.json",
+    ]);
+    assert_eq!(twice.code, run.code, "{}", twice.stdout);
     let listed = azlint(&["rules", "--rules", &rules, "--format", "json"]).json();
     let custom = listed
         .as_array()
