@@ -137,6 +137,7 @@ pub fn run(args: &CheckArgs) -> Outcome {
         })
         .collect();
     findings.extend(crate::rules::problem_findings(&loaded.problems, &mut files));
+    findings.extend(unmatched_sites(&found, &inventory, &mut files));
     if selected.is_empty() {
         // Facts serve rules alone: with no rule selected (`--ignore ha`, checking inputs
         // only), nothing derives them.
@@ -245,6 +246,53 @@ pub fn run(args: &CheckArgs) -> Outcome {
 }
 
 /// Reports problems that stop a run before any input is read (configuration, baseline).
+/// A note for each VM a `[[site]]` of the configuration file names that the inputs do not
+/// hold (a typo, or a file not given): that pair is not checked as a site, which a user must
+/// hear, at the entry.
+fn unmatched_sites(
+    found: &config::Found,
+    inventory: &Inventory,
+    files: &mut Files,
+) -> Vec<Finding> {
+    let Some(source) = &found.source else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    let mut file = None;
+    for s in &found.config.site {
+        let m = s.get_ref();
+        let missing: Vec<&str> = [m.primary.as_str(), m.secondary.as_str()]
+            .into_iter()
+            .filter(|w| azlint_facts::explicit_vm(inventory, w).is_none())
+            .collect();
+        if missing.is_empty() {
+            continue;
+        }
+        let id = *file.get_or_insert_with(|| files.add(source.clone()));
+        let span = s.span();
+        let end = span.end.min(source.text().len());
+        let shown: Vec<String> = missing
+            .iter()
+            .map(|w| format!("`{}`", printable(w.trim())))
+            .collect();
+        let mut f = Finding::new(
+            input::SITE_INCOMPLETE,
+            Severity::Note,
+            format!(
+                "this site names {} {}, which the inputs do not hold: the pair is not checked as a site",
+                if missing.len() == 1 { "VM" } else { "VMs" },
+                shown.join(" and "),
+            ),
+            Label::new(id, azlint_source::Span::new(span.start.min(end) as u32, end as u32))
+                .with_message("no such VM in the inputs"),
+        )
+        .with_help("check the VM names (or resource ids) against the export, and lint the files that hold both VMs together");
+        f.resource_id = None;
+        out.push(f);
+    }
+    out
+}
+
 /// A word of `--select` or `--ignore` that names no rule (id, name, pack or tag), as the
 /// configuration file's are checked: a typo would otherwise run nothing, or everything.
 fn unknown_rule_words(args: &CheckArgs, loaded: &crate::rules::Loaded) -> Option<String> {

@@ -287,6 +287,30 @@ fn explicit_sites_pair_vms_azlint_cannot_recognise() {
     .expect("config");
     let mapped = run(dir.path(), &["check", "--format", "json", "exports"]);
     assert!(route(&mapped), "{}", mapped.stdout);
+    assert!(
+        !codes(&mapped).contains(&"IN012".to_string()),
+        "{}",
+        mapped.stdout
+    );
+
+    // A typo in a VM's name: the pair is not checked, and the run says so at the entry.
+    fs::write(
+        dir.path().join("azlint.toml"),
+        "[[site]]\nname = \"ams\"\nprimary = \"edge-one\"\nsecondary = \"edge-twoo\"\n",
+    )
+    .expect("config");
+    let typo = run(dir.path(), &["check", "--format", "json", "exports"]);
+    assert!(!route(&typo), "{}", typo.stdout);
+    let note = typo.finding("IN012");
+    assert_eq!(note["severity"], "note");
+    assert_eq!(note["location"]["file"], "azlint.toml");
+    assert!(
+        note["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("`edge-twoo`"),
+        "{note}"
+    );
 }
 
 #[test]

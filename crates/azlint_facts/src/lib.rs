@@ -35,7 +35,7 @@ pub use roles::{
     RoleAssignment, Roles, CONTRIBUTOR, OWNER, RBAC_ADMINISTRATOR, USER_ACCESS_ADMINISTRATOR,
     VM_CONTRIBUTOR,
 };
-pub use site::{primary_config, NicRole, Site};
+pub use site::{explicit_vm, primary_config, NicRole, Site};
 
 pub const VM: &str = "microsoft.compute/virtualmachines";
 pub const NIC: &str = "microsoft.network/networkinterfaces";

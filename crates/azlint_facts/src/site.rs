@@ -209,24 +209,28 @@ pub(crate) type Forced = foldhash::HashMap<ResIdx, (usize, bool)>;
 
 /// Finds the VMs of explicit sites, by id (case-insensitive) or name. Both VMs must be found
 /// for a site to count; a VM named by two sites keeps the first.
+/// The VM a site of the configuration file names: by resource id, else by name (ignoring
+/// case).
+pub fn explicit_vm(inv: &Inventory, word: &str) -> Option<ResIdx> {
+    let word = word.trim();
+    if word.starts_with('/') {
+        return inv
+            .get(word)
+            .filter(|&r| inv.resource(r).type_lc.as_ref() == crate::VM);
+    }
+    inv.of_type(crate::VM).iter().copied().find(|&vm| {
+        inv.name(vm)
+            .and_then(|n| n.as_str())
+            .is_some_and(|n| n.eq_ignore_ascii_case(word))
+    })
+}
+
 pub(crate) fn resolve_explicit(inv: &Inventory, explicit: &[crate::ExplicitSite]) -> Forced {
     let mut forced = Forced::default();
     if explicit.is_empty() {
         return forced;
     }
-    let find = |word: &str| -> Option<ResIdx> {
-        let word = word.trim();
-        if word.starts_with('/') {
-            return inv
-                .get(word)
-                .filter(|&r| inv.resource(r).type_lc.as_ref() == crate::VM);
-        }
-        inv.of_type(crate::VM).iter().copied().find(|&vm| {
-            inv.name(vm)
-                .and_then(|n| n.as_str())
-                .is_some_and(|n| n.eq_ignore_ascii_case(word))
-        })
-    };
+    let find = |word: &str| explicit_vm(inv, word);
     for (i, s) in explicit.iter().enumerate() {
         if let (Some(p), Some(q)) = (find(&s.primary), find(&s.secondary)) {
             if p != q && !forced.contains_key(&p) && !forced.contains_key(&q) {
