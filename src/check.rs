@@ -434,6 +434,14 @@ fn incomplete_site(inventory: &Inventory, facts: &Facts, site: &Site) -> Option<
     )
 }
 
+/// A resource's name as a message shows it.
+fn shown_name(inventory: &Inventory, res: azlint_inventory::ResIdx) -> String {
+    inventory
+        .name(res)
+        .and_then(|n| n.as_str().map(|s| printable(&s)))
+        .unwrap_or_else(|| "(unnamed)".to_string())
+}
+
 /// A "cannot tell" note about a site, at its primary vSocket's name; `message` is given that
 /// name as shown.
 fn site_note(
@@ -468,10 +476,7 @@ fn unread_nic_lists(inventory: &Inventory, site: &Site) -> Option<Finding> {
             _ => None,
         }
     })?;
-    let unread_name = inventory
-        .name(unread)
-        .and_then(|n| n.as_str().map(|s| printable(&s)))
-        .unwrap_or_else(|| "(unnamed)".to_string());
+    let unread_name = shown_name(inventory, unread);
     site_note(
         inventory,
         vm,
@@ -531,10 +536,7 @@ fn unread_nics(inventory: &Inventory, site: &Site) -> Option<Finding> {
         0 => String::new(),
         n => format!(" and {n} more"),
     };
-    let nic_name = inventory
-        .name(nic)
-        .and_then(|n| n.as_str().map(|s| printable(&s)))
-        .unwrap_or_else(|| "(unnamed)".to_string());
+    let nic_name = shown_name(inventory, nic);
     site_note(
         inventory,
         vm,
