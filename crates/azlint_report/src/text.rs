@@ -95,8 +95,16 @@ impl SourceCode for Window<'_> {
         after: usize,
     ) -> Result<Box<dyn SpanContents<'b> + 'b>, MietteError> {
         let text = self.file.text();
-        // What the frame prints: the same text, with control characters made harmless.
-        let shown = self.file.display_text().as_bytes();
+        // What the frame prints: the same text, with control characters made harmless (the
+        // file's copy is made only for a file whose frames would show some).
+        let shown = |range: std::ops::Range<usize>| -> &[u8] {
+            let bytes = &text.as_bytes()[range.clone()];
+            if azlint_source::has_control(bytes) {
+                &self.file.display_text().as_bytes()[range]
+            } else {
+                bytes
+            }
+        };
         let start = span.offset();
         let end = start + span.len();
         if end > text.len() {
@@ -110,7 +118,7 @@ impl SourceCode for Window<'_> {
             let pos = self.file.line_col(start as u32);
             return Ok(Box::new(MietteSpanContents::new_named(
                 name,
-                &shown[start..end],
+                shown(start..end),
                 *span,
                 first_line,
                 pos.column as usize - 1,
@@ -168,7 +176,7 @@ impl SourceCode for Window<'_> {
         };
         Ok(Box::new(MietteSpanContents::new_named(
             name,
-            &shown[data_start..data_end],
+            shown(data_start..data_end),
             SourceSpan::new(data_start.into(), data_end - data_start),
             from,
             column,

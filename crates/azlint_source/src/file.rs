@@ -132,19 +132,10 @@ impl SourceFile {
         self.display
             .get_or_init(|| {
                 let bytes = text.as_bytes();
-                // C0 controls and DEL are one byte; C1 controls (U+0080-U+009F) are 0xC2 then
-                // 0x80-0x9F.
-                let control = |i: usize| match bytes[i] {
-                    b'\t' | b'\n' | b'\r' => 0,
-                    0x00..=0x1F | 0x7F => 1,
-                    0xC2 if matches!(bytes.get(i + 1), Some(0x80..=0x9F)) => 2,
-                    _ => 0,
-                };
-                if !bytes.iter().any(|&b| {
-                    (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r')) || b == 0x7F || b == 0xC2
-                }) {
+                if !has_control(bytes) {
                     return None;
                 }
+                let control = |i: usize| control_len(bytes, i);
                 let mut out = String::with_capacity(text.len());
                 let mut i = 0;
                 let mut plain = 0;
@@ -175,6 +166,24 @@ impl SourceFile {
     pub fn line_col(&self, offset: u32) -> LineCol {
         self.line_index().line_col(self.text(), offset)
     }
+}
+
+/// How many bytes the control character at `bytes[i]` takes (0 for none, and for tab, line
+/// feed and carriage return): C0 controls and DEL are one byte; C1 controls (U+0080-U+009F)
+/// are 0xC2 then 0x80-0x9F.
+fn control_len(bytes: &[u8], i: usize) -> usize {
+    match bytes[i] {
+        b'\t' | b'\n' | b'\r' => 0,
+        0x00..=0x1F | 0x7F => 1,
+        0xC2 if matches!(bytes.get(i + 1), Some(0x80..=0x9F)) => 2,
+        _ => 0,
+    }
+}
+
+/// Whether UTF-8 `bytes` hold a control character a terminal would obey (see
+/// [`SourceFile::display_text`]).
+pub fn has_control(bytes: &[u8]) -> bool {
+    (0..bytes.len()).any(|i| control_len(bytes, i) > 0)
 }
 
 /// Refuses UTF-16, with the way to write UTF-8 from PowerShell, where UTF-16 comes from.

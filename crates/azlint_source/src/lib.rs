@@ -6,7 +6,7 @@ pub mod file;
 pub mod json;
 pub mod lines;
 
-pub use file::{read_path, read_stdin, InputError, SourceFile};
+pub use file::{has_control, read_path, read_stdin, InputError, SourceFile};
 pub use json::{After, KeySet, Kind, ParseError, Span, Tree, Value};
 pub use lines::{LineCol, LineIndex};
 
