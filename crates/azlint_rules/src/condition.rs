@@ -313,9 +313,55 @@ fn one_line(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// A literal a numeric comparison takes: a number (or a string that is one, as ARM writes
+/// some); anything else could never compare and would make the rule silently never fire.
+fn number_operand(
+    name: &str,
+    v: &serde_json::Value,
+    facts: &dyn FactNames,
+) -> Result<Operand, String> {
+    let numeric = match v {
+        serde_json::Value::Number(_) | serde_json::Value::Object(_) => true,
+        serde_json::Value::String(s) => s.trim().parse::<f64>().is_ok(),
+        _ => false,
+    };
+    if !numeric {
+        return Err(format!(
+            "`{name}` compares with a number (or {{field: PATH}} or {{fact: NAME}}), not `{v}`"
+        ));
+    }
+    operand(v, facts)
+}
+
+/// A literal `ipIn` or `ipReservedIn` takes: an address or prefix (`10.0.0.0/16`), or a list
+/// of them; a typo would make the rule silently never match.
+fn prefix_operand(
+    name: &str,
+    v: &serde_json::Value,
+    facts: &dyn FactNames,
+) -> Result<Operand, String> {
+    let valid = |s: &serde_json::Value| {
+        s.as_str().is_some_and(|s| {
+            let s = s.trim();
+            s.parse::<ipnet::IpNet>().is_ok() || s.parse::<std::net::IpAddr>().is_ok()
+        })
+    };
+    let ok = match v {
+        serde_json::Value::Object(_) => true,
+        serde_json::Value::Array(list) => list.iter().all(valid),
+        other => valid(other),
+    };
+    if !ok {
+        return Err(format!("`{name}` takes an IP address or prefix (10.0.0.0/16), a list of them, {{field: PATH}} or {{fact: NAME}}, not `{v}`"));
+    }
+    operand(v, facts)
+}
+
 fn operator(raw: &RawCondition, facts: &dyn FactNames) -> Result<Op, String> {
     let mut ops = Vec::new();
     let o = |v: &serde_json::Value| operand(v, facts);
+    let n = |name: &str, v: &serde_json::Value| number_operand(name, v, facts);
+    let p = |name: &str, v: &serde_json::Value| prefix_operand(name, v, facts);
     if let Some(v) = &raw.equals {
         ops.push(Op::Equals(o(v)?));
     }
@@ -353,25 +399,25 @@ fn operator(raw: &RawCondition, facts: &dyn FactNames) -> Result<Op, String> {
         ops.push(Op::Empty(b));
     }
     if let Some(v) = &raw.greater {
-        ops.push(Op::Greater(o(v)?));
+        ops.push(Op::Greater(n("greater", v)?));
     }
     if let Some(v) = &raw.greater_or_equals {
-        ops.push(Op::GreaterOrEquals(o(v)?));
+        ops.push(Op::GreaterOrEquals(n("greaterOrEquals", v)?));
     }
     if let Some(v) = &raw.less {
-        ops.push(Op::Less(o(v)?));
+        ops.push(Op::Less(n("less", v)?));
     }
     if let Some(v) = &raw.less_or_equals {
-        ops.push(Op::LessOrEquals(o(v)?));
+        ops.push(Op::LessOrEquals(n("lessOrEquals", v)?));
     }
     if let Some(b) = raw.ip_public {
         ops.push(Op::IpPublic(b));
     }
     if let Some(v) = &raw.ip_in {
-        ops.push(Op::IpIn(o(v)?));
+        ops.push(Op::IpIn(p("ipIn", v)?));
     }
     if let Some(v) = &raw.ip_reserved_in {
-        ops.push(Op::IpReservedIn(o(v)?));
+        ops.push(Op::IpReservedIn(p("ipReservedIn", v)?));
     }
     if let Some(b) = raw.dns_resolves_public {
         ops.push(Op::DnsResolvesPublic(b));

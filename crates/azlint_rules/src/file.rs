@@ -435,6 +435,38 @@ message: "NIC `{name}` has IP forwarding off ({fact:vsocket.nic_role})"
     }
 
     #[test]
+    fn operands_that_could_never_compare_are_errors() {
+        let with = |cond: &str| {
+            let text = GOOD.replace(
+                "  field: $.properties.enableIPForwarding\n  notEquals: true",
+                cond,
+            );
+            Rule::parse(&text, "ha", &NoFacts)
+                .map(|_| ())
+                .map_err(|e| e.message)
+        };
+        let err = with("  field: $.properties.x\n  greater: abc").unwrap_err();
+        assert!(err.contains("`greater` compares with a number"), "{err}");
+        let err = with("  field: $.name\n  ipIn: [10.0.0.0/33, banana]").unwrap_err();
+        assert!(
+            err.contains("`ipIn` takes an IP address or prefix"),
+            "{err}"
+        );
+        assert_eq!(
+            with("  field: $.properties.x\n  lessOrEquals: \"4096\""),
+            Ok(())
+        );
+        assert_eq!(
+            with("  field: $.name\n  ipIn: [10.0.0.0/8, 192.168.1.1]"),
+            Ok(())
+        );
+        assert_eq!(
+            with("  field: $.name\n  ipReservedIn: {field: $.x}"),
+            Ok(())
+        );
+    }
+
+    #[test]
     fn rules_say_where_they_use_a_fact() {
         let uses = |text: &str| {
             Rule::parse(text, "ha", &NoFacts)
