@@ -24,7 +24,7 @@ struct RawRule {
     summary: String,
     help_uri: Option<String>,
     docs: RawDocs,
-    resource: OneOrMany,
+    resource: Spanned<OneOrMany>,
     #[serde(default)]
     scope: RawScope,
     role: Option<Spanned<OneOrMany>>,
@@ -291,6 +291,23 @@ impl Rule {
                 "a name is kebab-case, like vnet-dns-not-public",
             ));
         }
+        let types = raw.resource.value.to_vec();
+        if types.is_empty() {
+            return Err(at(&raw.resource, "name at least one resource type"));
+        }
+        for t in &types {
+            // Provider namespace and at least one type segment, none of them empty.
+            let form = t.contains('/') && t.split('/').all(|s| !s.trim().is_empty());
+            if !form {
+                return Err(at(
+                    &raw.resource,
+                    format!(
+                        "`{t}` is not a resource type: write the provider and the type, \
+                         like Microsoft.Network/virtualNetworks"
+                    ),
+                ));
+            }
+        }
         let roles = match &raw.role {
             Some(r) => {
                 let mut list = Vec::new();
@@ -334,7 +351,6 @@ impl Rule {
         if let Some(h) = &raw.help {
             check_template(h, facts)?;
         }
-        let types = raw.resource.to_vec();
         let name = raw.name.value.clone();
         Ok(Rule {
             meta: RuleMeta {
@@ -462,6 +478,31 @@ message: "NIC `{name}` has IP forwarding off ({fact:vsocket.nic_role})"
         );
         assert_eq!(
             with("  field: $.name\n  ipReservedIn: {field: $.x}"),
+            Ok(())
+        );
+    }
+
+    #[test]
+    fn a_resource_type_names_its_provider() {
+        let with = |resource: &str| {
+            let text = GOOD.replace("resource: Microsoft.Network/networkInterfaces", resource);
+            Rule::parse(&text, "ha", &NoFacts)
+                .map(|_| ())
+                .map_err(|e| (e.message, e.line, e.column))
+        };
+        let (msg, line, column) = with("resource: virtualNetworks").unwrap_err();
+        assert!(
+            msg.contains("`virtualNetworks` is not a resource type"),
+            "{msg}"
+        );
+        assert_eq!((line, column), (Some(10), Some(11)));
+        let (msg, ..) =
+            with("resource: [Microsoft.Network/virtualNetworks, \"Microsoft.Network/\"]")
+                .unwrap_err();
+        assert!(msg.contains("`Microsoft.Network/` is not"), "{msg}");
+        assert!(with("resource: []").is_err());
+        assert_eq!(
+            with("resource: [Microsoft.Network/virtualNetworks/subnets]"),
             Ok(())
         );
     }
