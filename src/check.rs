@@ -296,25 +296,15 @@ fn unmatched_sites(
 /// A word of `--select` or `--ignore` that names no rule (id, name, pack or tag), as the
 /// configuration file's are checked: a typo would otherwise run nothing, or everything.
 fn unknown_rule_words(args: &CheckArgs, loaded: &crate::rules::Loaded) -> Option<String> {
-    let known = |w: &str| {
-        loaded
-            .rules
-            .iter()
-            .any(|(r, _)| crate::rules::matches_word(r, w))
-    };
-    let words = args.select.iter().map(|w| ("--select", w)).chain(
-        args.ignore
-            .iter()
-            .map(|w| ("--ignore", w))
-            // Input warnings (IN003) can be ignored too.
-            .filter(|(_, w)| !crate::settings::is_input_code(w)),
-    );
-    words
-        .filter(|(_, w)| !w.trim().is_empty() && !known(w))
-        .map(|(flag, w)| {
-            format!("{flag} {w}: no rule is called `{w}` (id, name, pack or tag; `azlint rules` lists them)")
+    let select = args.select.iter().map(|w| ("--select", w, false));
+    let ignore = args.ignore.iter().map(|w| ("--ignore", w, true));
+    select
+        .chain(ignore)
+        .filter(|(_, w, _)| !w.trim().is_empty())
+        .find_map(|(flag, w, only_ignores)| {
+            let why = crate::rules::unknown_word(loaded, w, only_ignores)?;
+            Some(format!("{flag} {w}: {why}; `azlint rules` lists them"))
         })
-        .next()
 }
 
 fn report_only(args: &CheckArgs, mut findings: Vec<Finding>, files: &Files) -> Outcome {

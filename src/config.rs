@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
 use crate::cli::{ConfigArgs, ConfigSourceArgs, FailOn};
-use crate::rules::{matches_word, Loaded};
+use crate::rules::Loaded;
 
 /// The file names looked for, in order, in each directory from the current one up.
 pub const FILE_NAMES: [&str; 2] = ["azlint.toml", ".azlint.toml"];
@@ -240,30 +240,15 @@ pub fn validate(found: &Found, loaded: &Loaded, files: &mut Files) -> Vec<Findin
         return Vec::new();
     };
     let mut problems: Vec<(Range<usize>, String)> = Vec::new();
-    let known = |w: &str| loaded.rules.iter().any(|(r, _)| matches_word(r, w));
     let c = &found.config;
     // Input warnings (IN003 unrecognised input, say) can be ignored too, not reconfigured.
     let ignorable = c.ignore.iter().chain(c.per_path_ignores.values().flatten());
-    for w in ignorable {
-        if !known(w.get_ref()) && !crate::settings::is_input_code(w.get_ref()) {
-            problems.push((
-                w.span(),
-                format!(
-                    "no rule is called `{}` (id, name, pack or tag)",
-                    w.get_ref()
-                ),
-            ));
-        }
-    }
-    for w in c.select.iter().chain(c.severity.keys()) {
-        if !known(w.get_ref()) {
-            problems.push((
-                w.span(),
-                format!(
-                    "no rule is called `{}` (id, name, pack or tag)",
-                    w.get_ref()
-                ),
-            ));
+    let words = ignorable
+        .map(|w| (w, true))
+        .chain(c.select.iter().chain(c.severity.keys()).map(|w| (w, false)));
+    for (w, only_ignores) in words {
+        if let Some(why) = crate::rules::unknown_word(loaded, w.get_ref(), only_ignores) {
+            problems.push((w.span(), why));
         }
     }
     for glob in c.per_path_ignores.keys() {

@@ -177,6 +177,14 @@ pub fn matches_word(rule: &Rule, word: &str) -> bool {
         || rule.meta.tags.iter().any(|t| t.eq_ignore_ascii_case(w))
 }
 
+/// Why a word of `--select`, `--ignore` or the configuration file cannot be used: it names no
+/// rule. Words that only ignore may also name an input warning (IN003, say).
+pub fn unknown_word(loaded: &Loaded, word: &str, only_ignores: bool) -> Option<String> {
+    let known = loaded.rules.iter().any(|(r, _)| matches_word(r, word))
+        || (only_ignores && crate::settings::is_input_code(word));
+    (!known).then(|| format!("no rule is called `{word}` (id, name, pack or tag)"))
+}
+
 /// The rules a run uses.
 pub fn selected<'r>(
     rules: &'r [(Rule, RuleSource)],
