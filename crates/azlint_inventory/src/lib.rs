@@ -733,9 +733,13 @@ pub fn unknown_value<'a>(doc: &Document, v: Value<'a>) -> Option<Unknown<'a>> {
 /// `Microsoft.Azure.Commands.Network.Models.PSSubnet`) or a hashtable's `@{Id=...}`. No Azure
 /// value is written so.
 pub fn powershell_text(v: Value<'_>) -> bool {
-    let text = v.source_text().as_bytes();
-    // Quick: most values are not strings, or start otherwise.
-    if !matches!(text, [b'"', b'S' | b'M' | b'@', ..]) {
+    // Quick: most values looked up are objects, arrays or numbers, told from the tree alone
+    // without reading the source (which is cold in a large export); most strings start
+    // otherwise.
+    if !v.is_string() {
+        return false;
+    }
+    if !matches!(v.source_text().as_bytes(), [b'"', b'S' | b'M' | b'@', ..]) {
         return false;
     }
     let Some(s) = v.as_str() else {
