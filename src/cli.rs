@@ -159,6 +159,9 @@ pub struct RuleSourceArgs {
 pub struct RulesArgs {
     #[command(flatten)]
     pub source: RuleSourceArgs,
+    /// The configuration file whose `rules` folders are read too
+    #[command(flatten)]
+    pub config: ConfigSourceArgs,
     /// Output format
     #[arg(long, value_enum, default_value_t = ListFormat::Text)]
     pub format: ListFormat,
@@ -179,6 +182,9 @@ pub struct ExplainArgs {
     pub rule: String,
     #[command(flatten)]
     pub source: RuleSourceArgs,
+    /// The configuration file whose `rules` folders are read too
+    #[command(flatten)]
+    pub config: ConfigSourceArgs,
 }
 
 #[derive(clap::Args, Debug)]
@@ -187,6 +193,9 @@ pub struct DocsArgs {
     pub dir: PathBuf,
     #[command(flatten)]
     pub source: RuleSourceArgs,
+    /// The configuration file whose `rules` folders are read too
+    #[command(flatten)]
+    pub config: ConfigSourceArgs,
 }
 
 const CHECK_EXAMPLES: &str = "\

@@ -323,18 +323,26 @@ fn invalid(label: Label, message: String) -> Finding {
 }
 
 /// `azlint config --show`: the configuration that applies, and where it comes from.
-pub fn show(args: &ConfigArgs) -> crate::check::Outcome {
+/// [`load`] for commands that report nothing else: an unusable configuration is reported on
+/// stderr, and `None` returned (exit 2).
+pub fn load_reported(args: &ConfigSourceArgs) -> Option<Found> {
     let mut files = Files::new();
-    let found = match load(&args.source, &mut files) {
-        Ok(f) => f,
+    match load(args, &mut files) {
+        Ok(found) => Some(found),
         Err(invalid) => {
             let opts = azlint_report::TextOptions::default();
             eprint!(
                 "{}",
                 azlint_report::render_text(&invalid.findings, &files, opts)
             );
-            return crate::check::Outcome::Error;
+            None
         }
+    }
+}
+
+pub fn show(args: &ConfigArgs) -> crate::check::Outcome {
+    let Some(found) = load_reported(&args.source) else {
+        return crate::check::Outcome::Error;
     };
     let mut out = String::new();
     match &found.source {

@@ -10,7 +10,7 @@ use azlint_source::{Files, SourceFile, Span};
 use serde::Serialize;
 
 use crate::check::Outcome;
-use crate::cli::{DocsArgs, ExplainArgs, ListFormat, RuleSourceArgs, RulesArgs};
+use crate::cli::{ConfigSourceArgs, DocsArgs, ExplainArgs, ListFormat, RuleSourceArgs, RulesArgs};
 
 /// A rule file that cannot be used: the file, where (line, column) and why.
 pub type Problem = (RuleSource, Option<(u64, u64)>, String);
@@ -41,6 +41,7 @@ pub fn load(args: &RuleSourceArgs) -> Loaded {
                     pack: String::new(),
                     name: dir.display().to_string(),
                     text: String::new(),
+                    builtin: false,
                 },
                 None,
                 e,
@@ -73,6 +74,15 @@ pub fn load(args: &RuleSourceArgs) -> Loaded {
     Loaded { rules, problems }
 }
 
+/// The rules `rules`, `explain` and `docs` read: those `check` reads, with the configuration
+/// file's `rules` folders. `None` when the configuration cannot be used (reported).
+fn load_configured(source: &RuleSourceArgs, config: &ConfigSourceArgs) -> Option<Loaded> {
+    let found = crate::config::load_reported(config)?;
+    let mut args = source.clone();
+    args.rule_dirs.extend(found.rule_dirs());
+    Some(load(&args))
+}
+
 /// Rule files under a directory: `DIR/*.yaml` (pack: the directory's name) and
 /// `DIR/<pack>/*.yaml`.
 fn user_sources(dir: &Path) -> Result<Vec<RuleSource>, String> {
@@ -82,7 +92,9 @@ fn user_sources(dir: &Path) -> Result<Vec<RuleSource>, String> {
         .follow_links(true)
         .sort_by_file_name(|a, b| a.cmp(b))
         .build();
-    let dir_name = dir
+    // `--rules .` or `--rules ..` names the folder they stand for.
+    let dir_name = std::fs::canonicalize(dir)
+        .unwrap_or_else(|_| dir.to_path_buf())
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "custom".into());
@@ -110,6 +122,7 @@ fn user_sources(dir: &Path) -> Result<Vec<RuleSource>, String> {
             pack,
             name: path.display().to_string(),
             text,
+            builtin: false,
         });
     }
     if !any {
@@ -219,12 +232,14 @@ struct RuleRow<'a> {
     check: Option<&'a str>,
     tags: &'a [String],
     summary: &'a str,
-    help_uri: &'a str,
+    help_uri: Option<&'a str>,
 }
 
 /// `azlint rules`.
 pub fn list(args: &RulesArgs) -> Outcome {
-    let loaded = load(&args.source);
+    let Some(loaded) = load_configured(&args.source, &args.config) else {
+        return Outcome::Error;
+    };
     let failed = report_problems(&loaded);
     let mut ordered: Vec<&(Rule, RuleSource)> = loaded.rules.iter().collect();
     ordered.sort_by(|a, b| a.0.meta.code.cmp(&b.0.meta.code));
@@ -242,7 +257,7 @@ pub fn list(args: &RulesArgs) -> Outcome {
             check: r.meta.check.as_deref(),
             tags: &r.meta.tags,
             summary: &r.meta.summary,
-            help_uri: &r.meta.help_uri,
+            help_uri: r.meta.help_uri.as_deref(),
         })
         .collect();
     let text = match args.format {
@@ -277,38 +292,42 @@ pub fn explain(args: &ExplainArgs) -> Outcome {
         out!("{}", docs::facts());
         return Outcome::Clean;
     }
-    let loaded = load(&args.source);
-    report_problems(&loaded);
-    let wanted = [args.rule.clone()];
-    match loaded.rules.iter().find(|(r, _)| {
-        r.meta.code.eq_ignore_ascii_case(&wanted[0]) || r.meta.name.eq_ignore_ascii_case(&wanted[0])
-    }) {
-        Some((rule, _)) => {
-            out!("{}", docs::explain(rule));
-            Outcome::Clean
-        }
-        None => {
-            // Findings about the inputs themselves (IN001...) are explained too.
-            let word = args.rule.trim();
-            if let Some((code, name, what)) = azlint_diagnostics::input::ALL
-                .iter()
-                .find(|(c, n, _)| c.eq_ignore_ascii_case(word) || n.eq_ignore_ascii_case(word))
-            {
-                outln!("{code} {name}\n\n{what}\n\nA finding about the input itself, not a rule. `--ignore {code}` hides it, unless it stops the run (an input that cannot be read or parsed: exit code 2).");
-                return Outcome::Clean;
-            }
+    let Some(loaded) = load_configured(&args.source, &args.config) else {
+        return Outcome::Error;
+    };
+    // A rule folder that cannot be used fails the command, as it would fail `check`.
+    let broken = report_problems(&loaded);
+    let word = args.rule.trim();
+    let rule = loaded.rules.iter().find(|(r, _)| {
+        r.meta.code.eq_ignore_ascii_case(word) || r.meta.name.eq_ignore_ascii_case(word)
+    });
+    // Findings about the inputs themselves (IN001...) are explained too.
+    let input = azlint_diagnostics::input::ALL
+        .iter()
+        .find(|(c, n, _)| c.eq_ignore_ascii_case(word) || n.eq_ignore_ascii_case(word));
+    match (rule, input) {
+        (Some((rule, _)), _) => out!("{}", docs::explain(rule)),
+        (None, Some((code, name, what))) => outln!("{code} {name}\n\n{what}\n\nA finding about the input itself, not a rule. `--ignore {code}` hides it, unless it stops the run (an input that cannot be read or parsed: exit code 2)."),
+        (None, None) => {
             eprintln!(
                 "azlint: error: no rule `{}` (azlint rules lists them)",
                 args.rule
             );
-            Outcome::Error
+            return Outcome::Error;
         }
+    }
+    if broken {
+        Outcome::Error
+    } else {
+        Outcome::Clean
     }
 }
 
 /// `azlint docs DIR`.
 pub fn write_docs(args: &DocsArgs) -> Outcome {
-    let loaded = load(&args.source);
+    let Some(loaded) = load_configured(&args.source, &args.config) else {
+        return Outcome::Error;
+    };
     if report_problems(&loaded) {
         return Outcome::Error;
     }

@@ -217,7 +217,9 @@ fn descriptor(rule: &Rule, severity: Severity) -> RuleDescriptor {
     if let Some(cli) = &d.cli {
         markdown.push_str(&format!("\n```sh\n{}\n```\n", cli.trim()));
     }
-    markdown.push_str(&format!("\n[Documentation]({})\n", m.help_uri));
+    if let Some(uri) = &m.help_uri {
+        markdown.push_str(&format!("\n[Documentation]({uri})\n"));
+    }
     RuleDescriptor {
         id: m.code.clone(),
         name: m.name.clone(),
@@ -226,7 +228,7 @@ fn descriptor(rule: &Rule, severity: Severity) -> RuleDescriptor {
         full_description: d.what.trim().to_string(),
         help_text: azlint_rules::docs::explain(rule),
         help_markdown: markdown,
-        help_uri: Some(m.help_uri.clone()),
+        help_uri: m.help_uri.clone(),
         tags: m.tags.clone(),
         precision: match m.status {
             azlint_rules::Status::Stable => "very-high",

@@ -161,6 +161,78 @@ fn custom_rule_directories_load_and_broken_rules_are_located() {
     );
 }
 
+/// `rules`, `explain` and `docs` read the rules `check` reads: the configuration file's rule
+/// folders too, and a broken folder fails them as it fails `check`.
+#[test]
+fn rule_commands_read_the_configuration_and_fail_on_broken_folders() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let org = dir.path().join("org-rules");
+    fs::create_dir_all(&org).expect("mkdir");
+    fs::write(org.join("vnet-needs-cost-center.yaml"), CUSTOM).expect("write");
+    fs::write(dir.path().join("azlint.toml"), "rules = [\"org-rules\"]\n").expect("write");
+    let listed = |args: &[&str]| {
+        let run = azlint_in(dir.path(), args, None, &[]);
+        assert_eq!(run.code, 0, "{args:?}: {}", run.stderr);
+        run.json()
+    };
+    let rules = listed(&["rules", "--format", "json"]);
+    let custom = rules
+        .as_array()
+        .expect("rules")
+        .iter()
+        .find(|r| r["id"] == "ORG001")
+        .expect("the configuration's rule is listed");
+    assert_eq!(custom["pack"], "org-rules");
+    // A user's rule without `helpUri` has no documentation page: none is made up.
+    assert!(custom["help_uri"].is_null(), "{custom}");
+    let isolated = listed(&["rules", "--isolated", "--format", "json"]);
+    assert!(isolated
+        .as_array()
+        .expect("rules")
+        .iter()
+        .all(|r| r["id"] != "ORG001"));
+    let explained = azlint_in(dir.path(), &["explain", "ORG001"], None, &[]);
+    assert_eq!(explained.code, 0, "{}", explained.stderr);
+    assert!(
+        explained.stdout.contains("costCenter"),
+        "{}",
+        explained.stdout
+    );
+    assert!(!explained.stdout.contains("More:"), "{}", explained.stdout);
+    let docs = dir.path().join("docs");
+    let written = azlint_in(dir.path(), &["docs", &docs.to_string_lossy()], None, &[]);
+    assert_eq!(written.code, 0, "{}", written.stderr);
+    assert!(docs.join("vnet-needs-cost-center.md").is_file());
+
+    // `--rules .` names the pack after the folder it stands for.
+    let here = azlint_in(
+        &org,
+        &["rules", "--isolated", "--rules", ".", "--format", "json"],
+        None,
+        &[],
+    );
+    assert!(here
+        .json()
+        .as_array()
+        .expect("rules")
+        .iter()
+        .any(|r| r["id"] == "ORG001" && r["pack"] == "org-rules"));
+
+    // A broken rule file: `explain` still explains, and exits 2 like `rules` and `check`.
+    fs::write(org.join("broken.yaml"), "id: [").expect("write");
+    for args in [&["explain", "HA002"][..], &["rules"], &["explain", "IN001"]] {
+        let run = azlint_in(dir.path(), args, None, &[]);
+        assert_eq!(run.code, 2, "{args:?}: {}", run.stdout);
+        assert!(
+            run.stderr.contains("broken.yaml"),
+            "{args:?}: {}",
+            run.stderr
+        );
+    }
+    let explained = azlint_in(dir.path(), &["explain", "HA002"], None, &[]);
+    assert!(explained.stdout.contains("vnet-dns-not-public"));
+}
+
 #[test]
 fn select_and_ignore_by_id_name_pack_or_tag() {
     let file = "fixtures/examples/broken";

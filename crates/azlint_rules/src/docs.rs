@@ -89,7 +89,9 @@ pub fn explain(rule: &Rule) -> String {
     if let Some(cli) = &m.docs.cli {
         out.push_str(&format!("\nCLI\n  {}\n", cli.trim()));
     }
-    out.push_str(&format!("\nMore: {}\n", m.help_uri));
+    if let Some(uri) = &m.help_uri {
+        out.push_str(&format!("\nMore: {uri}\n"));
+    }
     out
 }
 

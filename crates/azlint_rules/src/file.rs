@@ -165,7 +165,9 @@ pub struct RuleMeta {
     pub status: Status,
     pub tags: Vec<String>,
     pub summary: String,
-    pub help_uri: String,
+    /// Where the rule is documented: the file's `helpUri`, or for a built-in rule its page
+    /// under `docs/rules`; none for a user's rule that names none.
+    pub help_uri: Option<String>,
     pub docs: Docs,
 }
 
@@ -366,9 +368,7 @@ impl Rule {
                 status: raw.status,
                 tags: raw.tags,
                 summary: raw.summary,
-                help_uri: raw
-                    .help_uri
-                    .unwrap_or_else(|| format!("{DOCS_BASE}/{name}.md")),
+                help_uri: raw.help_uri,
                 docs: raw.docs,
             },
             types: types.iter().map(|t| t.to_lowercase()).collect(),
@@ -447,7 +447,10 @@ message: "NIC `{name}` has IP forwarding off ({fact:vsocket.nic_role})"
         let r = Rule::parse(GOOD, "ha", &NoFacts).expect("rule");
         assert_eq!(r.meta.code, "HA900");
         assert_eq!(r.types, ["microsoft.network/networkinterfaces"]);
-        assert_eq!(r.meta.help_uri, format!("{DOCS_BASE}/test-rule.md"));
+        assert_eq!(
+            r.meta.help_uri, None,
+            "a page is only known for built-in rules"
+        );
     }
 
     #[test]

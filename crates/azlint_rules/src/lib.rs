@@ -317,6 +317,8 @@ pub struct RuleSource {
     /// The file's name as shown to users: `rules/ha/x.yaml` for built-in rules.
     pub name: String,
     pub text: String,
+    /// One of azlint's own rule files, documented under `docs/rules`.
+    pub builtin: bool,
 }
 
 /// The built-in rule files.
@@ -327,13 +329,18 @@ pub fn builtin_sources() -> Vec<RuleSource> {
             pack: pack.to_string(),
             name: format!("rules/{pack}/{file}"),
             text: text.to_string(),
+            builtin: true,
         })
         .collect()
 }
 
 /// Compiles one rule file.
 pub fn compile(source: &RuleSource) -> Result<Rule, RuleError> {
-    Rule::parse(&source.text, &source.pack, &engine::Facts)
+    let mut rule = Rule::parse(&source.text, &source.pack, &engine::Facts)?;
+    if source.builtin && rule.meta.help_uri.is_none() {
+        rule.meta.help_uri = Some(format!("{}/{}.md", file::DOCS_BASE, rule.meta.name));
+    }
+    Ok(rule)
 }
 
 /// The built-in rules, compiled. A built-in rule that does not compile is a bug that the test
