@@ -231,10 +231,12 @@ pub fn run(args: &CheckArgs) -> Outcome {
     std::mem::forget(inventory);
     std::mem::forget(files);
 
+    // What the report shows decides: "cannot tell" notes count (at `--fail-on note`) only
+    // when shown, and they are kept above only with --show-unknown.
     let failing = settings.threshold().is_some_and(|t| {
-        findings.iter().any(|f| {
-            !f.cannot_tell && !f.is_input_error && f.suppression.is_none() && f.severity >= t
-        })
+        findings
+            .iter()
+            .any(|f| !f.is_input_error && f.suppression.is_none() && f.severity >= t)
     });
     if input_error {
         Outcome::Error

@@ -365,10 +365,21 @@ fn fail_on_decides_the_exit_code() {
     assert_eq!(azlint(&["check", file]).code, 1);
     assert_eq!(azlint(&["check", "--fail-on", "error", file]).code, 0);
     assert_eq!(azlint(&["check", "--fail-on", "never", file]).code, 0);
-    // Notes fail only with --fail-on note; cannot-tell notes never do.
+    // Notes fail only with --fail-on note.
     let nulls = "fixtures/rules/vnet-dns-not-public/silent/properties-null.json";
     assert_eq!(azlint(&["check", nulls]).code, 0);
     assert_eq!(azlint(&["check", "--fail-on", "note", nulls]).code, 1);
+    // "Cannot tell" notes count only when the report shows them: the healthy example has
+    // checks its export cannot decide, and nothing else.
+    let healthy = "fixtures/examples/healthy/resources.json";
+    assert_eq!(azlint(&["check", "--fail-on", "note", healthy]).code, 0);
+    let strict = azlint(&["check", "--fail-on", "note", "--show-unknown", healthy]);
+    assert_eq!(strict.code, 1, "{}", strict.stdout);
+    assert!(
+        strict.stdout.contains(" notes in 1 file"),
+        "{}",
+        strict.stdout
+    );
     // Input errors exit 2 whatever --fail-on says.
     let bad = "fixtures/shapes/invalid-truncated.json";
     assert_eq!(azlint(&["check", "--fail-on", "never", bad]).code, 2);
