@@ -402,3 +402,83 @@ fn rules_follow_references_to_other_resources() {
         assert!(msg.contains("is not in the inputs"), "{msg}");
     }
 }
+
+/// A user's rule on the number of NICs a vSocket lists.
+const NIC_COUNT: &str = r#"id: ORG002
+name: vsocket-lists-three-nics
+severity: warning
+summary: vSockets list three NICs
+docs:
+  what: Checks that each vSocket VM lists three NICs.
+  why: The platform team deploys 3-NIC vSockets only.
+  fix: Redeploy.
+resource: Microsoft.Compute/virtualMachines
+role: vm
+if:
+  fact: vsocket.nic_count
+  notEquals: 3
+message: "vSocket `{name}` lists {fact:vsocket.nic_count} NICs"
+"#;
+
+#[test]
+fn the_nic_count_fact_counts_what_the_vm_lists() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    fs::create_dir_all(dir.path().join("org")).expect("mkdir");
+    fs::write(
+        dir.path().join("org/vsocket-lists-three-nics.yaml"),
+        NIC_COUNT,
+    )
+    .expect("write");
+    let text =
+        fs::read_to_string(root().join("fixtures/examples/healthy/resources.json")).expect("read");
+    let healthy: serde_json::Value = serde_json::from_str(&text).expect("JSON");
+    let run = |resources: &serde_json::Value| {
+        fs::write(
+            dir.path().join("resources.json"),
+            serde_json::to_string_pretty(resources).expect("JSON"),
+        )
+        .expect("write");
+        let run = azlint_in(
+            dir.path(),
+            &[
+                "check",
+                "--isolated",
+                "--rules",
+                "org",
+                "--select",
+                "ORG002",
+                "--show-unknown",
+                "--format",
+                "json",
+                "resources.json",
+            ],
+            None,
+            &[],
+        );
+        run.findings("ORG002")
+            .iter()
+            .map(|f| f["message"].as_str().unwrap_or_default().to_string())
+            .collect::<Vec<String>>()
+    };
+    assert_eq!(run(&healthy), Vec::<String>::new());
+    // The primary's management NIC not exported: the VM still lists three.
+    let mut without_nic = healthy.clone();
+    without_nic
+        .as_array_mut()
+        .expect("array")
+        .retain(|r| r["name"] != "ams-mngPrimary");
+    assert_eq!(run(&without_nic), Vec::<String>::new());
+    // The VMs' lists written as PowerShell text: how many they list is unknown, not zero.
+    let mut text_lists = healthy.clone();
+    for r in text_lists.as_array_mut().expect("array") {
+        if r["type"] == "Microsoft.Compute/virtualMachines" {
+            r["properties"]["networkProfile"]["networkInterfaces"] = "System.Object[]".into();
+        }
+    }
+    let messages = run(&text_lists);
+    assert!(!messages.is_empty(), "cannot tell");
+    assert!(
+        messages.iter().all(|m| m.contains("cannot tell")),
+        "{messages:?}"
+    );
+}

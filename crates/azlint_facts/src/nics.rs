@@ -265,6 +265,9 @@ pub struct VmInfo {
     pub nics: Vec<ResIdx>,
     /// Whether that list is there, not empty, and every NIC it names is in the inputs.
     pub whole: bool,
+    /// How many entries that list has (NICs in the inputs or not); `None` when it is absent
+    /// or unknown.
+    pub listed: Option<usize>,
     /// Whether the list is unknown, or names a NIC the inputs do not hold.
     pub unresolved: bool,
     /// Its OS disk, availability set and user-assigned identities that the inputs hold.
@@ -288,6 +291,7 @@ impl VmInfo {
                     }
                 }
                 info.whole = listed > 0 && !info.unresolved;
+                info.listed = Some(listed);
             }
             Lookup::Absent => {}
             Lookup::Unknown(_) => info.unresolved = true,

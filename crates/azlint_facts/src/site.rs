@@ -34,8 +34,10 @@ pub struct Site {
     pub vms: Vec<ResIdx>,
     /// Each vSocket NIC with its VM and role.
     pub nics: Vec<(ResIdx, ResIdx, NicRole)>,
-    /// How many NICs each VM lists (2 or 3 for a vSocket).
-    pub nic_counts: BTreeMap<ResIdx, usize>,
+    /// How many NICs each VM's `networkProfile.networkInterfaces` lists (2 or 3 for a
+    /// vSocket), whether the inputs hold them or not; absent for a VM whose list is absent or
+    /// unknown.
+    pub listed_nics: BTreeMap<ResIdx, usize>,
 }
 
 impl Site {
@@ -414,7 +416,9 @@ pub(crate) fn group(
             };
             for &vm in &vms {
                 let list = nics_of.get(&vm).cloned().unwrap_or_default();
-                site.nic_counts.insert(vm, list.len());
+                if let Some(n) = vm_infos.get(&vm).and_then(|info| info.listed) {
+                    site.listed_nics.insert(vm, n);
+                }
                 for (nic, role) in roles(inv, table, &list) {
                     site.nics.push((vm, nic, role));
                 }

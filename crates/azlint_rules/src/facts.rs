@@ -30,7 +30,7 @@ use crate::Context;
 pub const FACTS: &[(&str, &str)] = &[
     ("vsocket.nic_role", "for a vSocket NIC: MGMT, WAN or LAN"),
     ("vsocket.vm", "for a vSocket NIC: its VM's name; for a vSocket VM: its own"),
-    ("vsocket.nic_count", "for a vSocket VM: how many NICs it lists"),
+    ("vsocket.nic_count", "for a vSocket VM: how many NICs its networkProfile lists (whether the inputs hold them or not); unknown when its list is not in the input"),
     ("vsocket.misplaced_nics", "for a vSocket VM whose NICs are all in the inputs: its NICs whose role by Cato's names (mng, wan, lan) is not that of their place in its list ([mgmt, wan, lan], or [wan, lan] with two), as `name` (role, in the place of role)"),
     ("vsocket.management", "for a vSocket NIC: true when it carries management (mgmt, or wan on a 2-NIC vSocket)"),
     ("vsocket.subnet_id", "for a NIC: the subnet id of its primary IP configuration"),
@@ -151,8 +151,11 @@ pub fn fact<'a>(cx: &Context<'a>, name: &str, res: ResIdx, _current: Value<'a>) 
                     .collect(),
             )
         }
-        "vsocket.nic_count" => match site.and_then(|s| s.nic_counts.get(&res)) {
-            Some(n) => known(vec![number(*n)]),
+        "vsocket.nic_count" => match site.filter(|_| facts.is_vsocket_vm(res)) {
+            Some(site) => match site.listed_nics.get(&res) {
+                Some(n) => known(vec![number(*n)]),
+                None => unknown("the VM's list of NICs is not in the input"),
+            },
             None => known(Vec::new()),
         },
         "vsocket.misplaced_nics" => {
@@ -163,8 +166,7 @@ pub fn fact<'a>(cx: &Context<'a>, name: &str, res: ResIdx, _current: Value<'a>) 
             let Some(site) = site.filter(|_| facts.is_vsocket_vm(res)) else {
                 return known(Vec::new());
             };
-            let list = found(inv.prop(res, &["networkProfile", "networkInterfaces"]));
-            let listed = list.map_or(0, |l| l.elements().count());
+            let listed = site.listed_nics.get(&res).copied().unwrap_or(0);
             let held: Vec<(ResIdx, NicRole)> = site
                 .nics
                 .iter()
@@ -180,6 +182,7 @@ pub fn fact<'a>(cx: &Context<'a>, name: &str, res: ResIdx, _current: Value<'a>) 
                 return known(Vec::new());
             }
             // Each at the NIC's entry in the VM's list.
+            let list = found(inv.prop(res, &["networkProfile", "networkInterfaces"]));
             let entries: Vec<Value<'a>> = list.map_or(Vec::new(), |l| l.elements().collect());
             known(
                 held.iter()
@@ -211,10 +214,7 @@ pub fn fact<'a>(cx: &Context<'a>, name: &str, res: ResIdx, _current: Value<'a>) 
                 // The WAN NIC of a 2-NIC vSocket; not of one that lists three NICs, whose
                 // management NIC the inputs merely lack.
                 Some(NicRole::Wan) => site.vm_of(res).is_some_and(|vm| {
-                    let listed = match inv.prop(vm, &["networkProfile", "networkInterfaces"]) {
-                        Lookup::Found(list) => list.elements().count(),
-                        _ => 0,
-                    };
+                    let listed = site.listed_nics.get(&vm).copied().unwrap_or(0);
                     listed < 3
                         && !site
                             .nics
