@@ -305,6 +305,29 @@ fn tokens(pieces: &[Piece]) -> Vec<Token<'_>> {
 }
 
 /// The known and unknown pieces of a string, lower-cased.
+/// The last segment of a child resource's full name whose parent's name is known only at
+/// deployment: `Deny-Keepalive` of `[concat(parameters('nsg'), '/', 'Deny-Keepalive')]`.
+/// `None` unless the known text after the last unknown piece holds a `/` and text after it.
+pub fn known_last_segment(s: &str) -> Option<String> {
+    let mut tail = String::new();
+    for piece in pieces_of(s).iter().rev() {
+        match piece {
+            Piece::Text(t) => tail.insert_str(0, t),
+            Piece::Unknown(_) => break,
+        }
+    }
+    let (_, last) = tail.rsplit_once('/')?;
+    if last.is_empty() {
+        return None;
+    }
+    // The known text is in lower case: give the segment as the expression writes it.
+    let lower = s.to_lowercase();
+    match lower.rfind(last) {
+        Some(at) if lower.len() == s.len() => s.get(at..at + last.len()).map(str::to_string),
+        _ => Some(last.to_string()),
+    }
+}
+
 fn pieces_of(s: &str) -> Vec<Piece> {
     match parse_string(s) {
         Ok(Parsed::Literal(text)) => {
@@ -647,6 +670,25 @@ fn child_name_pieces(name: Vec<Piece>, children: &[&str]) -> Option<Vec<Piece>> 
 #[cfg(test)]
 mod tests {
     use super::{canonical, compare, in_placeholder_scope, readable};
+
+    #[test]
+    fn a_child_name_ends_with_its_own_segment() {
+        use super::known_last_segment as last;
+        assert_eq!(
+            last("[concat(concat('ams-lan-nsg-', uniqueString('x')), '/', 'Deny-Keepalive')]")
+                .as_deref(),
+            Some("Deny-Keepalive")
+        );
+        assert_eq!(
+            last("[format('{0}/allow-{1}', parameters('nsg'), 'dns')]").as_deref(),
+            Some("allow-dns")
+        );
+        assert_eq!(
+            last("[concat(parameters('nsg'), '/', parameters('rule'))]"),
+            None
+        );
+        assert_eq!(last("[parameters('name')]"), None);
+    }
 
     #[test]
     fn an_expression_reads_back_as_its_canonical_text() {

@@ -420,13 +420,23 @@ const POWERSHELL_TEXT: &str =
 fn unreadable(inv: &Inventory, nsg: ResIdx, r: Option<Value<'_>>, why: &str) -> String {
     let text = |v: Option<Value<'_>>| {
         v.and_then(|v| v.as_str())
-            .map(|s| printable(s.rsplit('/').next().unwrap_or_default()))
+            .map(|s| printable(&own_name(&s).unwrap_or_else(|| s.to_string())))
     };
     let rule = text(r.and_then(|r| r.get_ignore_case("name")));
     let nsg = text(inv.name(nsg)).unwrap_or_else(|| "(unnamed)".to_string());
     match rule {
         Some(rule) => format!("security rule `{rule}` of NSG `{nsg}` {why}"),
         None => format!("a security rule of NSG `{nsg}` {why}"),
+    }
+}
+
+/// A rule's own segment of a full name `<nsg>/<rule>`; of a name known only at deployment, the
+/// segment its known text ends with (`None`: the name as written is the best there is).
+fn own_name(name: &str) -> Option<String> {
+    if azlint_inventory::is_expression_text(name) {
+        azlint_arm::text::known_last_segment(name)
+    } else {
+        name.rsplit_once('/').map(|(_, last)| last.to_string())
     }
 }
 
@@ -459,8 +469,8 @@ fn rules_of<'a>(inv: &'a Inventory, nsg: ResIdx) -> Result<Vec<RuleView<'a>>, St
         }
         let value = inv.value(child);
         let mut rule = read_rule(value).map_err(|why| unreadable(inv, nsg, Some(value), why))?;
-        if let Some((_, last)) = rule.name.rsplit_once('/') {
-            rule.name = Cow::Owned(last.to_string());
+        if let Some(own) = own_name(&rule.name) {
+            rule.name = Cow::Owned(own);
         }
         if rules
             .iter()
@@ -555,11 +565,43 @@ fn place_unknown_priorities<'a>(rules: &mut Vec<RuleView<'a>>) -> Result<(), Opt
     Ok(())
 }
 
-/// A port range as written (`443`, `1024-65535`); `None` when it is not numbers.
+/// A port range as written (`443`, `1024-65535`); `None` when it is not numbers, or not a
+/// range Azure accepts (`20490-20470`): which ports its author meant is not known.
 fn port_range(r: &str) -> Option<(u16, u16)> {
     let r = r.trim();
     let (lo, hi) = r.split_once('-').unwrap_or((r, r));
-    Some((lo.trim().parse().ok()?, hi.trim().parse().ok()?))
+    let (lo, hi): (u16, u16) = (lo.trim().parse().ok()?, hi.trim().parse().ok()?);
+    (lo <= hi).then_some((lo, hi))
+}
+
+/// Whether a rule's protocol matches a flow's (`Tcp`, `Udp` or `Icmp`). A template's value
+/// known only at deployment, or a word that is no protocol Azure knows, may be any.
+fn protocol_matches(rule: &str, flow: &str) -> Match {
+    let rule = rule.trim();
+    if rule == "*" || rule.eq_ignore_ascii_case("any") || rule.eq_ignore_ascii_case(flow) {
+        Match::Yes
+    } else if ["tcp", "udp", "icmp", "esp", "ah"]
+        .iter()
+        .any(|p| rule.eq_ignore_ascii_case(p))
+    {
+        Match::No
+    } else {
+        Match::Maybe
+    }
+}
+
+/// Whether a prefix that did not parse is written as an address or prefix (`10.20.0.0/33`,
+/// `10.20.0.300`), not as a service tag: Azure refuses it, and what its author meant is not
+/// known.
+fn malformed_address(p: &str) -> bool {
+    if prefix(p).is_some() {
+        return false;
+    }
+    let digits = p.bytes().any(|b| b.is_ascii_digit());
+    let address_like = p
+        .bytes()
+        .all(|b| b.is_ascii_hexdigit() || matches!(b, b'.' | b'/' | b':'));
+    digits && address_like && (p.contains('.') || p.contains(':') || p.contains('/'))
 }
 
 /// An address prefix as written (`10.0.0.0/8`, or one address); `None` for a service tag.
@@ -652,8 +694,9 @@ fn prefix_matches(prefixes: &[Cow<'_, str>], end: Endpoint, vnet: &[IpNet]) -> M
             }
         } else if p.eq_ignore_ascii_case("AzureLoadBalancer") {
             Match::No
-        } else if azlint_inventory::is_expression_text(p) {
-            // A template's value known only at deployment: any prefix or tag.
+        } else if azlint_inventory::is_expression_text(p) || malformed_address(p) {
+            // A template's value known only at deployment: any prefix or tag. Or an address
+            // Azure would refuse: what was meant is not known.
             Match::Maybe
         } else if let Some(net) = prefix(p) {
             match end {
@@ -792,6 +835,9 @@ pub struct Decided<'a> {
     pub holder: Option<ResIdx>,
     /// Deployed only if its template `condition` holds, which is unknown.
     pub conditional: bool,
+    /// A protocol, port or prefix of the rule that is a template's value known only at
+    /// deployment (`true`) or one Azure refuses (`false`), as written: why it may match.
+    pub unsettled: Option<(String, bool)>,
 }
 
 /// A verdict and the rule that gave it (`None` when no rule matched or the answer is unknown).
@@ -829,13 +875,7 @@ pub fn decide<'a>(
         if rule.direction != Some(direction) {
             continue;
         }
-        let proto = rule.protocol.trim();
-        let any = proto == "*" || proto.eq_ignore_ascii_case("any");
-        let protocol = if any || proto.eq_ignore_ascii_case(flow.protocol) {
-            Match::Yes
-        } else {
-            Match::No
-        };
+        let protocol = protocol_matches(&rule.protocol, flow.protocol);
         let (source_port_match, destination_port) = if icmp {
             (
                 any_port(&rule.source_ports),
@@ -882,6 +922,7 @@ pub fn decide<'a>(
             object: rule.object,
             holder: rule.holder,
             conditional: rule.conditional,
+            unsettled: unsettled_value(rule),
         };
         match m {
             Match::No => continue,
@@ -931,6 +972,36 @@ pub fn decide<'a>(
     }
 }
 
+/// The first protocol, port or prefix of a rule that is a template's value known only at
+/// deployment (`true`) or that Azure refuses (`false`).
+fn unsettled_value(rule: &RuleView<'_>) -> Option<(String, bool)> {
+    let ports = rule
+        .source_ports
+        .iter()
+        .chain(rule.destination_ports.iter());
+    let prefixes = rule.source.iter().chain(rule.destination.iter());
+    std::iter::once(&rule.protocol)
+        .chain(ports.clone())
+        .chain(prefixes.clone())
+        .find(|v| azlint_inventory::is_expression_text(v))
+        .map(|v| (v.to_string(), true))
+        .or_else(|| {
+            let bad_protocol = protocol_matches(&rule.protocol, "Tcp") == Match::Maybe;
+            let bad_port = ports
+                .filter(|p| {
+                    let p = p.trim();
+                    p != "*" && !p.eq_ignore_ascii_case("any")
+                })
+                .find(|p| port_range(p).is_none());
+            let bad_prefix = prefixes.clone().find(|p| malformed_address(p.trim()));
+            bad_protocol
+                .then_some(&rule.protocol)
+                .or(bad_port)
+                .or(bad_prefix)
+                .map(|v| (v.to_string(), false))
+        })
+}
+
 /// "Cannot tell" because of a rule whose match the export cannot settle.
 fn unknown_by<'a>(rule: Decided<'a>, flow: &Flow) -> Decision<'a> {
     let assigned = [flow.source, flow.destination]
@@ -941,6 +1012,21 @@ fn unknown_by<'a>(rule: Decided<'a>, flow: &Flow) -> Decision<'a> {
             verdict: Verdict::Unknown(format!(
                 "NSG rule `{}` is deployed only if its `condition` holds, which is unknown before deployment",
                 rule.name
+            )),
+            rule: Some(rule),
+        };
+    }
+    if let Some((value, deployment)) = &rule.unsettled {
+        let why = if *deployment {
+            "a value of the template known only at deployment"
+        } else {
+            "a value Azure does not accept, whose meaning is not known"
+        };
+        return Decision {
+            verdict: Verdict::Unknown(format!(
+                "whether NSG rule `{}` applies depends on `{}`, {why}",
+                rule.name,
+                printable(value.trim())
             )),
             rule: Some(rule),
         };
@@ -1304,6 +1390,71 @@ mod tests {
         assert_eq!(https(100), ("deny deny-all".into(), "deny deny-all".into()));
         // Either may come first.
         assert_eq!(https(2000), ("unknown".into(), "deny deny-all".into()));
+    }
+
+    #[test]
+    fn values_a_template_leaves_open_or_azure_refuses_may_match() {
+        let lan = Endpoint::Ip("10.20.0.69".parse().expect("ip"));
+        let why = |proto: &str, dst: &str, ports: &str| {
+            let inv = nsg(&rule(
+                "deny-keepalive",
+                100,
+                "Inbound",
+                "Deny",
+                proto,
+                dst,
+                ports,
+            ));
+            let flow = Flow {
+                protocol: "Udp",
+                source: Endpoint::Ip("10.20.0.4".parse().expect("ip")),
+                destination: lan,
+                port: 20480,
+                source_asgs: Asgs::Known(Vec::new()),
+                destination_asgs: Asgs::Known(Vec::new()),
+            };
+            let nsg = inv.of_type("microsoft.network/networksecuritygroups")[0];
+            let vnet: Vec<IpNet> = vec!["10.20.0.0/24".parse().expect("prefix")];
+            match evaluate(&inv, nsg, Direction::Inbound, &flow, &vnet) {
+                Verdict::Unknown(reason) => reason,
+                Verdict::Allow => "allow".into(),
+                Verdict::Deny { .. } => "deny".into(),
+            }
+        };
+        let port = r#""destinationPortRange": "20480""#;
+        let reason = why("[parameters('protocol')]", "*", port);
+        assert!(
+            reason.contains("depends on `[parameters('protocol')]`, a value of the template"),
+            "{reason}"
+        );
+        for (proto, dst, ports, value) in [
+            (
+                "Udp",
+                "*",
+                r#""destinationPortRange": "20490-20470""#,
+                "20490-20470",
+            ),
+            ("Udp", "10.20.0.0/33", port, "10.20.0.0/33"),
+            ("Udp", "10.20.0.300", port, "10.20.0.300"),
+            ("Upd", "*", port, "Upd"),
+        ] {
+            let reason = why(proto, dst, ports);
+            assert!(
+                reason.contains(&format!(
+                    "depends on `{value}`, a value Azure does not accept"
+                )),
+                "{value}: {reason}"
+            );
+        }
+        // Protocols Azure knows that are not the flow's, and service tags, do not match.
+        assert_eq!(why("Esp", "*", port), "allow");
+        assert_eq!(why("Tcp", "*", port), "allow");
+        assert_eq!(why("udp", "*", port), "deny", "any case");
+        assert_eq!(
+            why("Udp", "AzureCloud", port),
+            "allow",
+            "a tag: public only"
+        );
     }
 
     #[test]
