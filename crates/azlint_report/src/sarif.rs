@@ -4,9 +4,10 @@
 //! help, tags, precision and `problem.severity`; results with a rule id and index, a level, a
 //! message, one location and `partialFingerprints`) and stays inside GitHub's upload limits:
 //! at most 25,000 results per run and 10 MB gzip-compressed per file. When the findings do not
-//! fit, the first ones in report order are kept (the caller's order: by file and position, not
-//! by severity) and the run says how many were left out, in a tool execution notification and
-//! in `properties.truncated`. Related locations are capped at 1,000 per result, GitHub's limit
+//! fit, the most severe are kept (input errors, then errors, warnings, notes, then suppressed
+//! and "cannot tell" findings; in report order within each), listed in report order, and the
+//! run says how many were left out, in a tool execution notification and in
+//! `properties.truncated`: a run that fails on errors must show them in code scanning. Related locations are capped at 1,000 per result, GitHub's limit
 //! for locations in a result, and tags at 20 per rule.
 //!
 //! Columns count UTF-16 code units (`columnKind: utf16CodeUnits`), as GitHub expects.
@@ -105,13 +106,27 @@ fn gzip_len(text: &str) -> usize {
     }
 }
 
+/// The order findings are kept in when not all fit: most severe first, report order within
+/// each severity (a stable sort).
+fn keeping_order(findings: &[Finding]) -> Vec<usize> {
+    let rank = |f: &Finding| {
+        let quiet = f.suppression.is_some() || f.cannot_tell;
+        (!f.is_input_error, quiet, std::cmp::Reverse(f.severity))
+    };
+    let mut order: Vec<usize> = (0..findings.len()).collect();
+    order.sort_by_key(|&i| rank(&findings[i]));
+    order
+}
+
 fn render_kept(input: &ReportInput, kept: usize, cut: Option<Cut>, limits: Limits) -> String {
-    let findings = &input.findings[..kept];
+    let mut chosen = keeping_order(input.findings);
+    chosen.truncate(kept);
+    chosen.sort_unstable();
     let rules = RuleTable::new(input.rules, input.findings);
     let mut artifacts = Artifacts::new(input);
-    let results: Vec<SarifResult> = findings
+    let results: Vec<SarifResult> = chosen
         .iter()
-        .map(|f| result(f, &rules, &mut artifacts, limits))
+        .map(|&i| result(&input.findings[i], &rules, &mut artifacts, limits))
         .collect();
     let omitted = input.findings.len() - kept;
     let notifications = cut
@@ -131,7 +146,7 @@ fn render_kept(input: &ReportInput, kept: usize, cut: Option<Cut>, limits: Limit
                 level: "warning",
                 message: Message {
                     text: format!(
-                        "azlint left out {omitted} of {} results, the last ones in report order: {reason}. The JSON and text formats list them all.",
+                        "azlint left out {omitted} of {} results, the least severe: {reason}. The JSON and text formats list them all.",
                         input.findings.len()
                     ),
                 },
@@ -782,8 +797,24 @@ mod tests {
         assert_eq!(note["level"], "warning");
         assert_eq!(
             note["message"]["text"],
-            "azlint left out 3 of 5 results, the last ones in report order: GitHub code scanning accepts at most 2 results per run. The JSON and text formats list them all."
+            "azlint left out 3 of 5 results, the least severe: GitHub code scanning accepts at most 2 results per run. The JSON and text formats list them all."
         );
+        // The most severe are kept, in report order: the warning that fails a run, not the
+        // "cannot tell" note before it, nor the suppressed warning.
+        let three = sarif(
+            &fx,
+            Limits {
+                results: 3,
+                ..Limits::GITHUB
+            },
+        );
+        let ids: Vec<&str> = three["runs"][0]["results"]
+            .as_array()
+            .expect("results")
+            .iter()
+            .filter_map(|r| r["ruleId"].as_str())
+            .collect();
+        assert_eq!(ids, ["IN001", "HA002", "ORG001"]);
         // Rules do not depend on which results were kept.
         assert_eq!(
             run["tool"]["driver"]["rules"].as_array().map(Vec::len),
