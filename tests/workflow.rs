@@ -446,3 +446,36 @@ fn input_warnings_can_be_ignored_and_reports_create_their_directory() {
     let broken = run(dir.path(), &["check", "exports", "--ignore", "IN002,IN003"]);
     assert_eq!(broken.code, 2);
 }
+
+#[test]
+fn azlint_reads_past_its_own_baseline_and_reports() {
+    // `azlint check .` (the default path, and the Action's) in a repository that commits its
+    // baseline and reports next to the exports: they are azlint's output, not exports, and
+    // not "unrecognised input" warnings that fail the next run.
+    let dir = scratch();
+    let wrote = run(
+        dir.path(),
+        &["check", "--write-baseline", "azlint-baseline.json"],
+    );
+    assert_eq!(wrote.code, 0, "{}", wrote.stderr);
+    for (format, out) in [("json", "azlint.json"), ("sarif", "azlint.sarif.json")] {
+        let report = run(
+            dir.path(),
+            &["check", "exports", "--format", format, "-o", out],
+        );
+        assert_eq!(report.code, 1, "{}", report.stderr);
+    }
+    let again = run(
+        dir.path(),
+        &[
+            "check",
+            "--format",
+            "json",
+            "--baseline",
+            "azlint-baseline.json",
+        ],
+    );
+    assert_eq!(again.code, 0, "{}", again.stdout);
+    assert!(codes(&again).is_empty(), "{}", again.stdout);
+    assert_eq!(again.json()["summary"]["files"], 5, "{}", again.stdout);
+}

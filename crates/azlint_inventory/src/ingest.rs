@@ -263,7 +263,7 @@ pub fn ingest(file: FileId, source: Arc<SourceFile>, tree: Tree) -> Ingested {
         Shape::ResourceGraph => found.resource_graph(root),
         Shape::SingleResource => found.resource(root, Fields::read(root), None, false),
         Shape::Template => found.template(root),
-        Shape::Parameters | Shape::Empty => {}
+        Shape::Parameters | Shape::Empty | Shape::AzlintOutput => {}
         Shape::Unrecognised => found.unrecognised(root),
     }
     found.report_not_resources();

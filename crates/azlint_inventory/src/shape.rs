@@ -24,6 +24,9 @@ pub enum Shape {
     Parameters,
     /// An empty array: a query that matched nothing.
     Empty,
+    /// azlint's own output: a baseline (`--write-baseline`), a JSON report or a SARIF log.
+    /// Repositories commit them next to the exports, and `azlint check .` finds them.
+    AzlintOutput,
     /// JSON that is none of the above.
     Unrecognised,
 }
@@ -39,6 +42,7 @@ impl Shape {
             Shape::Template => "ARM template",
             Shape::Parameters => "ARM parameter file",
             Shape::Empty => "empty array",
+            Shape::AzlintOutput => "azlint output",
             Shape::Unrecognised => "unrecognised JSON",
         }
     }
@@ -68,6 +72,9 @@ pub fn recognise(root: Value<'_>) -> Shape {
         if schema.contains("deploymenttemplate.json") {
             return Shape::Template;
         }
+    }
+    if is_azlint_output(root) {
+        return Shape::AzlintOutput;
     }
     let resources = root.get("resources");
     if resources.is_some_and(|r| r.is_array() || r.is_object())
@@ -104,6 +111,32 @@ pub fn recognise(root: Value<'_>) -> Shape {
         return Shape::SingleResource;
     }
     Shape::Unrecognised
+}
+
+/// A baseline (`{"version": 1, "findings": [{"fingerprint", "rule", ...}]}`), a JSON report
+/// (`{"version", "tool": {"name": "azlint"}, "findings"}`) or a SARIF log whose tool is azlint.
+fn is_azlint_output(root: Value<'_>) -> bool {
+    let azlint = |tool: Option<Value<'_>>| {
+        tool.and_then(|t| t.get("name"))
+            .is_some_and(|n| n.str_eq("azlint"))
+    };
+    let findings = root.get("findings").filter(|f| f.is_array());
+    if let Some(findings) = findings {
+        if azlint(root.get("tool")) {
+            return true;
+        }
+        let baseline_entry =
+            |f: Value<'_>| f.get("fingerprint").is_some() && f.get("rule").is_some();
+        if root.get("version").is_some() && findings.elements().all(baseline_entry) {
+            return true;
+        }
+    }
+    root.get("runs")
+        .filter(|r| r.is_array())
+        .is_some_and(|runs| {
+            runs.elements()
+                .any(|run| azlint(run.get("tool").and_then(|t| t.get("driver"))))
+        })
 }
 
 /// The top-level fields that identify a resource, read in one pass over its members.
@@ -201,6 +234,19 @@ mod tests {
         );
         assert_eq!(shape(res), Shape::SingleResource);
         assert_eq!(shape("[]"), Shape::Empty);
+        for own in [
+            r#"{"version": 1, "findings": []}"#,
+            r#"{"version": 1, "findings": [{"fingerprint": "f:1", "rule": "HA002"}]}"#,
+            r#"{"version": 1, "tool": {"name": "azlint"}, "findings": []}"#,
+            r#"{"version": "2.1.0", "runs": [{"tool": {"driver": {"name": "azlint"}}}]}"#,
+        ] {
+            assert_eq!(shape(own), Shape::AzlintOutput, "{own}");
+        }
+        assert_eq!(
+            shape(r#"{"version": "2.1.0", "runs": [{"tool": {"driver": {"name": "other"}}}]}"#),
+            Shape::Unrecognised,
+            "another tool's SARIF"
+        );
         assert_eq!(
             shape(
                 r#"{"$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#", "contentVersion": "1.0.0.0", "resources": []}"#
