@@ -252,7 +252,7 @@ pub fn validate(found: &Found, loaded: &Loaded, files: &mut Files) -> Vec<Findin
         }
     }
     for glob in c.per_path_ignores.keys() {
-        if let Err(e) = globset::Glob::new(glob.get_ref()) {
+        if let Err(e) = crate::settings::path_glob(glob.get_ref()) {
             problems.push((glob.span(), format!("invalid glob: {}", e.kind())));
         }
     }

@@ -59,7 +59,7 @@ impl Settings {
             .per_path_ignores
             .iter()
             .filter_map(|(glob, rules)| {
-                let glob = Glob::new(glob.get_ref()).ok()?;
+                let glob = path_glob(glob.get_ref()).ok()?;
                 let set = GlobSetBuilder::new().add(glob).build().ok()?;
                 Some((set, rules.iter().map(|r| r.get_ref().clone()).collect()))
             })
@@ -187,6 +187,21 @@ impl Settings {
     }
 }
 
+/// A `[per-path-ignores]` glob, matched against paths relative to the configuration's
+/// folder (`exports/a.json`): written as users write paths, `./exports/**` and `exports/`
+/// mean the folder too.
+pub fn path_glob(text: &str) -> Result<Glob, globset::Error> {
+    let mut t = text.trim();
+    while let Some(rest) = t.strip_prefix("./") {
+        t = rest;
+    }
+    if t.ends_with('/') {
+        Glob::new(&format!("{t}**"))
+    } else {
+        Glob::new(t)
+    }
+}
+
 /// Whether a word is the code or name of an input finding (IN003, unrecognised-input).
 pub fn is_input_code(word: &str) -> bool {
     let w = word.trim();
@@ -235,5 +250,25 @@ fn descriptor(rule: &Rule, severity: Severity) -> RuleDescriptor {
             _ => "high",
         }
         .to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::path_glob;
+
+    #[test]
+    fn path_globs_read_as_users_write_paths() {
+        let matches = |glob: &str, path: &str| {
+            path_glob(glob)
+                .map(|g| g.compile_matcher().is_match(path))
+                .unwrap_or(false)
+        };
+        for glob in ["exports/**", "./exports/**", "exports/", "././exports/"] {
+            assert!(matches(glob, "exports/ams/resources.json"), "{glob}");
+            assert!(!matches(glob, "other/resources.json"), "{glob}");
+        }
+        assert!(matches("./exports/a.json", "exports/a.json"));
+        assert!(path_glob("exports/[").is_err());
     }
 }

@@ -163,7 +163,7 @@ ip-forwarding-off = "warning"
 HA005 = "off"
 
 [per-path-ignores]
-"exports/resources.json" = ["HA003"]
+"./exports/resources.json" = ["HA003"]
 "#,
     )
     .expect("config");
@@ -221,6 +221,12 @@ fn configuration_mistakes_are_located_and_stop_the_run() {
             "unknown variant `loud`",
         ),
         ("ignore = [\"HA02\"]\n", 1, 11, "no rule is called `HA02`"),
+        (
+            "[severity]\nIN003 = \"note\"\n",
+            2,
+            1,
+            "`IN003` is a finding about the inputs, not a rule: it can be ignored",
+        ),
         (
             "[[suppress]]\nrules = [\"HA002\"]\nresource = \"/x\"\n",
             1,
