@@ -193,9 +193,16 @@ pub fn matches_word(rule: &Rule, word: &str) -> bool {
 /// Why a word of `--select`, `--ignore` or the configuration file cannot be used: it names no
 /// rule. Words that only ignore may also name an input warning (IN003, say).
 pub fn unknown_word(loaded: &Loaded, word: &str, only_ignores: bool) -> Option<String> {
-    let known = loaded.rules.iter().any(|(r, _)| matches_word(r, word))
-        || (only_ignores && crate::settings::is_input_code(word));
-    (!known).then(|| format!("no rule is called `{word}` (id, name, pack or tag)"))
+    if loaded.rules.iter().any(|(r, _)| matches_word(r, word)) {
+        return None;
+    }
+    match (crate::settings::is_input_code(word), only_ignores) {
+        (true, true) => None,
+        (true, false) => Some(format!(
+            "`{word}` is a finding about the inputs, not a rule: it can be ignored (`ignore`, `--ignore`), not selected or given another severity"
+        )),
+        (false, _) => Some(format!("no rule is called `{word}` (id, name, pack or tag)")),
+    }
 }
 
 /// The rules a run uses.
