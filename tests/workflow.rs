@@ -485,3 +485,64 @@ fn azlint_reads_past_its_own_baseline_and_reports() {
     assert!(codes(&again).is_empty(), "{}", again.stdout);
     assert_eq!(again.json()["summary"]["files"], 5, "{}", again.stdout);
 }
+
+/// Writes `value` pretty-printed to `dir/name`.
+fn write_json(dir: &Path, name: &str, value: &serde_json::Value) {
+    fs::write(
+        dir.join(name),
+        serde_json::to_string_pretty(value).expect("JSON"),
+    )
+    .expect("write");
+}
+
+#[test]
+fn a_baseline_of_one_defect_does_not_hide_another_of_the_same_rule() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let check = |extra: &[&str]| {
+        let mut args = vec!["check", "--isolated", "--format", "json", "site.json"];
+        args.extend_from_slice(extra);
+        run(dir.path(), &args)
+    };
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+
+    // HA009: another identity than the one baselined holds a role on the LAN NIC.
+    let text = fs::read_to_string(
+        root.join("fixtures/rules/extra-identity-role/fire/second-identity-on-lan-nic.json"),
+    )
+    .expect("read");
+    fs::write(dir.path().join("site.json"), &text).expect("write");
+    assert_eq!(check(&["--write-baseline", "baseline.json"]).code, 0);
+    assert_eq!(check(&["--baseline", "baseline.json"]).code, 0, "baselined");
+    let other = text.replace(
+        "5a7c9e1b-3d5f-4b7a-9c1e-3f5a7c9e1b3d",
+        "11111111-2222-3333-4444-555555555555",
+    );
+    fs::write(dir.path().join("site.json"), other).expect("write");
+    assert_eq!(codes(&check(&["--baseline", "baseline.json"])), ["HA009"]);
+
+    // HA020: the other IP configuration of the LAN NIC is dynamic.
+    let text =
+        fs::read_to_string(root.join("fixtures/examples/healthy/resources.json")).expect("read");
+    let healthy: serde_json::Value = serde_json::from_str(&text).expect("JSON");
+    let dynamic = |which: usize| {
+        let mut all = healthy.clone();
+        for r in all.as_array_mut().expect("array") {
+            if r["name"] == "ams-lanPrimary" {
+                r["properties"]["ipConfigurations"][which]["properties"]
+                    ["privateIPAllocationMethod"] = "Dynamic".into();
+            }
+        }
+        all
+    };
+    write_json(dir.path(), "site.json", &dynamic(0));
+    let first = check(&["--write-baseline", "baseline.json"]);
+    assert_eq!(first.code, 0, "{}", first.stderr);
+    write_json(dir.path(), "site.json", &dynamic(1));
+    let second = check(&["--baseline", "baseline.json"]);
+    assert_eq!(codes(&second), ["HA020"], "{}", second.stdout);
+    let path = second.finding("HA020")["path"].clone();
+    assert_eq!(
+        path,
+        "$.properties.ipConfigurations[?@.name == 'ipconfig2'].properties.privateIPAllocationMethod"
+    );
+}

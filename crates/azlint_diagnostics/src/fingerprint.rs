@@ -44,6 +44,10 @@ fn key(f: &Finding, files: &Files, uri: &impl Fn(FileId) -> String) -> String {
     key.push('\u{1f}');
     key.push_str(f.path.as_deref().unwrap_or(""));
     key.push('\u{1f}');
+    for v in &f.values {
+        key.push_str(v);
+        key.push('\u{1e}');
+    }
     if !f.is_input_error {
         if let Some(span) = f.primary.span {
             let text = files.get(f.primary.file).text();

@@ -188,6 +188,10 @@ pub struct Finding {
     pub resource_id: Option<String>,
     /// The property path inside the resource, e.g. `properties.dhcpOptions.dnsServers`.
     pub path: Option<String>,
+    /// Every value the finding is about, as shown, when it points at several (two extra
+    /// identities, say): part of its fingerprint, so that a baseline of one does not hide
+    /// another. Empty when the primary label's value is the only one.
+    pub values: Vec<String>,
     /// Whether this finding is an input failure that makes the run exit with code 2.
     pub is_input_error: bool,
     /// Set when a suppression (inline comment, ARM metadata, tag or config) covers the finding.
@@ -243,6 +247,7 @@ impl Finding {
             secondary: Vec::new(),
             resource_id: None,
             path: None,
+            values: Vec::new(),
             is_input_error: false,
             suppression: None,
             fingerprint: String::new(),

@@ -13,6 +13,7 @@ use rayon::prelude::*;
 use crate::condition::{Fact, FactAnswer, Item, Resolved, Scope, Truth};
 use crate::facts::{fact, names as fact_names};
 use crate::file::{Reach, Role, Rule};
+use crate::path::Path;
 use crate::{resource_group, Context};
 
 /// Runs `rules` and returns their findings (unsorted).
@@ -83,6 +84,8 @@ struct Eval<'a, 'c> {
     root: Value<'a>,
     props: Option<Value<'a>>,
     current: Value<'a>,
+    /// Where the current item is among those `forEach` selected (0 for the resource).
+    position: usize,
     /// Facts already answered for this resource, by any of its rules.
     memo: &'c Memo<'a>,
 }
@@ -273,7 +276,7 @@ fn check_occurrence<'a>(
             &selected
         }
     };
-    for &item in items {
+    for (position, &item) in items.iter().enumerate() {
         let scope = Eval {
             cx,
             res,
@@ -281,6 +284,7 @@ fn check_occurrence<'a>(
             root,
             props,
             current: item,
+            position,
             memo,
         };
         match rule.condition.eval(&scope) {
@@ -289,6 +293,31 @@ fn check_occurrence<'a>(
             Truth::Unknown(u) => out.push(cannot_tell(rule, cx, res, doc, root, item, u)),
         }
     }
+}
+
+/// The path of what a finding points at, from the resource: a path from a `forEach` item
+/// (`@.properties.privateIPAllocationMethod`) is put under the item, named by its `name`
+/// (else its place), so that the findings of two IP configurations of one NIC differ in
+/// their path and fingerprint (a baseline of one does not hide the other).
+fn finding_path(rule: &Rule, at: &Path, scope: &Eval<'_, '_>) -> String {
+    let Some(each) = rule.for_each.as_ref().filter(|_| at.relative) else {
+        return at.text.clone();
+    };
+    let Some(list) = each.text.strip_suffix("[*]") else {
+        return at.text.clone();
+    };
+    let item = match scope
+        .current
+        .get_ignore_case("name")
+        .and_then(|n| n.as_str())
+    {
+        Some(name) => format!(
+            "[?@.name == '{}']",
+            name.replace('\\', "\\\\").replace('\'', "\\'")
+        ),
+        None => format!("[{}]", scope.position),
+    };
+    format!("{list}{item}{}", at.text.trim_start_matches('@'))
 }
 
 /// Values for a message, each once, in order, joined by commas: one route written both in
@@ -385,9 +414,18 @@ fn finding<'a>(rule: &Rule, cx: &Context<'a>, scope: &Eval<'a, '_>) -> Finding {
         );
     }
     f.resource_id = cx.inv.id(scope.res);
-    f.path = rule.at.as_ref().map(|p| p.text.clone());
+    f.path = rule.at.as_ref().map(|p| finding_path(rule, p, scope));
+    // What tells this finding from another of the rule on the same resource and value: the
+    // other values it points at, and the values of the `related` facts that identify it.
+    let mut values: Vec<String> = Vec::new();
+    if at.len() > 1 {
+        values.extend(at.iter().map(|v| Item::from_value(*v).display()));
+    }
     for related in &rule.related {
         if let Some(items) = fact(cx, &related.fact, scope.res, scope.current).known_items() {
+            if related.identifies {
+                values.extend(items.iter().map(Item::display));
+            }
             for item in items.iter() {
                 let (Some(v), Some(doc_file)) = (item.at, item.file) else {
                     continue;
@@ -400,6 +438,9 @@ fn finding<'a>(rule: &Rule, cx: &Context<'a>, scope: &Eval<'a, '_>) -> Finding {
             }
         }
     }
+    values.sort_unstable();
+    values.dedup();
+    f.values = values;
     f
 }
 

@@ -46,6 +46,8 @@ struct RawRule {
 struct RawRelated {
     fact: Spanned<String>,
     label: Option<String>,
+    #[serde(default)]
+    identifies: bool,
 }
 
 /// A compiled secondary label.
@@ -53,6 +55,8 @@ struct RawRelated {
 pub struct Related {
     pub fact: String,
     pub label: String,
+    /// The fact's values tell one finding from another: they are part of its fingerprint.
+    pub identifies: bool,
 }
 
 #[derive(Debug, Deserialize, Clone)]
@@ -389,6 +393,7 @@ impl Rule {
                         .label
                         .unwrap_or_else(|| format!("{}: {{value}}", r.fact.value)),
                     fact: r.fact.value,
+                    identifies: r.identifies,
                 })
                 .collect(),
             label: raw.label.unwrap_or_else(|| "here".to_string()),
