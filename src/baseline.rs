@@ -57,9 +57,17 @@ pub fn read(path: &Path, files: &mut Files) -> Result<Baseline, Box<Finding>> {
             fingerprints: b.findings.into_iter().map(|e| e.fingerprint).collect(),
         }),
         Ok(b) => {
+            // At the version's value (the file parsed as JSON above, so it is there).
+            let at = azlint_source::Tree::parse(&text, 0)
+                .ok()
+                .and_then(|tree| tree.root(&text).get("version").map(|v| v.span()));
             let id = files.add(Arc::new(SourceFile::new(name, text)));
+            let label = match at {
+                Some(span) => Label::new(id, span).with_message("here"),
+                None => Label::whole_file(id),
+            };
             Err(invalid(
-                Label::whole_file(id),
+                label,
                 format!(
                     "baseline version {} is not one this azlint reads (1)",
                     b.version

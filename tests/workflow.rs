@@ -380,6 +380,27 @@ fn baselines_survive_reformatting_and_reordering() {
     let bad = run(dir.path(), &["check", "exports", "--baseline", "bad.json"]);
     assert_eq!(bad.code, 2);
     assert!(bad.stdout.contains("IN009"), "{}", bad.stdout);
+    // One of another version: located at the version.
+    fs::write(
+        dir.path().join("v2.json"),
+        "{\n  \"version\": 2,\n  \"findings\": []\n}\n",
+    )
+    .expect("write");
+    let v2 = run(
+        dir.path(),
+        &[
+            "check",
+            "exports",
+            "--baseline",
+            "v2.json",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(v2.code, 2);
+    let f = v2.finding("IN009");
+    assert_eq!(f["location"]["start"]["line"], 2, "{f}");
+    assert_eq!(f["location"]["start"]["column"], 14, "{f}");
 }
 
 #[test]
