@@ -113,30 +113,56 @@ pub fn recognise(root: Value<'_>) -> Shape {
     Shape::Unrecognised
 }
 
-/// A baseline (`{"version": 1, "findings": [{"fingerprint", "rule", ...}]}`), a JSON report
-/// (`{"version", "tool": {"name": "azlint"}, "findings"}`) or a SARIF log whose tool is azlint.
+/// A baseline (`{"version": 1, "findings": [{"fingerprint": "<32 hex>:<n>", "rule", ...}]}`),
+/// a JSON report (`{"version": 1, "tool": {"name": "azlint"}, "findings", "summary"}`) or a
+/// SARIF log whose every run's tool is azlint. Only documents made of those keys and nothing
+/// else: a document that also holds resources (`value`, `data`, `resources`, ...) is read as
+/// an export, never skipped.
 fn is_azlint_output(root: Value<'_>) -> bool {
+    let only = |keys: &[&str]| {
+        root.members()
+            .all(|(k, _)| keys.iter().any(|key| k.str_eq(key)))
+    };
     let azlint = |tool: Option<Value<'_>>| {
         tool.and_then(|t| t.get("name"))
             .is_some_and(|n| n.str_eq("azlint"))
     };
-    let findings = root.get("findings").filter(|f| f.is_array());
-    if let Some(findings) = findings {
+    let version_one = root.get("version").is_some_and(|v| v.source_text() == "1");
+    if let Some(findings) = root.get("findings").filter(|f| f.is_array()) {
+        if !version_one {
+            return false;
+        }
         if azlint(root.get("tool")) {
-            return true;
+            return only(&["version", "tool", "findings", "summary"]);
         }
-        let baseline_entry =
-            |f: Value<'_>| f.get("fingerprint").is_some() && f.get("rule").is_some();
-        if root.get("version").is_some() && findings.elements().all(baseline_entry) {
-            return true;
-        }
+        let entry = |f: Value<'_>| {
+            f.get("rule").is_some_and(|r| r.is_string())
+                && f.get("fingerprint")
+                    .and_then(|p| p.as_str())
+                    .is_some_and(|p| is_fingerprint(&p))
+        };
+        return only(&["version", "findings"]) && findings.elements().all(entry);
     }
-    root.get("runs")
-        .filter(|r| r.is_array())
-        .is_some_and(|runs| {
-            runs.elements()
-                .any(|run| azlint(run.get("tool").and_then(|t| t.get("driver"))))
-        })
+    let runs = root.get("runs").filter(|r| r.is_array() && !r.is_empty());
+    runs.is_some_and(|runs| {
+        only(&["$schema", "version", "runs"])
+            && runs
+                .elements()
+                .all(|run| azlint(run.get("tool").and_then(|t| t.get("driver"))))
+    })
+}
+
+/// azlint's fingerprint: 32 lower-case hex digits, `:` and an occurrence number.
+fn is_fingerprint(text: &str) -> bool {
+    let Some((hash, n)) = text.split_once(':') else {
+        return false;
+    };
+    hash.len() == 32
+        && hash
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        && !n.is_empty()
+        && n.bytes().all(|b| b.is_ascii_digit())
 }
 
 /// The top-level fields that identify a resource, read in one pass over its members.
@@ -236,17 +262,23 @@ mod tests {
         assert_eq!(shape("[]"), Shape::Empty);
         for own in [
             r#"{"version": 1, "findings": []}"#,
-            r#"{"version": 1, "findings": [{"fingerprint": "f:1", "rule": "HA002"}]}"#,
-            r#"{"version": 1, "tool": {"name": "azlint"}, "findings": []}"#,
+            r#"{"version": 1, "findings": [{"fingerprint": "0123456789abcdef0123456789abcdef:1", "rule": "HA002"}]}"#,
+            r#"{"version": 1, "tool": {"name": "azlint"}, "findings": [], "summary": {}}"#,
             r#"{"version": "2.1.0", "runs": [{"tool": {"driver": {"name": "azlint"}}}]}"#,
         ] {
             assert_eq!(shape(own), Shape::AzlintOutput, "{own}");
         }
-        assert_eq!(
-            shape(r#"{"version": "2.1.0", "runs": [{"tool": {"driver": {"name": "other"}}}]}"#),
-            Shape::Unrecognised,
-            "another tool's SARIF"
-        );
+        // Never an export that happens to have such keys, nor another tool's report.
+        for other in [
+            &*format!(r#"{{"version": 1, "findings": [], "value": [{res}]}}"#),
+            &format!(r#"{{"version": "2024-11-04", "findings": [], "value": [{res}]}}"#),
+            r#"{"version": "3.2", "findings": []}"#,
+            r#"{"version": 1, "findings": [{"fingerprint": "f:1", "rule": "HA002"}]}"#,
+            r#"{"version": "2.1.0", "runs": [{"tool": {"driver": {"name": "other"}}}]}"#,
+            r#"{"version": "2.1.0", "runs": []}"#,
+        ] {
+            assert_ne!(shape(other), Shape::AzlintOutput, "{other}");
+        }
         assert_eq!(
             shape(
                 r#"{"$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#", "contentVersion": "1.0.0.0", "resources": []}"#
