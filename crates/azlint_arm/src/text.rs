@@ -304,7 +304,6 @@ fn tokens(pieces: &[Piece]) -> Vec<Token<'_>> {
     out
 }
 
-/// The known and unknown pieces of a string, lower-cased.
 /// The last segment of a child resource's full name whose parent's name is known only at
 /// deployment: `Deny-Keepalive` of `[concat(parameters('nsg'), '/', 'Deny-Keepalive')]`.
 /// `None` unless the known text after the last unknown piece holds a `/` and text after it.
@@ -320,14 +319,18 @@ pub fn known_last_segment(s: &str) -> Option<String> {
     if last.is_empty() {
         return None;
     }
-    // The known text is in lower case: give the segment as the expression writes it.
+    // The known text is in lower case: give the segment as the expression writes it, where
+    // the expression spells it once (else it may be a parameter's name, say) and lower case
+    // keeps every byte in place.
     let lower = s.to_lowercase();
-    match lower.rfind(last) {
-        Some(at) if lower.len() == s.len() => s.get(at..at + last.len()).map(str::to_string),
-        _ => Some(last.to_string()),
-    }
+    let written = (lower.len() == s.len() && lower.matches(last).count() == 1)
+        .then(|| lower.find(last))
+        .flatten()
+        .and_then(|at| s.get(at..at + last.len()));
+    Some(written.unwrap_or(last).to_string())
 }
 
+/// The known and unknown pieces of a string, lower-cased.
 fn pieces_of(s: &str) -> Vec<Piece> {
     match parse_string(s) {
         Ok(Parsed::Literal(text)) => {
@@ -688,6 +691,12 @@ mod tests {
             None
         );
         assert_eq!(last("[parameters('name')]"), None);
+        // Spelt twice (the second time as a parameter's name): the known text's case.
+        assert_eq!(
+            last("[format('{0}/Rule', parameters('RULE'))]").as_deref(),
+            Some("rule")
+        );
+        assert_eq!(last("[concat(parameters('nsg'), '/')]"), None);
     }
 
     #[test]

@@ -436,7 +436,9 @@ fn own_name(name: &str) -> Option<String> {
     if azlint_inventory::is_expression_text(name) {
         azlint_arm::text::known_last_segment(name)
     } else {
-        name.rsplit_once('/').map(|(_, last)| last.to_string())
+        name.rsplit_once('/')
+            .map(|(_, last)| last.to_string())
+            .filter(|last| !last.is_empty())
     }
 }
 
@@ -597,11 +599,16 @@ fn malformed_address(p: &str) -> bool {
     if prefix(p).is_some() {
         return false;
     }
+    // Addresses, prefixes, ranges (`10.20.0.64-10.20.0.95`) and lists (`10.20.0.68,
+    // 10.20.0.69`) as text, which Azure does not take in one prefix: no service tag has
+    // these characters alone.
     let digits = p.bytes().any(|b| b.is_ascii_digit());
-    let address_like = p
-        .bytes()
-        .all(|b| b.is_ascii_hexdigit() || matches!(b, b'.' | b'/' | b':'));
-    digits && address_like && (p.contains('.') || p.contains(':') || p.contains('/'))
+    let address_like = p.bytes().all(|b| {
+        b.is_ascii_hexdigit()
+            || b.is_ascii_whitespace()
+            || matches!(b, b'.' | b'/' | b':' | b'-' | b',')
+    });
+    digits && address_like && p.contains(['.', ':', '/'])
 }
 
 /// An address prefix as written (`10.0.0.0/8`, or one address); `None` for a service tag.
@@ -897,16 +904,26 @@ pub fn decide<'a>(
             asg_matches(&rule.source_asgs, &flow.source_asgs),
             asg_matches(&rule.destination_asgs, &flow.destination_asgs),
         );
+        let source = prefix_matches(&rule.source, flow.source, vnet);
+        let destination = prefix_matches(&rule.destination, flow.destination, vnet);
         let m = [
             protocol,
             source_port_match,
             destination_port,
-            prefix_matches(&rule.source, flow.source, vnet),
-            prefix_matches(&rule.destination, flow.destination, vnet),
+            source,
+            destination,
             asgs,
         ]
         .into_iter()
         .fold(Match::Yes, and);
+        // Which of the rule's fields left the match open, for a "cannot tell" to name.
+        let open = Open {
+            protocol: protocol == Match::Maybe,
+            source_ports: source_port_match == Match::Maybe,
+            destination_ports: destination_port == Match::Maybe,
+            source: source == Match::Maybe,
+            destination: destination == Match::Maybe,
+        };
         // A rule that may not be deployed may not match either, nor may a rule decide where
         // it may not be yet.
         let m = if (rule.conditional || rule.place == Place::From) && m == Match::Yes {
@@ -922,7 +939,9 @@ pub fn decide<'a>(
             object: rule.object,
             holder: rule.holder,
             conditional: rule.conditional,
-            unsettled: unsettled_value(rule),
+            unsettled: (m == Match::Maybe)
+                .then(|| unsettled_value(rule, open))
+                .flatten(),
         };
         match m {
             Match::No => continue,
@@ -972,34 +991,45 @@ pub fn decide<'a>(
     }
 }
 
-/// The first protocol, port or prefix of a rule that is a template's value known only at
-/// deployment (`true`) or that Azure refuses (`false`).
-fn unsettled_value(rule: &RuleView<'_>) -> Option<(String, bool)> {
-    let ports = rule
-        .source_ports
-        .iter()
-        .chain(rule.destination_ports.iter());
-    let prefixes = rule.source.iter().chain(rule.destination.iter());
-    std::iter::once(&rule.protocol)
-        .chain(ports.clone())
-        .chain(prefixes.clone())
-        .find(|v| azlint_inventory::is_expression_text(v))
-        .map(|v| (v.to_string(), true))
-        .or_else(|| {
-            let bad_protocol = protocol_matches(&rule.protocol, "Tcp") == Match::Maybe;
-            let bad_port = ports
-                .filter(|p| {
-                    let p = p.trim();
-                    p != "*" && !p.eq_ignore_ascii_case("any")
-                })
-                .find(|p| port_range(p).is_none());
-            let bad_prefix = prefixes.clone().find(|p| malformed_address(p.trim()));
-            bad_protocol
-                .then_some(&rule.protocol)
-                .or(bad_port)
-                .or(bad_prefix)
-                .map(|v| (v.to_string(), false))
-        })
+/// Which fields of a rule matched a flow only maybe.
+#[derive(Clone, Copy)]
+struct Open {
+    protocol: bool,
+    source_ports: bool,
+    destination_ports: bool,
+    source: bool,
+    destination: bool,
+}
+
+/// Among the fields of a rule that left its match open, the first value that is a template's
+/// value known only at deployment (`true`) or one Azure refuses (`false`).
+fn unsettled_value(rule: &RuleView<'_>, open: Open) -> Option<(String, bool)> {
+    let fields: [(bool, &[Cow<'_, str>]); 5] = [
+        (open.protocol, std::slice::from_ref(&rule.protocol)),
+        (open.source_ports, &rule.source_ports),
+        (open.destination_ports, &rule.destination_ports),
+        (open.source, &rule.source),
+        (open.destination, &rule.destination),
+    ];
+    let values = || {
+        fields
+            .iter()
+            .enumerate()
+            .filter(|(_, (open, _))| *open)
+            .flat_map(|(i, (_, values))| values.iter().map(move |v| (i, v)))
+    };
+    if let Some((_, v)) = values().find(|(_, v)| azlint_inventory::is_expression_text(v)) {
+        return Some((v.to_string(), true));
+    }
+    let refused = |(i, v): &(usize, &Cow<'_, str>)| {
+        let v = v.trim();
+        match i {
+            0 => protocol_matches(v, "Tcp") == Match::Maybe,
+            1 | 2 => v != "*" && !v.eq_ignore_ascii_case("any") && port_range(v).is_none(),
+            _ => malformed_address(v),
+        }
+    };
+    values().find(refused).map(|(_, v)| (v.to_string(), false))
 }
 
 /// "Cannot tell" because of a rule whose match the export cannot settle.
@@ -1395,16 +1425,8 @@ mod tests {
     #[test]
     fn values_a_template_leaves_open_or_azure_refuses_may_match() {
         let lan = Endpoint::Ip("10.20.0.69".parse().expect("ip"));
-        let why = |proto: &str, dst: &str, ports: &str| {
-            let inv = nsg(&rule(
-                "deny-keepalive",
-                100,
-                "Inbound",
-                "Deny",
-                proto,
-                dst,
-                ports,
-            ));
+        let why_of = |rules: &str| {
+            let inv = nsg(rules);
             let flow = Flow {
                 protocol: "Udp",
                 source: Endpoint::Ip("10.20.0.4".parse().expect("ip")),
@@ -1421,6 +1443,17 @@ mod tests {
                 Verdict::Deny { .. } => "deny".into(),
             }
         };
+        let why = |proto: &str, dst: &str, ports: &str| {
+            why_of(&rule(
+                "deny-keepalive",
+                100,
+                "Inbound",
+                "Deny",
+                proto,
+                dst,
+                ports,
+            ))
+        };
         let port = r#""destinationPortRange": "20480""#;
         let reason = why("[parameters('protocol')]", "*", port);
         assert!(
@@ -1436,6 +1469,19 @@ mod tests {
             ),
             ("Udp", "10.20.0.0/33", port, "10.20.0.0/33"),
             ("Udp", "10.20.0.300", port, "10.20.0.300"),
+            (
+                "Udp",
+                "10.20.0.64-10.20.0.95",
+                port,
+                "10.20.0.64-10.20.0.95",
+            ),
+            (
+                "Udp",
+                "10.20.0.68, 10.20.0.69",
+                port,
+                "10.20.0.68, 10.20.0.69",
+            ),
+            ("Udp", "10.20.0.64 /27", port, "10.20.0.64 /27"),
             ("Upd", "*", port, "Upd"),
         ] {
             let reason = why(proto, dst, ports);
@@ -1446,6 +1492,15 @@ mod tests {
                 "{value}: {reason}"
             );
         }
+        // Only a field that left the match open is named: here the source port (not in the
+        // export), not the backwards range beside a port that matches.
+        let reason = why_of(
+            r#"{"name": "deny-keepalive", "properties": {"priority": 100, "direction": "Inbound",
+                "access": "Deny", "protocol": "Udp", "sourceAddressPrefix": "*",
+                "sourcePortRange": "1000-2000", "destinationAddressPrefix": "*",
+                "destinationPortRanges": ["20480", "9000-8000"]}}"#,
+        );
+        assert!(reason.contains("what the export cannot show"), "{reason}");
         // Protocols Azure knows that are not the flow's, and service tags, do not match.
         assert_eq!(why("Esp", "*", port), "allow");
         assert_eq!(why("Tcp", "*", port), "allow");
