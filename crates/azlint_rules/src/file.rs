@@ -302,8 +302,11 @@ impl Rule {
             return Err(at(&raw.resource, "name at least one resource type"));
         }
         for t in &types {
-            // Provider namespace and at least one type segment, none of them empty.
-            let form = t.contains('/') && t.split('/').all(|s| !s.trim().is_empty());
+            // A provider namespace (`Microsoft.Network`: every one has a dot) and at least one
+            // type segment, none of them empty.
+            let form = t.contains('/')
+                && t.split('/').all(|s| !s.trim().is_empty())
+                && t.split('/').next().is_some_and(|ns| ns.contains('.'));
             if !form {
                 return Err(at(
                     &raw.resource,
@@ -508,6 +511,8 @@ message: "NIC `{name}` has IP forwarding off ({fact:vsocket.nic_role})"
             with("resource: [Microsoft.Network/virtualNetworks, \"Microsoft.Network/\"]")
                 .unwrap_err();
         assert!(msg.contains("`Microsoft.Network/` is not"), "{msg}");
+        let (msg, ..) = with("resource: virtualNetworks/subnets").unwrap_err();
+        assert!(msg.contains("`virtualNetworks/subnets` is not"), "{msg}");
         assert!(with("resource: []").is_err());
         assert_eq!(
             with("resource: [Microsoft.Network/virtualNetworks/subnets]"),
