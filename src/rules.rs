@@ -92,11 +92,15 @@ fn user_sources(dir: &Path) -> Result<Vec<RuleSource>, String> {
         .follow_links(true)
         .sort_by_file_name(|a, b| a.cmp(b))
         .build();
-    // `--rules .` or `--rules ..` names the folder they stand for.
-    let dir_name = std::fs::canonicalize(dir)
-        .unwrap_or_else(|_| dir.to_path_buf())
+    // The folder's name as written (a symbolic link keeps its own); `--rules .` or
+    // `--rules ..` names the folder they stand for.
+    let dir_name = dir
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
+        .or_else(|| {
+            let real = std::fs::canonicalize(dir).ok()?;
+            real.file_name().map(|n| n.to_string_lossy().into_owned())
+        })
         .unwrap_or_else(|| "custom".into());
     let mut any = false;
     for entry in walker {

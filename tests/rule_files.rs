@@ -204,6 +204,30 @@ fn rule_commands_read_the_configuration_and_fail_on_broken_folders() {
     assert_eq!(written.code, 0, "{}", written.stderr);
     assert!(docs.join("vnet-needs-cost-center.md").is_file());
 
+    // A folder reached by a symbolic link keeps the link's name.
+    #[cfg(unix)]
+    {
+        std::os::unix::fs::symlink(&org, dir.path().join("linked")).expect("symlink");
+        let linked = azlint_in(
+            dir.path(),
+            &[
+                "rules",
+                "--isolated",
+                "--rules",
+                "linked",
+                "--format",
+                "json",
+            ],
+            None,
+            &[],
+        );
+        assert!(linked
+            .json()
+            .as_array()
+            .expect("rules")
+            .iter()
+            .any(|r| r["id"] == "ORG001" && r["pack"] == "linked"));
+    }
     // `--rules .` names the pack after the folder it stands for.
     let here = azlint_in(
         &org,
