@@ -59,8 +59,7 @@ impl Settings {
             .per_path_ignores
             .iter()
             .filter_map(|(glob, rules)| {
-                let glob = path_glob(glob.get_ref()).ok()?;
-                let set = GlobSetBuilder::new().add(glob).build().ok()?;
+                let set = path_glob(glob.get_ref()).ok()?;
                 Some((set, rules.iter().map(|r| r.get_ref().clone()).collect()))
             })
             .collect();
@@ -188,18 +187,28 @@ impl Settings {
 }
 
 /// A `[per-path-ignores]` glob, matched against paths relative to the configuration's
-/// folder (`exports/a.json`): written as users write paths, `./exports/**` and `exports/`
-/// mean the folder too.
-pub fn path_glob(text: &str) -> Result<Glob, globset::Error> {
+/// folder (`exports/a.json`), read as users write paths: `./exports/**`, `/exports/**`,
+/// `exports/` and `exports` all cover what is under the folder, and `.`, `./` everything.
+pub fn path_glob(text: &str) -> Result<GlobSet, globset::Error> {
     let mut t = text.trim();
-    while let Some(rest) = t.strip_prefix("./") {
-        t = rest;
+    loop {
+        let rest = t.strip_prefix("./").or_else(|| t.strip_prefix('/'));
+        match rest {
+            Some(rest) => t = rest,
+            None => break,
+        }
     }
-    if t.ends_with('/') {
-        Glob::new(&format!("{t}**"))
+    let mut set = GlobSetBuilder::new();
+    if t.is_empty() || t == "." {
+        set.add(Glob::new("**")?);
+    } else if let Some(folder) = t.strip_suffix('/') {
+        set.add(Glob::new(&format!("{folder}/**"))?);
     } else {
-        Glob::new(t)
+        // A file, or a folder named without its slash.
+        set.add(Glob::new(t)?);
+        set.add(Glob::new(&format!("{t}/**"))?);
     }
+    set.build()
 }
 
 /// Whether a word is the code or name of an input finding (IN003, unrecognised-input).
@@ -259,16 +268,24 @@ mod tests {
 
     #[test]
     fn path_globs_read_as_users_write_paths() {
-        let matches = |glob: &str, path: &str| {
-            path_glob(glob)
-                .map(|g| g.compile_matcher().is_match(path))
-                .unwrap_or(false)
-        };
-        for glob in ["exports/**", "./exports/**", "exports/", "././exports/"] {
+        let matches =
+            |glob: &str, path: &str| path_glob(glob).map(|g| g.is_match(path)).unwrap_or(false);
+        for glob in [
+            "exports/**",
+            "./exports/**",
+            "exports/",
+            "././exports/",
+            "exports",
+            "/exports/**",
+        ] {
             assert!(matches(glob, "exports/ams/resources.json"), "{glob}");
             assert!(!matches(glob, "other/resources.json"), "{glob}");
         }
+        for glob in [".", "./", ""] {
+            assert!(matches(glob, "other/resources.json"), "{glob:?}");
+        }
         assert!(matches("./exports/a.json", "exports/a.json"));
+        assert!(!matches("exports/a.json", "exports/a.json.bak"));
         assert!(path_glob("exports/[").is_err());
     }
 }
