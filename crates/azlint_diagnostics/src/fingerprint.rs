@@ -2,10 +2,12 @@
 //! `partialFingerprints`.
 //!
 //! A fingerprint hashes what the finding is about, never where it is: the rule, the resource id
-//! (case-insensitive, as Azure compares ids), the property path and the text of the value
-//! pointed at with whitespace removed. Moving lines, reformatting a file or reordering resources
-//! leaves it unchanged. Findings with the same key get an occurrence number (`hash:1`, `hash:2`),
-//! counted in report order, so that every fingerprint in a run is distinct.
+//! (case-insensitive, as Azure compares ids), the property path, the text of the value
+//! pointed at with whitespace removed, and [`Finding::values`] (the other values a finding is
+//! about, case-insensitive: ids and principal ids). Moving lines, reformatting a file or
+//! reordering resources leaves it unchanged. Findings with the same key get an occurrence
+//! number (`hash:1`, `hash:2`), counted in report order, so that every fingerprint in a run
+//! is distinct.
 
 use std::collections::HashMap;
 
@@ -45,7 +47,7 @@ fn key(f: &Finding, files: &Files, uri: &impl Fn(FileId) -> String) -> String {
     key.push_str(f.path.as_deref().unwrap_or(""));
     key.push('\u{1f}');
     for v in &f.values {
-        key.push_str(v);
+        key.push_str(&v.to_lowercase());
         key.push('\u{1e}');
     }
     if !f.is_input_error {

@@ -60,8 +60,8 @@ pub fn render_sarif(input: &ReportInput) -> String {
     render_sarif_with(input, Limits::GITHUB)
 }
 
-/// Renders with the given limits: the first `limits.results` findings, then half as many
-/// again and again while the compressed report is too large.
+/// Renders with the given limits: the `limits.results` most severe findings, then half as
+/// many again and again while the compressed report is too large.
 pub(crate) fn render_sarif_with(input: &ReportInput, limits: Limits) -> String {
     let total = input.findings.len();
     let mut kept = total.min(limits.results);

@@ -268,7 +268,7 @@ fn check_occurrence<'a>(
             let s = p.eval_from(doc, root, props, root);
             if let Some(u) = s.unknown {
                 if s.values.is_empty() {
-                    out.push(cannot_tell(rule, cx, res, doc, root, root, u));
+                    out.push(cannot_tell(rule, cx, res, doc, root, (root, 0), u));
                     return;
                 }
             }
@@ -290,34 +290,40 @@ fn check_occurrence<'a>(
         match rule.condition.eval(&scope) {
             Truth::False => {}
             Truth::True => out.push(finding(rule, cx, &scope)),
-            Truth::Unknown(u) => out.push(cannot_tell(rule, cx, res, doc, root, item, u)),
+            Truth::Unknown(u) => {
+                out.push(cannot_tell(rule, cx, res, doc, root, (item, position), u))
+            }
         }
     }
 }
 
 /// The path of what a finding points at, from the resource: a path from a `forEach` item
 /// (`@.properties.privateIPAllocationMethod`) is put under the item, named by its `name`
-/// (else its place), so that the findings of two IP configurations of one NIC differ in
-/// their path and fingerprint (a baseline of one does not hide the other).
-fn finding_path(rule: &Rule, at: &Path, scope: &Eval<'_, '_>) -> String {
-    let Some(each) = rule.for_each.as_ref().filter(|_| at.relative) else {
+/// (else its `id`, else its place), so that the findings of two IP configurations of one NIC
+/// differ in their path and fingerprint (a baseline of one does not hide the other). A
+/// `forEach` that filters (not `[*]`) keeps the relative path.
+fn finding_path(
+    rule: &Rule,
+    at: &Path,
+    root: Value<'_>,
+    item: Value<'_>,
+    position: usize,
+) -> String {
+    let each = rule
+        .for_each
+        .as_ref()
+        .filter(|_| at.relative && item.index() != root.index());
+    let Some(list) = each.and_then(|each| each.text.strip_suffix("[*]")) else {
         return at.text.clone();
     };
-    let Some(list) = each.text.strip_suffix("[*]") else {
-        return at.text.clone();
+    let quoted = |s: &str| s.replace('\\', "\\\\").replace('\'', "\\'");
+    let key = |k: &str| item.get_ignore_case(k).and_then(|n| n.as_str());
+    let selector = match (key("name"), key("id")) {
+        (Some(name), _) => format!("[?@.name == '{}']", quoted(&name)),
+        (None, Some(id)) => format!("[?@.id == '{}']", quoted(&id)),
+        (None, None) => format!("[{position}]"),
     };
-    let item = match scope
-        .current
-        .get_ignore_case("name")
-        .and_then(|n| n.as_str())
-    {
-        Some(name) => format!(
-            "[?@.name == '{}']",
-            name.replace('\\', "\\\\").replace('\'', "\\'")
-        ),
-        None => format!("[{}]", scope.position),
-    };
-    format!("{list}{item}{}", at.text.trim_start_matches('@'))
+    format!("{list}{selector}{}", at.text.trim_start_matches('@'))
 }
 
 /// Values for a message, each once, in order, joined by commas: one route written both in
@@ -414,7 +420,10 @@ fn finding<'a>(rule: &Rule, cx: &Context<'a>, scope: &Eval<'a, '_>) -> Finding {
         );
     }
     f.resource_id = cx.inv.id(scope.res);
-    f.path = rule.at.as_ref().map(|p| finding_path(rule, p, scope));
+    f.path = rule
+        .at
+        .as_ref()
+        .map(|p| finding_path(rule, p, scope.root, scope.current, scope.position));
     // What tells this finding from another of the rule on the same resource and value: the
     // other values it points at, and the values of the `related` facts that identify it.
     let mut values: Vec<String> = Vec::new();
@@ -450,7 +459,8 @@ fn cannot_tell(
     res: ResIdx,
     doc: &Document,
     root: Value<'_>,
-    item: Value<'_>,
+    // The item checked, and its place among those `forEach` selected.
+    (item, position): (Value<'_>, usize),
     u: Unknown<'_>,
 ) -> Finding {
     // Unknowns found by paths are in the document of the occurrence checked.
@@ -471,7 +481,10 @@ fn cannot_tell(
     .cannot_tell();
     f.help = Some(format!("the rule checks: {}", rule.meta.summary));
     f.resource_id = cx.inv.id(res);
-    f.path = rule.at.as_ref().map(|p| p.text.clone());
+    f.path = rule
+        .at
+        .as_ref()
+        .map(|p| finding_path(rule, p, root, item, position));
     f
 }
 
