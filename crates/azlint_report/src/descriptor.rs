@@ -52,6 +52,10 @@ impl RuleDescriptor {
 }
 
 /// Descriptors for the input codes (`IN001`...), from [`azlint_diagnostics::input::ALL`].
+/// Where the README lists the findings about the inputs.
+const INPUT_FINDINGS_URI: &str =
+    "https://github.com/azlint/azlint/blob/main/README.md#what-it-checks";
+
 /// Inputs that cannot be used at all (unreadable, not JSON, a broken rule, configuration or
 /// baseline) are errors; the rest are warnings.
 pub fn input_descriptors() -> Vec<RuleDescriptor> {
@@ -74,7 +78,7 @@ pub fn input_descriptors() -> Vec<RuleDescriptor> {
                 ),
                 help_text: description.to_string(),
                 help_markdown: String::new(),
-                help_uri: None,
+                help_uri: Some(INPUT_FINDINGS_URI.to_string()),
                 tags: vec!["input".to_string()],
                 // Whether a file can be read is never a guess.
                 precision: "very-high".to_string(),
