@@ -572,7 +572,15 @@ fn place_unknown_priorities<'a>(rules: &mut Vec<RuleView<'a>>) -> Result<(), Opt
 fn port_range(r: &str) -> Option<(u16, u16)> {
     let r = r.trim();
     let (lo, hi) = r.split_once('-').unwrap_or((r, r));
-    let (lo, hi): (u16, u16) = (lo.trim().parse().ok()?, hi.trim().parse().ok()?);
+    // Digits only: Rust's parser would take `+20480`, which Azure does not.
+    let number = |s: &str| {
+        let s = s.trim();
+        if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        s.parse::<u16>().ok()
+    };
+    let (lo, hi) = (number(lo)?, number(hi)?);
     (lo <= hi).then_some((lo, hi))
 }
 
@@ -1501,6 +1509,8 @@ mod tests {
                 "destinationPortRanges": ["20480", "9000-8000"]}}"#,
         );
         assert!(reason.contains("what the export cannot show"), "{reason}");
+        assert_eq!(port_range("+20480"), None, "digits only");
+        assert_eq!(port_range(" 20000 - 21000 "), Some((20000, 21000)));
         // Protocols Azure knows that are not the flow's, and service tags, do not match.
         assert_eq!(why("Esp", "*", port), "allow");
         assert_eq!(why("Tcp", "*", port), "allow");
