@@ -317,11 +317,15 @@ fn finding_path(
         return at.text.clone();
     };
     let quoted = |s: &str| s.replace('\\', "\\\\").replace('\'', "\\'");
-    let key = |k: &str| item.get_ignore_case(k).and_then(|n| n.as_str());
-    let selector = match (key("name"), key("id")) {
-        (Some(name), _) => format!("[?@.name == '{}']", quoted(&name)),
-        (None, Some(id)) => format!("[?@.id == '{}']", quoted(&id)),
-        (None, None) => format!("[{position}]"),
+    // The key as the input spells it (PowerShell writes `Name`), and its text.
+    let member = |k: &str| {
+        item.members()
+            .find(|(key, _)| key.str_eq_ignore_case(k))
+            .and_then(|(key, v)| Some((key.as_str()?, v.as_str()?)))
+    };
+    let selector = match member("name").or_else(|| member("id")) {
+        Some((key, text)) => format!("[?@.{key} == '{}']", quoted(&text)),
+        None => format!("[{position}]"),
     };
     format!("{list}{selector}{}", at.text.trim_start_matches('@'))
 }
