@@ -277,7 +277,7 @@ fn unmatched_sites(
             .iter()
             .map(|w| format!("`{}`", printable(w.trim())))
             .collect();
-        let mut f = Finding::new(
+        let f = Finding::new(
             input::SITE_INCOMPLETE,
             Severity::Note,
             format!(
@@ -289,7 +289,6 @@ fn unmatched_sites(
                 .with_message("no such VM in the inputs"),
         )
         .with_help("check the VM names (or resource ids) against the export, and lint the files that hold both VMs together");
-        f.resource_id = None;
         out.push(f);
     }
     out

@@ -450,6 +450,13 @@ at: $.properties.enableIPForwarding
 message: "NIC `{name}` has IP forwarding off ({fact:vsocket.nic_role})"
 "#;
 
+    /// [`GOOD`] with `old` replaced by `new`, compiled: the error's message, line and column.
+    fn good_with(old: &str, new: &str) -> Result<(), (String, Option<u64>, Option<u64>)> {
+        Rule::parse(&GOOD.replace(old, new), "ha", &NoFacts)
+            .map(|_| ())
+            .map_err(|e| (e.message, e.line, e.column))
+    }
+
     #[test]
     fn parses_a_rule() {
         let r = Rule::parse(GOOD, "ha", &NoFacts).expect("rule");
@@ -464,13 +471,11 @@ message: "NIC `{name}` has IP forwarding off ({fact:vsocket.nic_role})"
     #[test]
     fn operands_that_could_never_compare_are_errors() {
         let with = |cond: &str| {
-            let text = GOOD.replace(
+            good_with(
                 "  field: $.properties.enableIPForwarding\n  notEquals: true",
                 cond,
-            );
-            Rule::parse(&text, "ha", &NoFacts)
-                .map(|_| ())
-                .map_err(|e| e.message)
+            )
+            .map_err(|(message, ..)| message)
         };
         let err = with("  field: $.properties.x\n  greater: abc").unwrap_err();
         assert!(err.contains("`greater` compares with a number"), "{err}");
@@ -495,12 +500,8 @@ message: "NIC `{name}` has IP forwarding off ({fact:vsocket.nic_role})"
 
     #[test]
     fn a_resource_type_names_its_provider() {
-        let with = |resource: &str| {
-            let text = GOOD.replace("resource: Microsoft.Network/networkInterfaces", resource);
-            Rule::parse(&text, "ha", &NoFacts)
-                .map(|_| ())
-                .map_err(|e| (e.message, e.line, e.column))
-        };
+        let with =
+            |resource: &str| good_with("resource: Microsoft.Network/networkInterfaces", resource);
         let (msg, line, column) = with("resource: virtualNetworks").unwrap_err();
         assert!(
             msg.contains("`virtualNetworks` is not a resource type"),
