@@ -506,3 +506,71 @@ fn the_nic_count_fact_counts_what_the_vm_lists() {
         "{messages:?}"
     );
 }
+
+const ROUTE_OWN_IP: &str = r#"id: ORG003
+name: route-names-vsocket-ip
+severity: warning
+summary: Routes do not name a vSocket's own IP
+docs:
+  what: Routes do not name a vSocket's own IP.
+  why: A vSocket's own IP does not move on failover.
+  fix: Route to the floating IP.
+resource: Microsoft.Network/routeTables/routes
+scope: all
+if:
+  fact: route.vsocket_own_ips
+  exists: true
+atFact: route.vsocket_own_ips
+message: "route `{name}` goes to {value}"
+"#;
+
+#[test]
+fn the_route_fact_reads_only_routes_that_send_to_their_next_hop() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    fs::create_dir_all(dir.path().join("org")).expect("mkdir");
+    fs::write(
+        dir.path().join("org/route-names-vsocket-ip.yaml"),
+        ROUTE_OWN_IP,
+    )
+    .expect("write");
+    let run = |fixture: &str| {
+        let path = root()
+            .join("fixtures/rules/route-to-vsocket-ip")
+            .join(fixture);
+        let run = azlint_in(
+            dir.path(),
+            &[
+                "check",
+                "--isolated",
+                "--rules",
+                "org",
+                "--select",
+                "ORG003",
+                "--show-unknown",
+                "--format",
+                "json",
+                path.to_str().expect("UTF-8 path"),
+            ],
+            None,
+            &[],
+        );
+        run.findings("ORG003")
+            .iter()
+            .map(|f| f["message"].as_str().unwrap_or_default().to_string())
+            .collect::<Vec<String>>()
+    };
+    assert_eq!(
+        run("fire/primary-lan-ip.json"),
+        vec!["route `default-cato` goes to 10.20.0.68"]
+    );
+    // A VnetLocal route with a stray address sends nothing there: the fact is empty, without
+    // the guard HA012 once held in its own condition.
+    assert_eq!(
+        run("silent/vnetlocal-with-stray-address.json"),
+        Vec::<String>::new()
+    );
+    // A next hop type known only at deployment: cannot tell.
+    let open = run("silent/template-next-hop-type-parameter.json");
+    assert_eq!(open.len(), 1, "{open:?}");
+    assert!(open[0].contains("next hop type"), "{open:?}");
+}

@@ -42,7 +42,7 @@ pub const FACTS: &[(&str, &str)] = &[
     ("site.vm_count", "how many vSocket VMs the site has"),
     ("site.extra_vm_count", "how many vSocket VMs the site has beyond two; unknown when only vSockets that a template deploys under an unknown condition make more than two"),
     ("site.lan_ips", "the vSockets' own LAN IPs (primary IP configuration of each LAN NIC)"),
-    ("route.vsocket_own_ips", "for a route: its next hop addresses that are a vSocket's own IP (the primary IP configuration of its MGMT, WAN or LAN NIC), when its route table serves a subnet in that vSocket's VNET or a VNET peered with it (hub or spoke)"),
+    ("route.vsocket_own_ips", "for an appliance route (next hop type VirtualAppliance, or not given): its next hop addresses that are a vSocket's own IP (the primary IP configuration of its MGMT, WAN or LAN NIC), when its route table serves a subnet in that vSocket's VNET or a VNET peered with it (hub or spoke)"),
     ("route.vsocket_floating_ips", "for a route: the floating IPs of the sites whose vSocket IPs the route names"),
     ("site.lan_nics_shown", "true when the inputs show both vSockets of the site, each with its LAN NIC and that NIC's IP configurations; unknown otherwise"),
     ("site.floating_ips", "IPv4 addresses of secondary (primary: false) IP configurations on LAN NICs: the floating IP"),
@@ -2052,6 +2052,28 @@ impl RouteTargets {
 
     /// The sites whose vSocket owns `ip`, seen from a route table serving `vnets`: the
     /// vSocket's VNET itself or one peered with it.
+    /// Whether a next hop address (`hop`, written in `doc`) is, or may be, a vSocket's own IP.
+    fn may_name_a_vsocket(
+        &self,
+        hop: Value<'_>,
+        doc: &azlint_inventory::Document,
+        vnets: &[String],
+    ) -> bool {
+        let Some(text) = hop.as_str() else {
+            return false;
+        };
+        if azlint_inventory::unknown_value(doc, hop).is_some() {
+            return !matches!(self.sites_for_text(&text, doc.file, vnets), TextMatch::None);
+        }
+        let text = text.trim();
+        match text.parse::<IpAddr>() {
+            Ok(ip) => {
+                !self.sites_for(ip, vnets).is_empty() || self.may_be_text(text, vnets).is_some()
+            }
+            Err(_) => false,
+        }
+    }
+
     fn sites_for(&self, ip: IpAddr, vnets: &[String]) -> Vec<usize> {
         let mut out = Vec::new();
         for v in vnets {
@@ -2069,6 +2091,14 @@ impl RouteTargets {
 /// For a route: its next hops that are a vSocket's own IP (its MGMT, WAN or LAN NIC's primary
 /// configuration, never the floating IP), reachable from the subnets its
 /// table serves; or, with `floating`, those sites' floating IPs.
+/// Whether a route of this next hop type leaves its next hop address unused: every type but
+/// `VirtualAppliance` (Azure's names, compared ignoring case as Azure does).
+fn ignores_next_hop_address(next_hop_type: &str) -> bool {
+    ["VnetLocal", "Internet", "None", "VirtualNetworkGateway"]
+        .iter()
+        .any(|t| next_hop_type.trim().eq_ignore_ascii_case(t))
+}
+
 fn route_vsocket<'a>(cx: &Context<'a>, route: ResIdx, floating: bool) -> FactAnswer<'a> {
     let inv = cx.inv;
     let targets = cx.route_targets();
@@ -2088,20 +2118,45 @@ fn route_vsocket<'a>(cx: &Context<'a>, route: ResIdx, floating: bool) -> FactAns
     // every copy of the route: a template that changes an exported route is read next to
     // the export, and a bad next hop in either is a defect.
     let mut hops: Vec<(Value<'a>, &'a azlint_inventory::Document, Value<'a>)> = Vec::new();
+    // The hops of copies whose next hop type is known only at deployment, apart: a vSocket's
+    // own IP among them may receive traffic or not.
+    let mut untyped: Vec<(Value<'a>, &'a azlint_inventory::Document)> = Vec::new();
+    let mut unknown_type = None;
     // A next hop known only after deployment (a module's output, an unset parameter): where
     // the table reaches a vSocket, whether it is one's own IP cannot be told.
     let mut unknown_hop = None;
     for o in inv.occurrences(route) {
         let doc = inv.document(o.place.doc);
+        // Only an appliance route sends traffic to its next hop address: Azure ignores an
+        // address left on a route of another type (a VnetLocal route once pointed at an
+        // appliance keeps it in exports). A type azlint does not know counts as one that sends
+        // (Azure refuses it anyway), and so does an absent one.
+        let sure = match inv.prop_in(o, &["nextHopType"]) {
+            Lookup::Found(t) if t.as_str().is_some_and(|t| ignores_next_hop_address(&t)) => {
+                continue
+            }
+            Lookup::Unknown(u) => {
+                unknown_type.get_or_insert(u);
+                false
+            }
+            _ => true,
+        };
+        let mut add = |v: Value<'a>, at: Value<'a>| {
+            if sure {
+                hops.push((v, doc, at));
+            } else {
+                untyped.push((v, doc));
+            }
+        };
         match inv.prop_in(o, &["nextHopIpAddress"]) {
-            Lookup::Found(v) => hops.push((v, doc, v)),
+            Lookup::Found(v) => add(v, v),
             // An address a template builds is compared by what its text spells out (below).
-            Lookup::Unknown(Unknown { at: Some(v), .. }) if v.is_string() => hops.push((v, doc, v)),
+            Lookup::Unknown(Unknown { at: Some(v), .. }) if v.is_string() => add(v, v),
             Lookup::Unknown(u) => unknown_hop = unknown_hop.or(Some(u)),
             Lookup::Absent => {}
         }
         match inv.prop_in(o, &["nextHopIpAddresses"]) {
-            Lookup::Found(list) => hops.extend(list.elements().map(|v| (v, doc, list))),
+            Lookup::Found(list) => list.elements().for_each(|v| add(v, list)),
             Lookup::Unknown(u) => unknown_hop = unknown_hop.or(Some(u)),
             Lookup::Absent => {}
         }
@@ -2161,6 +2216,19 @@ fn route_vsocket<'a>(cx: &Context<'a>, route: ResIdx, floating: bool) -> FactAns
         });
     }
     if out.is_empty() {
+        if let Some(u) = unknown_type.filter(|_| {
+            untyped
+                .iter()
+                .any(|&(v, doc)| targets.may_name_a_vsocket(v, doc, vnets))
+        }) {
+            return FactAnswer::Unknown(Unknown {
+                reason: format!(
+                    "the next hop address is a vSocket's own IP, but whether this route sends traffic to it depends on its next hop type, known only at deployment: {}",
+                    u.reason
+                ),
+                at: u.at,
+            });
+        }
         if let Some(u) = unknown_hop.filter(|_| targets.reaches_a_site(vnets)) {
             return FactAnswer::Unknown(Unknown {
                 reason: format!(
