@@ -194,6 +194,40 @@ fn a_template_that_changes_an_exported_route_is_checked_next_to_the_export() {
     // The export alone is healthy.
     let run = run_in(&dir, &["check", "--format", "json", "resources.json"]);
     assert_eq!(run.code, 0, "{}", run.stdout);
+    // The template's route of a type known only at deployment: "cannot tell", pointing at
+    // the type in the template, not at the same offset of the export read first.
+    let untyped = template
+        .replace(
+            r#""parameters": {"#,
+            r#""parameters": {"hopType": {"type": "string"}, "#,
+        )
+        .replace(
+            r#""nextHopType": "VirtualAppliance""#,
+            r#""nextHopType": "[parameters('hopType')]""#,
+        );
+    std::fs::write(dir.path().join("routes.json"), &untyped).expect("write");
+    let run = run_in(
+        &dir,
+        &[
+            "check",
+            "--show-unknown",
+            "--select",
+            "HA012",
+            "--format",
+            "json",
+            "resources.json",
+            "routes.json",
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    let f = run.finding("HA012");
+    assert_eq!(f["severity"], "note", "{f}");
+    assert_eq!(f["location"]["file"], "routes.json", "{f}");
+    assert_eq!(
+        f["location"]["start"]["line"],
+        line_of(&untyped, "\"nextHopType\""),
+        "{f}"
+    );
 }
 
 #[test]

@@ -393,6 +393,11 @@ impl Inventory {
         &self.documents
     }
 
+    /// The document whose tree holds `v`.
+    pub fn document_holding(&self, v: Value<'_>) -> Option<&Document> {
+        self.documents.iter().find(|d| d.root().same_tree(&v))
+    }
+
     pub fn document(&self, doc: DocId) -> &Document {
         &self.documents[doc as usize]
     }

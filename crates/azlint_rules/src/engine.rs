@@ -467,10 +467,18 @@ fn cannot_tell(
     (item, position): (Value<'_>, usize),
     u: Unknown<'_>,
 ) -> Finding {
-    // Unknowns found by paths are in the document of the occurrence checked.
-    let at =
-        u.at.unwrap_or_else(|| root.get_ignore_case("name").unwrap_or(item));
-    let file = doc.file;
+    // Unknowns found by paths are in the document of the occurrence checked; a fact's may be
+    // in another copy of the resource (a template read next to the export it changes) or in
+    // another resource's document.
+    let fallback = || root.get_ignore_case("name").unwrap_or(item);
+    let (file, at) = match u.at {
+        Some(at) if at.same_tree(&root) => (doc.file, at),
+        Some(at) => match cx.inv.document_holding(at) {
+            Some(other) => (other.file, at),
+            None => (doc.file, fallback()),
+        },
+        None => (doc.file, fallback()),
+    };
     let mut f = Finding::new(
         (&rule.meta.code, &rule.meta.name),
         Severity::Note,

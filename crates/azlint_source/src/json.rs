@@ -274,6 +274,11 @@ impl<'a> Value<'a> {
         &self.nodes[self.idx as usize]
     }
 
+    /// Whether `other` is a value of the same tree (so of the same document).
+    pub fn same_tree(&self, other: &Value<'_>) -> bool {
+        std::ptr::eq(self.nodes, other.nodes)
+    }
+
     /// Node index, stable for the life of the tree: store it to come back to this value.
     pub fn index(&self) -> u32 {
         self.idx
