@@ -10,7 +10,7 @@ use foldhash::{HashMap, HashMapExt};
 use std::borrow::Cow;
 use std::net::IpAddr;
 
-use azlint_facts::nsg::{judge, Asgs, Direction, Endpoint, Flow, Verdict};
+use azlint_facts::nsg::{decide, Asgs, Direction, Endpoint, Flow, Verdict};
 use azlint_facts::routes::prefixes;
 use azlint_facts::{
     primary_config, Attached, NicRole, Site, CONTRIBUTOR, OWNER, RBAC_ADMINISTRATOR,
@@ -330,7 +330,7 @@ pub fn fact<'a>(cx: &Context<'a>, name: &str, res: ResIdx, _current: Value<'a>) 
                         );
                         out.push(d.describe(&text));
                     }
-                    Err(reason) => return unknown(reason),
+                    Err(u) => return FactAnswer::Unknown(u),
                 }
             }
             known(out.into_iter().map(|d| d.item).collect())
@@ -968,7 +968,7 @@ fn site_fact<'a>(cx: &Context<'a>, site: &Site, name: &str, res: ResIdx) -> Fact
                         let text = format!("{} denies the keepalive (UDP/20480) {what}", d.name);
                         out.push(d.describe(&text).item);
                     }
-                    Err(reason) => return unknown(reason),
+                    Err(u) => return FactAnswer::Unknown(u),
                 }
             }
             known(out)
@@ -1622,8 +1622,8 @@ fn assigned_from(cx: &Context<'_>, subnet: ResIdx) -> Option<Vec<Endpoint>> {
 /// One verdict for a flow from each address a NIC may get: the verdict when they agree (each
 /// allows, or the same rule denies each); cannot tell when they differ.
 fn agreed<'a>(
-    verdicts: impl IntoIterator<Item = Result<Option<Denial<'a>>, String>>,
-) -> Result<Option<Denial<'a>>, String> {
+    verdicts: impl IntoIterator<Item = Result<Option<Denial<'a>>, Unknown<'a>>>,
+) -> Result<Option<Denial<'a>>, Unknown<'a>> {
     let mut first: Option<Option<Denial<'a>>> = None;
     for v in verdicts {
         let v = v?;
@@ -1640,7 +1640,10 @@ fn agreed<'a>(
                     _ => false,
                 };
                 if !same {
-                    return Err("the NIC's address is not known yet, and the NSGs decide differently for the prefixes of its subnet Azure may assign it from".into());
+                    return Err(Unknown {
+                        reason: "the NIC's address is not known yet, and the NSGs decide differently for the prefixes of its subnet Azure may assign it from".into(),
+                        at: None,
+                    });
                 }
             }
         }
@@ -1699,16 +1702,20 @@ impl<'a> Denial<'a> {
     }
 }
 
-/// Runs a flow through NSGs in order: the first deny, `None` when all allow.
+/// Runs a flow through NSGs in order: the first deny, `None` when all allow. Cannot tell
+/// points at the name of the rule that left the flow open, where the inputs have it.
 fn path_verdict<'a>(
     cx: &Context<'a>,
     steps: &[(Option<ResIdx>, Direction)],
     flow: &Flow,
     vnet: &[IpNet],
-) -> Result<Option<Denial<'a>>, String> {
+) -> Result<Option<Denial<'a>>, Unknown<'a>> {
     for &(nsg, direction) in steps {
         let Some(nsg) = nsg else { continue };
-        match cx.with_nsg_rules(nsg, |rules| judge(rules, direction, flow, vnet))? {
+        let decision = cx
+            .with_nsg_rules(nsg, |rules| decide(rules, direction, flow, None, vnet))
+            .map_err(|reason| Unknown { reason, at: None })?;
+        match decision.verdict {
             Verdict::Allow => {}
             Verdict::Deny { rule, name, holder } => {
                 let file = Some(cx.inv.document_of(holder.unwrap_or(nsg)).file);
@@ -1719,7 +1726,13 @@ fn path_verdict<'a>(
                     file,
                 }));
             }
-            Verdict::Unknown(reason) => return Err(reason),
+            Verdict::Unknown(reason) => {
+                let at = decision
+                    .rule
+                    .and_then(|r| r.object)
+                    .map(|o| o.get_ignore_case("name").unwrap_or(o));
+                return Err(Unknown { reason, at });
+            }
         }
     }
     Ok(None)
