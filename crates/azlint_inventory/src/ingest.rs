@@ -174,11 +174,26 @@ pub fn unfinished_pages(ingested: &mut [Ingested]) -> Vec<Finding> {
 /// A row `az role assignment list --include-classic-administrators` adds for a classic
 /// subscription administrator (`"id": "NA(classic admins)"`): not a role assignment, and not a
 /// resource, but not something azlint fails to understand either. Azure retired classic
-/// administrators in 2024; no check reads them.
+/// administrators in 2024; no check reads them. PowerShell's `Get-AzRoleAssignment
+/// -IncludeClassicAdministrators` writes the same row with null ids and the classic roles by
+/// name (`"RoleDefinitionName": "ServiceAdministrator;AccountAdministrator"`).
 fn classic_administrator(v: Value<'_>) -> bool {
-    v.get_ignore_case("id")
-        .and_then(|id| id.as_str())
-        .is_some_and(|id| id.trim().eq_ignore_ascii_case("NA(classic admins)"))
+    let text = |key: &str| v.get_ignore_case(key).and_then(|x| x.as_str());
+    if text("id").is_some_and(|id| id.trim().eq_ignore_ascii_case("NA(classic admins)")) {
+        return true;
+    }
+    let classic = |role: &str| {
+        [
+            "ServiceAdministrator",
+            "AccountAdministrator",
+            "CoAdministrator",
+        ]
+        .iter()
+        .any(|c| role.trim().eq_ignore_ascii_case(c))
+    };
+    v.get_ignore_case("RoleAssignmentId")
+        .is_some_and(|id| id.is_null())
+        && text("RoleDefinitionName").is_some_and(|names| names.split(';').all(classic))
 }
 
 /// Objects with more keys than this are checked for duplicate keys with a map.
@@ -846,6 +861,30 @@ mod classic_administrator_tests {
         // Anything else that is not a resource is still reported.
         let other = ingested(&text.replace("NA(classic admins)\", \"name\"", "x\", \"name\""));
         assert_eq!(other.findings.len(), 1);
+        assert_eq!(other.findings[0].code, input::UNRECOGNISED.0);
+    }
+
+    #[test]
+    fn powershell_classic_administrator_rows_are_skipped_without_a_warning() {
+        // `Get-AzRoleAssignment -IncludeClassicAdministrators`: a role assignment and the row
+        // for the subscription's service and account administrator.
+        let text = r#"[
+          {"RoleAssignmentName": "a",
+           "RoleAssignmentId": "/subscriptions/s/providers/Microsoft.Authorization/roleAssignments/a",
+           "Scope": "/subscriptions/s", "DisplayName": "NetOps", "RoleDefinitionName": "Reader",
+           "RoleDefinitionId": "acdd72a7-3385-48ef-bd42-f606fba81ae7", "ObjectId": "p",
+           "ObjectType": "Group"},
+          {"RoleAssignmentName": null, "RoleAssignmentId": null, "Scope": "/subscriptions/s",
+           "DisplayName": "admin@contoso.com", "SignInName": "admin@contoso.com",
+           "RoleDefinitionName": "ServiceAdministrator;AccountAdministrator",
+           "RoleDefinitionId": null, "ObjectId": null, "ObjectType": "User"}
+        ]"#;
+        let out = ingested(text);
+        assert_eq!(out.resources.len(), 1);
+        assert!(out.findings.is_empty(), "{:?}", out.findings);
+        // A row with a null id and another role is not one: it is reported.
+        let other = ingested(&text.replace("ServiceAdministrator;AccountAdministrator", "Owner"));
+        assert_eq!(other.findings.len(), 1, "{:?}", other.findings);
         assert_eq!(other.findings[0].code, input::UNRECOGNISED.0);
     }
 }
