@@ -46,6 +46,7 @@ pub const ROUTE: &str = "microsoft.network/routetables/routes";
 pub const NSG: &str = "microsoft.network/networksecuritygroups";
 pub const IDENTITY: &str = "microsoft.managedidentity/userassignedidentities";
 pub const ROLE_ASSIGNMENT: &str = "microsoft.authorization/roleassignments";
+pub const ROLE_DEFINITION: &str = "microsoft.authorization/roledefinitions";
 
 /// `site_of` entry of a resource in no site.
 const NO_SITE: u32 = u32::MAX;

@@ -47,6 +47,65 @@ pub struct Roles {
     deployed_subscriptions: Vec<String>,
     /// Assignments at management-group scope.
     management_groups: Vec<usize>,
+    /// The GUIDs (lower case, sorted) of the custom roles among the inputs (`az role
+    /// definition list --custom-role-only true`, templates) whose permissions include creating
+    /// role assignments.
+    custom_assigners: Vec<String>,
+}
+
+/// The action that creating a role assignment needs (what Contributor's `notActions` take
+/// away, and what Owner, User Access Administrator and Role Based Access Control
+/// Administrator grant).
+const WRITE_ROLE_ASSIGNMENTS: &str = "Microsoft.Authorization/roleAssignments/write";
+
+/// Whether an action pattern of a role definition (`*`, `Microsoft.Authorization/*`,
+/// `*/write`: `*` stands for any text, case does not matter) covers `action`.
+fn action_matches(pattern: &str, action: &str) -> bool {
+    let pattern = pattern.trim().to_ascii_lowercase();
+    let action = action.to_ascii_lowercase();
+    let mut parts = pattern.split('*');
+    let first = parts.next().unwrap_or_default();
+    let Some(mut rest) = action.strip_prefix(first) else {
+        return false;
+    };
+    let parts: Vec<&str> = parts.collect();
+    let Some((last, middle)) = parts.split_last() else {
+        // No `*`: the whole action.
+        return rest.is_empty();
+    };
+    for part in middle {
+        match rest.find(part) {
+            Some(at) => rest = &rest[at + part.len()..],
+            None => return false,
+        }
+    }
+    rest.len() >= last.len() && rest.ends_with(last)
+}
+
+/// Whether a role definition (its properties, or the flattened CLI form) lets its holders
+/// create role assignments: an `actions` pattern of one of its permissions covers the write
+/// that `notActions` of the same permission does not take away.
+fn assigns_roles(inv: &Inventory, def: ResIdx) -> bool {
+    let Lookup::Found(permissions) = inv.prop(def, &["permissions"]) else {
+        return false;
+    };
+    let patterns = |p: azlint_source::Value<'_>, key: &str| -> Vec<String> {
+        p.get_ignore_case(key)
+            .map(|list| {
+                list.elements()
+                    .filter_map(|a| a.as_str().map(Cow::into_owned))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    permissions.elements().any(|p| {
+        let covers = |key: &str| {
+            patterns(p, key)
+                .iter()
+                .any(|a| action_matches(a, WRITE_ROLE_ASSIGNMENTS))
+        };
+        covers("actions") && !covers("notActions")
+    })
 }
 
 /// The subscription id of a key or scope in lower case (`/subscriptions/<id>/...`).
@@ -325,6 +384,25 @@ impl Roles {
             .collect();
         deployed_subscriptions.sort_unstable();
         deployed_subscriptions.dedup();
+        let mut custom_assigners: Vec<String> = inv
+            .of_type(crate::ROLE_DEFINITION)
+            .iter()
+            .filter(|&&def| assigns_roles(inv, def))
+            .filter_map(|&def| {
+                let name = inv.name(def).and_then(|n| n.as_str());
+                let guid = name
+                    .map(Cow::into_owned)
+                    .or_else(|| inv.id(def))?
+                    .trim()
+                    .trim_end_matches('/')
+                    .rsplit('/')
+                    .next()?
+                    .to_ascii_lowercase();
+                (!guid.is_empty()).then_some(guid)
+            })
+            .collect();
+        custom_assigners.sort_unstable();
+        custom_assigners.dedup();
         Roles {
             assignments,
             unplaced,
@@ -333,7 +411,19 @@ impl Roles {
             templates_with_roles,
             by_scope,
             management_groups,
+            custom_assigners,
         }
+    }
+
+    /// Whether holders of `role` (a role definition's GUID) may create role assignments:
+    /// Owner, User Access Administrator, Role Based Access Control Administrator, or a custom
+    /// role of the inputs that grants it.
+    pub fn may_assign_roles(&self, role: &str) -> bool {
+        [OWNER, USER_ACCESS_ADMINISTRATOR, RBAC_ADMINISTRATOR].contains(&role)
+            || self
+                .custom_assigners
+                .binary_search_by(|g| g.as_str().cmp(role))
+                .is_ok()
     }
 
     /// The unplaced role assignments (see [`Roles::unplaced`]) that may grant a role on
@@ -457,5 +547,60 @@ mod tests {
                 ("p2", "", "9980e02c-c2be-4d73-94e8-173b1dc7cf3c"),
             ]
         );
+    }
+
+    #[test]
+    fn action_patterns_match_as_azure_reads_them() {
+        let write = WRITE_ROLE_ASSIGNMENTS;
+        for yes in [
+            "*",
+            "Microsoft.Authorization/*",
+            "microsoft.authorization/roleassignments/*",
+            "Microsoft.Authorization/*/write",
+            "*/write",
+            " Microsoft.Authorization/roleAssignments/write ",
+            "Microsoft.*/roleAssignments/*",
+        ] {
+            assert!(action_matches(yes, write), "{yes}");
+        }
+        for no in [
+            "*/read",
+            "Microsoft.Authorization/*/read",
+            "Microsoft.Authorization/roleAssignments/read",
+            "Microsoft.Authorization/roleDefinitions/*",
+            "Microsoft.Compute/*",
+            "",
+            "Microsoft.Authorization/roleAssignments/write/extra",
+        ] {
+            assert!(!action_matches(no, write), "{no}");
+        }
+    }
+
+    #[test]
+    fn custom_roles_among_the_inputs_may_assign_roles() {
+        // `az role definition list --custom-role-only true`: one role that grants role
+        // assignments, one whose notActions take them away, one without them.
+        let text = r#"[
+          {"id": "/subscriptions/s/providers/Microsoft.Authorization/roleDefinitions/C0FFEE00-0000-4000-8000-000000000001",
+           "name": "C0FFEE00-0000-4000-8000-000000000001", "type": "Microsoft.Authorization/roleDefinitions",
+           "roleName": "Delegator", "roleType": "CustomRole",
+           "permissions": [{"actions": ["Microsoft.Authorization/roleAssignments/write"], "notActions": []}]},
+          {"id": "/subscriptions/s/providers/Microsoft.Authorization/roleDefinitions/c0ffee00-0000-4000-8000-000000000002",
+           "name": "c0ffee00-0000-4000-8000-000000000002", "type": "Microsoft.Authorization/roleDefinitions",
+           "roleName": "Almost owner", "roleType": "CustomRole",
+           "permissions": [{"actions": ["*"], "notActions": ["Microsoft.Authorization/*/Write"]}]},
+          {"id": "/subscriptions/s/providers/Microsoft.Authorization/roleDefinitions/c0ffee00-0000-4000-8000-000000000003",
+           "name": "c0ffee00-0000-4000-8000-000000000003", "type": "Microsoft.Authorization/roleDefinitions",
+           "roleName": "Network", "roleType": "CustomRole",
+           "permissions": [{"actions": ["Microsoft.Network/*"], "notActions": []},
+                           {"actions": ["Microsoft.Authorization/*/read"]}]}
+        ]"#;
+        let inv = Inventory::from_texts(&[("roles.json", text)]).expect("test JSON");
+        let roles = Roles::collect(&inv);
+        assert!(roles.may_assign_roles("c0ffee00-0000-4000-8000-000000000001"));
+        assert!(!roles.may_assign_roles("c0ffee00-0000-4000-8000-000000000002"));
+        assert!(!roles.may_assign_roles("c0ffee00-0000-4000-8000-000000000003"));
+        assert!(roles.may_assign_roles(OWNER));
+        assert!(!roles.may_assign_roles(CONTRIBUTOR));
     }
 }

@@ -12,10 +12,7 @@ use std::net::IpAddr;
 
 use azlint_facts::nsg::{decide, Asgs, Direction, Endpoint, Flow, Verdict};
 use azlint_facts::routes::prefixes;
-use azlint_facts::{
-    primary_config, Attached, NicRole, Site, CONTRIBUTOR, OWNER, RBAC_ADMINISTRATOR,
-    USER_ACCESS_ADMINISTRATOR, VM_CONTRIBUTOR,
-};
+use azlint_facts::{primary_config, Attached, NicRole, Site, CONTRIBUTOR, OWNER, VM_CONTRIBUTOR};
 use azlint_inventory::{
     id_key, is_expression_text, parent_key, props_of, resource_group_key, symbol, Lookup, ResIdx,
     Unknown,
@@ -63,7 +60,7 @@ pub const FACTS: &[(&str, &str)] = &[
     ("roles.ha_other_role_assignments", "for a resource of a site: the roleDefinitionId of each role assignment made directly on it to the site's HA identity with a role other than Owner, Contributor or Virtual Machine Contributor (Reader, say), where it is written"),
     ("roles.other_identities", "for a resource of a site: the service principals (managed identities) with a role assigned directly on it, other than the site's HA identity"),
     ("roles.other_identity_assignments", "for a resource of a site: the principalId of each role assignment made directly on it to a service principal other than the site's HA identity, where it is written"),
-    ("roles.rg_admins", "principals holding Owner, User Access Administrator or Role Based Access Control Administrator on this resource's resource group (or above)"),
+    ("roles.rg_admins", "principals holding Owner, User Access Administrator, Role Based Access Control Administrator or a custom role of the inputs that may create role assignments on this resource's resource group (or above)"),
     ("roles.rg_user_contributor_assignments", "the roleDefinitionId of each role assignment giving a user Contributor on this resource's resource group (or above), where it is written"),
     ("roles.rg_user_contributors", "users holding Contributor on this resource's resource group (or above): their principalName (or signInName) with the id in brackets, where the export gives it, else the id"),
     ("subnet.default_route", "for a NIC: the next hop type public destinations take from its subnet's effective routes (longest prefix match over system and user routes): None if a route drops some public address, else VirtualAppliance if one sends some to an appliance, else VirtualNetworkGateway, else Internet; unknown when only a route narrower than 0.0.0.0/1 drops or diverts public addresses and holds none of the VNET's DNS servers"),
@@ -653,8 +650,7 @@ fn placed_role_fact<'a>(
                     user_contributor(a)
                 } else {
                     // Each may create the HA role assignments, which Contributor may not.
-                    [OWNER, USER_ACCESS_ADMINISTRATOR, RBAC_ADMINISTRATOR]
-                        .contains(&a.role.as_str())
+                    facts.roles.may_assign_roles(&a.role)
                 };
                 if wanted && users {
                     // Users by the name the export gives them (`az role assignment
