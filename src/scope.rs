@@ -120,12 +120,14 @@ pub struct Found {
 /// expansion addresses in the placeholder scope, with the first such id (`text` indexes
 /// `expanded` then `others`). Ids in the templates' expansions (their parameter values and
 /// literals) are asked first, other inputs (exports, role assignment lists) only when those
-/// name none; ids of one kind that disagree give the template nothing. A template whose own
+/// name none; ids of one kind that disagree give the template nothing. Ids in `external`
+/// (lower case) are not read in the expansions. A template whose own
 /// resources no id names (the secondary's, in Cato's two-step deployment) takes the scope the
 /// others were given, when they were all given one.
 pub fn infer_each(
     expanded: &[&str],
     others: &[&str],
+    external: &HashSet<String>,
     placeholder: &Placeholder<'_>,
 ) -> Vec<Option<Found>> {
     // What follows `providers/` in each template's placeholder ids, and the group when the
@@ -174,6 +176,11 @@ pub fn infer_each(
                 })
                 || !real_group(id.group)
             {
+                continue;
+            }
+            // A template's reference to a resource outside its group (`az group export`'s
+            // `_externalid` parameters) or to a child of one, though named like its own.
+            if n < expanded.len() && is_external(&text[id.start..id.end], external) {
                 continue;
             }
             literal.entry(key.clone()).or_default().push(Found {
@@ -236,6 +243,18 @@ pub fn infer_each(
             Evidence::Disagree => None,
         })
         .collect()
+}
+
+/// Whether `id` is one of the `external` ids (lower case) or the id of a child of one.
+fn is_external(id: &str, external: &HashSet<String>) -> bool {
+    if external.is_empty() {
+        return false;
+    }
+    let id = id.trim_end_matches('/').to_ascii_lowercase();
+    id.match_indices('/')
+        .map(|(at, _)| &id[..at])
+        .chain(std::iter::once(id.as_str()))
+        .any(|prefix| external.contains(prefix))
 }
 
 /// An id that names a resource a template addresses, and whether it gives the group (or the
@@ -346,7 +365,12 @@ mod tests {
                 "Microsoft.Network/networkInterfaces/lanSecondary"
             )
         );
-        let found = infer_each(&[&primary, &secondary], &[], &placeholder());
+        let found = infer_each(
+            &[&primary, &secondary],
+            &[],
+            &HashSet::new(),
+            &placeholder(),
+        );
         let first = found[0].clone().unwrap();
         assert_eq!(
             (
@@ -383,17 +407,70 @@ mod tests {
             r#"[{{"scope": "{}"}}]"#,
             id(SUB, "rg-stg", "Microsoft.Network/virtualNetworks/v")
         );
-        let found = infer_each(&[&primary, &params], &[&staging], &placeholder());
+        let found = infer_each(
+            &[&primary, &params],
+            &[&staging],
+            &HashSet::new(),
+            &placeholder(),
+        );
         assert_eq!(
             found[0].as_ref().and_then(|f| f.group.as_deref()),
             Some("rg-cato")
         );
         // Other inputs decide when the templates name nothing.
-        let found = infer_each(&[&primary], &[&staging], &placeholder());
+        let found = infer_each(&[&primary], &[&staging], &HashSet::new(), &placeholder());
         assert_eq!(
             found[0].as_ref().and_then(|f| f.group.as_deref()),
             Some("rg-stg")
         );
+    }
+
+    #[test]
+    fn external_ids_of_a_group_export_are_not_the_templates_group() {
+        // `az group export`: the template declares identity `id`; the secondary VM names an
+        // identity of that name in another group by an `_externalid` parameter. The exported
+        // identity, among the other inputs, is the template's own.
+        let template = format!(
+            r#"{{"own": "{}", "vm": {{"identities": {{"{}": {{}}}}}}}}"#,
+            id(
+                ZERO,
+                "RG",
+                "Microsoft.ManagedIdentity/userAssignedIdentities/id"
+            ),
+            id(
+                SUB,
+                "rg-shared",
+                "Microsoft.ManagedIdentity/userAssignedIdentities/id"
+            ),
+        );
+        let export = format!(
+            r#"[{{"id": "{}"}}]"#,
+            id(
+                SUB,
+                "rg-cato",
+                "Microsoft.ManagedIdentity/userAssignedIdentities/ID"
+            )
+        );
+        let external: HashSet<String> = [id(
+            SUB,
+            "rg-shared",
+            "Microsoft.ManagedIdentity/userAssignedIdentities/id",
+        )
+        .to_ascii_lowercase()]
+        .into();
+        let group = |external: &HashSet<String>| {
+            infer_each(&[&template], &[&export], external, &placeholder())[0]
+                .as_ref()
+                .and_then(|f| f.group.clone())
+        };
+        assert_eq!(group(&HashSet::new()).as_deref(), Some("rg-shared"));
+        assert_eq!(group(&external).as_deref(), Some("rg-cato"));
+        // A child of an external resource is external too.
+        let vnet = id(SUB, "rg-dr", "Microsoft.Network/virtualNetworks/v").to_ascii_lowercase();
+        let external: HashSet<String> = [vnet.clone()].into();
+        assert!(is_external(&format!("{vnet}/subnets/LAN"), &external));
+        assert!(is_external(&vnet.to_uppercase(), &external));
+        assert!(!is_external(&format!("{vnet}2/subnets/lan"), &external));
     }
 
     #[test]
@@ -416,7 +493,7 @@ mod tests {
                 "Microsoft.Network/virtualNetworks/v/subnets/lan"
             )
         );
-        let found = infer_each(&[&template, &params], &[], &placeholder());
+        let found = infer_each(&[&template, &params], &[], &HashSet::new(), &placeholder());
         let f = found[0].clone().unwrap();
         assert_eq!((f.subscription.as_str(), f.group), (SUB, None));
         // Another group of that name elsewhere is not this one.
@@ -429,7 +506,7 @@ mod tests {
             )
         );
         assert_eq!(
-            infer_each(&[&template, &other], &[], &placeholder())[0],
+            infer_each(&[&template, &other], &[], &HashSet::new(), &placeholder())[0],
             None
         );
         // With an id of the template's own group after it, the group comes from that id, and
@@ -443,7 +520,7 @@ mod tests {
             ),
             id(SUB, "rg-cato", "Microsoft.Network/networkInterfaces/lan"),
         );
-        let f = infer_each(&[&template, &params], &[], &placeholder())[0]
+        let f = infer_each(&[&template, &params], &[], &HashSet::new(), &placeholder())[0]
             .clone()
             .unwrap();
         assert_eq!(f.group.as_deref(), Some("rg-cato"));
@@ -465,12 +542,18 @@ mod tests {
             id(SUB, "rg-a", "Microsoft.Network/virtualNetworks/v"),
             id(SUB, "rg-b", "Microsoft.Network/networkInterfaces/n"),
         );
-        assert_eq!(infer_each(&[&expanded], &[&two], &placeholder()), [None]);
+        assert_eq!(
+            infer_each(&[&expanded], &[&two], &HashSet::new(), &placeholder()),
+            [None]
+        );
         let other = format!(
             r#"["{}"]"#,
             id(SUB, "rg-a", "Microsoft.Network/virtualNetworks/w")
         );
-        assert_eq!(infer_each(&[&expanded], &[&other], &placeholder()), [None]);
+        assert_eq!(
+            infer_each(&[&expanded], &[&other], &HashSet::new(), &placeholder()),
+            [None]
+        );
         // Documentation placeholders are not a scope.
         let docs = format!(
             r#"["{}", "{}"]"#,
@@ -481,7 +564,10 @@ mod tests {
             ),
             id(SUB, "<group>", "Microsoft.Network/virtualNetworks/v"),
         );
-        assert_eq!(infer_each(&[&expanded], &[&docs], &placeholder()), [None]);
+        assert_eq!(
+            infer_each(&[&expanded], &[&docs], &HashSet::new(), &placeholder()),
+            [None]
+        );
         // Two sites in two groups: each template its own; one no id names, neither.
         let ams = format!(
             r#"["{}"]"#,
@@ -500,7 +586,12 @@ mod tests {
             id(SUB, "rg-ams", "Microsoft.Network/virtualNetworks/ams"),
             id(SUB, "rg-fra", "Microsoft.Network/virtualNetworks/fra"),
         );
-        let found = infer_each(&[&ams, &fra, &lone, &params], &[], &placeholder());
+        let found = infer_each(
+            &[&ams, &fra, &lone, &params],
+            &[],
+            &HashSet::new(),
+            &placeholder(),
+        );
         let groups: Vec<Option<&str>> = found
             .iter()
             .map(|f| f.as_ref().and_then(|f| f.group.as_deref()))

@@ -5,7 +5,7 @@
 //! any export, and their findings are moved back to the template text each value came from,
 //! with a secondary label at each parameter value it was computed from.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -14,7 +14,7 @@ use azlint_arm::template::{problem_span, ParamFrom, ParamSource};
 use azlint_arm::{Deployment, Expanded, Inputs, Val};
 use azlint_diagnostics::{input, printable, Finding, Label, Severity};
 use azlint_inventory::{ingest_evaluated, Ingested, Shape};
-use azlint_source::{FileId, Files, SourceFile, Span, Tree};
+use azlint_source::{FileId, Files, SourceFile, Span, Tree, Value};
 use rayon::prelude::*;
 
 use crate::check::Outcome;
@@ -300,6 +300,62 @@ impl Each<'_> {
             .collect()
     }
 
+    /// The values of the templates' `<type>_<name>_externalid` parameters (ids in lower case):
+    /// `az group export` names by these the resources outside the exported group that its
+    /// resources refer to, so they say nothing about where the templates deploy (an identity
+    /// in another group named like the template's own is another identity). Their defaults,
+    /// and their values in the parameter files.
+    fn external_ids(&self) -> HashSet<String> {
+        let mut out = HashSet::new();
+        let mut read = |params: Option<Value<'_>>, key: &str| {
+            let Some(params) = params else { return };
+            for (name, p) in params.members() {
+                let external = name.as_str().is_some_and(|n| {
+                    n.len() > 11
+                        && n.get(n.len() - 11..)
+                            .is_some_and(|end| end.eq_ignore_ascii_case("_externalid"))
+                });
+                if let Some(id) = external
+                    .then(|| p.get_ignore_case(key))
+                    .flatten()
+                    .and_then(|v| v.as_str())
+                {
+                    out.insert(id.trim().trim_end_matches('/').to_ascii_lowercase());
+                }
+            }
+        };
+        for (&t, conv) in self.templates.iter().zip(self.conventional) {
+            read(
+                self.ingested[t]
+                    .document
+                    .root()
+                    .get_ignore_case("parameters"),
+                "defaultValue",
+            );
+            match conv {
+                Some(ParamFile::Input(i)) => read(
+                    self.ingested[*i]
+                        .document
+                        .root()
+                        .get_ignore_case("parameters"),
+                    "value",
+                ),
+                Some(ParamFile::Loaded((_, source, tree))) => read(
+                    tree.root(source.text()).get_ignore_case("parameters"),
+                    "value",
+                ),
+                None => {}
+            }
+        }
+        for (_, source, tree) in &self.given.files {
+            read(
+                tree.root(source.text()).get_ignore_case("parameters"),
+                "value",
+            );
+        }
+        out
+    }
+
     /// The templates evaluated again, each in the subscription and group that the inputs'
     /// literal ids give it (see [`scope`]), with where each scope was read. A template keeps
     /// its first evaluation when the ids give it none. A resource it deploys that another
@@ -319,9 +375,11 @@ impl Each<'_> {
             .filter(|d| d.document.shape != Shape::Template)
             .collect();
         let other_texts: Vec<&str> = others.iter().map(|d| d.document.source.text()).collect();
+        let external = self.external_ids();
         let found = scope::infer_each(
             &expanded,
             &other_texts,
+            &external,
             &scope::Placeholder {
                 subscription: &placeholder.subscription_id,
                 group: placeholder.resource_group.as_deref().unwrap_or_default(),

@@ -3110,3 +3110,40 @@ fn a_value_a_related_label_shows_points_at_its_parameter_too() {
         assert!(at_value, "{f}");
     }
 }
+
+#[test]
+fn external_ids_of_a_group_export_do_not_decide_where_it_deploys() {
+    let dir = "fixtures/templates/group-export-external-identity";
+    let run = azlint(&[
+        "check",
+        "--format",
+        "json",
+        &format!("{dir}/template.json"),
+        &format!("{dir}/identity.json"),
+        &format!("{dir}/role-assignments.json"),
+    ]);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    // The template deploys where the exported identity is, not where the identity the
+    // secondary names by `_externalid` is.
+    let scope = run.finding("IN014");
+    assert!(
+        scope["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("`rg-cato-ams`")),
+        "{scope}"
+    );
+    let f = run.finding("HA007");
+    let lines: Vec<(&str, u64)> = std::iter::once(&f["location"])
+        .chain(f["related"].as_array().expect("related"))
+        .map(|l| {
+            (
+                l["file"].as_str().unwrap_or_default(),
+                l["start"]["line"].as_u64().unwrap_or(0),
+            )
+        })
+        .collect();
+    assert!(
+        lines.contains(&(&format!("{dir}/template.json"), 1437)),
+        "{lines:?}"
+    );
+}
