@@ -67,6 +67,7 @@ pub const FACTS: &[(&str, &str)] = &[
     ("subnet.default_route_prefix", "for a NIC: the address prefix of the route subnet.default_route comes from"),
     ("subnet.internet_route", "for a NIC: the next hop type of the route the Internet at large takes from its subnet (0.0.0.0/0, or the halves of it), whatever narrower routes do"),
     ("subnet.nat_gateway", "for a NIC: the NAT gateway of its subnet"),
+    ("nic.outbound_load_balancers", "for a NIC: the backend pools its IP configurations are in whose load balancer takes their traffic out to the Internet (a public front end, and an outbound rule or a load-balancing rule with outbound SNAT for the pool); unknown when such a load balancer is not in the inputs"),
     ("route.table_roles", "for a route: the vSocket subnet roles (mgmt, wan, lan) whose subnets use its route table"),
     ("route.next_hop_held", "for a route: true when a NIC or load balancer front end that the site's LAN subnet lists among its IP configurations holds its nextHopIpAddress; false when the inputs show every one of them and none does; unknown otherwise"),
     ("nsg.management_egress_denials", "for a vSocket NIC: the NSG rules (NIC, then subnet) that deny UDP/53 or TCP/443 to the Internet"),
@@ -263,6 +264,7 @@ pub fn fact<'a>(cx: &Context<'a>, name: &str, res: ResIdx, _current: Value<'a>) 
             }
             public_route(cx, subnet, name)
         }
+        "nic.outbound_load_balancers" => outbound_load_balancers(cx, res),
         "route.table_roles" => {
             let Some(table) = inv.resource(res).parent else {
                 return known(Vec::new());
@@ -1314,6 +1316,114 @@ fn is_ipv6_config(cx: &Context<'_>, nic: ResIdx, config: u32, ip: Option<Value<'
 
 /// A NIC's IP configurations (nodes), each with its `privateIPAddress` when that is a string;
 /// `None` when the export does not show them. From the NIC's record for a vSocket NIC.
+/// The backend pool references of a NIC whose load balancer gives the pool a way out to the
+/// Internet: a public front end, and an outbound rule for the pool or a load-balancing rule
+/// for it that keeps outbound SNAT (Azure's explicit outbound methods include both).
+fn outbound_load_balancers<'a>(cx: &Context<'a>, nic: ResIdx) -> FactAnswer<'a> {
+    let inv = cx.inv;
+    let configs = match inv.prop(nic, &["ipConfigurations"]) {
+        Lookup::Found(c) => c,
+        Lookup::Absent => return known(Vec::new()),
+        Lookup::Unknown(u) => return FactAnswer::Unknown(u),
+    };
+    let mut out = Vec::new();
+    let mut open = None;
+    for pool in configs.elements().flat_map(|c| {
+        props_of(c)
+            .get_ignore_case("loadBalancerBackendAddressPools")
+            .map(|p| p.elements().collect::<Vec<_>>())
+            .unwrap_or_default()
+    }) {
+        let Some(id_value) = pool.get_ignore_case("id") else {
+            continue;
+        };
+        let Some(id) = id_value.as_str() else {
+            continue;
+        };
+        // Notes and findings point at the reference's id.
+        let pool = id_value;
+        let pool_key = id_key(&id);
+        let Some(cut) = pool_key.rfind("/backendaddresspools/") else {
+            continue;
+        };
+        let lb_key = pool_key.get(..cut).unwrap_or_default();
+        let Some(lb) = inv.get_in(nic, lb_key) else {
+            open.get_or_insert(Unknown {
+                reason: format!(
+                    "the NIC is in a backend pool of load balancer `{}`, which is not in the inputs: whether it takes the NIC's traffic out cannot be told",
+                    lb_key.rsplit('/').next().unwrap_or_default()
+                ),
+                at: Some(pool),
+            });
+            continue;
+        };
+        match load_balancer_egress(inv, lb, &pool_key) {
+            Some(true) => out.push(item(cx, nic, pool)),
+            Some(false) => {}
+            None => {
+                open.get_or_insert(Unknown {
+                    reason: "whether the load balancer of the NIC's backend pool takes its traffic out is known only at deployment".into(),
+                    at: Some(pool),
+                });
+            }
+        }
+    }
+    match (out.is_empty(), open) {
+        (true, Some(u)) => FactAnswer::Unknown(u),
+        _ => known(out),
+    }
+}
+
+/// Whether load balancer `lb` takes the traffic of the backend pool `pool_key` (an id key) out
+/// to the Internet; `None` when a value it depends on is known only at deployment.
+fn load_balancer_egress(
+    inv: &azlint_inventory::Inventory,
+    lb: ResIdx,
+    pool_key: &str,
+) -> Option<bool> {
+    let list = |path: &[&str]| -> Option<Vec<Value<'_>>> {
+        match inv.prop(lb, path) {
+            Lookup::Found(v) => Some(v.elements().collect()),
+            Lookup::Absent => Some(Vec::new()),
+            Lookup::Unknown(_) => None,
+        }
+    };
+    let public = list(&["frontendIPConfigurations"])?.into_iter().any(|f| {
+        let p = props_of(f);
+        ["publicIPAddress", "publicIPPrefix"].iter().any(|k| {
+            p.get_ignore_case(k)
+                .is_some_and(|r| r.get_ignore_case("id").is_some())
+        })
+    });
+    if !public {
+        return Some(false);
+    }
+    let names_pool = |p: Value<'_>| {
+        let one = p.get_ignore_case("backendAddressPool").into_iter();
+        let many = p
+            .get_ignore_case("backendAddressPools")
+            .map(|l| l.elements().collect::<Vec<_>>())
+            .unwrap_or_default();
+        one.chain(many).any(|r| {
+            r.get_ignore_case("id")
+                .and_then(|i| i.as_str())
+                .is_some_and(|i| id_key(&i) == pool_key)
+        })
+    };
+    let outbound = list(&["outboundRules"])?
+        .into_iter()
+        .any(|r| names_pool(props_of(r)));
+    let snat = list(&["loadBalancingRules"])?.into_iter().any(|r| {
+        let p = props_of(r);
+        names_pool(p)
+            && !p
+                .get_ignore_case("disableOutboundSnat")
+                .and_then(|d| d.as_bool())
+                .unwrap_or(false)
+    });
+    Some(outbound || snat)
+}
+
 fn config_ips<'a>(cx: &Context<'a>, nic: ResIdx) -> Option<Vec<(u32, Option<Value<'a>>)>> {
     if let Some(info) = cx.facts.nic_info(nic) {
         let doc = cx.inv.document_of(nic);
