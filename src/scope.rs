@@ -121,7 +121,7 @@ pub struct Found {
 /// `expanded` then `others`). Ids in the templates' expansions (their parameter values and
 /// literals) are asked first, other inputs (exports, role assignment lists) only when those
 /// name none; ids of one kind that disagree give the template nothing. Ids in `external`
-/// (lower case) are not read in the expansions. A template whose own
+/// (lower case) and their children are not read. A template whose own
 /// resources no id names (the secondary's, in Cato's two-step deployment) takes the scope the
 /// others were given, when they were all given one.
 pub fn infer_each(
@@ -178,9 +178,10 @@ pub fn infer_each(
             {
                 continue;
             }
-            // A template's reference to a resource outside its group (`az group export`'s
-            // `_externalid` parameters) or to a child of one, though named like its own.
-            if n < expanded.len() && is_external(&text[id.start..id.end], external) {
+            // A template's reference to a resource outside its export (`az group export`'s
+            // `_externalid` parameters) or to a child of one, though named like its own: the
+            // reference, and the resource itself among the other inputs.
+            if is_external(&text[id.start..id.end], external) {
                 continue;
             }
             literal.entry(key.clone()).or_default().push(Found {

@@ -310,11 +310,7 @@ impl Each<'_> {
         let mut read = |params: Option<Value<'_>>, key: &str| {
             let Some(params) = params else { return };
             for (name, p) in params.members() {
-                let external = name.as_str().is_some_and(|n| {
-                    n.len() > 11
-                        && n.get(n.len() - 11..)
-                            .is_some_and(|end| end.eq_ignore_ascii_case("_externalid"))
-                });
+                let external = name.as_str().is_some_and(|n| is_external_parameter(&n));
                 if let Some(id) = external
                     .then(|| p.get_ignore_case(key))
                     .flatten()
@@ -352,6 +348,20 @@ impl Each<'_> {
                 tree.root(source.text()).get_ignore_case("parameters"),
                 "value",
             );
+        }
+        // Parameter files among the inputs (not found by name next to a template), `-p` and
+        // the configuration's `[parameters]`.
+        for d in self
+            .ingested
+            .iter()
+            .filter(|d| d.document.shape == Shape::Parameters)
+        {
+            read(d.document.root().get_ignore_case("parameters"), "value");
+        }
+        for (name, value) in self.given.command_line.iter().chain(&self.given.config) {
+            if let (true, Val::Str(id)) = (is_external_parameter(name), value) {
+                out.insert(id.trim().trim_end_matches('/').to_ascii_lowercase());
+            }
         }
         out
     }
@@ -447,6 +457,12 @@ impl Each<'_> {
             .collect();
         (results, notes)
     }
+}
+
+/// Whether a parameter is one `az group export` writes for a resource outside the export
+/// (`<type>_<name>_externalid`).
+fn is_external_parameter(name: &str) -> bool {
+    name.to_ascii_lowercase().ends_with("_externalid")
 }
 
 /// A scope the templates were given, and the id it was read from.

@@ -3147,3 +3147,51 @@ fn external_ids_of_a_group_export_do_not_decide_where_it_deploys() {
         "{lines:?}"
     );
 }
+
+#[test]
+fn external_ids_given_outside_the_template_do_not_decide_where_it_deploys() {
+    // `az group export` without default values: the `_externalid` value comes from `-p`, the
+    // configuration or a parameter file among the inputs.
+    let dir = "fixtures/templates/group-export-external-identity";
+    let read = |name: &str| std::fs::read_to_string(format!("{dir}/{name}")).expect("fixture");
+    let shared = "/subscriptions/3f2c1a9e-8b7d-4c6e-9a1f-2d5e8c7b6a40/resourceGroups/rg-shared/providers/Microsoft.ManagedIdentity/userAssignedIdentities/ams-CatoHaIdentity";
+    let parameter = "userAssignedIdentities_ams_CatoHaIdentity_externalid";
+    let template = read("template.json").replace(&format!("\"defaultValue\": \"{shared}\",\n"), "");
+    assert!(!template.contains(&format!("\"defaultValue\": \"{shared}\"")));
+    let params = format!(
+        r#"{{"$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentParameters.json#",
+  "contentVersion": "1.0.0.0", "parameters": {{"{parameter}": {{"value": "{shared}"}}}}}}"#
+    );
+    let tmp = scratch(&[
+        ("template.json", &template),
+        ("identity.json", &read("identity.json")),
+        ("roles.json", &read("role-assignments.json")),
+        ("values.json", &params),
+        (
+            "azlint.toml",
+            &format!("[parameters]\n{parameter} = \"{shared}\"\n"),
+        ),
+    ]);
+    let inputs = ["template.json", "identity.json", "roles.json"];
+    let pair = format!("{parameter}={shared}");
+    let runs: [Vec<&str>; 3] = [
+        vec!["--isolated", "-p", &pair],
+        vec!["--isolated", "values.json"],
+        vec!["--config", "azlint.toml"],
+    ];
+    for extra in runs {
+        let mut args = vec!["check", "--format", "json"];
+        args.extend(&extra);
+        args.extend(inputs);
+        let run = run_in(&tmp, &args);
+        assert_eq!(run.code, 1, "{extra:?}: {}", run.stdout);
+        let scope = run.finding("IN014");
+        assert!(
+            scope["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("`rg-cato-ams`")),
+            "{extra:?}: {scope}"
+        );
+        assert_eq!(run.findings("HA007").len(), 1, "{extra:?}");
+    }
+}

@@ -2169,8 +2169,6 @@ impl RouteTargets {
             .map(|t| t.text.as_str())
     }
 
-    /// The sites whose vSocket owns `ip`, seen from a route table serving `vnets`: the
-    /// vSocket's VNET itself or one peered with it.
     /// Whether a next hop address (`hop`, written in `doc`) is, or may be, a vSocket's own IP.
     fn may_name_a_vsocket(
         &self,
@@ -2193,6 +2191,8 @@ impl RouteTargets {
         }
     }
 
+    /// The sites whose vSocket owns `ip`, seen from a route table serving `vnets`: the
+    /// vSocket's VNET itself or one peered with it.
     fn sites_for(&self, ip: IpAddr, vnets: &[String]) -> Vec<usize> {
         let mut out = Vec::new();
         for v in vnets {
@@ -2207,9 +2207,6 @@ impl RouteTargets {
     }
 }
 
-/// For a route: its next hops that are a vSocket's own IP (its MGMT, WAN or LAN NIC's primary
-/// configuration, never the floating IP), reachable from the subnets its
-/// table serves; or, with `floating`, those sites' floating IPs.
 /// Whether a route of this next hop type leaves its next hop address unused: every type but
 /// `VirtualAppliance` (Azure's names, compared ignoring case as Azure does).
 fn ignores_next_hop_address(next_hop_type: &str) -> bool {
@@ -2218,6 +2215,9 @@ fn ignores_next_hop_address(next_hop_type: &str) -> bool {
         .any(|t| next_hop_type.trim().eq_ignore_ascii_case(t))
 }
 
+/// For a route: its next hops that are a vSocket's own IP (its MGMT, WAN or LAN NIC's primary
+/// configuration, never the floating IP), reachable from the subnets its
+/// table serves; or, with `floating`, those sites' floating IPs.
 fn route_vsocket<'a>(cx: &Context<'a>, route: ResIdx, floating: bool) -> FactAnswer<'a> {
     let inv = cx.inv;
     let targets = cx.route_targets();
@@ -2342,7 +2342,7 @@ fn route_vsocket<'a>(cx: &Context<'a>, route: ResIdx, floating: bool) -> FactAns
         }) {
             return FactAnswer::Unknown(Unknown {
                 reason: format!(
-                    "the next hop address is a vSocket's own IP, but whether this route sends traffic to it depends on its next hop type, known only at deployment: {}",
+                    "the next hop address is or may be a vSocket's own IP, but whether this route sends traffic to it depends on its next hop type, known only at deployment: {}",
                     u.reason
                 ),
                 at: u.at,
