@@ -85,7 +85,40 @@ pub fn collect(inv: &Inventory, config: &Found, files: &mut Files) -> Suppressio
         })
         .collect();
     let mentioned: Vec<bool> = per_doc.iter().map(|(m, _)| *m).collect();
-    per_doc.into_iter().flat_map(|(_, c)| c).for_each(&mut add);
+    let mut comments: Vec<Parsed> = per_doc.into_iter().flat_map(|(_, c)| c).collect();
+    // A comment before a whole resource covers the findings about that resource too, wherever
+    // they point (a "cannot tell" about a VM at the NSG rule that left it open).
+    let spans: std::collections::HashSet<(FileId, Span)> = comments
+        .iter()
+        .filter_map(|c| match c {
+            Ok(Entry {
+                target: Target::Span(file, span),
+                ..
+            }) => Some((*file, *span)),
+            _ => None,
+        })
+        .collect();
+    if !spans.is_empty() {
+        let mut resources: HashMap<(FileId, Span), String> = HashMap::new();
+        for r in 0..inv.len() as ResIdx {
+            let doc = inv.document_of(r);
+            if !mentioned[inv.resource(r).place.doc as usize] {
+                continue;
+            }
+            let at = (doc.file, inv.value(r).span());
+            if let (true, Some(id)) = (spans.contains(&at), inv.id(r)) {
+                resources.insert(at, id_key(&id));
+            }
+        }
+        for c in comments.iter_mut().flatten() {
+            if let Target::Span(file, span) = c.target {
+                if let Some(id) = resources.get(&(file, span)) {
+                    c.target = Target::Resource(Some(id.clone()), Some((file, span)));
+                }
+            }
+        }
+    }
+    comments.into_iter().for_each(&mut add);
 
     // Resource metadata and tags.
     let per_res: Vec<Vec<Parsed>> = (0..inv.len())

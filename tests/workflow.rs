@@ -567,3 +567,41 @@ fn a_baseline_of_one_defect_does_not_hide_another_of_the_same_rule() {
         "$.properties.ipConfigurations[?@.name == 'ipconfig2'].properties.privateIPAllocationMethod"
     );
 }
+
+#[test]
+fn a_comment_before_a_resource_covers_what_is_said_about_it_elsewhere() {
+    // HA035's "cannot tell" about the primary vSocket points at the NSG rule that left the
+    // keepalive open; a comment before the VM covers it all the same.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures/rules/keepalive-blocked/silent/deny-by-source-port.json");
+    let text = fs::read_to_string(fixture).expect("fixture");
+    let mut lines: Vec<&str> = text.lines().collect();
+    let name = lines
+        .iter()
+        .position(|l| l.trim() == r#""name": "ams-vSocket-Primary","#)
+        .expect("the VM");
+    let open = lines[..name]
+        .iter()
+        .rposition(|l| *l == "  {")
+        .expect("the VM's object");
+    lines.insert(
+        open,
+        "  // azlint-ignore HA035: source ports reviewed with Cato",
+    );
+    let file = dir.path().join("resources.json");
+    fs::write(&file, lines.join("\n")).expect("write");
+    let run = run(
+        dir.path(),
+        &[
+            "check",
+            "--show-unknown",
+            "--format",
+            "json",
+            "resources.json",
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert_eq!(codes(&run), Vec::<String>::new());
+    assert_eq!(run.json()["summary"]["suppressed"], 1, "{}", run.stdout);
+}
