@@ -13,6 +13,8 @@ pub const USER_ACCESS_ADMINISTRATOR: &str = "18d7d88d-d35e-4fb5-a5c3-7773c20a72d
 /// Role Based Access Control Administrator: the role-assignment writes Contributor lacks.
 pub const RBAC_ADMINISTRATOR: &str = "f58310d9-a9f6-439a-9e8d-f62e7b41a168";
 pub const VM_CONTRIBUTOR: &str = "9980e02c-c2be-4d73-94e8-173b1dc7cf3c";
+pub const READER: &str = "acdd72a7-3385-48ef-bd42-f606fba81ae7";
+pub const NETWORK_CONTRIBUTOR: &str = "4d97b98b-1d4f-4787-a291-c67834d212e7";
 
 /// One role assignment, normalised: ids in lower case, the role as its GUID.
 #[derive(Clone, Debug)]
@@ -51,6 +53,8 @@ pub struct Roles {
     /// definition list --custom-role-only true`, templates) whose permissions include creating
     /// role assignments.
     custom_assigners: Vec<String>,
+    /// The GUIDs (lower case, sorted) of every role definition among the inputs.
+    defined: Vec<String>,
 }
 
 /// The action that creating a role assignment needs (what Contributor's `notActions` take
@@ -384,25 +388,29 @@ impl Roles {
             .collect();
         deployed_subscriptions.sort_unstable();
         deployed_subscriptions.dedup();
-        let mut custom_assigners: Vec<String> = inv
-            .of_type(crate::ROLE_DEFINITION)
+        let guid = |def: ResIdx| {
+            let name = inv.name(def).and_then(|n| n.as_str());
+            let guid = name
+                .map(Cow::into_owned)
+                .or_else(|| inv.id(def))?
+                .trim()
+                .trim_end_matches('/')
+                .rsplit('/')
+                .next()?
+                .to_ascii_lowercase();
+            (!guid.is_empty()).then_some(guid)
+        };
+        let definitions = inv.of_type(crate::ROLE_DEFINITION);
+        let mut custom_assigners: Vec<String> = definitions
             .iter()
             .filter(|&&def| assigns_roles(inv, def))
-            .filter_map(|&def| {
-                let name = inv.name(def).and_then(|n| n.as_str());
-                let guid = name
-                    .map(Cow::into_owned)
-                    .or_else(|| inv.id(def))?
-                    .trim()
-                    .trim_end_matches('/')
-                    .rsplit('/')
-                    .next()?
-                    .to_ascii_lowercase();
-                (!guid.is_empty()).then_some(guid)
-            })
+            .filter_map(|&def| guid(def))
             .collect();
         custom_assigners.sort_unstable();
         custom_assigners.dedup();
+        let mut defined: Vec<String> = definitions.iter().filter_map(|&def| guid(def)).collect();
+        defined.sort_unstable();
+        defined.dedup();
         Roles {
             assignments,
             unplaced,
@@ -412,7 +420,27 @@ impl Roles {
             by_scope,
             management_groups,
             custom_assigners,
+            defined,
         }
+    }
+
+    /// Whether what `role` (a GUID) permits is known: one of the built-in roles azlint knows,
+    /// or a role defined among the inputs.
+    pub fn is_known(&self, role: &str) -> bool {
+        [
+            OWNER,
+            CONTRIBUTOR,
+            USER_ACCESS_ADMINISTRATOR,
+            RBAC_ADMINISTRATOR,
+            VM_CONTRIBUTOR,
+            READER,
+            NETWORK_CONTRIBUTOR,
+        ]
+        .contains(&role)
+            || self
+                .defined
+                .binary_search_by(|g| g.as_str().cmp(role))
+                .is_ok()
     }
 
     /// Whether holders of `role` (a role definition's GUID) may create role assignments:

@@ -671,6 +671,29 @@ fn placed_role_fact<'a>(
                     out.push(a.principal_id.clone());
                 }
             }
+            // Nobody known may assign roles, but a user with Contributor also holds a role
+            // whose permissions the inputs do not show (a custom role, most likely): it may.
+            if !users && out.is_empty() {
+                let contributors: Vec<&str> = facts
+                    .roles
+                    .covering(rg)
+                    .filter(|a| user_contributor(a))
+                    .map(|a| a.principal_id.as_str())
+                    .collect();
+                let unread = facts.roles.covering(rg).find(|a| {
+                    contributors.contains(&a.principal_id.as_str())
+                        && !facts.roles.is_known(&a.role)
+                });
+                if let Some(a) = unread {
+                    let role = ["roleDefinitionName", "RoleDefinitionName"]
+                        .iter()
+                        .find_map(|k| found(inv.prop(a.res, &[k])).and_then(|v| v.as_str()))
+                        .map_or_else(|| a.role.clone(), |n| n.trim().to_string());
+                    return unknown(format!(
+                        "a user with Contributor on the group also holds role `{role}`, whose permissions are not in the inputs: whether it may create role assignments cannot be told (add `az role definition list --custom-role-only true`)"
+                    ));
+                }
+            }
         }
     }
     out.sort();
