@@ -462,27 +462,7 @@ fn the_nic_count_fact_counts_what_the_vm_lists() {
             serde_json::to_string_pretty(resources).expect("JSON"),
         )
         .expect("write");
-        let run = azlint_in(
-            dir.path(),
-            &[
-                "check",
-                "--isolated",
-                "--rules",
-                "org",
-                "--select",
-                "ORG002",
-                "--show-unknown",
-                "--format",
-                "json",
-                "resources.json",
-            ],
-            None,
-            &[],
-        );
-        run.findings("ORG002")
-            .iter()
-            .map(|f| f["message"].as_str().unwrap_or_default().to_string())
-            .collect::<Vec<String>>()
+        user_rule_messages(dir.path(), "ORG002", "resources.json")
     };
     assert_eq!(run(&healthy), Vec::<String>::new());
     // The primary's management NIC not exported: the VM still lists three.
@@ -505,6 +485,32 @@ fn the_nic_count_fact_counts_what_the_vm_lists() {
         messages.iter().all(|m| m.contains("cannot tell")),
         "{messages:?}"
     );
+}
+
+/// The messages of user rule `id` (in the folder `org` of `dir`) on `input`, "cannot tell"
+/// notes included.
+fn user_rule_messages(dir: &Path, id: &str, input: &str) -> Vec<String> {
+    let run = azlint_in(
+        dir,
+        &[
+            "check",
+            "--isolated",
+            "--rules",
+            "org",
+            "--select",
+            id,
+            "--show-unknown",
+            "--format",
+            "json",
+            input,
+        ],
+        None,
+        &[],
+    );
+    run.findings(id)
+        .iter()
+        .map(|f| f["message"].as_str().unwrap_or_default().to_string())
+        .collect()
 }
 
 const ROUTE_OWN_IP: &str = r#"id: ORG003
@@ -537,27 +543,7 @@ fn the_route_fact_reads_only_routes_that_send_to_their_next_hop() {
         let path = root()
             .join("fixtures/rules/route-to-vsocket-ip")
             .join(fixture);
-        let run = azlint_in(
-            dir.path(),
-            &[
-                "check",
-                "--isolated",
-                "--rules",
-                "org",
-                "--select",
-                "ORG003",
-                "--show-unknown",
-                "--format",
-                "json",
-                path.to_str().expect("UTF-8 path"),
-            ],
-            None,
-            &[],
-        );
-        run.findings("ORG003")
-            .iter()
-            .map(|f| f["message"].as_str().unwrap_or_default().to_string())
-            .collect::<Vec<String>>()
+        user_rule_messages(dir.path(), "ORG003", path.to_str().expect("UTF-8 path"))
     };
     assert_eq!(
         run("fire/primary-lan-ip.json"),
