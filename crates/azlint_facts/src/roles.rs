@@ -86,12 +86,28 @@ fn action_matches(pattern: &str, action: &str) -> bool {
     rest.len() >= last.len() && rest.ends_with(last)
 }
 
+/// Whether `s` has the form of a GUID (`8-4-4-4-12` hexadecimal digits).
+fn is_guid(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() == 36
+        && b.iter().enumerate().all(|(i, &c)| match i {
+            8 | 13 | 18 | 23 => c == b'-',
+            _ => c.is_ascii_hexdigit(),
+        })
+}
+
 /// Whether a role definition (its properties, or the flattened CLI form) lets its holders
 /// create role assignments: an `actions` pattern of one of its permissions covers the write
 /// that `notActions` of the same permission does not take away.
 fn assigns_roles(inv: &Inventory, def: ResIdx) -> bool {
-    let Lookup::Found(permissions) = inv.prop(def, &["permissions"]) else {
-        return false;
+    // PowerShell's `Get-AzRoleDefinition` writes one block's `Actions` and `NotActions` on
+    // the definition itself.
+    let blocks: Vec<azlint_source::Value<'_>> = match inv.prop(def, &["permissions"]) {
+        Lookup::Found(permissions) => permissions.elements().collect(),
+        _ => match inv.prop(def, &["actions"]) {
+            Lookup::Found(_) => vec![inv.value(def)],
+            _ => Vec::new(),
+        },
     };
     let patterns = |p: azlint_source::Value<'_>, key: &str| -> Vec<String> {
         p.get_ignore_case(key)
@@ -102,7 +118,7 @@ fn assigns_roles(inv: &Inventory, def: ResIdx) -> bool {
             })
             .unwrap_or_default()
     };
-    permissions.elements().any(|p| {
+    blocks.into_iter().any(|p| {
         let covers = |key: &str| {
             patterns(p, key)
                 .iter()
@@ -388,17 +404,14 @@ impl Roles {
             .collect();
         deployed_subscriptions.sort_unstable();
         deployed_subscriptions.dedup();
+        // The GUID ends the id (`.../roleDefinitions/GUID`, or PowerShell's bare GUID) and is
+        // the CLI's `name` (PowerShell's `Name` is the role's name).
         let guid = |def: ResIdx| {
-            let name = inv.name(def).and_then(|n| n.as_str());
-            let guid = name
-                .map(Cow::into_owned)
-                .or_else(|| inv.id(def))?
-                .trim()
-                .trim_end_matches('/')
-                .rsplit('/')
-                .next()?
-                .to_ascii_lowercase();
-            (!guid.is_empty()).then_some(guid)
+            let name = inv.name(def).and_then(|n| n.as_str()).map(Cow::into_owned);
+            [inv.id(def), name].into_iter().flatten().find_map(|text| {
+                let last = text.trim().trim_end_matches('/').rsplit('/').next()?;
+                is_guid(last).then(|| last.to_ascii_lowercase())
+            })
         };
         let definitions = inv.of_type(crate::ROLE_DEFINITION);
         let mut custom_assigners: Vec<String> = definitions
@@ -630,5 +643,26 @@ mod tests {
         assert!(!roles.may_assign_roles("c0ffee00-0000-4000-8000-000000000003"));
         assert!(roles.may_assign_roles(OWNER));
         assert!(!roles.may_assign_roles(CONTRIBUTOR));
+    }
+
+    #[test]
+    fn powershell_role_definitions_read_like_the_clis() {
+        // `Get-AzRoleDefinition -Custom | ConvertTo-Json`: no type, the GUID as `Id`, the
+        // role's name as `Name`, one block of actions on the definition itself.
+        let text = r#"[
+          {"Name": "Delegator", "Id": "C0FFEE00-0000-4000-8000-000000000001", "IsCustom": true,
+           "Actions": ["Microsoft.Authorization/roleAssignments/*"], "NotActions": [],
+           "AssignableScopes": ["/subscriptions/s"]},
+          {"Name": "Almost owner", "Id": "c0ffee00-0000-4000-8000-000000000002", "IsCustom": true,
+           "Actions": ["*"], "NotActions": ["Microsoft.Authorization/*/Write"],
+           "AssignableScopes": ["/subscriptions/s"]}
+        ]"#;
+        let inv = Inventory::from_texts(&[("definitions.json", text)]).expect("test JSON");
+        assert_eq!(inv.of_type(crate::ROLE_DEFINITION).len(), 2);
+        let roles = Roles::collect(&inv);
+        assert!(roles.may_assign_roles("c0ffee00-0000-4000-8000-000000000001"));
+        assert!(!roles.may_assign_roles("c0ffee00-0000-4000-8000-000000000002"));
+        assert!(roles.is_known("c0ffee00-0000-4000-8000-000000000002"));
+        assert!(!roles.is_known("c0ffee00-0000-4000-8000-000000000003"));
     }
 }

@@ -514,12 +514,14 @@ impl<'d> Finder<'d> {
             name: name_field,
             properties: props_field,
             role_assignment,
+            role_definition,
         } = fields;
         let own_type = type_field
             .filter(|t| !(template && is_expression(*t)))
             .and_then(|t| t.as_str())
             .map(|t| t.to_lowercase())
-            .or_else(|| role_assignment.then(|| crate::shape::ROLE_ASSIGNMENT_TYPE.to_string()));
+            .or_else(|| role_assignment.then(|| crate::shape::ROLE_ASSIGNMENT_TYPE.to_string()))
+            .or_else(|| role_definition.then(|| crate::shape::ROLE_DEFINITION_TYPE.to_string()));
         let parent = embedded_in.map(|(i, _)| &self.resources[i]);
         let type_lc: Box<str> = match (own_type, embedded_in) {
             (Some(t), _) => t.into(),

@@ -175,14 +175,19 @@ pub struct Fields<'a> {
     /// A role assignment that does not write its type (PowerShell's `Get-AzRoleAssignment`,
     /// known by its `RoleAssignmentId`).
     pub role_assignment: bool,
+    /// A role definition that does not write its type (PowerShell's `Get-AzRoleDefinition`,
+    /// known by `IsCustom` and `Actions`; its `Id` is the bare GUID).
+    pub role_definition: bool,
 }
 
 /// The type a role assignment without a `type` field has.
 pub const ROLE_ASSIGNMENT_TYPE: &str = "microsoft.authorization/roleassignments";
+/// The type a role definition without a `type` field has.
+pub const ROLE_DEFINITION_TYPE: &str = "microsoft.authorization/roledefinitions";
 
 impl<'a> Fields<'a> {
     pub fn read(v: Value<'a>) -> Fields<'a> {
-        let mut found = [None; 7];
+        let mut found = [None; 9];
         // PowerShell's objects: `Get-AzResource -ExpandProperties` writes the type as
         // `ResourceType`; `Get-AzRoleAssignment` writes no type, and its id as
         // `RoleAssignmentId`.
@@ -196,23 +201,32 @@ impl<'a> Fields<'a> {
                     "resourceType",
                     "roleAssignmentId",
                     "objectId",
+                    "isCustom",
+                    "actions",
                 ])
             },
             &mut found,
         );
-        let [ty, id, name, properties, resource_type, assignment_id, object_id] = found;
+        let [ty, id, name, properties, resource_type, assignment_id, object_id, is_custom, actions] =
+            found;
         let role_assignment = ty.is_none()
             && object_id.is_some()
             && assignment_id.and_then(|a| a.as_str()).is_some_and(|a| {
                 a.to_ascii_lowercase()
                     .contains("/providers/microsoft.authorization/roleassignments/")
             });
+        let role_definition = ty.is_none()
+            && resource_type.is_none()
+            && is_custom.is_some_and(|c| c.as_bool().is_some())
+            && actions.is_some_and(|a| a.is_array())
+            && id.is_some_and(|i| i.is_string());
         Fields {
             ty: ty.or(resource_type.filter(|_| !role_assignment)),
             id: id.or(if role_assignment { assignment_id } else { None }),
             name,
             properties,
             role_assignment,
+            role_definition,
         }
     }
 
@@ -223,7 +237,8 @@ impl<'a> Fields<'a> {
             .ty
             .and_then(|t| t.as_str())
             .is_some_and(|t| t.contains('/'));
-        (typed || self.role_assignment) && (self.id.is_some() || self.name.is_some())
+        (typed || self.role_assignment || self.role_definition)
+            && (self.id.is_some() || self.name.is_some())
     }
 }
 
