@@ -280,6 +280,7 @@ pub fn ingest(file: FileId, source: Arc<SourceFile>, tree: Tree) -> Ingested {
         Shape::Template => found.template(root),
         Shape::Parameters | Shape::Empty | Shape::AzlintOutput => {}
         Shape::Unrecognised => found.unrecognised(root),
+        Shape::Effective => found.effective(root),
     }
     found.report_not_resources();
     found.report_null_properties();
@@ -496,6 +497,20 @@ impl<'d> Finder<'d> {
                 Label::new(self.file(), head(root)).with_message("unrecognised"),
             )
             .with_help("see README.md, \"Exporting from Azure\", for the commands whose output azlint reads"),
+        );
+    }
+
+    /// Effective routes or security rules: understood, and not read (a note, not IN003's
+    /// warning: Cato's troubleshooting guide has users export them).
+    fn effective(&mut self, root: Value<'d>) {
+        self.findings.push(
+            Finding::new(
+                input::UNRECOGNISED,
+                Severity::Note,
+                "these are a NIC's effective routes or security rules as Azure computed them; azlint computes them itself from the route tables and NSGs among the inputs and does not read this file",
+                Label::new(self.file(), head(root)).with_message("not read"),
+            )
+            .with_help("export the route tables and NSGs (az network route-table show, az network nsg show) for the routing and NSG checks"),
         );
     }
 

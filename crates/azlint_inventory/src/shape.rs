@@ -27,6 +27,10 @@ pub enum Shape {
     /// azlint's own output: a baseline (`--write-baseline`), a JSON report or a SARIF log.
     /// Repositories commit them next to the exports, and `azlint check .` finds them.
     AzlintOutput,
+    /// Effective routes or security rules of a NIC (`az network nic show-effective-route-table`,
+    /// `list-effective-nsg`, PowerShell's `Get-AzEffectiveRouteTable`): what Azure computed,
+    /// which azlint computes itself from route tables and NSGs and does not read.
+    Effective,
     /// JSON that is none of the above.
     Unrecognised,
 }
@@ -43,6 +47,7 @@ impl Shape {
             Shape::Parameters => "ARM parameter file",
             Shape::Empty => "empty array",
             Shape::AzlintOutput => "azlint output",
+            Shape::Effective => "effective routes or security rules",
             Shape::Unrecognised => "unrecognised JSON",
         }
     }
@@ -56,6 +61,8 @@ pub fn recognise(root: Value<'_>) -> Shape {
         }
         return if root.elements().any(|e| looks_like_resource(e)) {
             Shape::ResourceArray
+        } else if root.elements().all(effective_route) {
+            Shape::Effective
         } else {
             Shape::Unrecognised
         };
@@ -104,13 +111,39 @@ pub fn recognise(root: Value<'_>) -> Shape {
     {
         return Shape::ResourceGraph;
     }
-    if root.get("value").is_some_and(|v| v.is_array()) {
+    if let Some(value) = root.get("value").filter(|v| v.is_array()) {
+        if !value.is_empty() && value.elements().all(effective_route) {
+            return Shape::Effective;
+        }
         return Shape::RestList;
+    }
+    if root
+        .get_ignore_case("networkSecurityGroups")
+        .is_some_and(|l| {
+            l.is_array()
+                && l.elements()
+                    .all(|g| g.get_ignore_case("effectiveSecurityRules").is_some())
+        })
+    {
+        return Shape::Effective;
     }
     if looks_like_resource(root) {
         return Shape::SingleResource;
     }
     Shape::Unrecognised
+}
+
+/// One effective route as Azure lists it for a NIC: `source`, `state`, `nextHopType` and an
+/// `addressPrefix` list, with no id or type.
+fn effective_route(v: Value<'_>) -> bool {
+    v.is_object()
+        && ["source", "state", "nextHopType"]
+            .iter()
+            .all(|k| v.get_ignore_case(k).is_some_and(|x| x.is_string()))
+        && v.get_ignore_case("addressPrefix")
+            .is_some_and(|p| p.is_array())
+        && v.get_ignore_case("id").is_none()
+        && v.get_ignore_case("type").is_none()
 }
 
 /// A baseline (`{"version": 1, "findings": [{"fingerprint": "<32 hex>:<n>", "rule", ...}]}`),
@@ -255,6 +288,34 @@ mod tests {
     fn shape(src: &str) -> Shape {
         let t = Tree::parse(src, 0).unwrap();
         recognise(t.root(src))
+    }
+
+    #[test]
+    fn effective_routes_and_rules_are_known_and_not_read() {
+        // `az network nic show-effective-route-table`, PowerShell's `Get-AzEffectiveRouteTable`,
+        // `az network nic list-effective-nsg`.
+        let route = r#"{"addressPrefix": ["0.0.0.0/0"], "nextHopIpAddress": [], "nextHopType": "Internet", "source": "Default", "state": "Active"}"#;
+        assert_eq!(
+            shape(&format!("{{\"nextLink\": null, \"value\": [{route}]}}")),
+            Shape::Effective
+        );
+        let ps = r#"{"Name": null, "State": "Active", "Source": "Default", "AddressPrefix": ["10.0.0.0/8"], "NextHopType": "None", "NextHopIpAddress": []}"#;
+        assert_eq!(shape(&format!("[{ps}, {ps}]")), Shape::Effective);
+        assert_eq!(
+            shape(
+                r#"{"networkSecurityGroups": [{"effectiveSecurityRules": [], "networkSecurityGroup": {"id": "x"}}]}"#
+            ),
+            Shape::Effective
+        );
+        // A route resource is a resource, and an empty list is a REST list.
+        let resource = r#"{"id": "/subscriptions/s/resourceGroups/g/providers/Microsoft.Network/routeTables/t/routes/r", "name": "r", "type": "Microsoft.Network/routeTables/routes", "properties": {"addressPrefix": "0.0.0.0/0", "nextHopType": "Internet"}}"#;
+        assert_eq!(
+            shape(&format!("{{\"value\": [{resource}]}}")),
+            Shape::RestList
+        );
+        assert_eq!(shape(r#"{"value": []}"#), Shape::RestList);
+        // Something else with a list of routes is still unrecognised.
+        assert_eq!(shape(r#"[{"state": "Active"}]"#), Shape::Unrecognised);
     }
 
     #[test]
