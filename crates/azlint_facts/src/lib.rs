@@ -32,8 +32,8 @@ pub use ip::{is_public_ip, non_public_range};
 use nics::Table;
 pub use nics::{vnet_key, Attached, NicInfo, SubnetInfo, VmInfo};
 pub use roles::{
-    RoleAssignment, Roles, CONTRIBUTOR, OWNER, RBAC_ADMINISTRATOR, USER_ACCESS_ADMINISTRATOR,
-    VM_CONTRIBUTOR,
+    is_guid, RoleAssignment, Roles, CONTRIBUTOR, OWNER, RBAC_ADMINISTRATOR,
+    USER_ACCESS_ADMINISTRATOR, VM_CONTRIBUTOR,
 };
 pub use site::{explicit_vm, primary_config, NicRole, Site};
 

@@ -86,8 +86,8 @@ fn action_matches(pattern: &str, action: &str) -> bool {
     rest.len() >= last.len() && rest.ends_with(last)
 }
 
-/// Whether `s` has the form of a GUID (`8-4-4-4-12` hexadecimal digits).
-fn is_guid(s: &str) -> bool {
+/// Whether `s` has the form of a GUID as Azure writes them (`8-4-4-4-12` hexadecimal digits).
+pub fn is_guid(s: &str) -> bool {
     let b = s.as_bytes();
     b.len() == 36
         && b.iter().enumerate().all(|(i, &c)| match i {

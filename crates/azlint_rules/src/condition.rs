@@ -15,6 +15,7 @@
 use std::borrow::Cow;
 use std::net::IpAddr;
 
+use azlint_facts::is_guid;
 use azlint_inventory::{is_expression, Document, Unknown};
 use azlint_source::{FileId, Kind, Value};
 use ipnet::IpNet;
@@ -1420,18 +1421,8 @@ fn test(item: &Item<'_>, op: &Op, operand: Option<&Items<'_, '_>>) -> Option<boo
     })
 }
 
-/// Whether `s` is a GUID as Azure writes them: 8-4-4-4-12 hexadecimal digits.
 /// A GUID, or the nested name of an extension resource that ends in one.
 const NESTED_GUID: &str = "^(?:(?:(?s:.*)/(?i:microsoft\\.authorization)/)?[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$";
-
-fn is_guid(s: &str) -> bool {
-    let b = s.as_bytes();
-    b.len() == 36
-        && b.iter().enumerate().all(|(i, &c)| match i {
-            8 | 13 | 18 | 23 => c == b'-',
-            _ => c.is_ascii_hexdigit(),
-        })
-}
 
 /// Whether a template expression is, as a whole, a call of a function that always gives a
 /// value (`resourceId(...)`, `concat(...)`): whatever its arguments, it is not null. A
