@@ -396,12 +396,15 @@ pub fn prefixes(v: Option<Value<'_>>) -> Vec<IpNet> {
     }
 }
 
-/// A peering's remote ranges, when it is connected, and whether it uses the remote gateways.
-fn peering(v: Value<'_>) -> (Vec<IpNet>, bool) {
+/// A peering, when it is connected: its remote address prefixes as written, and whether it
+/// uses the remote network's gateways.
+fn connected_peering(v: Value<'_>) -> Option<(Option<Value<'_>>, bool)> {
     let p = props_of(v);
     let state = text(p.get_ignore_case("peeringState"));
     // A template has no state: a declared peering is taken as connected.
-    let connected = state.is_none_or(|s| s.eq_ignore_ascii_case("connected"));
+    if !state.is_none_or(|s| s.eq_ignore_ascii_case("connected")) {
+        return None;
+    }
     let remote = p
         .get_ignore_case("remoteVirtualNetworkAddressSpace")
         .or_else(|| p.get_ignore_case("remoteAddressSpace"))
@@ -410,10 +413,119 @@ fn peering(v: Value<'_>) -> (Vec<IpNet>, bool) {
         .get_ignore_case("useRemoteGateways")
         .and_then(|b| b.as_bool())
         .unwrap_or(false);
-    if connected {
-        (prefixes(remote), uses_gateways)
-    } else {
-        (Vec::new(), false)
+    Some((remote, uses_gateways))
+}
+
+/// A peering's remote ranges, when it is connected, and whether it uses the remote gateways.
+fn peering(v: Value<'_>) -> (Vec<IpNet>, bool) {
+    match connected_peering(v) {
+        Some((remote, uses_gateways)) => (prefixes(remote), uses_gateways),
+        None => (Vec::new(), false),
+    }
+}
+
+/// Whether subnets of `vnet` can send traffic to `ip` as a route's next hop: Azure forwards to
+/// an appliance (a NIC or an internal load balancer) in the virtual network or in one peered
+/// with it and connected, never through a third network. `Err` with the reason when the
+/// inputs cannot tell: the address space or the peerings are not shown, or the network has a
+/// gateway (or uses a peer's) whose routes no export shows.
+pub fn next_hop_reachable(inv: &Inventory, vnet: ResIdx, ip: IpAddr) -> Result<bool, String> {
+    let within = |v: Value<'_>| -> Result<bool, String> {
+        let list: Vec<Value<'_>> = if v.is_array() {
+            v.elements().collect()
+        } else {
+            vec![v]
+        };
+        let mut unread = None;
+        for p in list {
+            match p.as_str().and_then(|s| parse_prefix(&s)) {
+                Some(net) if net.contains(&ip) => return Ok(true),
+                Some(_) => {}
+                None => {
+                    unread.get_or_insert_with(|| {
+                        p.as_str().map(|s| s.into_owned()).unwrap_or_default()
+                    });
+                }
+            }
+        }
+        match unread {
+            Some(text) => Err(format!(
+                "an address prefix ({text}) is not one azlint can read"
+            )),
+            None => Ok(false),
+        }
+    };
+    match inv.prop(vnet, &["addressSpace", "addressPrefixes"]) {
+        Lookup::Found(v) => {
+            if within(v)? {
+                return Ok(true);
+            }
+        }
+        Lookup::Absent => {
+            return Err("the virtual network's address space is not in the export".into())
+        }
+        Lookup::Unknown(u) => return Err(u.reason),
+    }
+    let mut peerings: Vec<Value<'_>> = Vec::new();
+    match inv.prop(vnet, &["virtualNetworkPeerings"]) {
+        Lookup::Found(list) => peerings.extend(list.elements()),
+        Lookup::Unknown(u) => return Err(u.reason),
+        Lookup::Absent => {}
+    }
+    let children: Vec<ResIdx> = inv.children(vnet, PEERING).collect();
+    if peerings.is_empty()
+        && children.is_empty()
+        && !matches!(
+            inv.prop(vnet, &["virtualNetworkPeerings"]),
+            Lookup::Found(_)
+        )
+    {
+        return Err("the virtual network's peerings are not in the export".into());
+    }
+    peerings.extend(children.iter().map(|&p| inv.value(p)));
+    let mut why = None;
+    for v in peerings {
+        let Some((space, uses_gateways)) = connected_peering(v) else {
+            continue;
+        };
+        if uses_gateways {
+            why.get_or_insert_with(|| "a peering of the virtual network uses the remote network's gateway, whose routes no export shows".to_string());
+        }
+        // A template names the remote network instead; the inputs may hold it.
+        let space = space.or_else(|| {
+            let remote = props_of(v).get_ignore_case("remoteVirtualNetwork")?;
+            let remote = reference(inv, vnet, remote)?;
+            match inv.prop(remote, &["addressSpace", "addressPrefixes"]) {
+                Lookup::Found(v) => Some(v),
+                _ => None,
+            }
+        });
+        let name = text(v.get_ignore_case("name")).unwrap_or_default();
+        match space.map(within) {
+            Some(Ok(true)) => return Ok(true),
+            Some(Ok(false)) => {}
+            Some(Err(e)) => {
+                why.get_or_insert(format!("peering `{name}`: {e}"));
+            }
+            None => {
+                why.get_or_insert(format!(
+                    "the remote address space of peering `{name}` is not in the inputs"
+                ));
+            }
+        }
+    }
+    let gateway = inv.children(vnet, SUBNET).any(|s| {
+        inv.name(s)
+            .is_some_and(|n| n.str_eq_ignore_case("GatewaySubnet"))
+    });
+    if gateway {
+        why.get_or_insert_with(|| {
+            "the virtual network has a GatewaySubnet, whose routes no export shows".to_string()
+        });
+    }
+    match why {
+        Some(why) => Err(why),
+        None => Ok(false),
     }
 }
 

@@ -69,6 +69,7 @@ pub const FACTS: &[(&str, &str)] = &[
     ("subnet.nat_gateway", "for a NIC: the NAT gateway of its subnet"),
     ("nic.outbound_load_balancers", "for a NIC: the backend pools its IP configurations are in whose load balancer takes their traffic out to the Internet (a public front end, and an outbound rule or a load-balancing rule with outbound SNAT for the pool); unknown when such a load balancer is not in the inputs"),
     ("route.table_roles", "for a route: the vSocket subnet roles (mgmt, wan, lan) whose subnets use its route table"),
+    ("route.unreachable_next_hops", "for an appliance route on a route table of the site's subnets: its next hop addresses that a subnet using the table cannot reach (outside the subnet's virtual network and every connected peering of it); unknown when the inputs do not show the address space, the peerings, or a gateway's routes may apply"),
     ("route.next_hop_held", "for a route: true when a NIC or load balancer front end that the site's LAN subnet lists among its IP configurations holds its nextHopIpAddress; false when the inputs show every one of them and none does; unknown otherwise"),
     ("nsg.management_egress_denials", "for a vSocket NIC: the NSG rules (NIC, then subnet) that deny UDP/53 or TCP/443 to the Internet"),
     ("nsg.keepalive_denials", "for a site: the NSG rules that deny the HA keepalive, UDP/20480 from the primary's LAN NIC to the secondary's"),
@@ -266,27 +267,16 @@ pub fn fact<'a>(cx: &Context<'a>, name: &str, res: ResIdx, _current: Value<'a>) 
         }
         "nic.outbound_load_balancers" => outbound_load_balancers(cx, res),
         "route.table_roles" => {
-            let Some(table) = inv.resource(res).parent else {
-                return known(Vec::new());
-            };
-            let Some(site) = facts.site_of(table) else {
-                return known(Vec::new());
-            };
-            let mut roles = Vec::new();
-            for role in [NicRole::Mgmt, NicRole::Wan, NicRole::Lan] {
-                let uses = facts.subnet_keys(site, role).iter().any(|s| {
-                    inv.get(s).is_some_and(|subnet| {
-                        found(inv.prop(subnet, &["routeTable"]))
-                            .and_then(|r| azlint_facts::reference(inv, subnet, r))
-                            == Some(table)
-                    })
-                });
-                if uses {
-                    roles.push(Item::text(role.as_str()));
+            let mut roles: Vec<Item<'a>> = Vec::new();
+            for (role, _) in table_subnets(cx, res) {
+                let role = Item::text(role.as_str());
+                if !roles.contains(&role) {
+                    roles.push(role);
                 }
             }
             known(roles)
         }
+        "route.unreachable_next_hops" => unreachable_next_hops(cx, res),
         "nsg.management_egress_denials" => {
             if let Some(why) = network_manager(cx) {
                 return unknown(why);
@@ -1256,6 +1246,96 @@ fn next_hop_held<'a>(cx: &Context<'a>, route: ResIdx, site: Option<&Site>) -> Fa
         return why();
     }
     known(vec![Item::text("false")])
+}
+
+/// For a route: the site's subnets (with their role) that use its route table.
+fn table_subnets(cx: &Context<'_>, route: ResIdx) -> Vec<(NicRole, ResIdx)> {
+    let (facts, inv) = (cx.facts, cx.inv);
+    let Some(table) = inv.resource(route).parent else {
+        return Vec::new();
+    };
+    let Some(site) = facts.site_of(table) else {
+        return Vec::new();
+    };
+    cx.table_subnets(table, || {
+        let mut out = Vec::new();
+        for role in [NicRole::Mgmt, NicRole::Wan, NicRole::Lan] {
+            for key in facts.subnet_keys(site, role) {
+                let Some(subnet) = inv.get(key) else {
+                    continue;
+                };
+                let uses = found(inv.prop(subnet, &["routeTable"]))
+                    .and_then(|r| azlint_facts::reference(inv, subnet, r))
+                    == Some(table);
+                if uses {
+                    out.push((role, subnet));
+                }
+            }
+        }
+        out
+    })
+}
+
+/// For an appliance route on a table of the site's subnets: its next hop addresses that no
+/// subnet using the table can reach (outside its virtual network and every connected peering).
+fn unreachable_next_hops<'a>(cx: &Context<'a>, route: ResIdx) -> FactAnswer<'a> {
+    let inv = cx.inv;
+    let subnets = table_subnets(cx, route);
+    if subnets.is_empty() {
+        return known(Vec::new());
+    }
+    let mut out = Vec::new();
+    let mut undecided: Option<Unknown<'a>> = None;
+    for o in inv.occurrences(route) {
+        let doc = inv.document(o.place.doc);
+        match inv.prop_in(o, &["nextHopType"]) {
+            Lookup::Found(t) if t.as_str().is_some_and(|t| ignores_next_hop_address(&t)) => {
+                continue
+            }
+            _ => {}
+        }
+        let mut hops: Vec<(Value<'a>, Value<'a>)> = Vec::new();
+        if let Lookup::Found(v) = inv.prop_in(o, &["nextHopIpAddress"]) {
+            hops.push((v, v));
+        }
+        if let Lookup::Found(list) = inv.prop_in(o, &["nextHopIpAddresses"]) {
+            hops.extend(list.elements().map(|v| (v, list)));
+        }
+        for (v, at) in hops {
+            let Some(ip) = v.as_str().and_then(|t| t.trim().parse::<IpAddr>().ok()) else {
+                continue;
+            };
+            let mut unreachable = false;
+            for &(_, subnet) in &subnets {
+                let Some(vnet) = inv.resource(subnet).parent else {
+                    undecided.get_or_insert_with(|| Unknown {
+                        reason: "the virtual network of a subnet using the route table is not in the inputs".into(),
+                        at: Some(v),
+                    });
+                    continue;
+                };
+                match azlint_facts::routes::next_hop_reachable(inv, vnet, ip) {
+                    Ok(true) => {}
+                    Ok(false) => unreachable = true,
+                    Err(why) => {
+                        undecided.get_or_insert_with(|| Unknown {
+                            reason: format!("whether {ip} is reachable: {why}"),
+                            at: Some(v),
+                        });
+                    }
+                }
+            }
+            if unreachable {
+                let mut i = Item::from_value(at).in_file(doc.file);
+                i.scalar = Item::from_value(v).scalar;
+                out.push(i);
+            }
+        }
+    }
+    match (out.is_empty(), undecided) {
+        (true, Some(u)) => FactAnswer::Unknown(u),
+        _ => known(out),
+    }
 }
 
 /// The private IP of an entry of a subnet's `ipConfigurations` (`{"id": ".../networkInterfaces/

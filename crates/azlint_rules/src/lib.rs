@@ -43,6 +43,9 @@ pub struct Context<'a> {
     /// Each VNET's address space (what `VirtualNetwork` covers in NSG rules), one slot per
     /// VNET: both vSockets' NICs of a site ask for it.
     vnet_spaces: Vec<OnceLock<Vec<ipnet::IpNet>>>,
+    /// The site's subnets (with their role) using each route table, one slot per route table:
+    /// every route of a table asks.
+    table_subnets: Vec<OnceLock<Vec<(azlint_facts::NicRole, azlint_inventory::ResIdx)>>>,
     /// What `VirtualNetwork` holds for each subnet's NICs, one slot per subnet: a site's two
     /// vSockets have their NICs in the same subnets.
     virtual_network_tags: Vec<OnceLock<Vec<ipnet::IpNet>>>,
@@ -90,6 +93,9 @@ impl<'a> Context<'a> {
                 .collect(),
             vnet_spaces: std::iter::repeat_with(OnceLock::new)
                 .take(inv.of_type(azlint_facts::VNET).len())
+                .collect(),
+            table_subnets: std::iter::repeat_with(OnceLock::new)
+                .take(inv.of_type(azlint_facts::ROUTE_TABLE).len())
                 .collect(),
             virtual_network_tags: std::iter::repeat_with(OnceLock::new)
                 .take(inv.of_type(azlint_facts::SUBNET).len())
@@ -226,6 +232,20 @@ impl<'a> Context<'a> {
         compute: impl FnOnce() -> Vec<ipnet::IpNet>,
     ) -> Vec<ipnet::IpNet> {
         self.once_per(azlint_facts::VNET, &self.vnet_spaces, vnet, compute)
+    }
+
+    /// The site's subnets using a route table, read once per run; `compute` reads them.
+    fn table_subnets(
+        &self,
+        table: azlint_inventory::ResIdx,
+        compute: impl FnOnce() -> Vec<(azlint_facts::NicRole, azlint_inventory::ResIdx)>,
+    ) -> Vec<(azlint_facts::NicRole, azlint_inventory::ResIdx)> {
+        self.once_per(
+            azlint_facts::ROUTE_TABLE,
+            &self.table_subnets,
+            table,
+            compute,
+        )
     }
 
     /// What `VirtualNetwork` holds for a subnet's NICs, computed once per run.
