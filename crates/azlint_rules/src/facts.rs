@@ -645,18 +645,7 @@ fn placed_role_fact<'a>(
                     facts.roles.may_assign_roles(&a.role)
                 };
                 if wanted && users {
-                    // Users by the name the export gives them (`az role assignment
-                    // list`: principalName; PowerShell: SignInName), with their id.
-                    let shown = ["principalName", "signInName"].iter().find_map(|k| {
-                        found(inv.prop(a.res, &[k]))
-                            .and_then(|v| v.as_str())
-                            .map(|n| n.trim().to_string())
-                            .filter(|n| !n.is_empty() && !n.eq_ignore_ascii_case(&a.principal_id))
-                    });
-                    out.push(match shown {
-                        Some(n) => format!("{n} [{}]", a.principal_id),
-                        None => a.principal_id.clone(),
-                    });
+                    out.push(user_shown(inv, a));
                 } else if wanted {
                     out.push(a.principal_id.clone());
                 }
@@ -664,23 +653,25 @@ fn placed_role_fact<'a>(
             // Nobody known may assign roles, but a user with Contributor also holds a role
             // whose permissions the inputs do not show (a custom role, most likely): it may.
             if !users && out.is_empty() {
-                let contributors: Vec<&str> = facts
+                let contributors: Vec<&azlint_facts::RoleAssignment> = facts
                     .roles
                     .covering(rg)
                     .filter(|a| user_contributor(a))
-                    .map(|a| a.principal_id.as_str())
                     .collect();
-                let unread = facts.roles.covering(rg).find(|a| {
-                    contributors.contains(&a.principal_id.as_str())
-                        && !facts.roles.is_known(&a.role)
+                let unread = facts.roles.covering(rg).find_map(|a| {
+                    let user = contributors
+                        .iter()
+                        .find(|c| c.principal_id == a.principal_id)?;
+                    (!facts.roles.is_known(&a.role)).then_some((a, user))
                 });
-                if let Some(a) = unread {
+                if let Some((a, user)) = unread {
                     let role = ["roleDefinitionName", "RoleDefinitionName"]
                         .iter()
                         .find_map(|k| found(inv.prop(a.res, &[k])).and_then(|v| v.as_str()))
                         .map_or_else(|| a.role.clone(), |n| n.trim().to_string());
+                    let user = user_shown(inv, user);
                     return unknown(format!(
-                        "a user with Contributor on the group also holds role `{role}`, whose permissions are not in the inputs: whether it may create role assignments cannot be told (add `az role definition list --custom-role-only true`)"
+                        "user {user}, who has Contributor on the group, also holds role `{role}`, whose permissions are not in the inputs: whether it may create role assignments cannot be told (add `az role definition list --custom-role-only true`)"
                     ));
                 }
             }
@@ -689,6 +680,21 @@ fn placed_role_fact<'a>(
     out.sort();
     out.dedup();
     known(out.into_iter().map(Item::text).collect())
+}
+
+/// A user by the name the export gives them (`az role assignment list`: principalName;
+/// PowerShell: SignInName), with their id; the id alone when the export names none.
+fn user_shown(inv: &azlint_inventory::Inventory, a: &azlint_facts::RoleAssignment) -> String {
+    let shown = ["principalName", "signInName"].iter().find_map(|k| {
+        found(inv.prop(a.res, &[k]))
+            .and_then(|v| v.as_str())
+            .map(|n| n.trim().to_string())
+            .filter(|n| !n.is_empty() && !n.eq_ignore_ascii_case(&a.principal_id))
+    });
+    match shown {
+        Some(n) => format!("{n} [{}]", a.principal_id),
+        None => a.principal_id.clone(),
+    }
 }
 
 /// For a resource a template names only at deployment (its key an expression's), the
