@@ -424,6 +424,41 @@ fn peering(v: Value<'_>) -> (Vec<IpNet>, bool) {
     }
 }
 
+/// The remote address prefixes of a virtual network's connected peerings (inline and as child
+/// resources), as far as the inputs show them, and whether one uses the remote gateways.
+pub fn peered_prefixes(inv: &Inventory, vnet: ResIdx) -> (Vec<IpNet>, bool) {
+    let mut peered = Vec::new();
+    let mut uses_remote_gateways = false;
+    if let Lookup::Found(list) = inv.prop(vnet, &["virtualNetworkPeerings"]) {
+        for p in list.elements() {
+            let (nets, gw) = peering(p);
+            peered.extend(nets);
+            uses_remote_gateways |= gw;
+        }
+    }
+    for p in inv.children(vnet, PEERING) {
+        let (nets, gw) = peering(inv.value(p));
+        for n in nets {
+            if !peered.contains(&n) {
+                peered.push(n);
+            }
+        }
+        uses_remote_gateways |= gw;
+    }
+    (peered, uses_remote_gateways)
+}
+
+/// The addresses a virtual network holds as its own: its address space and its connected
+/// peerings' remote address spaces, as far as the inputs show them.
+pub fn own_prefixes(inv: &Inventory, vnet: ResIdx) -> Vec<IpNet> {
+    let mut nets = match inv.prop(vnet, &["addressSpace", "addressPrefixes"]) {
+        Lookup::Found(v) => prefixes(Some(v)),
+        _ => Vec::new(),
+    };
+    nets.extend(peered_prefixes(inv, vnet).0);
+    nets
+}
+
 /// Whether subnets of `vnet` can send traffic to `ip` as a route's next hop: Azure forwards to
 /// an appliance (a NIC or an internal load balancer) in the virtual network or in one peered
 /// with it and connected, never through a third network. `Err` with the reason when the
@@ -621,23 +656,8 @@ pub fn effective(inv: &Inventory, subnet: ResIdx) -> Effective<'_> {
                 }
                 Lookup::Unknown(u) => incomplete = Some(u.reason),
             }
-            let mut uses_remote_gateways = false;
-            if let Lookup::Found(list) = inv.prop(vnet, &["virtualNetworkPeerings"]) {
-                for p in list.elements() {
-                    let (nets, gw) = peering(p);
-                    peered.extend(nets);
-                    uses_remote_gateways |= gw;
-                }
-            }
-            for p in inv.children(vnet, PEERING) {
-                let (nets, gw) = peering(inv.value(p));
-                for n in nets {
-                    if !peered.contains(&n) {
-                        peered.push(n);
-                    }
-                }
-                uses_remote_gateways |= gw;
-            }
+            let uses_remote_gateways;
+            (peered, uses_remote_gateways) = peered_prefixes(inv, vnet);
             let gateway_subnet = inv.children(vnet, SUBNET).any(|s| {
                 inv.name(s)
                     .is_some_and(|n| n.str_eq_ignore_case("GatewaySubnet"))

@@ -68,6 +68,7 @@ pub const FACTS: &[(&str, &str)] = &[
     ("subnet.internet_route", "for a NIC: the next hop type of the route the Internet at large takes from its subnet (0.0.0.0/0, or the halves of it), whatever narrower routes do"),
     ("subnet.nat_gateway", "for a NIC: the NAT gateway of its subnet"),
     ("nic.outbound_load_balancers", "for a NIC: the backend pools its IP configurations are in whose load balancer takes their traffic out to the Internet (a public front end, and an outbound rule or a load-balancing rule with outbound SNAT for the pool); unknown when such a load balancer is not in the inputs"),
+    ("network.own_prefixes", "for a virtual network, or a NIC (the virtual network of its primary subnet): the network's address space and the remote address spaces of its connected peerings, as far as the inputs show them (empty when they show none): an address there is a host of the network, whatever its range"),
     ("route.table_roles", "for a route: the vSocket subnet roles (mgmt, wan, lan) whose subnets use its route table"),
     ("route.unreachable_next_hops", "for an appliance route on a route table of the site's subnets: its next hop addresses that a subnet using the table cannot reach (outside the subnet's virtual network and every connected peering of it); unknown when the inputs do not show the address space, the peerings, or a gateway's routes may apply"),
     ("route.next_hop_held", "for a route: true when a NIC or load balancer front end that the site's LAN subnet lists among its IP configurations holds its nextHopIpAddress; false when the inputs show every one of them and none does; unknown otherwise"),
@@ -277,6 +278,18 @@ pub fn fact<'a>(cx: &Context<'a>, name: &str, res: ResIdx, _current: Value<'a>) 
             known(roles)
         }
         "route.unreachable_next_hops" => unreachable_next_hops(cx, res),
+        "network.own_prefixes" => {
+            let vnet = if &*inv.resource(res).type_lc == azlint_facts::VNET {
+                Some(res)
+            } else {
+                facts
+                    .nic_info(res)
+                    .and_then(|n| n.primary_subnet)
+                    .and_then(|s| inv.resource(s).parent)
+            };
+            let nets = vnet.map_or_else(Vec::new, |v| azlint_facts::routes::own_prefixes(inv, v));
+            known(nets.iter().map(|n| Item::text(n.to_string())).collect())
+        }
         "nsg.management_egress_denials" => {
             if let Some(why) = network_manager(cx) {
                 return unknown(why);
