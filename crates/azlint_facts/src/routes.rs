@@ -405,10 +405,21 @@ fn connected_peering(v: Value<'_>) -> Option<(Option<Value<'_>>, bool)> {
     if !state.is_none_or(|s| s.eq_ignore_ascii_case("connected")) {
         return None;
     }
-    let remote = p
-        .get_ignore_case("remoteVirtualNetworkAddressSpace")
-        .or_else(|| p.get_ignore_case("remoteAddressSpace"))
-        .and_then(|s| s.get_ignore_case("addressPrefixes"));
+    // The space peered (what the local network has routes for) before the remote network's
+    // current space, which holds prefixes added since the last sync; PowerShell writes the
+    // first as `PeeredRemoteAddressSpace` and may leave the others null.
+    let remote = [
+        "remoteAddressSpace",
+        "peeredRemoteAddressSpace",
+        "remoteVirtualNetworkAddressSpace",
+    ]
+    .iter()
+    .find_map(|k| {
+        p.get_ignore_case(k)
+            .filter(|s| !s.is_null())
+            .and_then(|s| s.get_ignore_case("addressPrefixes"))
+            .filter(|list| !list.is_null())
+    });
     let uses_gateways = p
         .get_ignore_case("useRemoteGateways")
         .and_then(|b| b.as_bool())
@@ -462,9 +473,15 @@ pub fn own_prefixes(inv: &Inventory, vnet: ResIdx) -> Vec<IpNet> {
 /// Whether subnets of `vnet` can send traffic to `ip` as a route's next hop: Azure forwards to
 /// an appliance (a NIC or an internal load balancer) in the virtual network or in one peered
 /// with it and connected, never through a third network. `Err` with the reason when the
-/// inputs cannot tell: the address space or the peerings are not shown, or the network has a
-/// gateway (or uses a peer's) whose routes no export shows.
-pub fn next_hop_reachable(inv: &Inventory, vnet: ResIdx, ip: IpAddr) -> Result<bool, String> {
+/// inputs cannot tell: the address space or the peerings are not shown, or, with
+/// `gateway_routes` (the route table does not disable gateway route propagation), the network
+/// has a gateway (or uses a peer's) whose routes no export shows.
+pub fn next_hop_reachable(
+    inv: &Inventory,
+    vnet: ResIdx,
+    ip: IpAddr,
+    gateway_routes: bool,
+) -> Result<bool, String> {
     let within = |v: Value<'_>| -> Result<bool, String> {
         let list: Vec<Value<'_>> = if v.is_array() {
             v.elements().collect()
@@ -523,7 +540,15 @@ pub fn next_hop_reachable(inv: &Inventory, vnet: ResIdx, ip: IpAddr) -> Result<b
         let Some((space, uses_gateways)) = connected_peering(v) else {
             continue;
         };
-        if uses_gateways {
+        // A peering that denies access to the remote network carries no traffic to it.
+        if props_of(v)
+            .get_ignore_case("allowVirtualNetworkAccess")
+            .and_then(|b| b.as_bool())
+            == Some(false)
+        {
+            continue;
+        }
+        if uses_gateways && gateway_routes {
             why.get_or_insert_with(|| "a peering of the virtual network uses the remote network's gateway, whose routes no export shows".to_string());
         }
         // A template names the remote network instead; the inputs may hold it.
@@ -553,7 +578,7 @@ pub fn next_hop_reachable(inv: &Inventory, vnet: ResIdx, ip: IpAddr) -> Result<b
         inv.name(s)
             .is_some_and(|n| n.str_eq_ignore_case("GatewaySubnet"))
     });
-    if gateway {
+    if gateway && gateway_routes {
         why.get_or_insert_with(|| {
             "the virtual network has a GatewaySubnet, whose routes no export shows".to_string()
         });
@@ -748,6 +773,37 @@ mod tests {
         // A larger range: the None route is removed.
         let larger = hops(&["172.16.0.0/11"]);
         assert!(!larger.iter().any(|r| r.starts_with("172.16.0.0/12")));
+    }
+
+    /// The remote prefixes `peering` reads from a peering written as `src`.
+    fn remote(src: &str) -> Vec<String> {
+        let tree = azlint_source::json::Tree::parse(src, 0).unwrap();
+        let (nets, _) = peering(tree.root(src));
+        nets.iter().map(ToString::to_string).collect()
+    }
+
+    #[test]
+    fn a_peering_routes_to_the_space_it_peered() {
+        // The remote network grew and the peering was not synced: routes exist for the space
+        // peered, not for the remote network's current space.
+        let unsynced = r#"{"properties": {"peeringState": "Connected",
+            "peeringSyncLevel": "LocalNotInSync",
+            "remoteAddressSpace": {"addressPrefixes": ["10.100.0.0/24"]},
+            "remoteVirtualNetworkAddressSpace": {"addressPrefixes": ["10.100.0.0/24", "10.101.0.0/24"]}}}"#;
+        assert_eq!(remote(unsynced), ["10.100.0.0/24"]);
+        // PowerShell: the current space null, the peered one under its own name.
+        let powershell = r#"{"PeeringState": "Connected",
+            "RemoteVirtualNetworkAddressSpace": null,
+            "PeeredRemoteAddressSpace": {"AddressPrefixes": ["10.100.0.0/24"]}}"#;
+        assert_eq!(remote(powershell), ["10.100.0.0/24"]);
+        // Only the current space: read it.
+        let current = r#"{"peeringState": "Connected",
+            "remoteVirtualNetworkAddressSpace": {"addressPrefixes": ["10.100.0.0/24"]}}"#;
+        assert_eq!(remote(current), ["10.100.0.0/24"]);
+        // Not connected: nothing.
+        let initiated = r#"{"peeringState": "Initiated",
+            "remoteAddressSpace": {"addressPrefixes": ["10.100.0.0/24"]}}"#;
+        assert!(remote(initiated).is_empty());
     }
 }
 

@@ -71,6 +71,7 @@ pub const FACTS: &[(&str, &str)] = &[
     ("network.own_prefixes", "for a virtual network, or a NIC (the virtual network of its primary subnet): the network's address space and the remote address spaces of its connected peerings, as far as the inputs show them (empty when they show none): an address there is a host of the network, whatever its range"),
     ("route.table_roles", "for a route: the vSocket subnet roles (mgmt, wan, lan) whose subnets use its route table"),
     ("route.unreachable_next_hops", "for an appliance route on a route table of the site's subnets: its next hop addresses that a subnet using the table cannot reach (outside the subnet's virtual network and every connected peering of it); unknown when the inputs do not show the address space, the peerings, or a gateway's routes may apply"),
+    ("route.unreachable_from", "for a route: the names of the site subnets using its route table that cannot reach one of route.unreachable_next_hops"),
     ("route.next_hop_held", "for a route: true when a NIC or load balancer front end that the site's LAN subnet lists among its IP configurations holds its nextHopIpAddress; false when the inputs show every one of them and none does; unknown otherwise"),
     ("nsg.management_egress_denials", "for a vSocket NIC: the NSG rules (NIC, then subnet) that deny UDP/53 or TCP/443 to the Internet"),
     ("nsg.keepalive_denials", "for a site: the NSG rules that deny the HA keepalive, UDP/20480 from the primary's LAN NIC to the secondary's"),
@@ -277,7 +278,9 @@ pub fn fact<'a>(cx: &Context<'a>, name: &str, res: ResIdx, _current: Value<'a>) 
             }
             known(roles)
         }
-        "route.unreachable_next_hops" => unreachable_next_hops(cx, res),
+        "route.unreachable_next_hops" | "route.unreachable_from" => {
+            unreachable_next_hops(cx, res, name == "route.unreachable_from")
+        }
         "network.own_prefixes" => {
             let vnet = if &*inv.resource(res).type_lc == azlint_facts::VNET {
                 Some(res)
@@ -1267,43 +1270,55 @@ fn next_hop_held<'a>(cx: &Context<'a>, route: ResIdx, site: Option<&Site>) -> Fa
     known(vec![Item::text("false")])
 }
 
-/// For a route: the site's subnets (with their role) that use its route table.
+/// For a route: the subnets of every site (with their role) that use its route table.
 fn table_subnets(cx: &Context<'_>, route: ResIdx) -> Vec<(NicRole, ResIdx)> {
     let (facts, inv) = (cx.facts, cx.inv);
     let Some(table) = inv.resource(route).parent else {
         return Vec::new();
     };
-    let Some(site) = facts.site_of(table) else {
-        return Vec::new();
-    };
-    cx.table_subnets(table, || {
-        let mut out = Vec::new();
-        for role in [NicRole::Mgmt, NicRole::Wan, NicRole::Lan] {
-            for key in facts.subnet_keys(site, role) {
-                let Some(subnet) = inv.get(key) else {
-                    continue;
-                };
-                let uses = found(inv.prop(subnet, &["routeTable"]))
-                    .and_then(|r| azlint_facts::reference(inv, subnet, r))
-                    == Some(table);
-                if uses {
-                    out.push((role, subnet));
+    let map = cx.table_subnets(|| {
+        let mut map: HashMap<ResIdx, Vec<(NicRole, ResIdx)>> = HashMap::new();
+        for site in &facts.sites {
+            for role in [NicRole::Mgmt, NicRole::Wan, NicRole::Lan] {
+                for key in facts.subnet_keys(site, role) {
+                    let Some(subnet) = inv.get(key) else {
+                        continue;
+                    };
+                    let Some(table) = found(inv.prop(subnet, &["routeTable"]))
+                        .and_then(|r| azlint_facts::reference(inv, subnet, r))
+                    else {
+                        continue;
+                    };
+                    let users = map.entry(table).or_default();
+                    if !users.contains(&(role, subnet)) {
+                        users.push((role, subnet));
+                    }
                 }
             }
         }
-        out
-    })
+        map
+    });
+    map.get(&table).cloned().unwrap_or_default()
 }
 
 /// For an appliance route on a table of the site's subnets: its next hop addresses that no
 /// subnet using the table can reach (outside its virtual network and every connected peering).
-fn unreachable_next_hops<'a>(cx: &Context<'a>, route: ResIdx) -> FactAnswer<'a> {
+/// With `from`, the names of those subnets instead.
+fn unreachable_next_hops<'a>(cx: &Context<'a>, route: ResIdx, from: bool) -> FactAnswer<'a> {
     let inv = cx.inv;
     let subnets = table_subnets(cx, route);
     if subnets.is_empty() {
         return known(Vec::new());
     }
+    // Routes a gateway learns reach the subnet unless the table turns them off.
+    let gateway_routes = !inv.resource(route).parent.is_some_and(|table| {
+        matches!(
+            inv.prop(table, &["disableBgpRoutePropagation"]),
+            Lookup::Found(v) if v.as_bool() == Some(true)
+        )
+    });
     let mut out = Vec::new();
+    let mut cut_off: Vec<Item<'a>> = Vec::new();
     let mut undecided: Option<Unknown<'a>> = None;
     for o in inv.occurrences(route) {
         let doc = inv.document(o.place.doc);
@@ -1313,14 +1328,16 @@ fn unreachable_next_hops<'a>(cx: &Context<'a>, route: ResIdx) -> FactAnswer<'a> 
             }
             _ => {}
         }
-        let mut hops: Vec<(Value<'a>, Value<'a>)> = Vec::new();
+        // Each address is pointed at itself, in an ECMP list too: the list does not say which
+        // of its addresses is wrong.
+        let mut hops: Vec<Value<'a>> = Vec::new();
         if let Lookup::Found(v) = inv.prop_in(o, &["nextHopIpAddress"]) {
-            hops.push((v, v));
+            hops.push(v);
         }
         if let Lookup::Found(list) = inv.prop_in(o, &["nextHopIpAddresses"]) {
-            hops.extend(list.elements().map(|v| (v, list)));
+            hops.extend(list.elements());
         }
-        for (v, at) in hops {
+        for v in hops {
             let Some(ip) = v.as_str().and_then(|t| t.trim().parse::<IpAddr>().ok()) else {
                 continue;
             };
@@ -1333,9 +1350,17 @@ fn unreachable_next_hops<'a>(cx: &Context<'a>, route: ResIdx) -> FactAnswer<'a> 
                     });
                     continue;
                 };
-                match azlint_facts::routes::next_hop_reachable(inv, vnet, ip) {
+                match azlint_facts::routes::next_hop_reachable(inv, vnet, ip, gateway_routes) {
                     Ok(true) => {}
-                    Ok(false) => unreachable = true,
+                    Ok(false) => {
+                        unreachable = true;
+                        if let Some(name) = inv.name(subnet) {
+                            let name = item(cx, subnet, name);
+                            if !cut_off.contains(&name) {
+                                cut_off.push(name);
+                            }
+                        }
+                    }
                     Err(why) => {
                         undecided.get_or_insert_with(|| Unknown {
                             reason: format!("whether {ip} is reachable: {why}"),
@@ -1345,14 +1370,13 @@ fn unreachable_next_hops<'a>(cx: &Context<'a>, route: ResIdx) -> FactAnswer<'a> 
                 }
             }
             if unreachable {
-                let mut i = Item::from_value(at).in_file(doc.file);
-                i.scalar = Item::from_value(v).scalar;
-                out.push(i);
+                out.push(Item::from_value(v).in_file(doc.file));
             }
         }
     }
     match (out.is_empty(), undecided) {
         (true, Some(u)) => FactAnswer::Unknown(u),
+        _ if from => known(cut_off),
         _ => known(out),
     }
 }

@@ -43,9 +43,9 @@ pub struct Context<'a> {
     /// Each VNET's address space (what `VirtualNetwork` covers in NSG rules), one slot per
     /// VNET: both vSockets' NICs of a site ask for it.
     vnet_spaces: Vec<OnceLock<Vec<ipnet::IpNet>>>,
-    /// The site's subnets (with their role) using each route table, one slot per route table:
-    /// every route of a table asks.
-    table_subnets: Vec<OnceLock<Vec<(azlint_facts::NicRole, azlint_inventory::ResIdx)>>>,
+    /// The sites' subnets (with their role) using each route table: every route of a table
+    /// asks, and a table may serve the subnets of several sites. Read once, on demand.
+    table_subnets: OnceLock<TableSubnets>,
     /// What `VirtualNetwork` holds for each subnet's NICs, one slot per subnet: a site's two
     /// vSockets have their NICs in the same subnets.
     virtual_network_tags: Vec<OnceLock<Vec<ipnet::IpNet>>>,
@@ -72,6 +72,12 @@ pub struct Context<'a> {
 
 type NsgRules<'a> = azlint_facts::nsg::Rules<'a>;
 
+/// Route tables and the sites' subnets (with their role) that use them.
+type TableSubnets = foldhash::HashMap<
+    azlint_inventory::ResIdx,
+    Vec<(azlint_facts::NicRole, azlint_inventory::ResIdx)>,
+>;
+
 impl<'a> Context<'a> {
     pub fn new(inv: &'a Inventory, facts: &'a Facts) -> Self {
         let site_slots = facts.sites.len() * facts::SITE_FACTS.len();
@@ -94,9 +100,7 @@ impl<'a> Context<'a> {
             vnet_spaces: std::iter::repeat_with(OnceLock::new)
                 .take(inv.of_type(azlint_facts::VNET).len())
                 .collect(),
-            table_subnets: std::iter::repeat_with(OnceLock::new)
-                .take(inv.of_type(azlint_facts::ROUTE_TABLE).len())
-                .collect(),
+            table_subnets: OnceLock::new(),
             virtual_network_tags: std::iter::repeat_with(OnceLock::new)
                 .take(inv.of_type(azlint_facts::SUBNET).len())
                 .collect(),
@@ -234,18 +238,9 @@ impl<'a> Context<'a> {
         self.once_per(azlint_facts::VNET, &self.vnet_spaces, vnet, compute)
     }
 
-    /// The site's subnets using a route table, read once per run; `compute` reads them.
-    fn table_subnets(
-        &self,
-        table: azlint_inventory::ResIdx,
-        compute: impl FnOnce() -> Vec<(azlint_facts::NicRole, azlint_inventory::ResIdx)>,
-    ) -> Vec<(azlint_facts::NicRole, azlint_inventory::ResIdx)> {
-        self.once_per(
-            azlint_facts::ROUTE_TABLE,
-            &self.table_subnets,
-            table,
-            compute,
-        )
+    /// The sites' subnets using each route table, read once per run; `compute` reads them.
+    fn table_subnets(&self, compute: impl FnOnce() -> TableSubnets) -> &TableSubnets {
+        self.table_subnets.get_or_init(compute)
     }
 
     /// What `VirtualNetwork` holds for a subnet's NICs, computed once per run.
