@@ -212,6 +212,21 @@ pub fn run(args: &CheckArgs) -> Outcome {
         ..Default::default()
     };
     summary.count(findings.iter().filter(|f| f.suppression.is_none()));
+    // What the report shows decides: "cannot tell" notes count (at `--fail-on note`) only
+    // when shown, and they are kept above only with --show-unknown.
+    let failing = settings.threshold().is_some_and(|t| {
+        findings
+            .iter()
+            .any(|f| !f.is_input_error && f.suppression.is_none() && f.severity >= t)
+    });
+    let outcome = if input_error {
+        Outcome::Error
+    } else if failing && !args.exit_zero && args.write_baseline.is_none() {
+        Outcome::Findings
+    } else {
+        Outcome::Clean
+    };
+    summary.exit_code = outcome as u8;
     let descriptors = settings.descriptors(&selected, &findings);
     let report = render(args, &findings, &files, &summary, &descriptors, &uris);
     timings.lap("report");
@@ -231,20 +246,7 @@ pub fn run(args: &CheckArgs) -> Outcome {
     std::mem::forget(inventory);
     std::mem::forget(files);
 
-    // What the report shows decides: "cannot tell" notes count (at `--fail-on note`) only
-    // when shown, and they are kept above only with --show-unknown.
-    let failing = settings.threshold().is_some_and(|t| {
-        findings
-            .iter()
-            .any(|f| !f.is_input_error && f.suppression.is_none() && f.severity >= t)
-    });
-    if input_error {
-        Outcome::Error
-    } else if failing && !args.exit_zero && args.write_baseline.is_none() {
-        Outcome::Findings
-    } else {
-        Outcome::Clean
-    }
+    outcome
 }
 
 /// Reports problems that stop a run before any input is read (configuration, baseline).
@@ -315,6 +317,7 @@ fn report_only(args: &CheckArgs, mut findings: Vec<Finding>, files: &Files) -> O
     // The configuration or baseline file that stopped the run is the file read.
     let mut summary = Summary {
         files: files.len(),
+        exit_code: Outcome::Error as u8,
         ..Default::default()
     };
     summary.count(findings.iter());

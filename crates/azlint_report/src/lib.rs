@@ -59,6 +59,9 @@ pub struct Summary {
     pub suppressed: usize,
     /// Findings left out because the baseline holds them.
     pub in_baseline: usize,
+    /// The run's exit code (0 clean, 1 findings at the threshold, 2 an input error), for
+    /// formats that record it (SARIF's `invocation.exitCode`).
+    pub exit_code: u8,
 }
 
 impl Summary {

@@ -167,6 +167,7 @@ fn render_kept(input: &ReportInput, kept: usize, cut: Option<Cut>, limits: Limit
                 },
             },
             invocations: [Invocation {
+                exit_code: input.summary.exit_code,
                 execution_successful: !input.findings.iter().any(|f| f.is_input_error),
                 tool_execution_notifications: notifications,
             }],
@@ -489,6 +490,7 @@ struct RuleProperties<'a> {
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct Invocation {
+    exit_code: u8,
     execution_successful: bool,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     tool_execution_notifications: Vec<Notification>,
