@@ -84,6 +84,33 @@ fn sarif_uris_are_relative_to_the_repository_root() {
 }
 
 #[test]
+fn sarif_records_the_exit_code() {
+    let dir = scratch();
+    let exit_code = |args: &[&str]| {
+        let mut all = vec!["check", "--format", "sarif"];
+        all.extend_from_slice(args);
+        let run = azlint_in(dir.path(), &all, None, &[]);
+        let sarif: serde_json::Value = serde_json::from_str(&run.stdout).expect("SARIF");
+        let invocation = &sarif["runs"][0]["invocations"][0];
+        (
+            run.code,
+            invocation["exitCode"].as_i64(),
+            invocation["executionSuccessful"].as_bool(),
+        )
+    };
+    assert_eq!(exit_code(&["exports"]), (1, Some(1), Some(true)));
+    assert_eq!(
+        exit_code(&["--exit-zero", "exports"]),
+        (0, Some(0), Some(true))
+    );
+    fs::write(dir.path().join("bad.json"), "{").expect("write");
+    assert_eq!(
+        exit_code(&["exports", "bad.json"]),
+        (2, Some(2), Some(false))
+    );
+}
+
+#[test]
 fn sarif_describes_every_rule_that_ran() {
     let sarif = sarif_of(Path::new(env!("CARGO_MANIFEST_DIR")), &[BROKEN]);
     let driver = &sarif["runs"][0]["tool"]["driver"];
