@@ -427,9 +427,28 @@ fn connected_peering(v: Value<'_>) -> Option<(Option<Value<'_>>, bool)> {
     Some((remote, uses_gateways))
 }
 
+/// [`connected_peering`], with the remote network's own address space where the peering
+/// writes none (a template names the remote network only) and the inputs hold that network.
+fn peering_space<'a>(
+    inv: &'a Inventory,
+    vnet: ResIdx,
+    v: Value<'a>,
+) -> Option<(Option<Value<'a>>, bool)> {
+    let (space, uses_gateways) = connected_peering(v)?;
+    let space = space.or_else(|| {
+        let remote = props_of(v).get_ignore_case("remoteVirtualNetwork")?;
+        let remote = reference(inv, vnet, remote)?;
+        match inv.prop(remote, &["addressSpace", "addressPrefixes"]) {
+            Lookup::Found(v) => Some(v),
+            _ => None,
+        }
+    });
+    Some((space, uses_gateways))
+}
+
 /// A peering's remote ranges, when it is connected, and whether it uses the remote gateways.
-fn peering(v: Value<'_>) -> (Vec<IpNet>, bool) {
-    match connected_peering(v) {
+fn peering<'a>(inv: &'a Inventory, vnet: ResIdx, v: Value<'a>) -> (Vec<IpNet>, bool) {
+    match peering_space(inv, vnet, v) {
         Some((remote, uses_gateways)) => (prefixes(remote), uses_gateways),
         None => (Vec::new(), false),
     }
@@ -442,13 +461,13 @@ pub fn peered_prefixes(inv: &Inventory, vnet: ResIdx) -> (Vec<IpNet>, bool) {
     let mut uses_remote_gateways = false;
     if let Lookup::Found(list) = inv.prop(vnet, &["virtualNetworkPeerings"]) {
         for p in list.elements() {
-            let (nets, gw) = peering(p);
+            let (nets, gw) = peering(inv, vnet, p);
             peered.extend(nets);
             uses_remote_gateways |= gw;
         }
     }
     for p in inv.children(vnet, PEERING) {
-        let (nets, gw) = peering(inv.value(p));
+        let (nets, gw) = peering(inv, vnet, inv.value(p));
         for n in nets {
             if !peered.contains(&n) {
                 peered.push(n);
@@ -459,14 +478,47 @@ pub fn peered_prefixes(inv: &Inventory, vnet: ResIdx) -> (Vec<IpNet>, bool) {
     (peered, uses_remote_gateways)
 }
 
-/// The addresses a virtual network holds as its own: its address space and its connected
-/// peerings' remote address spaces, as far as the inputs show them.
+/// The addresses of a virtual network's hosts and of the networks peered with it, as far as
+/// the inputs show them: its address space and every peering's remote spaces (peered and
+/// current, whatever the peering's state; else the remote network's own space). An address
+/// there belongs to a host of these networks, whatever its range.
 pub fn own_prefixes(inv: &Inventory, vnet: ResIdx) -> Vec<IpNet> {
+    let space = |v: Value<'_>| match v.get_ignore_case("addressPrefixes") {
+        Some(list) if !list.is_null() => prefixes(Some(list)),
+        _ => Vec::new(),
+    };
     let mut nets = match inv.prop(vnet, &["addressSpace", "addressPrefixes"]) {
         Lookup::Found(v) => prefixes(Some(v)),
         _ => Vec::new(),
     };
-    nets.extend(peered_prefixes(inv, vnet).0);
+    let mut peerings: Vec<Value<'_>> = match inv.prop(vnet, &["virtualNetworkPeerings"]) {
+        Lookup::Found(list) => list.elements().collect(),
+        _ => Vec::new(),
+    };
+    peerings.extend(inv.children(vnet, PEERING).map(|p| inv.value(p)));
+    for v in peerings {
+        let p = props_of(v);
+        let mut remote: Vec<IpNet> = [
+            "remoteAddressSpace",
+            "peeredRemoteAddressSpace",
+            "remoteVirtualNetworkAddressSpace",
+        ]
+        .iter()
+        .filter_map(|k| p.get_ignore_case(k).filter(|s| !s.is_null()))
+        .flat_map(space)
+        .collect();
+        if remote.is_empty() {
+            let remote_vnet = p
+                .get_ignore_case("remoteVirtualNetwork")
+                .and_then(|r| reference(inv, vnet, r));
+            if let Some(Lookup::Found(v)) =
+                remote_vnet.map(|r| inv.prop(r, &["addressSpace", "addressPrefixes"]))
+            {
+                remote = prefixes(Some(v));
+            }
+        }
+        nets.extend(remote);
+    }
     nets
 }
 
@@ -537,7 +589,7 @@ pub fn next_hop_reachable(
     peerings.extend(children.iter().map(|&p| inv.value(p)));
     let mut why = None;
     for v in peerings {
-        let Some((space, uses_gateways)) = connected_peering(v) else {
+        let Some((space, uses_gateways)) = peering_space(inv, vnet, v) else {
             continue;
         };
         // A peering that denies access to the remote network carries no traffic to it.
@@ -551,15 +603,6 @@ pub fn next_hop_reachable(
         if uses_gateways && gateway_routes {
             why.get_or_insert_with(|| "a peering of the virtual network uses the remote network's gateway, whose routes no export shows".to_string());
         }
-        // A template names the remote network instead; the inputs may hold it.
-        let space = space.or_else(|| {
-            let remote = props_of(v).get_ignore_case("remoteVirtualNetwork")?;
-            let remote = reference(inv, vnet, remote)?;
-            match inv.prop(remote, &["addressSpace", "addressPrefixes"]) {
-                Lookup::Found(v) => Some(v),
-                _ => None,
-            }
-        });
         let name = text(v.get_ignore_case("name")).unwrap_or_default();
         match space.map(within) {
             Some(Ok(true)) => return Ok(true),
@@ -778,8 +821,8 @@ mod tests {
     /// The remote prefixes `peering` reads from a peering written as `src`.
     fn remote(src: &str) -> Vec<String> {
         let tree = azlint_source::json::Tree::parse(src, 0).unwrap();
-        let (nets, _) = peering(tree.root(src));
-        nets.iter().map(ToString::to_string).collect()
+        let (space, _) = connected_peering(tree.root(src)).unwrap_or((None, false));
+        prefixes(space).iter().map(ToString::to_string).collect()
     }
 
     #[test]
