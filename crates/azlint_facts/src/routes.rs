@@ -531,6 +531,7 @@ pub fn own_prefixes(inv: &Inventory, vnet: ResIdx) -> Vec<IpNet> {
 pub fn next_hop_reachable(
     inv: &Inventory,
     vnet: ResIdx,
+    subnet_name: Option<&str>,
     ip: IpAddr,
     gateway_routes: bool,
 ) -> Result<bool, String> {
@@ -571,19 +572,17 @@ pub fn next_hop_reachable(
         Lookup::Unknown(u) => return Err(u.reason),
     }
     let mut peerings: Vec<Value<'_>> = Vec::new();
-    match inv.prop(vnet, &["virtualNetworkPeerings"]) {
-        Lookup::Found(list) => peerings.extend(list.elements()),
+    // An empty list says there are none; no list (or `null`) says nothing.
+    let listed = match inv.prop(vnet, &["virtualNetworkPeerings"]) {
+        Lookup::Found(list) if list.is_array() => {
+            peerings.extend(list.elements());
+            true
+        }
         Lookup::Unknown(u) => return Err(u.reason),
-        Lookup::Absent => {}
-    }
+        _ => false,
+    };
     let children: Vec<ResIdx> = inv.children(vnet, PEERING).collect();
-    if peerings.is_empty()
-        && children.is_empty()
-        && !matches!(
-            inv.prop(vnet, &["virtualNetworkPeerings"]),
-            Lookup::Found(_)
-        )
-    {
+    if !listed && children.is_empty() {
         return Err("the virtual network's peerings are not in the export".into());
     }
     peerings.extend(children.iter().map(|&p| inv.value(p)));
@@ -592,19 +591,49 @@ pub fn next_hop_reachable(
         let Some((space, uses_gateways)) = peering_space(inv, vnet, v) else {
             continue;
         };
-        // A peering that denies access to the remote network carries no traffic to it.
-        if props_of(v)
-            .get_ignore_case("allowVirtualNetworkAccess")
+        let p = props_of(v);
+        let name = text(v.get_ignore_case("name")).unwrap_or_default();
+        // Subnet peering: only the local subnets it names reach the remote network.
+        if p.get_ignore_case("peerCompleteVnets")
             .and_then(|b| b.as_bool())
             == Some(false)
         {
-            continue;
+            let named = p
+                .get_ignore_case("localSubnetNames")
+                .filter(|l| l.is_array());
+            match (named, subnet_name) {
+                (Some(list), Some(subnet)) => {
+                    let peered = list.elements().any(|n| {
+                        n.as_str()
+                            .is_some_and(|n| n.trim().eq_ignore_ascii_case(subnet))
+                    });
+                    if !peered {
+                        continue;
+                    }
+                }
+                _ => {
+                    why.get_or_insert(format!(
+                        "peering `{name}` peers only some subnets, and the inputs do not show which"
+                    ));
+                    continue;
+                }
+            }
         }
         if uses_gateways && gateway_routes {
             why.get_or_insert_with(|| "a peering of the virtual network uses the remote network's gateway, whose routes no export shows".to_string());
         }
-        let name = text(v.get_ignore_case("name")).unwrap_or_default();
+        // A peering that denies access to the remote network: traffic passes only where NSG
+        // rules allow it by address, which this check does not evaluate.
+        let denied = p
+            .get_ignore_case("allowVirtualNetworkAccess")
+            .and_then(|b| b.as_bool())
+            == Some(false);
         match space.map(within) {
+            Some(Ok(true)) if denied => {
+                why.get_or_insert(format!(
+                    "{ip} is in the network of peering `{name}`, which does not allow access to it: traffic passes only where NSG rules allow it by address"
+                ));
+            }
             Some(Ok(true)) => return Ok(true),
             Some(Ok(false)) => {}
             Some(Err(e)) => {

@@ -70,7 +70,7 @@ pub const FACTS: &[(&str, &str)] = &[
     ("nic.outbound_load_balancers", "for a NIC: the backend pools its IP configurations are in whose load balancer takes their traffic out to the Internet (a public front end, and an outbound rule or a load-balancing rule with outbound SNAT for the pool); unknown when such a load balancer is not in the inputs"),
     ("network.own_prefixes", "for a virtual network, or a NIC (the virtual network of its primary subnet): the network's address space and the remote address spaces of its peerings (whatever their state), as far as the inputs show them (empty when they show none): an address there is a host of the network or of a peer, whatever its range"),
     ("route.table_roles", "for a route: the vSocket subnet roles (mgmt, wan, lan) whose subnets use its route table"),
-    ("route.unreachable_next_hops", "for an appliance route on a route table of the site's subnets: its next hop addresses that a subnet using the table cannot reach (outside the subnet's virtual network and every connected peering of it); unknown when the inputs do not show the address space, the peerings, or a gateway's routes may apply"),
+    ("route.unreachable_next_hops", "for an appliance route on a route table of the site's subnets: its next hop addresses that a subnet using the table cannot reach (in neither the subnet's virtual network nor a connected peering of it that peers that subnet); unknown when the inputs do not show the address space or the peerings, a peering denies access to the network holding the address, a gateway's routes may apply, or the inputs hold a Virtual Network Manager"),
     ("route.unreachable_from", "for a route: the names of the site subnets using its route table that cannot reach one of route.unreachable_next_hops"),
     ("route.next_hop_held", "for a route: true when a NIC or load balancer front end that the site's LAN subnet lists among its IP configurations holds its nextHopIpAddress; false when the inputs show every one of them and none does; unknown otherwise"),
     ("nsg.management_egress_denials", "for a vSocket NIC: the NSG rules (NIC, then subnet) that deny UDP/53 or TCP/443 to the Internet"),
@@ -1317,6 +1317,16 @@ fn unreachable_next_hops<'a>(cx: &Context<'a>, route: ResIdx, from: bool) -> Fac
             Lookup::Found(v) if v.as_bool() == Some(true)
         )
     });
+    let manager = inv
+        .of_type("microsoft.network/networkmanagers")
+        .first()
+        .map(|&m| {
+            let name = inv
+                .name(m)
+                .and_then(|n| n.as_str().map(|s| s.into_owned()))
+                .unwrap_or_default();
+            format!("the inputs hold Virtual Network Manager `{name}`, whose connectivity configurations connect networks without peerings")
+        });
     let mut out = Vec::new();
     let mut cut_off: Vec<Item<'a>> = Vec::new();
     let mut undecided: Option<Unknown<'a>> = None;
@@ -1350,8 +1360,26 @@ fn unreachable_next_hops<'a>(cx: &Context<'a>, route: ResIdx, from: bool) -> Fac
                     });
                     continue;
                 };
-                match azlint_facts::routes::next_hop_reachable(inv, vnet, ip, gateway_routes) {
+                let subnet_name = inv.name(subnet).and_then(|n| n.as_str());
+                match azlint_facts::routes::next_hop_reachable(
+                    inv,
+                    vnet,
+                    subnet_name.as_deref(),
+                    ip,
+                    gateway_routes,
+                ) {
                     Ok(true) => {}
+                    // Virtual Network Manager connects networks (mesh, directly connected
+                    // spokes) without peerings in their JSON.
+                    Ok(false) if manager.is_some() => {
+                        undecided.get_or_insert_with(|| Unknown {
+                            reason: format!(
+                                "whether {ip} is reachable: {}",
+                                manager.clone().unwrap_or_default()
+                            ),
+                            at: Some(v),
+                        });
+                    }
                     Ok(false) => {
                         unreachable = true;
                         if let Some(name) = inv.name(subnet) {
