@@ -396,6 +396,16 @@ pub fn prefixes(v: Option<Value<'_>>) -> Vec<IpNet> {
     }
 }
 
+/// Where a peering writes its remote address space: the space peered (what the local network
+/// has routes for) before the remote network's current space, which holds prefixes added since
+/// the last sync; PowerShell writes the first as `PeeredRemoteAddressSpace` and may leave the
+/// others null.
+const REMOTE_SPACES: [&str; 3] = [
+    "remoteAddressSpace",
+    "peeredRemoteAddressSpace",
+    "remoteVirtualNetworkAddressSpace",
+];
+
 /// A peering, when it is connected: its remote address prefixes as written, and whether it
 /// uses the remote network's gateways.
 fn connected_peering(v: Value<'_>) -> Option<(Option<Value<'_>>, bool)> {
@@ -405,16 +415,7 @@ fn connected_peering(v: Value<'_>) -> Option<(Option<Value<'_>>, bool)> {
     if !state.is_none_or(|s| s.eq_ignore_ascii_case("connected")) {
         return None;
     }
-    // The space peered (what the local network has routes for) before the remote network's
-    // current space, which holds prefixes added since the last sync; PowerShell writes the
-    // first as `PeeredRemoteAddressSpace` and may leave the others null.
-    let remote = [
-        "remoteAddressSpace",
-        "peeredRemoteAddressSpace",
-        "remoteVirtualNetworkAddressSpace",
-    ]
-    .iter()
-    .find_map(|k| {
+    let remote = REMOTE_SPACES.iter().find_map(|k| {
         p.get_ignore_case(k)
             .filter(|s| !s.is_null())
             .and_then(|s| s.get_ignore_case("addressPrefixes"))
@@ -435,15 +436,53 @@ fn peering_space<'a>(
     v: Value<'a>,
 ) -> Option<(Option<Value<'a>>, bool)> {
     let (space, uses_gateways) = connected_peering(v)?;
-    let space = space.or_else(|| {
-        let remote = props_of(v).get_ignore_case("remoteVirtualNetwork")?;
-        let remote = reference(inv, vnet, remote)?;
-        match inv.prop(remote, &["addressSpace", "addressPrefixes"]) {
-            Lookup::Found(v) => Some(v),
-            _ => None,
+    Some((
+        space.or_else(|| remote_network_space(inv, vnet, v)),
+        uses_gateways,
+    ))
+}
+
+/// The address space of the network a peering names (`remoteVirtualNetwork`), when the inputs
+/// hold it.
+fn remote_network_space<'a>(inv: &'a Inventory, vnet: ResIdx, v: Value<'a>) -> Option<Value<'a>> {
+    let remote = props_of(v).get_ignore_case("remoteVirtualNetwork")?;
+    let remote = reference(inv, vnet, remote)?;
+    match inv.prop(remote, &["addressSpace", "addressPrefixes"]) {
+        Lookup::Found(v) => Some(v),
+        _ => None,
+    }
+}
+
+/// A virtual network's peerings, inline and as child resources, and whether it lists them
+/// (an empty list says there are none; no list, or `null`, says nothing).
+fn peerings_of(inv: &Inventory, vnet: ResIdx) -> Result<(Vec<Value<'_>>, bool), String> {
+    let mut peerings: Vec<Value<'_>> = Vec::new();
+    let listed = match inv.prop(vnet, &["virtualNetworkPeerings"]) {
+        Lookup::Found(list) if list.is_array() => {
+            peerings.extend(list.elements());
+            true
         }
-    });
-    Some((space, uses_gateways))
+        Lookup::Unknown(u) => return Err(u.reason),
+        _ => false,
+    };
+    peerings.extend(inv.children(vnet, PEERING).map(|p| inv.value(p)));
+    Ok((peerings, listed))
+}
+
+/// Whether a virtual network has a GatewaySubnet (a VPN or ExpressRoute gateway's).
+fn has_gateway_subnet(inv: &Inventory, vnet: ResIdx) -> bool {
+    inv.children(vnet, SUBNET).any(|s| {
+        inv.name(s)
+            .is_some_and(|n| n.str_eq_ignore_case("GatewaySubnet"))
+    })
+}
+
+/// Whether a route table turns off the routes gateways learn (`disableBgpRoutePropagation`).
+pub fn disables_gateway_routes(inv: &Inventory, table: ResIdx) -> bool {
+    matches!(
+        inv.prop(table, &["disableBgpRoutePropagation"]),
+        Lookup::Found(v) if v.as_bool() == Some(true)
+    )
 }
 
 /// A peering's remote ranges, when it is connected, and whether it uses the remote gateways.
@@ -459,15 +498,12 @@ fn peering<'a>(inv: &'a Inventory, vnet: ResIdx, v: Value<'a>) -> (Vec<IpNet>, b
 pub fn peered_prefixes(inv: &Inventory, vnet: ResIdx) -> (Vec<IpNet>, bool) {
     let mut peered = Vec::new();
     let mut uses_remote_gateways = false;
-    if let Lookup::Found(list) = inv.prop(vnet, &["virtualNetworkPeerings"]) {
-        for p in list.elements() {
-            let (nets, gw) = peering(inv, vnet, p);
-            peered.extend(nets);
-            uses_remote_gateways |= gw;
-        }
-    }
-    for p in inv.children(vnet, PEERING) {
-        let (nets, gw) = peering(inv, vnet, inv.value(p));
+    // A peering both inline and as a child resource is read twice: its prefixes once.
+    for p in peerings_of(inv, vnet)
+        .map(|(list, _)| list)
+        .unwrap_or_default()
+    {
+        let (nets, gw) = peering(inv, vnet, p);
         for n in nets {
             if !peered.contains(&n) {
                 peered.push(n);
@@ -491,31 +527,18 @@ pub fn own_prefixes(inv: &Inventory, vnet: ResIdx) -> Vec<IpNet> {
         Lookup::Found(v) => prefixes(Some(v)),
         _ => Vec::new(),
     };
-    let mut peerings: Vec<Value<'_>> = match inv.prop(vnet, &["virtualNetworkPeerings"]) {
-        Lookup::Found(list) => list.elements().collect(),
-        _ => Vec::new(),
-    };
-    peerings.extend(inv.children(vnet, PEERING).map(|p| inv.value(p)));
-    for v in peerings {
+    for v in peerings_of(inv, vnet)
+        .map(|(list, _)| list)
+        .unwrap_or_default()
+    {
         let p = props_of(v);
-        let mut remote: Vec<IpNet> = [
-            "remoteAddressSpace",
-            "peeredRemoteAddressSpace",
-            "remoteVirtualNetworkAddressSpace",
-        ]
-        .iter()
-        .filter_map(|k| p.get_ignore_case(k).filter(|s| !s.is_null()))
-        .flat_map(space)
-        .collect();
+        let mut remote: Vec<IpNet> = REMOTE_SPACES
+            .iter()
+            .filter_map(|k| p.get_ignore_case(k).filter(|s| !s.is_null()))
+            .flat_map(space)
+            .collect();
         if remote.is_empty() {
-            let remote_vnet = p
-                .get_ignore_case("remoteVirtualNetwork")
-                .and_then(|r| reference(inv, vnet, r));
-            if let Some(Lookup::Found(v)) =
-                remote_vnet.map(|r| inv.prop(r, &["addressSpace", "addressPrefixes"]))
-            {
-                remote = prefixes(Some(v));
-            }
+            remote = prefixes(remote_network_space(inv, vnet, v));
         }
         nets.extend(remote);
     }
@@ -571,21 +594,10 @@ pub fn next_hop_reachable(
         }
         Lookup::Unknown(u) => return Err(u.reason),
     }
-    let mut peerings: Vec<Value<'_>> = Vec::new();
-    // An empty list says there are none; no list (or `null`) says nothing.
-    let listed = match inv.prop(vnet, &["virtualNetworkPeerings"]) {
-        Lookup::Found(list) if list.is_array() => {
-            peerings.extend(list.elements());
-            true
-        }
-        Lookup::Unknown(u) => return Err(u.reason),
-        _ => false,
-    };
-    let children: Vec<ResIdx> = inv.children(vnet, PEERING).collect();
-    if !listed && children.is_empty() {
+    let (peerings, listed) = peerings_of(inv, vnet)?;
+    if !listed && peerings.is_empty() {
         return Err("the virtual network's peerings are not in the export".into());
     }
-    peerings.extend(children.iter().map(|&p| inv.value(p)));
     let mut why = None;
     for v in peerings {
         let Some((space, uses_gateways)) = peering_space(inv, vnet, v) else {
@@ -646,11 +658,7 @@ pub fn next_hop_reachable(
             }
         }
     }
-    let gateway = inv.children(vnet, SUBNET).any(|s| {
-        inv.name(s)
-            .is_some_and(|n| n.str_eq_ignore_case("GatewaySubnet"))
-    });
-    if gateway && gateway_routes {
+    if gateway_routes && has_gateway_subnet(inv, vnet) {
         why.get_or_insert_with(|| {
             "the virtual network has a GatewaySubnet, whose routes no export shows".to_string()
         });
@@ -755,11 +763,7 @@ pub fn effective(inv: &Inventory, subnet: ResIdx) -> Effective<'_> {
             }
             let uses_remote_gateways;
             (peered, uses_remote_gateways) = peered_prefixes(inv, vnet);
-            let gateway_subnet = inv.children(vnet, SUBNET).any(|s| {
-                inv.name(s)
-                    .is_some_and(|n| n.str_eq_ignore_case("GatewaySubnet"))
-            });
-            if gateway_subnet {
+            if has_gateway_subnet(inv, vnet) {
                 gateway = Some("the virtual network has a GatewaySubnet");
             } else if uses_remote_gateways {
                 gateway = Some(
@@ -778,10 +782,7 @@ pub fn effective(inv: &Inventory, subnet: ResIdx) -> Effective<'_> {
     let mut user = Vec::new();
     let mut propagation_disabled = false;
     if let Some(rt) = route_table {
-        propagation_disabled = matches!(
-            inv.prop(rt, &["disableBgpRoutePropagation"]),
-            Lookup::Found(v) if v.as_bool() == Some(true)
-        );
+        propagation_disabled = disables_gateway_routes(inv, rt);
         if let Lookup::Unknown(u) = inv.prop(rt, &["routes"]) {
             incomplete.get_or_insert(u.reason);
         }

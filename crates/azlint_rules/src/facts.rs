@@ -1311,22 +1311,10 @@ fn unreachable_next_hops<'a>(cx: &Context<'a>, route: ResIdx, from: bool) -> Fac
         return known(Vec::new());
     }
     // Routes a gateway learns reach the subnet unless the table turns them off.
-    let gateway_routes = !inv.resource(route).parent.is_some_and(|table| {
-        matches!(
-            inv.prop(table, &["disableBgpRoutePropagation"]),
-            Lookup::Found(v) if v.as_bool() == Some(true)
-        )
-    });
-    let manager = inv
-        .of_type("microsoft.network/networkmanagers")
-        .first()
-        .map(|&m| {
-            let name = inv
-                .name(m)
-                .and_then(|n| n.as_str().map(|s| s.into_owned()))
-                .unwrap_or_default();
-            format!("the inputs hold Virtual Network Manager `{name}`, whose connectivity configurations connect networks without peerings")
-        });
+    let gateway_routes = !inv
+        .resource(route)
+        .parent
+        .is_some_and(|table| azlint_facts::routes::disables_gateway_routes(inv, table));
     let mut out = Vec::new();
     let mut cut_off: Vec<Item<'a>> = Vec::new();
     let mut undecided: Option<Unknown<'a>> = None;
@@ -1371,24 +1359,23 @@ fn unreachable_next_hops<'a>(cx: &Context<'a>, route: ResIdx, from: bool) -> Fac
                     Ok(true) => {}
                     // Virtual Network Manager connects networks (mesh, directly connected
                     // spokes) without peerings in their JSON.
-                    Ok(false) if manager.is_some() => {
-                        undecided.get_or_insert_with(|| Unknown {
-                            reason: format!(
-                                "whether {ip} is reachable: {}",
-                                manager.clone().unwrap_or_default()
-                            ),
-                            at: Some(v),
-                        });
-                    }
-                    Ok(false) => {
-                        unreachable = true;
-                        if let Some(name) = inv.name(subnet) {
-                            let name = item(cx, subnet, name);
-                            if !cut_off.contains(&name) {
-                                cut_off.push(name);
+                    Ok(false) => match network_manager_name(cx) {
+                        Some(name) => {
+                            undecided.get_or_insert_with(|| Unknown {
+                                reason: format!("whether {ip} is reachable: the inputs hold Virtual Network Manager `{name}`, whose connectivity configurations connect networks without peerings"),
+                                at: Some(v),
+                            });
+                        }
+                        None => {
+                            unreachable = true;
+                            if let Some(name) = inv.name(subnet) {
+                                let name = item(cx, subnet, name);
+                                if !cut_off.contains(&name) {
+                                    cut_off.push(name);
+                                }
                             }
                         }
-                    }
+                    },
                     Err(why) => {
                         undecided.get_or_insert_with(|| Unknown {
                             reason: format!("whether {ip} is reachable: {why}"),
@@ -2018,18 +2005,24 @@ fn path_verdict<'a>(
     Ok(None)
 }
 
-/// Virtual Network Manager security admin rules come before NSGs and may deny or always-allow
-/// a flow whatever the NSGs say; azlint does not read them, so flow facts cannot tell.
-fn network_manager(cx: &Context<'_>) -> Option<String> {
+/// The name of the first Virtual Network Manager among the inputs.
+fn network_manager_name(cx: &Context<'_>) -> Option<String> {
     let manager = *cx
         .inv
         .of_type("microsoft.network/networkmanagers")
         .first()?;
-    let name = cx
-        .inv
-        .name(manager)
-        .and_then(|n| n.as_str().map(|s| s.into_owned()))
-        .unwrap_or_default();
+    Some(
+        cx.inv
+            .name(manager)
+            .and_then(|n| n.as_str().map(|s| s.into_owned()))
+            .unwrap_or_default(),
+    )
+}
+
+/// Virtual Network Manager security admin rules come before NSGs and may deny or always-allow
+/// a flow whatever the NSGs say; azlint does not read them, so flow facts cannot tell.
+fn network_manager(cx: &Context<'_>) -> Option<String> {
+    let name = network_manager_name(cx)?;
     Some(format!(
         "the inputs hold Virtual Network Manager `{name}`, whose security admin rules come before NSGs and are not evaluated"
     ))
